@@ -1,0 +1,95 @@
+# crossroot: one non-recursive GNU Makefile.  `make`, `make check`, `make install`.
+# pkg-config names: mount is libmount, libcap-ng, libseccomp, libarchive, libcurl.
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+MANDIR    ?= $(PREFIX)/share/man
+B         ?= build
+
+CC        ?= cc
+CFLAGS    ?= -O2 -g
+PKGS      := mount libcap-ng libseccomp libarchive libcurl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+ifeq ($(filter clean lint,$(MAKECMDGOALS)),)
+ifeq ($(shell pkg-config --exists $(PKGS) && echo ok),)
+$(error missing development packages for: $(PKGS); run .ci/run or see README.md "Requirements")
+endif
+endif
+
+WARNINGS  := -Wall -Wextra -Wno-unused-parameter -Werror=shadow -Werror=strict-prototypes \
+	-Werror=missing-prototypes -Werror=implicit-function-declaration -Werror=int-conversion \
+	-Werror=incompatible-pointer-types -Werror=format=2
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DCROSSROOT_VERSION='"$(VERSION)"' $(WARNINGS) -MMD -MP \
+	$(PKG_CFLAGS) $(CFLAGS)
+LDLIBS    := -Wl,--as-needed $(PKG_LIBS)
+
+# The library layer (no printing, no exit) and the command layer on top.
+LIB_SRCS  := runtime/util.c runtime/host.c runtime/userns.c \
+	binfmt/arch.c binfmt/emulator.c binfmt/binfmt.c
+CLI_SRCS  := runtime/main.c runtime/cli.c runtime/cli-check.c runtime/cli-binfmt.c
+UNIT_SRCS := $(wildcard tests/unit/test-*.c)
+
+LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o)
+CLI_OBJS  := $(CLI_SRCS:%.c=$(B)/%.o)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
+HARNESS   := $(B)/tests/unit/harness.o
+
+# Test payload, cross-built static for each architecture the tests exercise.
+PAYLOAD_ARCHES := arm64 armhf riscv64 ppc64el s390x amd64
+CROSS_arm64    := aarch64-linux-gnu-
+CROSS_armhf    := arm-linux-gnueabihf-
+CROSS_riscv64  := riscv64-linux-gnu-
+CROSS_ppc64el  := powerpc64le-linux-gnu-
+CROSS_s390x    := s390x-linux-gnu-
+CROSS_amd64    :=
+PAYLOADS  := $(PAYLOAD_ARCHES:%=$(B)/payload/payload-%)
+
+.PHONY: all check check-unit check-e2e payloads lint asan install clean
+all: $(B)/crossroot
+
+$(B)/crossroot: $(CLI_OBJS) $(LIB_OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/tests/unit/test-%: $(B)/tests/unit/test-%.o $(HARNESS) $(LIB_OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/payload/payload-%: tests/payload/payload.c
+	@mkdir -p $(@D)
+	$(CROSS_$*)gcc -static -O2 -Wall -o $@ $<
+
+payloads: $(PAYLOADS)
+
+export CROSSROOT := $(abspath $(B)/crossroot)
+export PAYLOAD_DIR := $(abspath $(B)/payload)
+export TESTS_DIR := $(abspath tests)
+
+check: check-unit check-e2e
+
+check-unit: $(UNIT_BINS) $(PAYLOADS)
+	prove --exec '' $(UNIT_BINS)
+
+check-e2e: $(B)/crossroot $(PAYLOADS)
+	prove tests/e2e/*.t
+
+lint:
+	clang-format --dry-run --Werror $(LIB_SRCS) $(CLI_SRCS) $(UNIT_SRCS) tests/unit/harness.[ch] \
+		tests/payload/payload.c $(wildcard runtime/*.h binfmt/*.h)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
+		-D_GNU_SOURCE runtime binfmt tests/unit
+
+asan:
+	$(MAKE) B=build-asan CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer' check-unit
+
+install: $(B)/crossroot
+	install -D -m 0755 $(B)/crossroot $(DESTDIR)$(BINDIR)/crossroot
+	install -D -m 0644 doc/crossroot.1 $(DESTDIR)$(MANDIR)/man1/crossroot.1
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

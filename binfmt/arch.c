@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "arch.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "../runtime/util.h"
+
+/* The ELF identification shared by every entry: "\x7fELF", class, data, version. */
+#define IDENT(class, data) 0x7f, 'E', 'L', 'F', class, data, 0x01, 0x00, 0, 0, 0, 0, 0, 0, 0, 0
+
+/* e_type ET_EXEC (2) with the low bit masked, so ET_DYN (3, PIE) matches too. */
+#define TYPE_LE 0x02, 0x00
+#define TYPE_BE 0x00, 0x02
+
+/* Standard masks: all of e_ident but EI_OSABI, e_type's low bit, all of e_machine. */
+#define MASK_LE 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xff, 0xff, 0xff
+#define MASK_BE 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xff, 0xff
+
+const struct arch_info arch_table[] = {
+	{
+		.name = "amd64", .qemu_name = "x86_64", .uname_m = "x86_64", .native_host = "x86_64",
+		.elf_class = ELFCLASS64, .elf_data = ELFDATA2LSB, .elf_machine = EM_X86_64, .magic_len = 20,
+		.magic = { IDENT(ELFCLASS64, ELFDATA2LSB), TYPE_LE, 0x3e, 0x00 },
+		.mask = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xfe, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			  0xff, 0xff, 0xfe, 0xff, 0xff, 0xff },
+	},
+	{
+		.name = "i386", .qemu_name = "i386", .uname_m = "i686", .native_host = "x86_64",
+		.personality32 = true,
+		.elf_class = ELFCLASS32, .elf_data = ELFDATA2LSB, .elf_machine = EM_386, .magic_len = 20,
+		.magic = { IDENT(ELFCLASS32, ELFDATA2LSB), TYPE_LE, 0x03, 0x00 },
+		.mask = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xfe, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			  0xff, 0xff, 0xfe, 0xff, 0xff, 0xff },
+	},
+	{
+		.name = "arm64", .qemu_name = "aarch64", .uname_m = "aarch64",
+		.elf_class = ELFCLASS64, .elf_data = ELFDATA2LSB, .elf_machine = EM_AARCH64, .magic_len = 20,
+		.magic = { IDENT(ELFCLASS64, ELFDATA2LSB), TYPE_LE, 0xb7, 0x00 },
+		.mask = { MASK_LE },
+	},
+	/* armhf and armel share qemu-arm; QEMU's default CPU reports armv7l for both. */
+	{
+		.name = "armhf", .qemu_name = "arm", .uname_m = "armv7l",
+		.elf_class = ELFCLASS32, .elf_data = ELFDATA2LSB, .elf_machine = EM_ARM, .magic_len = 20,
+		.magic = { IDENT(ELFCLASS32, ELFDATA2LSB), TYPE_LE, 0x28, 0x00 },
+		.mask = { MASK_LE },
+	},
+	{
+		.name = "armel", .qemu_name = "arm", .uname_m = "armv7l",
+		.elf_class = ELFCLASS32, .elf_data = ELFDATA2LSB, .elf_machine = EM_ARM, .magic_len = 20,
+		.magic = { IDENT(ELFCLASS32, ELFDATA2LSB), TYPE_LE, 0x28, 0x00 },
+		.mask = { MASK_LE },
+	},
+	{
+		.name = "ppc64el", .qemu_name = "ppc64le", .uname_m = "ppc64le",
+		.elf_class = ELFCLASS64, .elf_data = ELFDATA2LSB, .elf_machine = EM_PPC64, .magic_len = 20,
+		.magic = { IDENT(ELFCLASS64, ELFDATA2LSB), TYPE_LE, 0x15, 0x00 },
+		/* EI_OSABI partly checked and e_machine's high byte ignored, as QEMU does. */
+		.mask = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfc, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			  0xff, 0xff, 0xfe, 0xff, 0xff, 0x00 },
+	},
+	{
+		.name = "ppc64", .qemu_name = "ppc64", .uname_m = "ppc64",
+		.elf_class = ELFCLASS64, .elf_data = ELFDATA2MSB, .elf_machine = EM_PPC64, .magic_len = 20,
+		.magic = { IDENT(ELFCLASS64, ELFDATA2MSB), TYPE_BE, 0x00, 0x15 },
+		.mask = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfc, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			  0xff, 0xff, 0xff, 0xfe, 0xff, 0xff },
+	},
+	{
+		.name = "s390x", .qemu_name = "s390x", .uname_m = "s390x",
+		.elf_class = ELFCLASS64, .elf_data = ELFDATA2MSB, .elf_machine = EM_S390, .magic_len = 20,
+		.magic = { IDENT(ELFCLASS64, ELFDATA2MSB), TYPE_BE, 0x00, 0x16 },
+		.mask = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfc, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			  0xff, 0xff, 0xff, 0xfe, 0xff, 0xff },
+	},
+	{
+		.name = "riscv64", .qemu_name = "riscv64", .uname_m = "riscv64",
+		.elf_class = ELFCLASS64, .elf_data = ELFDATA2LSB, .elf_machine = EM_RISCV, .magic_len = 20,
+		.magic = { IDENT(ELFCLASS64, ELFDATA2LSB), TYPE_LE, 0xf3, 0x00 },
+		.mask = { MASK_LE },
+	},
+	{
+		.name = "mips64el", .qemu_name = "mips64el", .uname_m = "mips64",
+		.elf_class = ELFCLASS64, .elf_data = ELFDATA2LSB, .elf_machine = EM_MIPS, .magic_len = 20,
+		.magic = { IDENT(ELFCLASS64, ELFDATA2LSB), TYPE_LE, 0x08, 0x00 },
+		/* EI_ABIVERSION's low bit ignored. */
+		.mask = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff,
+			  0xff, 0xff, 0xfe, 0xff, 0xff, 0xff },
+	},
+	/*
+	 * mipsel is a 32-bit class like mipsn32el; the two differ in e_flags
+	 * (byte 36, EF_MIPS_ABI2 = 0x20), so this magic is 37 bytes long.
+	 */
+	{
+		.name = "mipsel", .qemu_name = "mipsel", .uname_m = "mips",
+		.elf_class = ELFCLASS32, .elf_data = ELFDATA2LSB, .elf_machine = EM_MIPS, .magic_len = 37,
+		.magic = { IDENT(ELFCLASS32, ELFDATA2LSB), TYPE_LE, 0x08, 0x00 },
+		.mask = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff,
+			  0xff, 0xff, 0xfe, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x20 },
+	},
+	{
+		.name = "loong64", .qemu_name = "loongarch64", .uname_m = "loongarch64",
+		.elf_class = ELFCLASS64, .elf_data = ELFDATA2LSB, .elf_machine = 258 /* EM_LOONGARCH */,
+		.magic_len = 20,
+		.magic = { IDENT(ELFCLASS64, ELFDATA2LSB), TYPE_LE, 0x02, 0x01 },
+		/* EI_OSABI partly checked, EI_ABIVERSION ignored. */
+		.mask = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfc, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff,
+			  0xff, 0xff, 0xfe, 0xff, 0xff, 0xff },
+	},
+};
+
+size_t arch_count(void)
+{
+	return ARRAY_SIZE(arch_table);
+}
+
+const struct arch_info *arch_lookup(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(arch_table); i++)
+		if (streq(arch_table[i].name, name))
+			return &arch_table[i];
+	return NULL;
+}
+
+const struct arch_info *arch_lookup_qemu(const char *qemu_name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(arch_table); i++)
+		if (streq(arch_table[i].qemu_name, qemu_name))
+			return &arch_table[i];
+	return NULL;
+}
+
+bool arch_magic_matches(const struct arch_info *arch, const uint8_t *header, size_t len)
+{
+	if (len < arch->magic_len)
+		return false;
+	for (size_t i = 0; i < arch->magic_len; i++)
+		if ((header[i] & arch->mask[i]) != (arch->magic[i] & arch->mask[i]))
+			return false;
+	return true;
+}
+
+bool arch_is_native(const struct arch_info *arch, const char *host_machine)
+{
+	return arch->native_host && streq(arch->native_host, host_machine);
+}
+
+int arch_host_machine(char *buf, size_t size)
+{
+	struct utsname u;
+
+	if (uname(&u) < 0)
+		return -errno;
+	return format_buf(buf, size, "%s", u.machine);
+}
+
+const char *arch_names(void)
+{
+	static char names[256];
+
+	if (!names[0]) {
+		size_t used = 0;
+
+		for (size_t i = 0; i < ARRAY_SIZE(arch_table); i++) {
+			int n = snprintf(names + used, sizeof(names) - used, "%s%s", i ? ", " : "",
+					 arch_table[i].name);
+			if (n < 0 || (size_t)n >= sizeof(names) - used)
+				break;
+			used += (size_t)n;
+		}
+	}
+	return names;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The architecture table: every Debian architecture crossroot knows, with
+ * the ELF magic and mask that identify its binaries to binfmt_misc, the QEMU
+ * user-mode emulator that runs them, and what `uname -m` reports inside.
+ *
+ * Magic and mask are QEMU's (scripts/qemu-binfmt-conf.sh), as Debian's
+ * qemu-user-static ships them in /usr/share/binfmts/; tests/unit/test-arch.c
+ * checks them against those files and against ELF headers built in the test.
+ * Several Debian architectures can share one emulator and one binfmt entry
+ * (armhf and armel differ only in float ABI, which no magic can see).
+ */
+#ifndef CROSSROOT_BINFMT_ARCH_H
+#define CROSSROOT_BINFMT_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARCH_MAGIC_MAX 40
+
+struct arch_info {
+	const char *name;        /* Debian architecture name: "arm64" */
+	const char *qemu_name;   /* QEMU's name, also the binfmt entry's: "aarch64" */
+	const char *uname_m;     /* `uname -m` inside a container of this arch */
+	const char *native_host; /* host `uname -m` that runs it natively, or NULL */
+	bool personality32;      /* natively, run under PER_LINUX32 (i386 on x86_64) */
+	uint8_t elf_class;       /* ELFCLASS32 / ELFCLASS64 */
+	uint8_t elf_data;        /* ELFDATA2LSB / ELFDATA2MSB */
+	uint16_t elf_machine;    /* e_machine: EM_AARCH64, ... */
+	size_t magic_len;        /* bytes of magic and mask used */
+	uint8_t magic[ARCH_MAGIC_MAX];
+	uint8_t mask[ARCH_MAGIC_MAX];
+};
+
+/* The table, in a stable order; arch_count() entries. */
+extern const struct arch_info arch_table[];
+size_t arch_count(void);
+
+/* The entry for a Debian architecture name, or NULL when unknown. */
+const struct arch_info *arch_lookup(const char *name);
+
+/* The first entry whose emulator is QEMU's `qemu_name`, or NULL. */
+const struct arch_info *arch_lookup_qemu(const char *qemu_name);
+
+/*
+ * Whether the first len bytes of a file (an ELF header) match the entry's
+ * magic under its mask, exactly as binfmt_misc compares them
+ * (fs/binfmt_misc.c check_file()).  len shorter than magic_len never matches.
+ */
+bool arch_magic_matches(const struct arch_info *arch, const uint8_t *header, size_t len);
+
+/*
+ * Whether arch runs without an emulator on a host whose `uname -m` is
+ * host_machine (amd64 and i386 on x86_64).
+ */
+bool arch_is_native(const struct arch_info *arch, const char *host_machine);
+
+/*
+ * The host's `uname -m` (from uname(2)), into buf of size bytes.
+ * Returns 0 or -errno.
+ */
+int arch_host_machine(char *buf, size_t size);
+
+/* A comma-separated list of every Debian name, for error messages. */
+const char *arch_names(void);
+
+#endif

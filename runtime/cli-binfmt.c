@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* crossroot binfmt status|register|unregister|exec */
+#include <dirent.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <sched.h>
+#include <sys/mount.h>
+
+#include "../binfmt/binfmt.h"
+#include "cli.h"
+#include "userns.h"
+
+static const char binfmt_help[] =
+	"Usage: crossroot binfmt COMMAND [ARGS...]\n"
+	"\n"
+	"  status       table of architectures, emulators and binfmt entries\n"
+	"  register     register crossroot's entries host-wide (root)\n"
+	"  unregister   remove crossroot's host-wide entries (root); others' are kept\n"
+	"  exec [--arch A]... -- CMD [ARG...]\n"
+	"               run CMD with crossroot's entries in a sandboxed binfmt_misc\n"
+	"               (Linux >= 6.7, no root); --arch fails unless A's entry is in place\n";
+
+static int host_machine_or_fail(char *buf, size_t size)
+{
+	int r = arch_host_machine(buf, size);
+
+	if (r < 0)
+		cli_error("cannot read the host architecture: %s", strerror(-r));
+	return r;
+}
+
+/* The host entry that claims arch: crossroot's own first. 1 found, 0 none. */
+static int host_claimant(int dirfd, const struct arch_info *arch, struct binfmt_entry *out)
+{
+	char name[NAME_MAX + 1];
+
+	if (binfmt_entry_name(arch, name, sizeof(name)) == 0 && binfmt_entry_read(dirfd, name, out) == 0 &&
+	    out->enabled)
+		return 1;
+	return binfmt_find_claimant(dirfd, arch, NULL, out) > 0;
+}
+
+static int binfmt_status(int argc, char **argv)
+{
+	static const char help[] = "Usage: crossroot binfmt status\n"
+				   "\n"
+				   "One line per architecture: its emulator, whether the emulator is static,\n"
+				   "the host-wide binfmt entry that claims it and that entry's flags, and\n"
+				   "whether crossroot can register it in a sandboxed binfmt_misc.\n";
+	_cleanup_close_ int host_fd = -EBADF;
+	char machine[65];
+	int r, sandbox;
+
+	r = cli_parse_help_only("binfmt status", help, argc, argv);
+	if (r >= 0)
+		return r;
+	if (host_machine_or_fail(machine, sizeof(machine)) < 0)
+		return EXIT_FAIL;
+	host_fd = binfmt_host_open();
+	sandbox = binfmt_sandbox_probe();
+
+	printf("%-9s %-34s %-6s %-22s %-6s %s\n", "ARCH", "EMULATOR", "STATIC", "HOST ENTRY", "FLAGS", "SANDBOXED");
+	for (size_t i = 0; i < arch_count(); i++) {
+		const struct arch_info *arch = &arch_table[i];
+		struct emulator emu;
+		struct binfmt_entry entry;
+		const char *path = "-", *is_static = "-", *host = "-", *flags = "-", *sandboxed = "-";
+
+		r = emulator_find(arch, machine, getenv("PATH"), &emu);
+		if (r < 0) {
+			cli_error("looking for the %s emulator: %s", arch->name, strerror(-r));
+			return EXIT_FAIL;
+		}
+		switch (emu.status) {
+		case EMULATOR_NATIVE:
+			path = "(native)";
+			break;
+		case EMULATOR_FOUND:
+			path = emu.path;
+			is_static = "yes";
+			sandboxed = sandbox > 0 ? "yes" : "no";
+			break;
+		case EMULATOR_NOT_STATIC:
+			path = emu.rejected;
+			is_static = "no";
+			sandboxed = "no";
+			break;
+		case EMULATOR_NOT_FOUND:
+			path = "(none)";
+			sandboxed = "no";
+			break;
+		}
+		if (emu.status != EMULATOR_NATIVE) {
+			if (host_fd < 0)
+				host = "(not mounted)";
+			else if (host_claimant(host_fd, arch, &entry)) {
+				host = entry.name;
+				flags = entry.flags[0] ? entry.flags : "none";
+			}
+		}
+		printf("%-9s %-34s %-6s %-22s %-6s %s\n", arch->name, path, is_static, host, flags, sandboxed);
+	}
+	if (sandbox < 0)
+		cli_hint("user namespaces are not available, so sandboxed binfmt_misc cannot be used: "
+			 "run 'crossroot check'");
+	else if (sandbox == 0)
+		cli_hint("this kernel refuses sandboxed binfmt_misc (Linux >= 6.7 has it): "
+			 "root can register host-wide entries with 'crossroot binfmt register'");
+	return EXIT_OK;
+}
+
+static int require_root(const char *what)
+{
+	if (geteuid() == 0)
+		return 0;
+	cli_error("'crossroot binfmt %s' changes the host's binfmt_misc and must run as root", what);
+	cli_hint("on Linux >= 6.7 crossroot registers entries in a sandboxed binfmt_misc without root; "
+		 "'crossroot binfmt status' shows whether this host can");
+	return -EPERM;
+}
+
+/* Register (or keep) arch's host-wide entry.  Returns 0 when it is in place or deliberately left, -errno else. */
+static int register_host_entry(int dirfd, const char *machine, const struct arch_info *arch)
+{
+	char name[NAME_MAX + 1], line[BINFMT_REGISTER_MAX];
+	struct binfmt_entry entry;
+	struct emulator emu;
+	int r;
+
+	r = emulator_find(arch, machine, getenv("PATH"), &emu);
+	if (r < 0)
+		return r;
+	if (emu.status != EMULATOR_FOUND) {
+		printf("%-9s skipped: %s\n", arch->name,
+		       emu.status == EMULATOR_NOT_STATIC ? "the emulator is not static" : "no emulator");
+		return 0;
+	}
+	r = binfmt_entry_name(arch, name, sizeof(name));
+	if (r < 0)
+		return r;
+	if (binfmt_find_claimant(dirfd, arch, name, &entry) > 0) {
+		/* Entries added later take precedence, so adding ours would shadow theirs. */
+		printf("%-9s kept another tool's entry '%s' (interpreter %s, flags %s)\n", arch->name, entry.name,
+		       entry.interpreter, entry.flags[0] ? entry.flags : "none");
+		if (!strchr(entry.flags, 'F'))
+			cli_hint("'%s' has no F flag, so it works inside a container only where %s exists in the rootfs",
+				 entry.name, entry.interpreter);
+		return 0;
+	}
+	if (binfmt_entry_read(dirfd, name, &entry) == 0) {
+		if (streq(entry.interpreter, emu.interpreter) && entry.enabled) {
+			printf("%-9s already registered: %s\n", arch->name, name);
+			return 0;
+		}
+		r = binfmt_unregister(dirfd, name);
+		if (r < 0)
+			return r;
+	}
+	r = binfmt_format_register(arch, name, emu.interpreter,
+				   BINFMT_FLAG_FIX_BINARY | (emu.preserve_argv0 ? BINFMT_FLAG_PRESERVE_ARGV0 : 0), line,
+				   sizeof(line));
+	if (r == 0)
+		r = binfmt_register(dirfd, line);
+	if (r == 0)
+		printf("%-9s registered %s -> %s\n", arch->name, name, emu.interpreter);
+	return r;
+}
+
+static int binfmt_register_cmd(int argc, char **argv)
+{
+	static const char help[] =
+		"Usage: crossroot binfmt register\n"
+		"\n"
+		"As root, register one host-wide binfmt entry (named crossroot-QEMUNAME, flags F\n"
+		"and P where the emulator keeps argv[0]) for every static emulator found, for\n"
+		"kernels without sandboxed binfmt_misc.  An entry of another tool that already\n"
+		"claims an architecture is kept and reported, never replaced.\n";
+	_cleanup_close_ int dirfd = -EBADF;
+	char machine[65];
+	int r, failed = 0;
+
+	r = cli_parse_help_only("binfmt register", help, argc, argv);
+	if (r >= 0)
+		return r;
+	if (require_root("register") < 0 || host_machine_or_fail(machine, sizeof(machine)) < 0)
+		return EXIT_FAIL;
+	dirfd = binfmt_host_mount();
+	if (dirfd < 0) {
+		cli_error("cannot mount binfmt_misc at %s: %s", BINFMT_HOST_DIR, strerror(-dirfd));
+		return EXIT_FAIL;
+	}
+	for (size_t i = 0; i < arch_count(); i++) {
+		const struct arch_info *arch = &arch_table[i];
+
+		if (arch_is_native(arch, machine) || arch_lookup_qemu(arch->qemu_name) != arch)
+			continue;
+		r = register_host_entry(dirfd, machine, arch);
+		if (r < 0) {
+			cli_error("registering the %s entry: %s", arch->name, strerror(-r));
+			failed = 1;
+		}
+	}
+	return failed ? EXIT_FAIL : EXIT_OK;
+}
+
+static int binfmt_unregister_cmd(int argc, char **argv)
+{
+	static const char help[] = "Usage: crossroot binfmt unregister\n"
+				   "\n"
+				   "As root, remove every host-wide binfmt entry that crossroot created\n"
+				   "(named crossroot-*).  Entries of other tools are never touched.\n";
+	_cleanup_close_ int dirfd = -EBADF;
+	DIR *dir;
+	struct dirent *de;
+	int r, failed = 0;
+
+	r = cli_parse_help_only("binfmt unregister", help, argc, argv);
+	if (r >= 0)
+		return r;
+	if (require_root("unregister") < 0)
+		return EXIT_FAIL;
+	dirfd = binfmt_host_open();
+	if (dirfd == -ENOENT)
+		return EXIT_OK; /* not mounted: no entries at all */
+	if (dirfd < 0) {
+		cli_error("cannot open %s: %s", BINFMT_HOST_DIR, strerror(-dirfd));
+		return EXIT_FAIL;
+	}
+	dir = fdopendir(dup(dirfd));
+	if (!dir) {
+		cli_error("cannot list %s: %m", BINFMT_HOST_DIR);
+		return EXIT_FAIL;
+	}
+	while ((de = readdir(dir))) {
+		if (strncmp(de->d_name, BINFMT_PREFIX, strlen(BINFMT_PREFIX)) != 0)
+			continue;
+		r = binfmt_unregister(dirfd, de->d_name);
+		if (r < 0 && r != -ENOENT) {
+			cli_error("removing %s: %s", de->d_name, strerror(-r));
+			failed = 1;
+		} else
+			printf("removed %s\n", de->d_name);
+	}
+	closedir(dir);
+	return failed ? EXIT_FAIL : EXIT_OK;
+}
+
+/*
+ * In a new user and mount namespace where the caller is root, mount a
+ * sandboxed binfmt_misc, register every emulator (flags F, C, and P where
+ * supported) and attach the mount at /proc/sys/fs/binfmt_misc: the entries
+ * then live exactly as long as this mount namespace, i.e. as long as the
+ * command and its children.  Registering needs root in the namespace that
+ * owns the instance (the register file is owned by that root), hence root
+ * here and a nested namespace for the command.  Returns 0 or a negative
+ * errno, with *what naming the failing step.
+ */
+static int sandbox_setup(const char *machine, struct binfmt_result *results, size_t *n_results, const char **what)
+{
+	_cleanup_close_ int mnt_fd = -EBADF;
+	int r;
+
+	*what = "creating a user namespace";
+	r = userns_unshare_single(0, 0, CLONE_NEWNS);
+	if (r < 0)
+		return r;
+	*what = "making the mount namespace private";
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return -errno;
+	*what = "mounting a sandboxed binfmt_misc";
+	mnt_fd = binfmt_sandbox_mount();
+	if (mnt_fd < 0)
+		return mnt_fd;
+	*what = "registering the emulators";
+	r = binfmt_register_emulators(mnt_fd, machine, getenv("PATH"), BINFMT_FLAG_CREDENTIALS, results, n_results);
+	if (r < 0)
+		return r;
+	*what = "attaching binfmt_misc at " BINFMT_HOST_DIR;
+	return binfmt_attach(mnt_fd, BINFMT_HOST_DIR);
+}
+
+static const struct binfmt_result *find_result(const struct binfmt_result *results, size_t n,
+					       const struct arch_info *arch)
+{
+	for (size_t i = 0; i < n; i++)
+		if (streq(results[i].arch->qemu_name, arch->qemu_name))
+			return &results[i];
+	return NULL;
+}
+
+static int binfmt_exec_cmd(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "arch", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	static const char help[] =
+		"Usage: crossroot binfmt exec [--arch ARCH]... -- CMD [ARG...]\n"
+		"\n"
+		"Run CMD, a host program, as yourself in a new user and mount namespace whose\n"
+		"sandboxed binfmt_misc has crossroot's entries for every static emulator found,\n"
+		"so foreign-architecture programs run with no host entry and no root.  The\n"
+		"entries are visible at /proc/sys/fs/binfmt_misc inside and vanish with CMD.\n"
+		"Needs Linux >= 6.7.\n"
+		"\n"
+		"  --arch ARCH  fail unless ARCH's entry is in place (repeatable)\n"
+		"\n"
+		"Exit status: CMD's; 125 when crossroot failed (bad usage included), 126 when CMD could not be\n"
+		"executed, 127 when CMD was not found.\n";
+	const struct arch_info *wanted[32];
+	struct binfmt_result results[32];
+	size_t n_wanted = 0, n_results = 0;
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	const char *what;
+	char machine[65];
+	int c, r;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(help, stdout);
+			return EXIT_OK;
+		case 'a':
+			if (!arch_lookup(optarg)) {
+				cli_usage_error("binfmt exec", "unknown architecture '%s' (known: %s)", optarg,
+						arch_names());
+				return EXIT_RUN_FAILED;
+			}
+			if (n_wanted == ARRAY_SIZE(wanted)) {
+				cli_usage_error("binfmt exec", "too many --arch options");
+				return EXIT_RUN_FAILED;
+			}
+			wanted[n_wanted++] = arch_lookup(optarg);
+			break;
+		default:
+			cli_option_error("binfmt exec", argv, c);
+			return EXIT_RUN_FAILED;
+		}
+	}
+	if (optind >= argc) {
+		cli_usage_error("binfmt exec", "missing the command to run");
+		return EXIT_RUN_FAILED;
+	}
+	if (host_machine_or_fail(machine, sizeof(machine)) < 0)
+		return EXIT_RUN_FAILED;
+	r = sandbox_setup(machine, results, &n_results, &what);
+	if (r < 0) {
+		cli_error("%s: %s", what, strerror(-r));
+		if (r == -EPERM || r == -EACCES)
+			cli_hint("sandboxed binfmt_misc needs Linux >= 6.7 and unprivileged user namespaces; "
+				 "run 'crossroot check'");
+		return EXIT_RUN_FAILED;
+	}
+	for (size_t i = 0; i < n_wanted; i++) {
+		const struct binfmt_result *res = find_result(results, n_results, wanted[i]);
+
+		if (arch_is_native(wanted[i], machine) || (res && (res->error == 0 || res->error == -EEXIST)))
+			continue;
+		if (res && res->emulator.status != EMULATOR_FOUND) {
+			cli_error("no static emulator for %s", wanted[i]->name);
+			cli_hint("%s", emulator_hint(&res->emulator));
+		} else
+			cli_error("registering the %s entry: %s", wanted[i]->name,
+				  strerror(res ? -res->error : EINVAL));
+		return EXIT_RUN_FAILED;
+	}
+	/* The command runs as the caller again, in a nested namespace under the registering root. */
+	r = userns_unshare_single(uid, gid, 0);
+	if (r < 0) {
+		cli_error("creating the command's user namespace: %s", strerror(-r));
+		return EXIT_RUN_FAILED;
+	}
+	execvp(argv[optind], argv + optind);
+	r = errno;
+	cli_error("%s: %s", argv[optind], strerror(r));
+	return r == ENOENT ? EXIT_RUN_NOTFOUND : EXIT_RUN_NOEXEC;
+}
+
+int cmd_binfmt(int argc, char **argv)
+{
+	static const struct command subcommands[] = {
+		{ "status", binfmt_status, NULL },
+		{ "register", binfmt_register_cmd, NULL },
+		{ "unregister", binfmt_unregister_cmd, NULL },
+		{ "exec", binfmt_exec_cmd, NULL },
+	};
+
+	if (argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
+		fputs(binfmt_help, stdout);
+		return EXIT_OK;
+	}
+	return cli_dispatch(subcommands, ARRAY_SIZE(subcommands), "binfmt", argc - 1, argv + 1);
+}

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* crossroot check: what this host supports, one line per item, a hint per problem. */
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+
+#include "../binfmt/binfmt.h"
+#include "cli.h"
+#include "host.h"
+
+enum level { OK, INFO, WARN, FAIL };
+
+struct report {
+	bool failed;
+	char last_hint[512];
+};
+
+static void item(struct report *rep, enum level level, const char *label, const char *fmt, ...) _printf_(4, 5);
+
+static void item(struct report *rep, enum level level, const char *label, const char *fmt, ...)
+{
+	static const char *const words[] = { [OK] = "ok", [INFO] = "--", [WARN] = "warn", [FAIL] = "FAIL" };
+	va_list ap;
+
+	printf("%-5s %s: ", words[level], label);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	if (level == FAIL)
+		rep->failed = true;
+}
+
+/* A hint on stdout, part of the report; the same hint twice in a row is printed once. */
+static void hint(struct report *rep, const char *fmt, ...) _printf_(2, 3);
+
+static void hint(struct report *rep, const char *fmt, ...)
+{
+	char text[sizeof(rep->last_hint)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (streq(text, rep->last_hint))
+		return;
+	snprintf(rep->last_hint, sizeof(rep->last_hint), "%s", text);
+	printf("Hint: %s\n", text);
+}
+
+static void check_kernel(struct report *rep, bool *sandbox_kernel)
+{
+	struct kernel_version v;
+	int r = host_kernel_version(&v);
+
+	*sandbox_kernel = false;
+	if (r < 0) {
+		item(rep, WARN, "kernel", "version unreadable (%s)", strerror(-r));
+		return;
+	}
+	*sandbox_kernel = kernel_at_least(&v, 6, 7);
+	if (!kernel_at_least(&v, 5, 2)) {
+		item(rep, FAIL, "kernel", "%s (crossroot needs Linux >= 5.2)", v.release);
+		hint(rep, "boot a newer kernel");
+		return;
+	}
+	item(rep, OK, "kernel", "%s%s", v.release,
+	     *sandbox_kernel ? "" : " (< 6.7: no sandboxed binfmt_misc; root registers emulators host-wide)");
+}
+
+static void check_sysctl(struct report *rep, const char *name, long bad, const char *fix)
+{
+	char label[96];
+	long value;
+	int r = host_sysctl_read(name, &value);
+
+	snprintf(label, sizeof(label), "sysctl %s", name);
+	for (char *p = label; *p; p++)
+		if (*p == '/')
+			*p = '.';
+	if (r == -ENOENT) {
+		item(rep, INFO, label, "not present on this kernel");
+		return;
+	}
+	if (r < 0) {
+		item(rep, WARN, label, "unreadable (%s)", strerror(-r));
+		return;
+	}
+	if (value == bad) {
+		item(rep, WARN, label, "%ld (restricts unprivileged user namespaces)", value);
+		hint(rep, "as root: %s", fix);
+		return;
+	}
+	item(rep, OK, label, "%ld", value);
+}
+
+static bool check_userns(struct report *rep)
+{
+	int r = host_userns_probe();
+
+	if (r == 0)
+		item(rep, OK, "user namespaces", "an unprivileged process can create one");
+	else {
+		item(rep, FAIL, "user namespaces", "cannot create one (%s)", strerror(-r));
+		hint(rep, "enable unprivileged user namespaces (see the sysctl lines)");
+	}
+	check_sysctl(rep, "user/max_user_namespaces", 0, "sysctl -w user.max_user_namespaces=15000");
+	check_sysctl(rep, "kernel/unprivileged_userns_clone", 0, "sysctl -w kernel.unprivileged_userns_clone=1");
+	check_sysctl(rep, "kernel/apparmor_restrict_unprivileged_userns", 1,
+		     "sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or allow crossroot in an AppArmor "
+		     "profile with 'userns,'");
+	return r == 0;
+}
+
+static bool binfmt_misc_known(void)
+{
+	char text[8192];
+
+	return read_file_at(AT_FDCWD, "/proc/filesystems", text, sizeof(text)) > 0 && strstr(text, "\tbinfmt_misc\n");
+}
+
+/* Returns whether foreign binaries can run: sandboxed binfmt_misc, or host entries. */
+static bool check_binfmt(struct report *rep, bool userns, bool sandbox_kernel, int *sandbox)
+{
+	*sandbox = 0;
+	if (!binfmt_misc_known()) {
+		item(rep, FAIL, "binfmt_misc", "not in /proc/filesystems");
+		hint(rep, "as root: modprobe binfmt_misc");
+		return false;
+	}
+	item(rep, OK, "binfmt_misc", "available");
+	*sandbox = userns ? binfmt_sandbox_probe() : -EPERM;
+	if (*sandbox > 0) {
+		item(rep, OK, "sandboxed binfmt_misc", "supported: emulators are registered without root");
+		return true;
+	}
+	item(rep, WARN, "sandboxed binfmt_misc", "not supported%s",
+	     sandbox_kernel ? " (refused by policy)" : " (needs Linux >= 6.7)");
+	hint(rep, "as root, once per boot: crossroot binfmt register");
+	return false;
+}
+
+/* One line per foreign arch; returns the number of usable emulators. */
+static int check_emulators(struct report *rep, bool sandbox)
+{
+	_cleanup_close_ int host_fd = binfmt_host_open();
+	char machine[65];
+	int usable = 0;
+
+	if (arch_host_machine(machine, sizeof(machine)) < 0)
+		snprintf(machine, sizeof(machine), "unknown");
+	for (size_t i = 0; i < arch_count(); i++) {
+		const struct arch_info *arch = &arch_table[i];
+		struct binfmt_entry entry;
+		struct emulator emu;
+		char label[64];
+
+		snprintf(label, sizeof(label), "emulator %s", arch->name);
+		if (emulator_find(arch, machine, getenv("PATH"), &emu) < 0 || emu.status == EMULATOR_NOT_FOUND) {
+			item(rep, WARN, label, "none found");
+			hint(rep, "%s", emulator_hint(&emu));
+			continue;
+		}
+		if (emu.status == EMULATOR_NATIVE) {
+			item(rep, OK, label, "not needed: runs natively on %s", machine);
+			continue;
+		}
+		if (emu.status == EMULATOR_NOT_STATIC) {
+			item(rep, WARN, label, "%s is dynamically linked", emu.rejected);
+			hint(rep, "%s", emulator_hint(&emu));
+			continue;
+		}
+		if (!sandbox && (host_fd < 0 || binfmt_find_claimant(host_fd, arch, NULL, &entry) <= 0)) {
+			item(rep, WARN, label, "%s (static), but no host binfmt entry claims it", emu.interpreter);
+			hint(rep, "as root, once per boot: crossroot binfmt register");
+			continue;
+		}
+		item(rep, OK, label, "%s (static%s)", emu.path, emu.preserve_argv0 ? ", keeps argv[0]" : "");
+		usable++;
+	}
+	return usable;
+}
+
+static void check_subids(struct report *rep, const char *file, const char *label, const char *user, unsigned long id)
+{
+	struct subid_range ranges[8];
+	char text[256] = "";
+	unsigned long total = 0;
+	size_t n, used = 0;
+	int r = subid_lookup(file, user, id, ranges, ARRAY_SIZE(ranges), &n);
+
+	if (r < 0 && r != -ENOENT) {
+		item(rep, WARN, label, "%s unreadable (%s)", file, strerror(-r));
+		return;
+	}
+	if (r == -ENOENT || n == 0) {
+		item(rep, WARN, label, "none for %s in %s (single mode only)", user, file);
+		hint(rep, "as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 %s "
+			  "(pick a free range)", user);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int k = snprintf(text + used, sizeof(text) - used, "%s%lu-%lu", i ? ", " : "", ranges[i].start,
+				 ranges[i].start + ranges[i].count - 1);
+		if (k > 0 && (size_t)k < sizeof(text) - used)
+			used += (size_t)k;
+		total += ranges[i].count;
+	}
+	if (total < 65536) {
+		item(rep, WARN, label, "%s (%lu ids; Debian packages need 65536)", text, total);
+		hint(rep, "as root: give %s a range of 65536 ids in %s", user, file);
+		return;
+	}
+	item(rep, OK, label, "%s (%lu ids)", text, total);
+}
+
+static void check_setup(struct report *rep, uid_t uid)
+{
+	int r = host_setup_done(uid);
+
+	if (r > 0)
+		item(rep, OK, "setup", "done: mapped mode (" CROSSROOT_RUN_DIR "/%u/userns)", (unsigned)uid);
+	else if (r == 0)
+		item(rep, INFO, "setup", "not done: single mode (only your own uid is mapped, as root)");
+	else
+		item(rep, WARN, "setup", "cannot tell (%s)", strerror(-r));
+}
+
+int cmd_check(int argc, char **argv)
+{
+	static const char help[] = "Usage: crossroot check\n"
+				   "\n"
+				   "Report what this host supports for crossroot, one line per item\n"
+				   "(ok, -- for information, warn, FAIL), with a Hint: line per problem.\n"
+				   "Exit status: 0 when you can build here, 1 otherwise.\n";
+	struct report rep = { 0 };
+	struct passwd *pw;
+	bool sandbox_kernel, userns, can_binfmt;
+	int r, sandbox, emulators;
+	uid_t uid = getuid();
+	char user[64];
+
+	r = cli_parse_help_only("check", help, argc, argv);
+	if (r >= 0)
+		return r;
+	pw = getpwuid(uid);
+	snprintf(user, sizeof(user), "%s", pw ? pw->pw_name : "?");
+
+	check_kernel(&rep, &sandbox_kernel);
+	userns = check_userns(&rep);
+	can_binfmt = check_binfmt(&rep, userns, sandbox_kernel, &sandbox);
+	emulators = check_emulators(&rep, sandbox > 0);
+	if (emulators == 0) {
+		item(&rep, FAIL, "emulators", "none usable: foreign-architecture programs cannot run");
+		hint(&rep, "%s", can_binfmt ? "apt-get install qemu-user-static"
+					    : "as root, once per boot: crossroot binfmt register");
+	}
+	check_subids(&rep, "/etc/subuid", "subordinate uids", user, uid);
+	check_subids(&rep, "/etc/subgid", "subordinate gids", user, uid);
+	check_setup(&rep, uid);
+	fflush(stdout);
+	if (rep.failed) {
+		printf("result: crossroot cannot work here for %s; see the FAIL lines\n", user);
+		return EXIT_FAIL;
+	}
+	printf("result: %s can work here (%d foreign architectures)\n", user, emulators);
+	return EXIT_OK;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("crossroot: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void cli_hint(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("Hint: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("crossroot: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'crossroot %s%s--help'.\n", cmd, cmd[0] ? " " : "");
+	return EXIT_USAGE;
+}
+
+int cli_dispatch(const struct command *table, size_t n, const char *prefix, int argc, char **argv)
+{
+	if (argc < 1)
+		return cli_usage_error(prefix, "missing command");
+	for (size_t i = 0; i < n; i++)
+		if (streq(table[i].name, argv[0]))
+			return table[i].run(argc, argv);
+	return cli_usage_error(prefix, "unknown command '%s%s%s'", prefix, prefix[0] ? " " : "", argv[0]);
+}
+
+int cli_option_error(const char *cmd, char **argv, int c)
+{
+	const char *opt = argv[optind - 1];
+
+	if (c == ':')
+		return cli_usage_error(cmd, "option '%s' needs an argument", opt);
+	return cli_usage_error(cmd, "unknown option '%s'", opt);
+}
+
+int cli_parse_help_only(const char *cmd, const char *help, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(help, stdout);
+			return EXIT_OK;
+		default:
+			return cli_option_error(cmd, argv, c);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	return -1;
+}

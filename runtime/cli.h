@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The command layer: the only code that prints or chooses an exit status.
+ * Each subcommand is a function taking its own argc/argv (argv[0] is the
+ * subcommand's name) and returning the process exit status.
+ */
+#ifndef CROSSROOT_CLI_H
+#define CROSSROOT_CLI_H
+
+#include "util.h"
+
+/* Exit statuses (README "Exit codes"). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,          /* the command failed, or `check` found the host unusable */
+	EXIT_USAGE = 2,         /* bad usage */
+	EXIT_RUN_FAILED = 125,  /* run-like commands: crossroot itself failed */
+	EXIT_RUN_NOEXEC = 126,  /* the command was found but could not be executed */
+	EXIT_RUN_NOTFOUND = 127 /* the command was not found */
+};
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+/* "crossroot: MESSAGE" on stderr. */
+void cli_error(const char *fmt, ...) _printf_(1, 2);
+
+/* "Hint: MESSAGE" on stderr, after an error. */
+void cli_hint(const char *fmt, ...) _printf_(1, 2);
+
+/*
+ * Report bad usage of command cmd ("binfmt exec"; "" for crossroot itself): the message, then
+ * "Try 'crossroot CMD --help'.", on stderr.  Returns EXIT_USAGE.
+ */
+int cli_usage_error(const char *cmd, const char *fmt, ...) _printf_(2, 3);
+
+/*
+ * Report the option error getopt_long() returned as c (with opterr = 0 and
+ * a ':'-prefixed optstring): an unknown option or one missing its argument.
+ * Returns EXIT_USAGE.
+ */
+int cli_option_error(const char *cmd, char **argv, int c);
+
+/*
+ * Dispatch argv[0] (a subcommand name) to the matching entry of table
+ * (n entries).  `prefix` names the parent command in messages ("" or
+ * "binfmt").  Unknown or missing subcommands are usage errors.
+ */
+int cli_dispatch(const struct command *table, size_t n, const char *prefix, int argc, char **argv);
+
+/*
+ * Parse the options shared by every command that takes only --help: returns
+ * -1 to continue, or the exit status to return (0 after printing help).
+ */
+int cli_parse_help_only(const char *cmd, const char *help, int argc, char **argv);
+
+int cmd_check(int argc, char **argv);
+int cmd_binfmt(int argc, char **argv);
+
+#endif

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* crossroot: the command table and global options. */
+#include <getopt.h>
+
+#include "cli.h"
+
+#ifndef CROSSROOT_VERSION
+#define CROSSROOT_VERSION "unknown"
+#endif
+
+static const struct command commands[] = {
+	{ "check", cmd_check, "report what this host supports and what to change" },
+	{ "binfmt", cmd_binfmt, "show, register or use binfmt_misc entries for the emulators" },
+};
+
+static void print_help(void)
+{
+	printf("Usage: crossroot [--help] [--version] COMMAND [ARGS...]\n"
+	       "\n"
+	       "Unprivileged cross-architecture build containers: Debian rootfs of\n"
+	       "another architecture, run through QEMU user-mode emulation.\n"
+	       "\n"
+	       "Commands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		printf("  %-8s %s\n", commands[i].name, commands[i].summary);
+	printf("\n"
+	       "Run 'crossroot COMMAND --help' for a command's options.\n"
+	       "Exit status: 0 success, 1 failure, 2 bad usage; see crossroot(1).\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{},
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:hV", options, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			print_help();
+			return EXIT_OK;
+		case 'V':
+			printf("crossroot %s\n", CROSSROOT_VERSION);
+			return EXIT_OK;
+		default:
+			return cli_option_error("", argv, c);
+		}
+	}
+	return cli_dispatch(commands, ARRAY_SIZE(commands), "", argc - optind, argv + optind);
+}

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Small helpers shared by every layer: cleanup attributes, fd and pointer
+ * stealing, and checked string formatting.  Cleanup functions accept NULL or
+ * a negative fd and preserve errno, so an early return never needs manual
+ * unwinding and never clobbers the error being reported.
+ */
+#ifndef CROSSROOT_UTIL_H
+#define CROSSROOT_UTIL_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _noreturn_ __attribute__((noreturn))
+#define _unused_ __attribute__((unused))
+
+static inline void freep(void *p)
+{
+	int saved = errno;
+	free(*(void **)p);
+	errno = saved;
+}
+
+static inline void closep(int *fd)
+{
+	if (*fd >= 0) {
+		int saved = errno;
+		close(*fd);
+		errno = saved;
+	}
+}
+
+static inline void fclosep(FILE **f)
+{
+	if (*f) {
+		int saved = errno;
+		fclose(*f);
+		errno = saved;
+	}
+}
+
+#define _cleanup_free_ __attribute__((cleanup(freep)))
+#define _cleanup_close_ __attribute__((cleanup(closep)))
+#define _cleanup_fclose_ __attribute__((cleanup(fclosep)))
+
+/* Hand ownership out of a cleanup-tagged variable. */
+#define steal_ptr(p)                  \
+	({                            \
+		__typeof__(p) _tmp = (p); \
+		(p) = NULL;           \
+		_tmp;                 \
+	})
+#define steal_fd(fd)                  \
+	({                            \
+		int _tmp = (fd);      \
+		(fd) = -EBADF;        \
+		_tmp;                 \
+	})
+
+static inline bool streq(const char *a, const char *b)
+{
+	return strcmp(a, b) == 0;
+}
+
+/*
+ * snprintf() into a fixed buffer.  Returns 0, or -ENAMETOOLONG when the
+ * result would not fit (the buffer then holds a truncated string).
+ */
+int format_buf(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4);
+
+/*
+ * Write all of buf (len bytes) to fd in ONE write(2) call.  Interfaces such
+ * as binfmt_misc's register file and /proc/PID/uid_map take one record per
+ * write, so a short write is an error.  Returns 0, or -errno (-EIO for a
+ * short write).
+ */
+int write_once(int fd, const void *buf, size_t len);
+
+/*
+ * Read the file at path (relative to dirfd, or absolute with AT_FDCWD) into
+ * buf, at most size - 1 bytes, NUL-terminated.  Returns the number of bytes
+ * read, or -errno; -EFBIG when the file is larger than the buffer.
+ */
+ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t size);
+
+/*
+ * Write the string s to the file at path (relative to dirfd) in one write.
+ * The file must exist (O_WRONLY, no O_CREAT).  Returns 0 or -errno.
+ */
+int write_file_at(int dirfd, const char *path, const char *s);
+
+/*
+ * Parse a decimal unsigned integer that fills all of s.  Returns 0, or
+ * -EINVAL for an empty string, a sign, trailing text, or overflow.
+ */
+int parse_ulong(const char *s, unsigned long *out);
+
+#endif
