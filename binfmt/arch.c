@@ -8,6 +8,8 @@
 
 #include "../runtime/util.h"
 
+/* The table reads best as aligned rows. */
+// clang-format off
 /* The ELF identification shared by every entry: "\x7fELF", class, data, version. */
 #define IDENT(class, data) 0x7f, 'E', 'L', 'F', class, data, 0x01, 0x00, 0, 0, 0, 0, 0, 0, 0, 0
 
@@ -111,6 +113,7 @@ const struct arch_info arch_table[] = {
 			  0xff, 0xff, 0xfe, 0xff, 0xff, 0xff },
 	},
 };
+// clang-format on
 
 size_t arch_count(void)
 {
@@ -165,8 +168,7 @@ const char *arch_names(void)
 		size_t used = 0;
 
 		for (size_t i = 0; i < ARRAY_SIZE(arch_table); i++) {
-			int n = snprintf(names + used, sizeof(names) - used, "%s%s", i ? ", " : "",
-					 arch_table[i].name);
+			int n = snprintf(names + used, sizeof(names) - used, "%s%s", i ? ", " : "", arch_table[i].name);
 			if (n < 0 || (size_t)n >= sizeof(names) - used)
 				break;
 			used += (size_t)n;

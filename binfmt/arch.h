@@ -20,15 +20,15 @@
 #define ARCH_MAGIC_MAX 40
 
 struct arch_info {
-	const char *name;        /* Debian architecture name: "arm64" */
-	const char *qemu_name;   /* QEMU's name, also the binfmt entry's: "aarch64" */
-	const char *uname_m;     /* `uname -m` inside a container of this arch */
+	const char *name;	 /* Debian architecture name: "arm64" */
+	const char *qemu_name;	 /* QEMU's name, also the binfmt entry's: "aarch64" */
+	const char *uname_m;	 /* `uname -m` inside a container of this arch */
 	const char *native_host; /* host `uname -m` that runs it natively, or NULL */
-	bool personality32;      /* natively, run under PER_LINUX32 (i386 on x86_64) */
-	uint8_t elf_class;       /* ELFCLASS32 / ELFCLASS64 */
-	uint8_t elf_data;        /* ELFDATA2LSB / ELFDATA2MSB */
-	uint16_t elf_machine;    /* e_machine: EM_AARCH64, ... */
-	size_t magic_len;        /* bytes of magic and mask used */
+	bool personality32;	 /* natively, run under PER_LINUX32 (i386 on x86_64) */
+	uint8_t elf_class;	 /* ELFCLASS32 / ELFCLASS64 */
+	uint8_t elf_data;	 /* ELFDATA2LSB / ELFDATA2MSB */
+	uint16_t elf_machine;	 /* e_machine: EM_AARCH64, ... */
+	size_t magic_len;	 /* bytes of magic and mask used */
 	uint8_t magic[ARCH_MAGIC_MAX];
 	uint8_t mask[ARCH_MAGIC_MAX];
 };

@@ -35,11 +35,11 @@ struct binfmt_entry {
 	char name[NAME_MAX + 1];
 	bool enabled;
 	char interpreter[PATH_MAX];
-	char flags[8];  /* "F", "POCF", ... as the kernel prints them; "" for none */
+	char flags[8]; /* "F", "POCF", ... as the kernel prints them; "" for none */
 	unsigned offset;
 	size_t magic_len;
 	uint8_t magic[128];
-	uint8_t mask[128];  /* all 0xff when the entry has no mask */
+	uint8_t mask[128]; /* all 0xff when the entry has no mask */
 };
 
 /* Entry flags crossroot may ask for. */

@@ -18,21 +18,21 @@ static int read_exact_at(int fd, void *buf, size_t len, off_t off)
 	return (size_t)n == len ? 0 : -ENOEXEC;
 }
 
-#define DEFINE_HAS_INTERP(bits)                                                                    \
-	static int has_interp##bits(int fd, const Elf##bits##_Ehdr *eh)                            \
-	{                                                                                          \
-		if (eh->e_phentsize != sizeof(Elf##bits##_Phdr))                                  \
-			return -ENOEXEC;                                                           \
-		for (unsigned i = 0; i < eh->e_phnum; i++) {                                       \
-			Elf##bits##_Phdr ph;                                                       \
-			int r = read_exact_at(fd, &ph, sizeof(ph),                                 \
-					      (off_t)(eh->e_phoff + (Elf##bits##_Off)i * sizeof(ph)));    \
-			if (r < 0)                                                                 \
-				return r;                                                          \
-			if (ph.p_type == PT_INTERP)                                                \
-				return 1;                                                          \
-		}                                                                                  \
-		return 0;                                                                          \
+#define DEFINE_HAS_INTERP(bits)                                                                        \
+	static int has_interp##bits(int fd, const Elf##bits##_Ehdr *eh)                                \
+	{                                                                                              \
+		if (eh->e_phentsize != sizeof(Elf##bits##_Phdr))                                       \
+			return -ENOEXEC;                                                               \
+		for (unsigned i = 0; i < eh->e_phnum; i++) {                                           \
+			Elf##bits##_Phdr ph;                                                           \
+			int r = read_exact_at(fd, &ph, sizeof(ph),                                     \
+					      (off_t)(eh->e_phoff + (Elf##bits##_Off)i * sizeof(ph))); \
+			if (r < 0)                                                                     \
+				return r;                                                              \
+			if (ph.p_type == PT_INTERP)                                                    \
+				return 1;                                                              \
+		}                                                                                      \
+		return 0;                                                                              \
 	}
 
 DEFINE_HAS_INTERP(32)
@@ -107,8 +107,8 @@ static int try_dir(const char *dir, size_t dir_len, const struct arch_info *arch
 	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
 		int r;
 
-		if (format_buf(path, sizeof(path), "%.*s/qemu-%s%s", (int)dir_len, dir, arch->qemu_name,
-			       suffixes[i]) < 0)
+		if (format_buf(path, sizeof(path), "%.*s/qemu-%s%s", (int)dir_len, dir, arch->qemu_name, suffixes[i]) <
+		    0)
 			continue;
 		r = try_candidate(path, out);
 		if (r != 0)
@@ -153,8 +153,7 @@ static int search(const struct arch_info *arch, const char *search_path, struct 
 	return try_candidate(wrapper, out);
 }
 
-int emulator_find(const struct arch_info *arch, const char *host_machine, const char *search_path,
-		  struct emulator *out)
+int emulator_find(const struct arch_info *arch, const char *host_machine, const char *search_path, struct emulator *out)
 {
 	int r;
 

@@ -17,7 +17,7 @@
 #define EMULATOR_LIBEXEC_DIR "/usr/libexec/qemu-binfmt"
 
 enum emulator_status {
-	EMULATOR_FOUND,      /* path is a static emulator */
+	EMULATOR_FOUND,	     /* path is a static emulator */
 	EMULATOR_NATIVE,     /* the host runs this arch itself; no emulator needed */
 	EMULATOR_NOT_FOUND,  /* no candidate anywhere */
 	EMULATOR_NOT_STATIC, /* only dynamically linked candidates (rejected holds one) */
@@ -26,9 +26,9 @@ enum emulator_status {
 struct emulator {
 	const struct arch_info *arch;
 	enum emulator_status status;
-	char path[PATH_MAX];        /* the static emulator found */
+	char path[PATH_MAX];	    /* the static emulator found */
 	char interpreter[PATH_MAX]; /* the interpreter string to register */
-	bool preserve_argv0;        /* the interpreter honours binfmt's P flag */
+	bool preserve_argv0;	    /* the interpreter honours binfmt's P flag */
 	char rejected[PATH_MAX];    /* a dynamically linked candidate passed over, or "" */
 };
 

@@ -10,15 +10,14 @@
 #include "cli.h"
 #include "userns.h"
 
-static const char binfmt_help[] =
-	"Usage: crossroot binfmt COMMAND [ARGS...]\n"
-	"\n"
-	"  status       table of architectures, emulators and binfmt entries\n"
-	"  register     register crossroot's entries host-wide (root)\n"
-	"  unregister   remove crossroot's host-wide entries (root); others' are kept\n"
-	"  exec [--arch A]... -- CMD [ARG...]\n"
-	"               run CMD with crossroot's entries in a sandboxed binfmt_misc\n"
-	"               (Linux >= 6.7, no root); --arch fails unless A's entry is in place\n";
+static const char binfmt_help[] = "Usage: crossroot binfmt COMMAND [ARGS...]\n"
+				  "\n"
+				  "  status       table of architectures, emulators and binfmt entries\n"
+				  "  register     register crossroot's entries host-wide (root)\n"
+				  "  unregister   remove crossroot's host-wide entries (root); others' are kept\n"
+				  "  exec [--arch A]... -- CMD [ARG...]\n"
+				  "               run CMD with crossroot's entries in a sandboxed binfmt_misc\n"
+				  "               (Linux >= 6.7, no root); --arch fails unless A's entry is in place\n";
 
 static int host_machine_or_fail(char *buf, size_t size)
 {
@@ -143,8 +142,9 @@ static int register_host_entry(int dirfd, const char *machine, const struct arch
 		printf("%-9s kept another tool's entry '%s' (interpreter %s, flags %s)\n", arch->name, entry.name,
 		       entry.interpreter, entry.flags[0] ? entry.flags : "none");
 		if (!strchr(entry.flags, 'F'))
-			cli_hint("'%s' has no F flag, so it works inside a container only where %s exists in the rootfs",
-				 entry.name, entry.interpreter);
+			cli_hint(
+				"'%s' has no F flag, so it works inside a container only where %s exists in the rootfs",
+				entry.name, entry.interpreter);
 		return 0;
 	}
 	if (binfmt_entry_read(dirfd, name, &entry) == 0) {
@@ -168,13 +168,12 @@ static int register_host_entry(int dirfd, const char *machine, const struct arch
 
 static int binfmt_register_cmd(int argc, char **argv)
 {
-	static const char help[] =
-		"Usage: crossroot binfmt register\n"
-		"\n"
-		"As root, register one host-wide binfmt entry (named crossroot-QEMUNAME, flags F\n"
-		"and P where the emulator keeps argv[0]) for every static emulator found, for\n"
-		"kernels without sandboxed binfmt_misc.  An entry of another tool that already\n"
-		"claims an architecture is kept and reported, never replaced.\n";
+	static const char help[] = "Usage: crossroot binfmt register\n"
+				   "\n"
+				   "As root, register one host-wide binfmt entry (named crossroot-QEMUNAME, flags F\n"
+				   "and P where the emulator keeps argv[0]) for every static emulator found, for\n"
+				   "kernels without sandboxed binfmt_misc.  An entry of another tool that already\n"
+				   "claims an architecture is kept and reported, never replaced.\n";
 	_cleanup_close_ int dirfd = -EBADF;
 	char machine[65];
 	int r, failed = 0;

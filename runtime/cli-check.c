@@ -195,8 +195,10 @@ static void check_subids(struct report *rep, const char *file, const char *label
 	}
 	if (r == -ENOENT || n == 0) {
 		item(rep, WARN, label, "none for %s in %s (single mode only)", user, file);
-		hint(rep, "as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 %s "
-			  "(pick a free range)", user);
+		hint(rep,
+		     "as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 %s "
+		     "(pick a free range)",
+		     user);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -252,8 +254,9 @@ int cmd_check(int argc, char **argv)
 	emulators = check_emulators(&rep, sandbox > 0);
 	if (emulators == 0) {
 		item(&rep, FAIL, "emulators", "none usable: foreign-architecture programs cannot run");
-		hint(&rep, "%s", can_binfmt ? "apt-get install qemu-user-static"
-					    : "as root, once per boot: crossroot binfmt register");
+		hint(&rep, "%s",
+		     can_binfmt ? "apt-get install qemu-user-static"
+				: "as root, once per boot: crossroot binfmt register");
 	}
 	check_subids(&rep, "/etc/subuid", "subordinate uids", user, uid);
 	check_subids(&rep, "/etc/subgid", "subordinate gids", user, uid);

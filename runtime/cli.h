@@ -12,10 +12,10 @@
 /* Exit statuses (README "Exit codes"). */
 enum {
 	EXIT_OK = 0,
-	EXIT_FAIL = 1,          /* the command failed, or `check` found the host unusable */
-	EXIT_USAGE = 2,         /* bad usage */
-	EXIT_RUN_FAILED = 125,  /* run-like commands: crossroot itself failed */
-	EXIT_RUN_NOEXEC = 126,  /* the command was found but could not be executed */
+	EXIT_FAIL = 1,		/* the command failed, or `check` found the host unusable */
+	EXIT_USAGE = 2,		/* bad usage */
+	EXIT_RUN_FAILED = 125,	/* run-like commands: crossroot itself failed */
+	EXIT_RUN_NOEXEC = 126,	/* the command was found but could not be executed */
 	EXIT_RUN_NOTFOUND = 127 /* the command was not found */
 };
 

@@ -52,17 +52,17 @@ static inline void fclosep(FILE **f)
 #define _cleanup_fclose_ __attribute__((cleanup(fclosep)))
 
 /* Hand ownership out of a cleanup-tagged variable. */
-#define steal_ptr(p)                  \
-	({                            \
+#define steal_ptr(p)                      \
+	({                                \
 		__typeof__(p) _tmp = (p); \
-		(p) = NULL;           \
-		_tmp;                 \
+		(p) = NULL;               \
+		_tmp;                     \
 	})
-#define steal_fd(fd)                  \
-	({                            \
-		int _tmp = (fd);      \
-		(fd) = -EBADF;        \
-		_tmp;                 \
+#define steal_fd(fd)             \
+	({                       \
+		int _tmp = (fd); \
+		(fd) = -EBADF;   \
+		_tmp;            \
 	})
 
 static inline bool streq(const char *a, const char *b)

@@ -44,8 +44,8 @@ int main(int argc, char **argv)
 			return 1;
 		puts(u.machine);
 	} else if (!strcmp(applet, "id")) {
-		printf("uid=%u gid=%u euid=%u egid=%u\n", (unsigned)getuid(), (unsigned)getgid(),
-		       (unsigned)geteuid(), (unsigned)getegid());
+		printf("uid=%u gid=%u euid=%u egid=%u\n", (unsigned)getuid(), (unsigned)getgid(), (unsigned)geteuid(),
+		       (unsigned)getegid());
 	} else if (!strcmp(applet, "argv0")) {
 		puts(argv[0]);
 	} else if (!strcmp(applet, "cwd")) {

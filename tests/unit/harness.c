@@ -123,8 +123,7 @@ static int run_one(const struct test *t)
 		return -1;
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status) == 0 ? 0 : -1;
-	printf("# %s: %s\n", t->name,
-	       WTERMSIG(status) == SIGALRM ? "timed out" : strsignal(WTERMSIG(status)));
+	printf("# %s: %s\n", t->name, WTERMSIG(status) == SIGALRM ? "timed out" : strsignal(WTERMSIG(status)));
 	return -1;
 }
 

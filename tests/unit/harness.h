@@ -35,35 +35,35 @@ int harness_run_capture(char *const argv[], char *out, size_t size);
 /* The directory holding the cross-built payloads (env PAYLOAD_DIR); fails the test if unset. */
 const char *harness_payload_dir(void);
 
-#define TEST_TIMEOUT(name, seconds)                                                 \
-	static void name(void);                                                     \
-	__attribute__((constructor)) static void register_##name(void)              \
-	{                                                                           \
-		harness_register(#name, name, seconds);                             \
-	}                                                                           \
+#define TEST_TIMEOUT(name, seconds)                                    \
+	static void name(void);                                        \
+	__attribute__((constructor)) static void register_##name(void) \
+	{                                                              \
+		harness_register(#name, name, seconds);                \
+	}                                                              \
 	static void name(void)
 
 #define TEST(name) TEST_TIMEOUT(name, 30)
 
-#define CHECK(cond)                                                                 \
-	do {                                                                        \
-		if (!(cond))                                                        \
-			harness_fail(__FILE__, __LINE__, "CHECK(%s)", #cond);       \
+#define CHECK(cond)                                                           \
+	do {                                                                  \
+		if (!(cond))                                                  \
+			harness_fail(__FILE__, __LINE__, "CHECK(%s)", #cond); \
 	} while (0)
 
-#define CHECK_INT(a, op, b)                                                                                 \
-	do {                                                                                                \
-		long long _a = (long long)(a), _b = (long long)(b);                                         \
-		if (!(_a op _b))                                                                            \
-			harness_fail(__FILE__, __LINE__, "%s %s %s: %lld vs %lld", #a, #op, #b, _a, _b);    \
+#define CHECK_INT(a, op, b)                                                                              \
+	do {                                                                                             \
+		long long _a = (long long)(a), _b = (long long)(b);                                      \
+		if (!(_a op _b))                                                                         \
+			harness_fail(__FILE__, __LINE__, "%s %s %s: %lld vs %lld", #a, #op, #b, _a, _b); \
 	} while (0)
 
-#define CHECK_STR(a, b)                                                                                     \
-	do {                                                                                                \
-		const char *_a = (a), *_b = (b);                                                            \
-		if (!_a || !_b || strcmp(_a, _b) != 0)                                                      \
+#define CHECK_STR(a, b)                                                                                            \
+	do {                                                                                                       \
+		const char *_a = (a), *_b = (b);                                                                   \
+		if (!_a || !_b || strcmp(_a, _b) != 0)                                                             \
 			harness_fail(__FILE__, __LINE__, "%s == %s: \"%s\" vs \"%s\"", #a, #b, _a ? _a : "(null)", \
-				     _b ? _b : "(null)");                                                   \
+				     _b ? _b : "(null)");                                                          \
 	} while (0)
 
 #endif

@@ -1,0 +1,24 @@
+#!/bin/sh
+# Install, with apt-get (as root, on Debian 12 or newer), everything crossroot
+# needs to build, run and be tested.  Used by contrib/quickstart.sh and .ci/run.
+set -eu
+
+# Build: compiler and the libraries crossroot links (pkg-config names in Makefile).
+build="build-essential pkg-config libmount-dev libcap-ng-dev libseccomp-dev libarchive-dev libcurl4-openssl-dev"
+# Run: static QEMU user-mode emulators; gpgv and the archive keyring verify InRelease.
+run="qemu-user-static gpgv debian-archive-keyring ca-certificates"
+# Test: cross compilers for the static test payload, prove, and the tools the
+# end-to-end tests drive (useradd/usermod, runuser/unshare, pkill, file, tmux).
+test="gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-riscv64-linux-gnu gcc-powerpc64le-linux-gnu
+gcc-s390x-linux-gnu libc6-dev-arm64-cross libc6-dev-armhf-cross libc6-dev-riscv64-cross
+libc6-dev-ppc64el-cross libc6-dev-s390x-cross perl passwd util-linux procps file tmux
+clang-format cppcheck"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps.sh: run as root (it uses apt-get)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+# shellcheck disable=SC2086
+apt-get install -y --no-install-recommends $build $run $test

@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Shared by the end-to-end tests (sourced; TAP on stdout, run by prove).
+#
+# Run as root (CI), it creates a throwaway unprivileged user with its own
+# subordinate id ranges, copies the binary and payloads where that user can
+# read them, runs the commands under test as that user, and removes the user
+# and its files on exit.  Run as an ordinary user, the tests run as that user.
+# A missing core prerequisite (user namespaces, QEMU, binfmt_misc) fails the
+# test script: nothing here is skipped.
+
+set -u
+: "${CROSSROOT:?run the end-to-end tests with 'make check-e2e'}"
+: "${PAYLOAD_DIR:?run the end-to-end tests with 'make check-e2e'}"
+
+_tap_n=0
+_tap_failed=0
+
+ok() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $*"; }
+not_ok() { _tap_n=$((_tap_n + 1)); _tap_failed=$((_tap_failed + 1)); echo "not ok $_tap_n - $*"; }
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+
+# check DESCRIPTION COMMAND...: one test point from a command's success.
+check() {
+	local desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+# expect_eq DESCRIPTION WANT GOT
+expect_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; diag "want: $2" "got:  $3"; fi
+}
+
+# expect_match DESCRIPTION PATTERN TEXT (grep -E pattern)
+expect_match() {
+	if printf '%s\n' "$3" | grep -Eq -- "$2"; then ok "$1"; else not_ok "$1"; diag "no line matches: $2" "in:" "$3"; fi
+}
+
+done_testing() {
+	echo "1..$_tap_n"
+	[ "$_tap_failed" -eq 0 ]
+	exit $?
+}
+
+# A failed prerequisite ends the script as a failure, never as a skip.
+prereq_fail() {
+	not_ok "prerequisite: $*"
+	done_testing
+}
+
+_e2e_cleanup() {
+	if [ -n "${E2E_CREATED_USER:-}" ]; then
+		pkill -KILL -u "$E2E_CREATED_USER" 2>/dev/null
+		userdel -r "$E2E_CREATED_USER" >/dev/null 2>&1
+		# userdel drops the user's subordinate ranges; make sure.
+		sed -i "/^$E2E_CREATED_USER:/d" /etc/subuid /etc/subgid
+	fi
+	[ -n "${E2E_DIR:-}" ] && rm -rf "$E2E_DIR"
+}
+trap _e2e_cleanup EXIT
+
+# The first free 65536-aligned subordinate range above every range in use.
+_free_subid_start() {
+	cat /etc/subuid /etc/subgid 2>/dev/null |
+		awk -F: 'BEGIN { top = 100000 } NF == 3 && $2 + $3 > top { top = $2 + $3 }
+			 END { print int((top + 65535) / 65536) * 65536 }'
+}
+
+E2E_DIR=$(mktemp -d /tmp/crossroot-e2e.XXXXXX)
+chmod 0755 "$E2E_DIR"
+cp "$CROSSROOT" "$E2E_DIR/crossroot"
+cp -r "$PAYLOAD_DIR" "$E2E_DIR/payload"
+chmod -R a+rX "$E2E_DIR"
+CR="$E2E_DIR/crossroot"
+PAY="$E2E_DIR/payload"
+
+if [ "$(id -u)" -eq 0 ]; then
+	E2E_CREATED_USER="crt$$"
+	useradd --create-home --shell /bin/sh -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$E2E_CREATED_USER" || prereq_fail "useradd $E2E_CREATED_USER"
+	start=$(_free_subid_start)
+	usermod --add-subuids "$start-$((start + 65535))" --add-subgids "$start-$((start + 65535))" \
+		"$E2E_CREATED_USER" || prereq_fail "usermod --add-subuids for $E2E_CREATED_USER"
+	TEST_USER=$E2E_CREATED_USER
+	TEST_SUBID_START=$start
+else
+	TEST_USER=$(id -un)
+	TEST_SUBID_START=
+fi
+TEST_UID=$(id -u "$TEST_USER")
+TEST_HOME=$(getent passwd "$TEST_USER" | cut -d: -f6)
+
+# as_user COMMAND...: run as the unprivileged test user, in its home directory.
+# bash execs the command: unlike env(1) it never retries an ENOEXEC file with /bin/sh.
+as_user() {
+	if [ -n "${E2E_CREATED_USER:-}" ]; then
+		(cd "$TEST_HOME" && runuser -u "$TEST_USER" -- env -i HOME="$TEST_HOME" USER="$TEST_USER" \
+			LOGNAME="$TEST_USER" PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
+			bash -c 'exec "$@"' bash "$@")
+	else
+		"$@"
+	fi
+}
+
+# Core prerequisites.
+[ -x /usr/bin/qemu-aarch64-static ] || prereq_fail "qemu-user-static is not installed"
+grep -qw binfmt_misc /proc/filesystems || prereq_fail "the kernel has no binfmt_misc"
+as_user unshare --user true 2>/dev/null || prereq_fail "$TEST_USER cannot create a user namespace"
