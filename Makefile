@@ -45,6 +45,7 @@ CROSS_s390x    := s390x-linux-gnu-
 CROSS_amd64    :=
 PAYLOADS  := $(PAYLOAD_ARCHES:%=$(B)/payload/payload-%)
 
+.SECONDARY:
 .PHONY: all check check-unit check-e2e payloads lint asan install clean
 all: $(B)/crossroot
 
