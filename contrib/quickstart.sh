@@ -3,18 +3,34 @@
 # build it, check the host, and run an arm64 program built here through
 # crossroot's sandboxed binfmt_misc, as the invoking user (no root).
 #
-#   sudo contrib/quickstart.sh
+#   sudo contrib/quickstart.sh          (the job runs as the user who called sudo)
+#   contrib/quickstart.sh --user NAME   (as root, without sudo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+user=${SUDO_USER:-root}
+if [ "${1:-}" = "--user" ] && [ -n "${2:-}" ]; then
+	user=$2
+elif [ $# -gt 0 ]; then
+	echo "usage: quickstart.sh [--user NAME]" >&2
+	exit 2
+fi
 if [ "$(id -u)" -ne 0 ]; then
-	echo "quickstart.sh: run it with sudo: it installs packages first" >&2
+	echo "quickstart.sh: run it as root (sudo contrib/quickstart.sh): it installs packages first" >&2
 	exit 1
 fi
-user=${SUDO_USER:-root}
+if ! id "$user" >/dev/null 2>&1; then
+	echo "quickstart.sh: no user '$user'" >&2
+	exit 2
+fi
 
 contrib/install-deps.sh
-make -j"$(nproc)"
+# Build as the user when the tree is theirs, so that their later 'make check' can write build/.
+if runuser -u "$user" -- test -w . 2>/dev/null; then
+	runuser -u "$user" -- make -j"$(nproc)"
+else
+	make -j"$(nproc)"
+fi
 
 work=$(mktemp -d /tmp/crossroot-quickstart.XXXXXX)
 trap 'rm -rf "$work"' EXIT

@@ -114,7 +114,7 @@ static int require_root(const char *what)
 		return 0;
 	cli_error("'crossroot binfmt %s' changes the host's binfmt_misc and must run as root", what);
 	cli_hint("on Linux >= 6.7 crossroot registers entries in a sandboxed binfmt_misc without root; "
-		 "'crossroot binfmt status' shows whether this host can");
+		 "'crossroot binfmt status' shows whether this host supports that");
 	return -EPERM;
 }
 
@@ -305,8 +305,8 @@ static int binfmt_exec_cmd(int argc, char **argv)
 		"\n"
 		"  --arch ARCH  fail unless ARCH's entry is in place (repeatable)\n"
 		"\n"
-		"Exit status: CMD's; 125 when crossroot failed (bad usage included), 126 when CMD could not be\n"
-		"executed, 127 when CMD was not found.\n";
+		"Exit status: CMD's; 125 when crossroot failed (bad usage included),\n"
+		"126 when CMD could not be executed, 127 when CMD was not found.\n";
 	const struct arch_info *wanted[32];
 	struct binfmt_result results[32];
 	size_t n_wanted = 0, n_results = 0;

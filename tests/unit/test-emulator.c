@@ -111,8 +111,8 @@ TEST(search_path_comes_first_and_dynamic_candidates_are_passed_over)
 	CHECK_INT(chmod(path, 0644), ==, 0);
 	CHECK_INT(emulator_find(arch_lookup("arm64"), "x86_64", search, &emu), ==, 0);
 	CHECK_STR(emu.path, "/usr/bin/qemu-aarch64-static");
-	unlink(path);
-	rmdir(dir);
+	CHECK_INT(unlink(path), ==, 0);
+	CHECK_INT(rmdir(dir), ==, 0);
 }
 
 TEST(only_a_dynamic_emulator_is_rejected_with_a_hint)
@@ -137,4 +137,6 @@ TEST(only_a_dynamic_emulator_is_rejected_with_a_hint)
 	CHECK_INT(emulator_find(arch_lookup("riscv64"), "x86_64", "", &emu), ==, 0);
 	CHECK_INT(emu.status, ==, EMULATOR_NOT_FOUND);
 	CHECK(strstr(emulator_hint(&emu), "apt-get install qemu-user-static"));
+	CHECK_INT(unlink(path), ==, 0);
+	CHECK_INT(rmdir(dir), ==, 0);
 }
