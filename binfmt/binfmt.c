@@ -241,8 +241,48 @@ static bool emulator_seen(const struct binfmt_result *results, size_t n, const s
 	return false;
 }
 
+/* Register (or keep) one emulator's entry; fills res->outcome and res->error. */
+static void register_one(int dirfd, unsigned extra_flags, bool keep_others, struct binfmt_result *res)
+{
+	const struct emulator *emu = &res->emulator;
+	char name[NAME_MAX + 1], line[BINFMT_REGISTER_MAX];
+	struct binfmt_entry mine;
+	unsigned flags = BINFMT_FLAG_FIX_BINARY | extra_flags;
+	int r;
+
+	if (emu->status != EMULATOR_FOUND) {
+		res->outcome = BINFMT_NO_EMULATOR;
+		return;
+	}
+	if (emu->preserve_argv0)
+		flags |= BINFMT_FLAG_PRESERVE_ARGV0;
+	r = binfmt_entry_name(res->arch, name, sizeof(name));
+	if (r == 0 && keep_others && binfmt_find_claimant(dirfd, res->arch, name, &res->other) > 0) {
+		res->outcome = BINFMT_KEPT_OTHER;
+		return;
+	}
+	if (r == 0 && binfmt_entry_read(dirfd, name, &mine) == 0) {
+		if (!keep_others || (mine.enabled && streq(mine.interpreter, emu->interpreter))) {
+			res->outcome = BINFMT_ALREADY;
+			return;
+		}
+		r = binfmt_unregister(dirfd, name);
+	}
+	if (r == 0)
+		r = binfmt_format_register(res->arch, name, emu->interpreter, flags, line, sizeof(line));
+	if (r == 0)
+		r = binfmt_register(dirfd, line);
+	if (r == -EEXIST && !keep_others) {
+		/* Another container of this user namespace registered it first. */
+		res->outcome = BINFMT_ALREADY;
+		return;
+	}
+	res->outcome = r == 0 ? BINFMT_REGISTERED : BINFMT_FAILED;
+	res->error = r;
+}
+
 int binfmt_register_emulators(int dirfd, const char *host_machine, const char *search_path, unsigned extra_flags,
-			      struct binfmt_result *results, size_t *n_results)
+			      bool keep_others, struct binfmt_result *results, size_t *n_results)
 {
 	int in_place = 0;
 	size_t n = 0;
@@ -250,32 +290,18 @@ int binfmt_register_emulators(int dirfd, const char *host_machine, const char *s
 	for (size_t i = 0; i < arch_count(); i++) {
 		const struct arch_info *arch = &arch_table[i];
 		struct binfmt_result *res;
-		char name[NAME_MAX + 1];
-		char line[BINFMT_REGISTER_MAX];
-		unsigned flags;
 		int r;
 
 		if (arch_is_native(arch, host_machine) || emulator_seen(results, n, arch))
 			continue;
 		res = &results[n++];
+		memset(res, 0, sizeof(*res));
 		res->arch = arch;
 		r = emulator_find(arch, host_machine, search_path, &res->emulator);
 		if (r < 0)
 			return r;
-		if (res->emulator.status != EMULATOR_FOUND) {
-			res->error = -ENOENT;
-			continue;
-		}
-		flags = BINFMT_FLAG_FIX_BINARY | extra_flags;
-		if (res->emulator.preserve_argv0)
-			flags |= BINFMT_FLAG_PRESERVE_ARGV0;
-		r = binfmt_entry_name(arch, name, sizeof(name));
-		if (r == 0)
-			r = binfmt_format_register(arch, name, res->emulator.interpreter, flags, line, sizeof(line));
-		if (r == 0)
-			r = binfmt_register(dirfd, line);
-		res->error = r;
-		if (r == 0 || r == -EEXIST)
+		register_one(dirfd, extra_flags, keep_others, res);
+		if (res->outcome == BINFMT_REGISTERED || res->outcome == BINFMT_ALREADY)
 			in_place++;
 	}
 	*n_results = n;

@@ -129,26 +129,43 @@ int binfmt_attach(int mount_fd, const char *path);
  */
 int binfmt_sandbox_probe(void);
 
-/* The outcome for one architecture of binfmt_register_emulators(). */
+/* What binfmt_register_emulators() did for one emulator. */
+enum binfmt_outcome {
+	BINFMT_REGISTERED,  /* crossroot's entry was added now */
+	BINFMT_ALREADY,	    /* crossroot's entry was there already, with this interpreter */
+	BINFMT_KEPT_OTHER,  /* another tool's entry claims the arch; kept, nothing added (other) */
+	BINFMT_NO_EMULATOR, /* no static emulator (emulator.status says why) */
+	BINFMT_FAILED,	    /* error says why */
+};
+
 struct binfmt_result {
 	const struct arch_info *arch; /* first arch of its emulator; others share the entry */
 	struct emulator emulator;
-	int error; /* 0 registered; -EEXIST an entry of that name was already there; else -errno */
+	enum binfmt_outcome outcome;
+	int error;		   /* -errno with BINFMT_FAILED */
+	struct binfmt_entry other; /* with BINFMT_KEPT_OTHER */
 };
 
 /*
  * Register, in the instance at dirfd, one crossroot entry per emulator found
- * for the architectures that are not native to host_machine (one entry per
- * QEMU name: armhf and armel share "crossroot-arm"), with flags F, plus P
- * when the emulator keeps argv[0], plus `extra_flags`.  Emulators are looked
- * up with emulator_find(search_path).  Architectures whose emulator is
- * missing or not static are reported, not registered.
+ * for the architectures not native to host_machine (one per QEMU name:
+ * armhf and armel share "crossroot-arm"), with flags F, plus P when the
+ * emulator keeps argv[0], plus extra_flags.  Emulators are looked up with
+ * emulator_find(search_path).
+ *
+ * With keep_others (the host-wide instance), an enabled entry of another
+ * tool that claims the arch is kept and crossroot adds none: the kernel
+ * tries the newest entry first, so adding one would shadow it.  crossroot's
+ * own entry with another interpreter is replaced.  Without keep_others (an
+ * instance of crossroot's own), an existing entry of crossroot's name counts
+ * as in place.
  *
  * results (room for arch_count() items) receives one item per emulator
- * looked at; *n_results their number.  Returns the number of entries that
- * are in place afterwards (registered now or already present), or -errno.
+ * looked at; *n_results their number.  Returns the number of entries in
+ * place afterwards (BINFMT_REGISTERED or BINFMT_ALREADY), or -errno when the
+ * search itself failed.
  */
 int binfmt_register_emulators(int dirfd, const char *host_machine, const char *search_path, unsigned extra_flags,
-			      struct binfmt_result *results, size_t *n_results);
+			      bool keep_others, struct binfmt_result *results, size_t *n_results);
 
 #endif

@@ -118,52 +118,43 @@ static int require_root(const char *what)
 	return -EPERM;
 }
 
-/* Register (or keep) arch's host-wide entry.  Returns 0 when it is in place or deliberately left, -errno else. */
-static int register_host_entry(int dirfd, const char *machine, const struct arch_info *arch)
+int cli_print_binfmt_results(const struct binfmt_result *results, size_t n)
 {
-	char name[NAME_MAX + 1], line[BINFMT_REGISTER_MAX];
-	struct binfmt_entry entry;
-	struct emulator emu;
-	int r;
+	int failed = 0;
 
-	r = emulator_find(arch, machine, getenv("PATH"), &emu);
-	if (r < 0)
-		return r;
-	if (emu.status != EMULATOR_FOUND) {
-		printf("%-9s skipped: %s\n", arch->name,
-		       emu.status == EMULATOR_NOT_STATIC ? "the emulator is not static" : "no emulator");
-		return 0;
-	}
-	r = binfmt_entry_name(arch, name, sizeof(name));
-	if (r < 0)
-		return r;
-	if (binfmt_find_claimant(dirfd, arch, name, &entry) > 0) {
-		/* Entries added later take precedence, so adding ours would shadow theirs. */
-		printf("%-9s kept another tool's entry '%s' (interpreter %s, flags %s)\n", arch->name, entry.name,
-		       entry.interpreter, entry.flags[0] ? entry.flags : "none");
-		if (!strchr(entry.flags, 'F'))
-			cli_hint(
-				"'%s' has no F flag, so it works inside a container only where %s exists in the rootfs",
-				entry.name, entry.interpreter);
-		return 0;
-	}
-	if (binfmt_entry_read(dirfd, name, &entry) == 0) {
-		if (streq(entry.interpreter, emu.interpreter) && entry.enabled) {
-			printf("%-9s already registered: %s\n", arch->name, name);
-			return 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct binfmt_result *res = &results[i];
+		const struct emulator *emu = &res->emulator;
+		char name[NAME_MAX + 1];
+
+		binfmt_entry_name(res->arch, name, sizeof(name));
+		switch (res->outcome) {
+		case BINFMT_REGISTERED:
+			printf("%-9s registered %s -> %s\n", res->arch->name, name, emu->interpreter);
+			break;
+		case BINFMT_ALREADY:
+			printf("%-9s already registered: %s\n", res->arch->name, name);
+			break;
+		case BINFMT_KEPT_OTHER:
+			printf("%-9s kept another tool's entry '%s' (interpreter %s, flags %s)\n", res->arch->name,
+			       res->other.name, res->other.interpreter,
+			       res->other.flags[0] ? res->other.flags : "none");
+			if (!strchr(res->other.flags, 'F'))
+				cli_hint("'%s' has no F flag, so it works inside a container only where %s exists in "
+					 "the rootfs",
+					 res->other.name, res->other.interpreter);
+			break;
+		case BINFMT_NO_EMULATOR:
+			printf("%-9s skipped: %s\n", res->arch->name,
+			       emu->status == EMULATOR_NOT_STATIC ? "the emulator is not static" : "no emulator");
+			break;
+		case BINFMT_FAILED:
+			cli_error("registering the %s entry: %s", res->arch->name, strerror(-res->error));
+			failed = 1;
+			break;
 		}
-		r = binfmt_unregister(dirfd, name);
-		if (r < 0)
-			return r;
 	}
-	r = binfmt_format_register(arch, name, emu.interpreter,
-				   BINFMT_FLAG_FIX_BINARY | (emu.preserve_argv0 ? BINFMT_FLAG_PRESERVE_ARGV0 : 0), line,
-				   sizeof(line));
-	if (r == 0)
-		r = binfmt_register(dirfd, line);
-	if (r == 0)
-		printf("%-9s registered %s -> %s\n", arch->name, name, emu.interpreter);
-	return r;
+	return failed ? -EIO : 0;
 }
 
 static int binfmt_register_cmd(int argc, char **argv)
@@ -175,8 +166,10 @@ static int binfmt_register_cmd(int argc, char **argv)
 				   "kernels without sandboxed binfmt_misc.  An entry of another tool that already\n"
 				   "claims an architecture is kept and reported, never replaced.\n";
 	_cleanup_close_ int dirfd = -EBADF;
+	struct binfmt_result results[32];
+	size_t n = 0;
 	char machine[65];
-	int r, failed = 0;
+	int r;
 
 	r = cli_parse_help_only("binfmt register", help, argc, argv);
 	if (r >= 0)
@@ -188,18 +181,12 @@ static int binfmt_register_cmd(int argc, char **argv)
 		cli_error("cannot mount binfmt_misc at %s: %s", BINFMT_HOST_DIR, strerror(-dirfd));
 		return EXIT_FAIL;
 	}
-	for (size_t i = 0; i < arch_count(); i++) {
-		const struct arch_info *arch = &arch_table[i];
-
-		if (arch_is_native(arch, machine) || arch_lookup_qemu(arch->qemu_name) != arch)
-			continue;
-		r = register_host_entry(dirfd, machine, arch);
-		if (r < 0) {
-			cli_error("registering the %s entry: %s", arch->name, strerror(-r));
-			failed = 1;
-		}
+	r = binfmt_register_emulators(dirfd, machine, getenv("PATH"), 0, true, results, &n);
+	if (r < 0) {
+		cli_error("looking for emulators: %s", strerror(-r));
+		return EXIT_FAIL;
 	}
-	return failed ? EXIT_FAIL : EXIT_OK;
+	return cli_print_binfmt_results(results, n) < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
 static int binfmt_unregister_cmd(int argc, char **argv)
@@ -271,7 +258,8 @@ static int sandbox_setup(const char *machine, struct binfmt_result *results, siz
 	if (mnt_fd < 0)
 		return mnt_fd;
 	*what = "registering the emulators";
-	r = binfmt_register_emulators(mnt_fd, machine, getenv("PATH"), BINFMT_FLAG_CREDENTIALS, results, n_results);
+	r = binfmt_register_emulators(mnt_fd, machine, getenv("PATH"), BINFMT_FLAG_CREDENTIALS, false, results,
+				      n_results);
 	if (r < 0)
 		return r;
 	*what = "attaching binfmt_misc at " BINFMT_HOST_DIR;
@@ -294,19 +282,18 @@ static int binfmt_exec_cmd(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	static const char help[] =
-		"Usage: crossroot binfmt exec [--arch ARCH]... -- CMD [ARG...]\n"
-		"\n"
-		"Run CMD, a host program, as yourself in a new user and mount namespace whose\n"
-		"sandboxed binfmt_misc has crossroot's entries for every static emulator found,\n"
-		"so foreign-architecture programs run with no host entry and no root.  The\n"
-		"entries are visible at /proc/sys/fs/binfmt_misc inside and vanish with CMD.\n"
-		"Needs Linux >= 6.7.\n"
-		"\n"
-		"  --arch ARCH  fail unless ARCH's entry is in place (repeatable)\n"
-		"\n"
-		"Exit status: CMD's; 125 when crossroot failed (bad usage included),\n"
-		"126 when CMD could not be executed, 127 when CMD was not found.\n";
+	static const char help[] = "Usage: crossroot binfmt exec [--arch ARCH]... -- CMD [ARG...]\n"
+				   "\n"
+				   "Run CMD, a host program, as yourself in a new user and mount namespace whose\n"
+				   "sandboxed binfmt_misc has crossroot's entries for every static emulator found,\n"
+				   "so foreign-architecture programs run with no host entry and no root.  The\n"
+				   "entries are visible at /proc/sys/fs/binfmt_misc inside and vanish with CMD.\n"
+				   "Needs Linux >= 6.7.\n"
+				   "\n"
+				   "  --arch ARCH  fail unless ARCH's entry is in place (repeatable)\n"
+				   "\n"
+				   "Exit status: CMD's; 125 when crossroot failed (bad usage included),\n"
+				   "126 when CMD could not be executed, 127 when CMD was not found.\n";
 	const struct arch_info *wanted[32];
 	struct binfmt_result results[32];
 	size_t n_wanted = 0, n_results = 0;
@@ -357,7 +344,8 @@ static int binfmt_exec_cmd(int argc, char **argv)
 	for (size_t i = 0; i < n_wanted; i++) {
 		const struct binfmt_result *res = find_result(results, n_results, wanted[i]);
 
-		if (arch_is_native(wanted[i], machine) || (res && (res->error == 0 || res->error == -EEXIST)))
+		if (arch_is_native(wanted[i], machine) ||
+		    (res && (res->outcome == BINFMT_REGISTERED || res->outcome == BINFMT_ALREADY)))
 			continue;
 		if (res && res->emulator.status != EMULATOR_FOUND) {
 			cli_error("no static emulator for %s", wanted[i]->name);

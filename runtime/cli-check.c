@@ -223,7 +223,8 @@ static void check_setup(struct report *rep, uid_t uid)
 	if (r > 0)
 		item(rep, OK, "setup", "done: mapped mode (" CROSSROOT_RUN_DIR "/%u/userns)", (unsigned)uid);
 	else if (r == 0)
-		item(rep, INFO, "setup", "not done: single mode (inside a container your own uid is uid 0 and no other id is mapped)");
+		item(rep, INFO, "setup",
+		     "not done: single mode (inside a container your own uid is uid 0 and no other id is mapped)");
 	else
 		item(rep, WARN, "setup", "cannot tell (%s)", strerror(-r));
 }

@@ -57,6 +57,13 @@ int cli_dispatch(const struct command *table, size_t n, const char *prefix, int 
  */
 int cli_parse_help_only(const char *cmd, const char *help, int argc, char **argv);
 
+struct binfmt_result;
+/*
+ * Print one line per result of binfmt_register_emulators() (errors to
+ * stderr).  Returns 0, or -EIO when any registration failed.
+ */
+int cli_print_binfmt_results(const struct binfmt_result *results, size_t n);
+
 int cmd_check(int argc, char **argv);
 int cmd_binfmt(int argc, char **argv);
 

@@ -31,6 +31,12 @@
 #ifndef __NR_pidfd_open
 #define __NR_pidfd_open 434
 #endif
+#ifndef __NR_pidfd_send_signal
+#define __NR_pidfd_send_signal 424
+#endif
+#ifndef __NR_openat2
+#define __NR_openat2 437
+#endif
 
 /* fsopen(2) flags */
 #ifndef FSOPEN_CLOEXEC
@@ -67,6 +73,25 @@
 #ifndef OPEN_TREE_CLOEXEC
 #define OPEN_TREE_CLOEXEC 02000000
 #endif
+
+#include <linux/openat2.h>
+
+/* move_mount(2) flag: the target is the fd itself */
+#ifndef MOVE_MOUNT_T_EMPTY_PATH
+#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+#endif
+
+static inline int sys_openat2(int dirfd, const char *path, int flags, unsigned long long resolve)
+{
+	struct open_how how = { .flags = (unsigned long long)flags, .mode = 0, .resolve = resolve };
+
+	return (int)syscall(__NR_openat2, dirfd, path, &how, sizeof(how));
+}
+
+static inline int sys_pidfd_send_signal(int pidfd, int sig)
+{
+	return (int)syscall(__NR_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
 
 static inline int sys_fsopen(const char *fsname, unsigned int flags)
 {

@@ -179,10 +179,10 @@ TEST(register_emulators_adds_one_entry_per_emulator)
 	int armhf = 0;
 
 	/* 12 arches, 2 native, armhf and armel share qemu-arm: 9 entries. */
-	CHECK_INT(binfmt_register_emulators(fd, "x86_64", NULL, 0, results, &n), ==, 9);
+	CHECK_INT(binfmt_register_emulators(fd, "x86_64", NULL, 0, false, results, &n), ==, 9);
 	CHECK_INT(n, ==, 9);
 	for (size_t i = 0; i < n; i++) {
-		CHECK_INT(results[i].error, ==, 0);
+		CHECK_INT(results[i].outcome, ==, BINFMT_REGISTERED);
 		armhf += streq(results[i].arch->name, "armhf");
 		CHECK(!streq(results[i].arch->name, "armel"));
 	}
@@ -190,6 +190,36 @@ TEST(register_emulators_adds_one_entry_per_emulator)
 	CHECK_INT(binfmt_entry_read(fd, "crossroot-arm", &entry), ==, 0);
 	CHECK(!strchr(entry.flags, 'C'));
 	/* Again: every entry is already there. */
-	CHECK_INT(binfmt_register_emulators(fd, "x86_64", NULL, 0, results, &n), ==, 9);
-	CHECK_INT(results[0].error, ==, -EEXIST);
+	CHECK_INT(binfmt_register_emulators(fd, "x86_64", NULL, 0, false, results, &n), ==, 9);
+	CHECK_INT(results[0].outcome, ==, BINFMT_ALREADY);
+}
+
+TEST(host_style_registration_keeps_other_tools_entries)
+{
+	_cleanup_close_ int fd = sandbox();
+	struct binfmt_result results[32];
+	struct binfmt_entry entry;
+	char line[BINFMT_REGISTER_MAX];
+	size_t n = 0;
+
+	register_arm64(fd, "qemu-aarch64");
+	CHECK_INT(binfmt_register_emulators(fd, "x86_64", NULL, 0, true, results, &n), ==, 8);
+	for (size_t i = 0; i < n; i++) {
+		if (!streq(results[i].arch->name, "arm64")) {
+			CHECK_INT(results[i].outcome, ==, BINFMT_REGISTERED);
+			continue;
+		}
+		CHECK_INT(results[i].outcome, ==, BINFMT_KEPT_OTHER);
+		CHECK_STR(results[i].other.name, "qemu-aarch64");
+	}
+	CHECK_INT(binfmt_entry_read(fd, "crossroot-aarch64", &entry), ==, -ENOENT);
+	/* crossroot's own entry with a stale interpreter is replaced. */
+	CHECK_INT(binfmt_unregister(fd, "crossroot-riscv64"), ==, 0);
+	CHECK_INT(binfmt_format_register(arch_lookup("riscv64"), "crossroot-riscv64", "/bin/true",
+					 BINFMT_FLAG_FIX_BINARY, line, sizeof(line)),
+		  ==, 0);
+	CHECK_INT(binfmt_register(fd, line), ==, 0);
+	CHECK_INT(binfmt_register_emulators(fd, "x86_64", NULL, 0, true, results, &n), ==, 8);
+	CHECK_INT(binfmt_entry_read(fd, "crossroot-riscv64", &entry), ==, 0);
+	CHECK_STR(entry.interpreter, EMULATOR_LIBEXEC_DIR "/riscv64-binfmt-P");
 }

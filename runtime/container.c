@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "container.h"
+
+#include <ctype.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include "util.h"
+
+int container_name_valid(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > CONTAINER_NAME_MAX || name[0] == '-' || name[0] == '.')
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)name[i]) && !strchr("._-", name[i]))
+			return -EINVAL;
+	return 0;
+}
+
+int container_base_dir(char *buf, size_t size)
+{
+	const char *data = getenv("XDG_DATA_HOME");
+	const char *home = getenv("HOME");
+
+	if (data && data[0] == '/')
+		return format_buf(buf, size, "%s/crossroot/containers", data);
+	if (!home || home[0] != '/') {
+		struct passwd *pw = getpwuid(getuid());
+
+		if (!pw || !pw->pw_dir || pw->pw_dir[0] != '/')
+			return -ENOENT;
+		home = pw->pw_dir;
+	}
+	return format_buf(buf, size, "%s/.local/share/crossroot/containers", home);
+}
+
+int container_init(struct container *c, const char *name)
+{
+	char base[PATH_MAX];
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	r = container_name_valid(name);
+	if (r < 0)
+		return r;
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	r = container_base_dir(base, sizeof(base));
+	if (r < 0)
+		return r;
+	r = format_buf(c->dir, sizeof(c->dir), "%s/%s", base, name);
+	if (r < 0)
+		return r;
+	return format_buf(c->rootfs, sizeof(c->rootfs), "%s/rootfs", c->dir);
+}
+
+static int config_path(const struct container *c, const char *file, char *buf, size_t size)
+{
+	return format_buf(buf, size, "%s/%s", c->dir, file);
+}
+
+int container_load(const char *name, struct container *c)
+{
+	char path[PATH_MAX], text[4096];
+	bool have_arch = false;
+	ssize_t n;
+	int r;
+
+	r = container_init(c, name);
+	if (r < 0)
+		return r;
+	r = config_path(c, "config", path, sizeof(path));
+	if (r < 0)
+		return r;
+	n = read_file_at(AT_FDCWD, path, text, sizeof(text));
+	if (n < 0)
+		return n == -ENOTDIR ? -ENOENT : (int)n;
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		char *eq = strchr(line, '=');
+
+		if (!eq)
+			continue;
+		*eq = '\0';
+		if (streq(line, "arch")) {
+			c->arch = arch_lookup(eq + 1);
+			have_arch = c->arch != NULL;
+		} else if (streq(line, "mode"))
+			c->mode = streq(eq + 1, "mapped") ? CONTAINER_MAPPED : CONTAINER_SINGLE;
+		else if (streq(line, "suite"))
+			snprintf(c->suite, sizeof(c->suite), "%s", eq + 1);
+	}
+	return have_arch ? 0 : -EINVAL;
+}
+
+/* Write text to dir/file through a temporary file and rename(2), so readers see all or nothing. */
+static int write_atomic(const struct container *c, const char *file, const char *text)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	if (config_path(c, file, path, sizeof(path)) < 0 ||
+	    format_buf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) < 0)
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -errno;
+	r = write_once(fd, text, strlen(text));
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
+
+int container_save_config(const struct container *c)
+{
+	char text[512];
+
+	if (format_buf(text, sizeof(text), "arch=%s\nmode=%s\nsuite=%s\n", c->arch->name,
+		       c->mode == CONTAINER_MAPPED ? "mapped" : "single", c->suite) < 0)
+		return -ENAMETOOLONG;
+	return write_atomic(c, "config", text);
+}
+
+int container_lock(const struct container *c, bool wait)
+{
+	char path[PATH_MAX];
+	_cleanup_close_ int fd = -EBADF;
+
+	if (config_path(c, "lock", path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0)
+		return -errno;
+	return steal_fd(fd);
+}
+
+int process_start_time(pid_t pid, unsigned long long *out)
+{
+	char path[64], text[1024], *p;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	n = read_file_at(AT_FDCWD, path, text, sizeof(text));
+	if (n < 0)
+		return (int)n;
+	/* The command name may hold spaces and ')': fields start after the last ')'. */
+	p = strrchr(text, ')');
+	if (!p)
+		return -EINVAL;
+	/* Field 3 (state) follows; starttime is field 22. */
+	for (int field = 2; field < 22; field++) {
+		p = strchr(p + 1, ' ');
+		if (!p)
+			return -EINVAL;
+	}
+	return sscanf(p + 1, "%llu", out) == 1 ? 0 : -EINVAL;
+}
+
+static int boot_id(char *buf, size_t size)
+{
+	ssize_t n = read_file_at(AT_FDCWD, "/proc/sys/kernel/random/boot_id", buf, size);
+
+	if (n < 0)
+		return (int)n;
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+int container_state_read(const struct container *c, struct container_state *out)
+{
+	char path[PATH_MAX], text[256], id[64], want_id[64];
+	unsigned long long start, now_start;
+	int pid;
+	ssize_t n;
+
+	memset(out, 0, sizeof(*out));
+	if (config_path(c, "state", path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
+	n = read_file_at(AT_FDCWD, path, text, sizeof(text));
+	if (n == -ENOENT)
+		return 0;
+	if (n < 0)
+		return (int)n;
+	if (sscanf(text, "%d %llu %63s", &pid, &start, id) != 3 || pid <= 0)
+		return 0;
+	if (boot_id(want_id, sizeof(want_id)) < 0 || !streq(id, want_id))
+		return 0;
+	if (process_start_time(pid, &now_start) < 0 || now_start != start)
+		return 0;
+	out->running = true;
+	out->pid = pid;
+	return 0;
+}
+
+int container_state_write(const struct container *c, pid_t pid)
+{
+	char text[256], id[64];
+	unsigned long long start;
+	int r;
+
+	r = process_start_time(pid, &start);
+	if (r < 0)
+		return r;
+	r = boot_id(id, sizeof(id));
+	if (r < 0)
+		return r;
+	snprintf(text, sizeof(text), "%d %llu %s\n", (int)pid, start, id);
+	return write_atomic(c, "state", text);
+}
+
+int container_state_clear(const struct container *c)
+{
+	char path[PATH_MAX];
+
+	if (config_path(c, "state", path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
