@@ -115,6 +115,8 @@ const struct arch_info arch_table[] = {
 };
 // clang-format on
 
+_Static_assert(ARRAY_SIZE(arch_table) <= ARCH_COUNT_MAX, "ARCH_COUNT_MAX too small");
+
 size_t arch_count(void)
 {
 	return ARRAY_SIZE(arch_table);

@@ -18,6 +18,8 @@
 #include <stdint.h>
 
 #define ARCH_MAGIC_MAX 40
+/* Room enough for one item per table entry. */
+#define ARCH_COUNT_MAX 32
 
 struct arch_info {
 	const char *name;	 /* Debian architecture name: "arm64" */

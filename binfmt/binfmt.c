@@ -40,6 +40,9 @@ int binfmt_format_register(const struct arch_info *arch, const char *name, const
 		return -EINVAL;
 	*escape_bytes(magic, arch->magic, arch->magic_len) = '\0';
 	*escape_bytes(mask, arch->mask, arch->magic_len) = '\0';
+	/* The kernel refuses longer lines with EINVAL (fs/binfmt_misc.c MAX_REGISTER_LENGTH). */
+	if (strlen(name) + strlen(magic) + strlen(mask) + strlen(interpreter) + 16 > BINFMT_REGISTER_KERNEL_MAX)
+		return -ENAMETOOLONG;
 	return format_buf(buf, size, ":%s:M:0:%s:%s:%s:%s%s%s", name, magic, mask, interpreter,
 			  flags & BINFMT_FLAG_FIX_BINARY ? "F" : "", flags & BINFMT_FLAG_PRESERVE_ARGV0 ? "P" : "",
 			  flags & BINFMT_FLAG_CREDENTIALS ? "C" : "");

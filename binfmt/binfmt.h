@@ -29,6 +29,8 @@
 #define BINFMT_PREFIX "crossroot-"
 /* Register string: ":name:M:offset:magic:mask:interpreter:flags", magic escaped 4x. */
 #define BINFMT_REGISTER_MAX (32 + 2 * 4 * ARCH_MAGIC_MAX + PATH_MAX)
+/* The longest register line the kernel takes (fs/binfmt_misc.c MAX_REGISTER_LENGTH). */
+#define BINFMT_REGISTER_KERNEL_MAX 1920
 
 /* What the kernel reports for one entry (the file of that name in the instance). */
 struct binfmt_entry {
@@ -56,7 +58,8 @@ int binfmt_entry_name(const struct arch_info *arch, char *buf, size_t size);
  * The register string for arch's entry named name with the given interpreter
  * path and BINFMT_FLAG_* flags, into buf (BINFMT_REGISTER_MAX bytes is always
  * enough).  Returns 0, -EINVAL when interpreter or name contains ':' or a
- * newline, or -ENAMETOOLONG.
+ * newline, or -ENAMETOOLONG when the line would exceed what the kernel
+ * takes (BINFMT_REGISTER_KERNEL_MAX).
  */
 int binfmt_format_register(const struct arch_info *arch, const char *name, const char *interpreter, unsigned flags,
 			   char *buf, size_t size);

@@ -38,6 +38,21 @@ static int read_exact_at(int fd, void *buf, size_t len, off_t off)
 DEFINE_HAS_INTERP(32)
 DEFINE_HAS_INTERP(64)
 
+/* The e_machine of this program itself, which every emulator must share. */
+static uint16_t host_elf_machine(void)
+{
+	static uint16_t machine;
+
+	if (!machine) {
+		_cleanup_close_ int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+		Elf32_Ehdr eh;
+
+		if (fd >= 0 && read_exact_at(fd, &eh, sizeof(eh), 0) == 0)
+			machine = eh.e_machine;
+	}
+	return machine;
+}
+
 int elf_is_static(int fd)
 {
 	union {
@@ -59,6 +74,9 @@ int elf_is_static(int fd)
 	if (h.ident[EI_DATA] != ELFDATA2MSB)
 		return -ENOEXEC;
 #endif
+	/* An emulator is a host program: e_machine sits at the same offset in both classes. */
+	if (h.e32.e_machine != host_elf_machine())
+		return -ENOEXEC;
 	if (h.ident[EI_CLASS] == ELFCLASS64)
 		r = has_interp64(fd, &h.e64);
 	else if (h.ident[EI_CLASS] == ELFCLASS32)
@@ -79,10 +97,11 @@ static int try_candidate(const char *path, struct emulator *out)
 	struct stat st;
 	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
+	/* Never open what is not a regular file: a FIFO would block, a device could do anything. */
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || access(path, X_OK) < 0)
 		return 0;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || access(path, X_OK) < 0)
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return 0;
 	r = elf_is_static(fd);
 	if (r < 0)
@@ -140,7 +159,8 @@ static int search(const struct arch_info *arch, const char *search_path, struct 
 	for (const char *p = search_path; p && *p;) {
 		const char *end = strchrnul(p, ':');
 
-		r = try_dir(p, (size_t)(end - p), arch, out);
+		/* Relative entries ("." or "") would make the emulator depend on the working directory. */
+		r = p[0] == '/' ? try_dir(p, (size_t)(end - p), arch, out) : 0;
 		if (r != 0)
 			return r;
 		p = *end ? end + 1 : end;

@@ -35,7 +35,8 @@ struct emulator {
 /*
  * Find the emulator for arch on a host whose `uname -m` is host_machine.
  * Candidates, in order: qemu-QEMUNAME-static then qemu-QEMUNAME in each
- * directory of search_path (a PATH-style list; NULL for none), then in
+ * absolute directory of search_path (a PATH-style list; NULL for none;
+ * relative entries are ignored), then in
  * /usr/bin, then EMULATOR_LIBEXEC_DIR/QEMUNAME-binfmt-P.  Candidates that are
  * not executable regular files are ignored; dynamically linked ones are
  * remembered in `rejected` and passed over.
@@ -52,9 +53,11 @@ int emulator_find(const struct arch_info *arch, const char *host_machine, const 
 		  struct emulator *out);
 
 /*
- * Whether the ELF file open at fd is statically linked: it has no PT_INTERP
- * program header (static-pie counts as static).  Returns 1 for static, 0 for
- * dynamic, -ENOEXEC when fd is not a host-byte-order ELF file, or -errno.
+ * Whether the ELF file open at fd, a program for this host, is statically
+ * linked: it has no PT_INTERP program header (static-pie counts as static).
+ * Returns 1 for static, 0 for dynamic, -ENOEXEC when fd is not an ELF file
+ * of this host's byte order and machine (e_machine of /proc/self/exe), or
+ * -errno.
  */
 int elf_is_static(int fd);
 

@@ -8,6 +8,7 @@
 
 #include "../binfmt/binfmt.h"
 #include "cli.h"
+#include "launch.h"
 #include "userns.h"
 
 static const char binfmt_help[] = "Usage: crossroot binfmt COMMAND [ARGS...]\n"
@@ -275,6 +276,14 @@ static const struct binfmt_result *find_result(const struct binfmt_result *resul
 	return NULL;
 }
 
+static bool arch_listed(const struct arch_info *const *list, size_t n, const struct arch_info *arch)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i] == arch)
+			return true;
+	return false;
+}
+
 static int binfmt_exec_cmd(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -294,13 +303,14 @@ static int binfmt_exec_cmd(int argc, char **argv)
 				   "\n"
 				   "Exit status: CMD's; 125 when crossroot failed (bad usage included),\n"
 				   "126 when CMD could not be executed, 127 when CMD was not found.\n";
-	const struct arch_info *wanted[32];
+	const struct arch_info *wanted[ARCH_COUNT_MAX];
 	struct binfmt_result results[32];
 	size_t n_wanted = 0, n_results = 0;
 	uid_t uid = getuid();
 	gid_t gid = getgid();
 	const char *what;
 	char machine[65];
+	bool found;
 	int c, r;
 
 	optind = 0;
@@ -312,15 +322,12 @@ static int binfmt_exec_cmd(int argc, char **argv)
 			return EXIT_OK;
 		case 'a':
 			if (!arch_lookup(optarg)) {
-				cli_usage_error("binfmt exec", "unknown architecture '%s' (known: %s)", optarg,
+				cli_usage_error("binfmt exec", "unknown architecture '%.64s' (known: %s)", optarg,
 						arch_names());
 				return EXIT_RUN_FAILED;
 			}
-			if (n_wanted == ARRAY_SIZE(wanted)) {
-				cli_usage_error("binfmt exec", "too many --arch options");
-				return EXIT_RUN_FAILED;
-			}
-			wanted[n_wanted++] = arch_lookup(optarg);
+			if (!arch_listed(wanted, n_wanted, arch_lookup(optarg)))
+				wanted[n_wanted++] = arch_lookup(optarg);
 			break;
 		default:
 			cli_option_error("binfmt exec", argv, c);
@@ -339,8 +346,15 @@ static int binfmt_exec_cmd(int argc, char **argv)
 		if (r == -EPERM || r == -EACCES)
 			cli_hint("sandboxed binfmt_misc needs Linux >= 6.7 and unprivileged user namespaces; "
 				 "run 'crossroot check'");
+		else if (r == -ENOSPC)
+			cli_hint("no user namespace may be created: user.max_user_namespaces is 0 or reached; "
+				 "run 'crossroot check'");
 		return EXIT_RUN_FAILED;
 	}
+	for (size_t i = 0; i < n_results; i++)
+		if (results[i].outcome == BINFMT_FAILED)
+			cli_error("warning: the %s entry could not be registered: %s", results[i].arch->name,
+				  strerror(-results[i].error));
 	for (size_t i = 0; i < n_wanted; i++) {
 		const struct binfmt_result *res = find_result(results, n_results, wanted[i]);
 
@@ -350,9 +364,7 @@ static int binfmt_exec_cmd(int argc, char **argv)
 		if (res && res->emulator.status != EMULATOR_FOUND) {
 			cli_error("no static emulator for %s", wanted[i]->name);
 			cli_hint("%s", emulator_hint(&res->emulator));
-		} else
-			cli_error("registering the %s entry: %s", wanted[i]->name,
-				  strerror(res ? -res->error : EINVAL));
+		}
 		return EXIT_RUN_FAILED;
 	}
 	/* The command runs as the caller again, in a nested namespace under the registering root. */
@@ -361,10 +373,9 @@ static int binfmt_exec_cmd(int argc, char **argv)
 		cli_error("creating the command's user namespace: %s", strerror(-r));
 		return EXIT_RUN_FAILED;
 	}
-	execvp(argv[optind], argv + optind);
-	r = errno;
-	cli_error("%s: %s", argv[optind], strerror(r));
-	return r == ENOENT ? EXIT_RUN_NOTFOUND : EXIT_RUN_NOEXEC;
+	r = exec_search(argv[optind], argv + optind, environ, getenv("PATH"), &found);
+	cli_exec_error(argv[optind], r, found);
+	return found ? EXIT_RUN_NOEXEC : EXIT_RUN_NOTFOUND;
 }
 
 int cmd_binfmt(int argc, char **argv)

@@ -129,7 +129,12 @@ static bool check_binfmt(struct report *rep, bool userns, bool sandbox_kernel, i
 		return false;
 	}
 	item(rep, OK, "binfmt_misc", "available");
-	*sandbox = userns ? binfmt_sandbox_probe() : -EPERM;
+	if (!userns) {
+		*sandbox = -EPERM;
+		item(rep, WARN, "sandboxed binfmt_misc", "not tested: user namespaces are unavailable");
+		return false;
+	}
+	*sandbox = binfmt_sandbox_probe();
 	if (*sandbox > 0) {
 		item(rep, OK, "sandboxed binfmt_misc", "supported: emulators are registered without root");
 		return true;

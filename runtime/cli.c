@@ -42,19 +42,25 @@ int cli_dispatch(const struct command *table, size_t n, const char *prefix, int 
 {
 	if (argc < 1)
 		return cli_usage_error(prefix, "missing command");
+	if (argv[0][0] == '-')
+		return cli_usage_error(prefix, "unknown option '%.64s'", argv[0]);
 	for (size_t i = 0; i < n; i++)
 		if (streq(table[i].name, argv[0]))
 			return table[i].run(argc, argv);
-	return cli_usage_error(prefix, "unknown command '%s%s%s'", prefix, prefix[0] ? " " : "", argv[0]);
+	return cli_usage_error(prefix, "unknown command '%s%s%.64s'", prefix, prefix[0] ? " " : "", argv[0]);
 }
 
 int cli_option_error(const char *cmd, char **argv, int c)
 {
 	const char *opt = argv[optind - 1];
+	char shortopt[3] = { '-', (char)optopt, '\0' };
 
+	/* optopt names a short option, even inside a group such as -xy; 0 means a long one. */
+	if (optopt)
+		opt = shortopt;
 	if (c == ':')
-		return cli_usage_error(cmd, "option '%s' needs an argument", opt);
-	return cli_usage_error(cmd, "unknown option '%s'", opt);
+		return cli_usage_error(cmd, "option '%.64s' needs an argument", opt);
+	return cli_usage_error(cmd, "unknown option '%.64s'", opt);
 }
 
 int cli_parse_help_only(const char *cmd, const char *help, int argc, char **argv)
@@ -79,4 +85,14 @@ int cli_parse_help_only(const char *cmd, const char *help, int argc, char **argv
 	if (optind < argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	return -1;
+}
+
+void cli_exec_error(const char *cmd, int err, bool found)
+{
+	if (found && (err == -ENOENT || err == -ENOTDIR))
+		cli_error("%.256s: cannot run it: its interpreter (#! line or ELF loader) is missing", cmd);
+	else if (err == -ENOEXEC)
+		cli_error("%.256s: cannot run it: Exec format error (a foreign binary needs its binfmt entry)", cmd);
+	else
+		cli_error("%.256s: %s", cmd, strerror(-err));
 }

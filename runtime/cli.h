@@ -7,6 +7,8 @@
 #ifndef CROSSROOT_CLI_H
 #define CROSSROOT_CLI_H
 
+#include <stdbool.h>
+
 #include "util.h"
 
 /* Exit statuses (README "Exit codes"). */
@@ -56,6 +58,13 @@ int cli_dispatch(const struct command *table, size_t n, const char *prefix, int 
  * -1 to continue, or the exit status to return (0 after printing help).
  */
 int cli_parse_help_only(const char *cmd, const char *help, int argc, char **argv);
+
+/*
+ * Report that running cmd failed with err (-errno from exec_search();
+ * found as it set): a missing interpreter and a foreign binary get words of
+ * their own.
+ */
+void cli_exec_error(const char *cmd, int err, bool found);
 
 struct binfmt_result;
 /*

@@ -28,6 +28,20 @@ static void print_help(void)
 	       "Exit status: 0 success, 1 failure, 2 bad usage; see crossroot(1).\n");
 }
 
+/*
+ * Output that could not be written is a failure, not a success: a full
+ * disk or a closed pipe must not exit 0 (util-linux close_stdout()).
+ */
+static int finish(int status)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (errno != EPIPE)
+			cli_error("write error: %s", strerror(errno ? errno : EIO));
+		return status == EXIT_OK ? EXIT_FAIL : status;
+	}
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -42,13 +56,13 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'h':
 			print_help();
-			return EXIT_OK;
+			return finish(EXIT_OK);
 		case 'V':
 			printf("crossroot %s\n", CROSSROOT_VERSION);
-			return EXIT_OK;
+			return finish(EXIT_OK);
 		default:
 			return cli_option_error("", argv, c);
 		}
 	}
-	return cli_dispatch(commands, ARRAY_SIZE(commands), "", argc - optind, argv + optind);
+	return finish(cli_dispatch(commands, ARRAY_SIZE(commands), "", argc - optind, argv + optind));
 }

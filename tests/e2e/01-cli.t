@@ -36,6 +36,16 @@ for cmd in check "binfmt" "binfmt status" "binfmt register" "binfmt unregister" 
 	expect_match "crossroot $cmd --help prints usage to stdout" '^Usage: crossroot' "$out"
 done
 
+err=$(as_user "$CR" check -xh 2>&1 >/dev/null); rc=$?
+expect_eq "grouped unknown short options exit 2" 2 "$rc"
+expect_match "... naming the unknown option itself" "unknown option '-x'" "$err"
+
+as_user "$CR" --help >/dev/full 2>/dev/null; rc=$?
+expect_eq "output that cannot be written is a failure" 1 "$rc"
+err=$(as_user "$CR" binfmt status 2>&1 >/dev/full); rc=$?
+expect_eq "binfmt status to a full disk exits 1" 1 "$rc"
+expect_match "... with a write error" "write error: No space left on device" "$err"
+
 err=$(as_user "$CR" binfmt exec 2>&1 >/dev/null); rc=$?
 expect_eq "binfmt exec without a command exits 125" 125 "$rc"
 err=$(as_user "$CR" binfmt exec --arch vax -- /bin/true 2>&1 >/dev/null); rc=$?

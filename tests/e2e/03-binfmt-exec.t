@@ -46,6 +46,20 @@ expect_match "... naming the command" '/nonexistent/cmd: No such file or directo
 as_user "$CR" binfmt exec -- /etc/passwd 2>/dev/null; rc=$?
 expect_eq "a command that is not executable exits 126" 126 "$rc"
 
+# A binary no entry claims fails as a binary; it is never handed to /bin/sh.
+cp "$PAY/payload-arm64" "$E2E_DIR/sparc"
+printf '\x02' | dd of="$E2E_DIR/sparc" bs=1 seek=18 conv=notrunc status=none   # e_machine = EM_SPARC
+err=$(as_user "$CR" binfmt exec -- "$E2E_DIR/sparc" 2>&1); rc=$?
+expect_eq "an unclaimed foreign binary exits 126" 126 "$rc"
+expect_match "... saying Exec format error" 'sparc: cannot run it: Exec format error' "$err"
+printf '#!/nonexistent/interpreter\n' >"$E2E_DIR/script"
+chmod 755 "$E2E_DIR/script"
+err=$(as_user "$CR" binfmt exec -- "$E2E_DIR/script" 2>&1); rc=$?
+expect_eq "a script whose interpreter is missing exits 126" 126 "$rc"
+expect_match "... naming the missing interpreter" 'script: cannot run it: its interpreter' "$err"
+as_user env PATH="/nonexistent:$E2E_DIR" "$CR" binfmt exec -- script 2>/dev/null; rc=$?
+expect_eq "a command found through PATH whose interpreter is missing exits 126" 126 "$rc"
+
 # The entries live exactly as long as the command's namespace: the host never sees them.
 check "no entry is left on the host afterwards" \
 	sh -c '! grep -qs . /proc/sys/fs/binfmt_misc/crossroot-aarch64'

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../../binfmt/emulator.h"
 #include "../../runtime/util.h"
@@ -137,6 +138,44 @@ TEST(only_a_dynamic_emulator_is_rejected_with_a_hint)
 	CHECK_INT(emulator_find(arch_lookup("riscv64"), "x86_64", "", &emu), ==, 0);
 	CHECK_INT(emu.status, ==, EMULATOR_NOT_FOUND);
 	CHECK(strstr(emulator_hint(&emu), "apt-get install qemu-user-static"));
+	CHECK_INT(unlink(path), ==, 0);
+	CHECK_INT(rmdir(dir), ==, 0);
+}
+
+TEST_TIMEOUT(fifos_and_wrong_machine_programs_are_not_emulators, 10)
+{
+	char *dir = make_tmpdir();
+	char path[256], payload[512];
+	struct emulator emu;
+
+	/* Opening a FIFO would block until a writer comes: the timeout catches a regression. */
+	snprintf(path, sizeof(path), "%s/qemu-aarch64-static", dir);
+	CHECK_INT(mkfifo(path, 0755), ==, 0);
+	CHECK_INT(emulator_find(arch_lookup("arm64"), "x86_64", dir, &emu), ==, 0);
+	CHECK_STR(emu.path, "/usr/bin/qemu-aarch64-static");
+	CHECK_INT(unlink(path), ==, 0);
+
+	/* A static program for another machine is no emulator for this host. */
+	snprintf(payload, sizeof(payload), "%s/payload-riscv64", harness_payload_dir());
+	copy_file(payload, path, 0755);
+	CHECK_INT(static_of(path), ==, -ENOEXEC);
+	CHECK_INT(emulator_find(arch_lookup("arm64"), "x86_64", dir, &emu), ==, 0);
+	CHECK_STR(emu.path, "/usr/bin/qemu-aarch64-static");
+	CHECK_INT(unlink(path), ==, 0);
+	CHECK_INT(rmdir(dir), ==, 0);
+}
+
+TEST(relative_search_path_entries_are_ignored)
+{
+	char *dir = make_tmpdir();
+	char path[256];
+	struct emulator emu;
+
+	snprintf(path, sizeof(path), "%s/qemu-aarch64-static", dir);
+	copy_file("/usr/bin/qemu-aarch64-static", path, 0755);
+	CHECK_INT(chdir(dir), ==, 0);
+	CHECK_INT(emulator_find(arch_lookup("arm64"), "x86_64", ".::", &emu), ==, 0);
+	CHECK_STR(emu.path, "/usr/bin/qemu-aarch64-static");
 	CHECK_INT(unlink(path), ==, 0);
 	CHECK_INT(rmdir(dir), ==, 0);
 }

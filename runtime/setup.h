@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Root's one-time setup: a persistent user namespace per user, owned by the
+ * user, with the user's subordinate ids mapped (DESIGN.md facts 4 and 5).
+ *
+ * A child running as the user unshares CLONE_NEWUSER, so the user owns the
+ * namespace and can later setns(2) into it without privilege; root writes
+ * its uid_map and gid_map, each in one write(2) (user_namespaces(7)), which
+ * leaves setgroups "allow" (apt's _apt sandbox calls setgroups); root then
+ * bind-mounts /proc/CHILD/ns/user onto SETUP_DIR/UID/userns, which keeps the
+ * namespace alive after the child exits, until teardown or reboot.
+ */
+#ifndef CROSSROOT_SETUP_H
+#define CROSSROOT_SETUP_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "host.h"
+
+/* A user namespace needs at least this many subordinate ids: Debian uses 0-65534. */
+#define SETUP_MIN_IDS 65536
+
+struct setup_plan {
+	char user[64];
+	uid_t uid;
+	gid_t gid;
+	struct subid_range subuid, subgid; /* the ranges chosen */
+	char uid_map[256], gid_map[256];   /* the text written, one line per mapping */
+};
+
+/*
+ * Plan the namespace for user (a name): look the user up, choose a range of
+ * at least SETUP_MIN_IDS ids in subuid_file and subgid_file that does not
+ * hold the user's own uid or gid, and build the maps: inside ids 0..N-1 go
+ * to the range, except the user's uid and primary gid, which map to
+ * themselves so $HOME keeps its owner (65534, nobody, is inside 0..N-1).
+ *
+ * Returns 0, or -errno with why (why_size bytes) saying what to fix:
+ * -ESRCH no such user, -EINVAL root (uid 0) asked for, -ENOENT no range
+ * in a file, -ERANGE ranges too small, -EEXIST every range holds the
+ * user's own id.
+ */
+int setup_plan_user(const char *user, const char *subuid_file, const char *subgid_file, struct setup_plan *plan,
+		    char *why, size_t why_size);
+
+/*
+ * Carry out plan (as root): create CROSSROOT_RUN_DIR/UID (owner uid:gid,
+ * mode 0700) and pin the namespace at CROSSROOT_RUN_DIR/UID/userns.  When a
+ * namespace is pinned there already with the same maps, nothing changes and
+ * *changed is false; with other maps it is replaced.  Returns 0 or -errno.
+ */
+int setup_apply(const struct setup_plan *plan, bool *changed);
+
+/*
+ * Undo setup for uid: unpin the namespace (running containers keep theirs
+ * until they stop) and remove the pin file.  Returns 0 (also when nothing
+ * was set up) or -errno.
+ */
+int setup_teardown(uid_t uid);
+
+/*
+ * The uid_map of the namespace pinned at path, into buf (as the kernel
+ * prints it, fields relative to the initial namespace).  Root only.
+ * Returns 0 or -errno.
+ */
+int setup_read_map(const char *path, const char *which, char *buf, size_t size);
+
+#endif
