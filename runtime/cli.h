@@ -74,6 +74,15 @@ struct binfmt_result;
 int cli_print_binfmt_results(const struct binfmt_result *results, size_t n);
 
 int cmd_check(int argc, char **argv);
+int cmd_setup(int argc, char **argv);
+int cmd_teardown(int argc, char **argv);
+int cmd_create(int argc, char **argv);
+int cmd_start(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_enter(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
 int cmd_binfmt(int argc, char **argv);
 
 #endif

@@ -10,6 +10,15 @@
 
 static const struct command commands[] = {
 	{ "check", cmd_check, "report what this host supports and what to change" },
+	{ "setup", cmd_setup, "root: give a user a persistent user namespace (once per boot)" },
+	{ "teardown", cmd_teardown, "root: undo setup for a user" },
+	{ "create", cmd_create, "create a container from a rootfs tarball" },
+	{ "start", cmd_start, "start a container: it keeps its mounts until stop" },
+	{ "stop", cmd_stop, "stop a container and everything in it" },
+	{ "run", cmd_run, "run a command in a container" },
+	{ "enter", cmd_enter, "open a shell in a container" },
+	{ "list", cmd_list, "list your containers" },
+	{ "rm", cmd_rm, "remove a container" },
 	{ "binfmt", cmd_binfmt, "show, register or use binfmt_misc entries for the emulators" },
 };
 
@@ -22,7 +31,7 @@ static void print_help(void)
 	       "\n"
 	       "Commands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		printf("  %-8s %s\n", commands[i].name, commands[i].summary);
+		printf("  %-9s %s\n", commands[i].name, commands[i].summary);
 	printf("\n"
 	       "Run 'crossroot COMMAND --help' for a command's options.\n"
 	       "Exit status: 0 success, 1 failure, 2 bad usage; see crossroot(1).\n");

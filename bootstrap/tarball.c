@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "tarball.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../runtime/util.h"
+
+static void read_free(struct archive **a)
+{
+	if (*a)
+		archive_read_free(*a);
+}
+
+static void write_free(struct archive **a)
+{
+	if (*a)
+		archive_write_free(*a);
+}
+
+static int fail(struct tarball_error *err, struct archive *a, int error, const char *member, const char *what)
+{
+	snprintf(err->member, sizeof(err->member), "%s", member ? member : "");
+	snprintf(err->what, sizeof(err->what), "%s",
+		 what ? what : (a && archive_error_string(a) ? archive_error_string(a) : strerror(-error)));
+	err->error = error;
+	return error;
+}
+
+/* Whether a member name stays inside the rootfs: relative, no ".." component. */
+static bool name_is_safe(const char *name)
+{
+	if (name[0] == '/')
+		return false;
+	for (const char *p = name; *p;) {
+		size_t len = strcspn(p, "/");
+
+		if (len == 2 && p[0] == '.' && p[1] == '.')
+			return false;
+		p += len;
+		while (*p == '/')
+			p++;
+	}
+	return true;
+}
+
+int tarball_extract(const char *path, bool keep_owners, struct tarball_error *err)
+{
+	__attribute__((cleanup(read_free))) struct archive *in = NULL;
+	__attribute__((cleanup(write_free))) struct archive *out = NULL;
+	int flags = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+		    ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_XATTR;
+	struct archive_entry *entry;
+	int r;
+
+	memset(err, 0, sizeof(*err));
+	if (keep_owners)
+		flags |= ARCHIVE_EXTRACT_OWNER;
+	in = archive_read_new();
+	out = archive_write_disk_new();
+	if (!in || !out)
+		return fail(err, NULL, -ENOMEM, NULL, NULL);
+	archive_read_support_filter_all(in);
+	archive_read_support_format_tar(in);
+	archive_read_support_format_gnutar(in);
+	archive_write_disk_set_options(out, flags);
+	/* Owners by number: the rootfs's /etc/passwd is not the host's. */
+	if (archive_read_open_filename(in, path, 65536) != ARCHIVE_OK)
+		return fail(err, in, -EINVAL, NULL, NULL);
+	for (;;) {
+		const char *name;
+		const void *buf;
+		size_t size;
+		la_int64_t offset;
+
+		r = archive_read_next_header(in, &entry);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r < ARCHIVE_WARN)
+			return fail(err, in, -EINVAL, NULL, NULL);
+		name = archive_entry_pathname(entry);
+		if (!name || !name_is_safe(name))
+			return fail(err, NULL, -EPERM, name, "absolute or '..' member name: refused");
+		if (archive_entry_hardlink(entry) && !name_is_safe(archive_entry_hardlink(entry)))
+			return fail(err, NULL, -EPERM, name, "hard link to an absolute or '..' path: refused");
+		if (S_ISCHR(archive_entry_mode(entry)) || S_ISBLK(archive_entry_mode(entry)))
+			continue; /* mknod is impossible in a user namespace; /dev is bound at run time */
+		if (!keep_owners) {
+			archive_entry_set_uid(entry, getuid());
+			archive_entry_set_gid(entry, getgid());
+		}
+		r = archive_write_header(out, entry);
+		if (r < ARCHIVE_WARN)
+			return fail(err, out, archive_errno(out) ? -archive_errno(out) : -EPERM, name, NULL);
+		if (r == ARCHIVE_OK && archive_entry_size(entry) > 0) {
+			while ((r = archive_read_data_block(in, &buf, &size, &offset)) == ARCHIVE_OK)
+				if (archive_write_data_block(out, buf, size, offset) < ARCHIVE_OK)
+					return fail(err, out, archive_errno(out) ? -archive_errno(out) : -EIO, name,
+						    NULL);
+			if (r != ARCHIVE_EOF)
+				return fail(err, in, -EIO, name, NULL);
+		}
+		if (archive_write_finish_entry(out) < ARCHIVE_WARN)
+			return fail(err, out, archive_errno(out) ? -archive_errno(out) : -EIO, name, NULL);
+	}
+	if (archive_write_close(out) != ARCHIVE_OK)
+		return fail(err, out, -EIO, NULL, NULL);
+	return 0;
+}

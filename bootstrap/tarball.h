@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Rootfs tarballs in and out (libarchive): import into a new container, export from one. */
+#ifndef CROSSROOT_BOOTSTRAP_TARBALL_H
+#define CROSSROOT_BOOTSTRAP_TARBALL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct tarball_error {
+	char member[256]; /* the member being handled, or "" */
+	char what[256];	  /* libarchive's message, or ours */
+	int error;	  /* -errno */
+};
+
+/*
+ * Extract the tarball at path (plain, gzip, xz, zstd, bzip2: libarchive
+ * detects the filter) into the current working directory, which the caller
+ * has made the new rootfs.  Members named absolutely or with a ".."
+ * component are refused (-EPERM), and so is writing through a symlink the
+ * tarball made (libarchive's ARCHIVE_EXTRACT_SECURE_* checks), so nothing
+ * is ever written outside the rootfs.  With keep_owners the members' uids
+ * and gids are applied (mapped mode, as root of the user's namespace);
+ * otherwise everything belongs to the caller.  Device nodes are skipped:
+ * crossroot binds /dev at run time.  Returns 0 or -errno with *err filled.
+ */
+int tarball_extract(const char *path, bool keep_owners, struct tarball_error *err);
+
+#endif

@@ -1,0 +1,531 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* crossroot create | start | stop | run | enter | list | rm */
+#include <dirent.h>
+#include <getopt.h>
+#include <pwd.h>
+
+#include "cli.h"
+#include "host.h"
+#include "runtime.h"
+#include "store.h"
+
+#define MAX_BINDS MOUNT_MAX_BINDS
+#define MAX_ENV 128
+
+static const char *user_name(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	return pw ? pw->pw_name : "YOU";
+}
+
+/* Load NAME, or say clearly why not. Returns 0 or -errno (already reported). */
+static int load_or_report(const char *cmd, const char *name, struct container *c)
+{
+	int r = container_name_valid(name);
+
+	if (r < 0) {
+		cli_usage_error(cmd,
+				"invalid container name '%.80s': use 1-%d characters of A-Z a-z 0-9 . _ -, "
+				"not starting with '-' or '.'",
+				name, CONTAINER_NAME_MAX);
+		return r;
+	}
+	r = container_load(name, c);
+	if (r == -ENOENT)
+		cli_error("no container named '%s' ('crossroot list' shows yours)", name);
+	else if (r < 0)
+		cli_error("container '%s' is unreadable: %s", name, strerror(-r));
+	return r;
+}
+
+static void report_mode_problem(const struct container *c, int r)
+{
+	if (c->mode == CONTAINER_MAPPED && r == -ENOENT)
+		cli_hint("'%s' was created in mapped mode, but setup was not done for you since boot: "
+			 "ask root to run 'crossroot setup --user %s'",
+			 c->name, user_name());
+}
+
+static int report_run_failure(const struct container *c, const struct run_result *res)
+{
+	cli_error("%s: %s: %s", c->name, res->step, strerror(-res->error));
+	report_mode_problem(c, res->error);
+	return EXIT_RUN_FAILED;
+}
+
+/* Options shared by run, enter and start. */
+struct run_options {
+	struct exec_request req;
+	struct bind_mount binds[MAX_BINDS];
+	char *env[MAX_ENV + 1];
+	size_t n_env;
+};
+
+/* Parse one shared option; returns 0, or -EINVAL after reporting a usage error. */
+static int run_option(const char *cmd, int c, struct run_options *o)
+{
+	switch (c) {
+	case 'r':
+		o->req.root = true;
+		return 0;
+	case 'C':
+		if (optarg[0] != '/') {
+			cli_usage_error(cmd, "--cwd needs an absolute path inside the container, not '%.80s'", optarg);
+			return -EINVAL;
+		}
+		o->req.cwd = optarg;
+		return 0;
+	case 'e':
+		if (!strchr(optarg, '=') || optarg[0] == '=') {
+			cli_usage_error(cmd, "--env needs KEY=VALUE, not '%.80s'", optarg);
+			return -EINVAL;
+		}
+		if (o->n_env == MAX_ENV) {
+			cli_usage_error(cmd, "more than %d --env options", MAX_ENV);
+			return -EINVAL;
+		}
+		o->env[o->n_env++] = optarg;
+		o->req.env = o->env;
+		return 0;
+	case 'b':
+		if (o->req.n_binds == MAX_BINDS) {
+			cli_usage_error(cmd, "more than %d --bind options", MAX_BINDS);
+			return -EINVAL;
+		}
+		if (bind_mount_parse(optarg, &o->binds[o->req.n_binds]) < 0) {
+			cli_usage_error(cmd, "--bind needs SRC[:DST[:ro]] with absolute paths, not '%.80s'", optarg);
+			return -EINVAL;
+		}
+		o->req.binds = o->binds;
+		o->req.n_binds++;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static const struct option run_long_options[] = {
+	{ "root", no_argument, NULL, 'r' },	 { "cwd", required_argument, NULL, 'C' },
+	{ "env", required_argument, NULL, 'e' }, { "bind", required_argument, NULL, 'b' },
+	{ "help", no_argument, NULL, 'h' },	 {},
+};
+
+static int run_or_enter(int argc, char **argv, bool enter)
+{
+	static const char run_help[] = "Usage: crossroot run NAME [OPTIONS] -- CMD [ARG...]\n"
+				       "\n"
+				       "Run CMD in container NAME, as you (your own uid, no capabilities) unless\n"
+				       "--root.  On a started container CMD joins it (like podman exec) and what\n"
+				       "it leaves running stays until 'crossroot stop'; on a stopped one the\n"
+				       "container lives exactly as long as CMD.  stdin, stdout and stderr pass\n"
+				       "straight through; SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2\n"
+				       "are forwarded to CMD.\n"
+				       "\n"
+				       "  --root                 run as uid 0 with a build-safe set of capabilities\n"
+				       "  --cwd DIR              working directory inside (default: yours when it\n"
+				       "                         exists inside, e.g. under $HOME; else $HOME; else /)\n"
+				       "  --env KEY=VALUE        set a variable (repeatable)\n"
+				       "  --bind SRC[:DST[:ro]]  bind a host path (stopped containers; repeatable)\n"
+				       "\n"
+				       "Exit status: CMD's (128+N when it died of signal N); 125 when crossroot\n"
+				       "failed, bad usage included; 126 when CMD could not be executed; 127 when\n"
+				       "CMD was not found.\n";
+	static const char enter_help[] =
+		"Usage: crossroot enter NAME [--root] [--cwd DIR] [--env KEY=VALUE]... [--bind SRC[:DST[:ro]]]...\n"
+		"\n"
+		"Start a login shell in container NAME on a new terminal of the container's\n"
+		"own devpts: job control works and the window size follows yours.  Options\n"
+		"as for 'crossroot run'.  Exit status: the shell's, or 125 when crossroot\n"
+		"failed.\n";
+	const char *cmd = enter ? "enter" : "run";
+	struct run_options o;
+	struct run_result res;
+	struct container c;
+	const char *name;
+	int ch, r;
+
+	memset(&o, 0, sizeof(o));
+	optind = 0;
+	opterr = 0;
+	/* NAME comes first; options may follow it. */
+	while ((ch = getopt_long(argc, argv, "+:h", run_long_options, NULL)) != -1) {
+		if (ch == 'h') {
+			fputs(enter ? enter_help : run_help, stdout);
+			return EXIT_OK;
+		}
+		if (!strchr("rCeb", ch)) {
+			cli_option_error(cmd, argv, ch);
+			return EXIT_RUN_FAILED;
+		}
+		if (run_option(cmd, ch, &o) < 0)
+			return EXIT_RUN_FAILED;
+	}
+	if (optind >= argc) {
+		cli_usage_error(cmd, "missing the container name");
+		return EXIT_RUN_FAILED;
+	}
+	name = argv[optind];
+	/* Options after NAME, up to "--". */
+	argv[optind] = argv[0];
+	argc -= optind;
+	argv += optind;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "+:h", run_long_options, NULL)) != -1) {
+		if (ch == 'h') {
+			fputs(enter ? enter_help : run_help, stdout);
+			return EXIT_OK;
+		}
+		if (!strchr("rCeb", ch)) {
+			cli_option_error(cmd, argv, ch);
+			return EXIT_RUN_FAILED;
+		}
+		if (run_option(cmd, ch, &o) < 0)
+			return EXIT_RUN_FAILED;
+	}
+	if (enter && optind < argc) {
+		cli_usage_error(cmd, "unexpected argument '%.80s' (use 'crossroot run' for a command)", argv[optind]);
+		return EXIT_RUN_FAILED;
+	}
+	if (!enter && optind >= argc) {
+		cli_usage_error(cmd, "missing the command: crossroot run %s -- CMD [ARG...]", name);
+		return EXIT_RUN_FAILED;
+	}
+	if (load_or_report(cmd, name, &c) < 0)
+		return EXIT_RUN_FAILED;
+	o.req.argv = enter ? NULL : argv + optind;
+	o.req.tty = enter;
+	if (enter && !isatty(STDIN_FILENO)) {
+		cli_error("'crossroot enter' needs a terminal on stdin; use 'crossroot run %s -- CMD' otherwise", name);
+		return EXIT_RUN_FAILED;
+	}
+	r = container_exec(&c, &o.req, &res);
+	if (r < 0) {
+		cli_error("%s: %s", name, strerror(-r));
+		return EXIT_RUN_FAILED;
+	}
+	switch (res.outcome) {
+	case RUN_EXITED:
+		return res.status;
+	case RUN_EXEC_FAILED:
+		cli_exec_error(enter ? "the login shell" : o.req.argv[0], res.error, res.found);
+		return res.found ? EXIT_RUN_NOEXEC : EXIT_RUN_NOTFOUND;
+	case RUN_FAILED:
+		break;
+	}
+	return report_run_failure(&c, &res);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	return run_or_enter(argc, argv, false);
+}
+
+int cmd_enter(int argc, char **argv)
+{
+	return run_or_enter(argc, argv, true);
+}
+
+/* Parse "CMD NAME" with --help only; returns the name, or NULL with *status set. */
+static const char *name_only(const char *cmd, const char *help, int argc, char **argv, int *status)
+{
+	static const struct option options[] = { { "help", no_argument, NULL, 'h' }, {} };
+	int ch;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		if (ch == 'h') {
+			fputs(help, stdout);
+			*status = EXIT_OK;
+		} else
+			*status = cli_option_error(cmd, argv, ch);
+		return NULL;
+	}
+	if (optind != argc - 1) {
+		*status = cli_usage_error(cmd, optind >= argc ? "missing the container name" : "too many arguments");
+		return NULL;
+	}
+	return argv[optind];
+}
+
+static int report_lock(const char *name, int r)
+{
+	if (r == -EWOULDBLOCK)
+		cli_error("container '%s' is being started, stopped or removed by another crossroot; try again", name);
+	else
+		cli_error("%s: %s", name, strerror(-r));
+	return EXIT_FAIL;
+}
+
+int cmd_start(int argc, char **argv)
+{
+	static const char help[] = "Usage: crossroot start NAME [--bind SRC[:DST[:ro]]]...\n"
+				   "\n"
+				   "Start container NAME: its namespaces, mounts and binfmt entries stay\n"
+				   "until 'crossroot stop NAME' or reboot, shared by every run and enter.\n";
+	struct run_options o;
+	struct run_result res;
+	struct container c;
+	int ch, r;
+
+	memset(&o, 0, sizeof(o));
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", run_long_options, NULL)) != -1) {
+		if (ch == 'h') {
+			fputs(help, stdout);
+			return EXIT_OK;
+		}
+		if (ch != 'b')
+			return cli_option_error("start", argv, ch);
+		if (run_option("start", ch, &o) < 0)
+			return EXIT_USAGE;
+	}
+	if (optind != argc - 1)
+		return cli_usage_error("start", optind >= argc ? "missing the container name" : "too many arguments");
+	if (load_or_report("start", argv[optind], &c) < 0)
+		return EXIT_FAIL;
+	r = container_start(&c, o.binds, o.req.n_binds, &res);
+	if (r == -EALREADY) {
+		cli_error("container '%s' is already started", c.name);
+		return EXIT_FAIL;
+	}
+	if (r < 0 && res.outcome == RUN_FAILED) {
+		report_run_failure(&c, &res);
+		return EXIT_FAIL;
+	}
+	if (r < 0)
+		return report_lock(c.name, r);
+	return EXIT_OK;
+}
+
+int cmd_stop(int argc, char **argv)
+{
+	static const char help[] = "Usage: crossroot stop NAME\n"
+				   "\n"
+				   "Stop container NAME: every process in it is killed and every mount\n"
+				   "and binfmt entry it had goes with them.\n";
+	struct container c;
+	const char *name;
+	int status, r;
+
+	name = name_only("stop", help, argc, argv, &status);
+	if (!name)
+		return status;
+	if (load_or_report("stop", name, &c) < 0)
+		return EXIT_FAIL;
+	r = container_stop(&c);
+	if (r == -ESRCH) {
+		cli_error("container '%s' is not started", name);
+		return EXIT_FAIL;
+	}
+	return r < 0 ? report_lock(name, r) : EXIT_OK;
+}
+
+int cmd_rm(int argc, char **argv)
+{
+	static const char help[] = "Usage: crossroot rm NAME\n"
+				   "\n"
+				   "Remove container NAME and its rootfs.  A started container must be\n"
+				   "stopped first.  Symlinks are removed, never followed, and nothing\n"
+				   "mounted inside is entered: only the container's own files go.\n";
+	_cleanup_close_ int lock = -EBADF;
+	struct container_state state;
+	struct container c;
+	const char *name;
+	int status, r;
+
+	name = name_only("rm", help, argc, argv, &status);
+	if (!name)
+		return status;
+	if (load_or_report("rm", name, &c) < 0)
+		return EXIT_FAIL;
+	lock = container_lock(&c, false);
+	if (lock < 0)
+		return report_lock(name, lock);
+	r = container_state_read(&c, &state);
+	if (r == 0 && state.running) {
+		cli_error("container '%s' is started: 'crossroot stop %s' first", name, name);
+		return EXIT_FAIL;
+	}
+	r = store_remove(&c);
+	if (r < 0) {
+		cli_error("removing '%s': %s", name, strerror(-r));
+		if (r == -EBUSY)
+			cli_hint("something is mounted inside it; unmount it, then run 'crossroot rm %s' again", name);
+		report_mode_problem(&c, r);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+static void human_size(uint64_t bytes, char *buf, size_t size)
+{
+	static const char units[] = "BKMGT";
+	double v = (double)bytes;
+	int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, size, u ? "%.1f%c" : "%.0f%c", v, units[u]);
+}
+
+int cmd_list(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	static const char help[] = "Usage: crossroot list [--json]\n"
+				   "\n"
+				   "Your containers: name, arch, mode (mapped or single), state (started or\n"
+				   "stopped, checked against the running processes) and rootfs size.\n";
+	char base[PATH_MAX];
+	struct dirent **names = NULL;
+	bool json = false;
+	int ch, n, shown = 0;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		if (ch == 'h') {
+			fputs(help, stdout);
+			return EXIT_OK;
+		}
+		if (ch != 'j')
+			return cli_option_error("list", argv, ch);
+		json = true;
+	}
+	if (optind < argc)
+		return cli_usage_error("list", "unexpected argument '%.80s'", argv[optind]);
+	if (container_base_dir(base, sizeof(base)) < 0) {
+		cli_error("cannot tell where your containers are: no home directory");
+		return EXIT_FAIL;
+	}
+	n = scandir(base, &names, NULL, alphasort);
+	if (n < 0 && errno != ENOENT) {
+		cli_error("cannot read %s: %m", base);
+		return EXIT_FAIL;
+	}
+	if (json)
+		printf("[");
+	else
+		printf("%-20s %-9s %-7s %-8s %s\n", "NAME", "ARCH", "MODE", "STATE", "SIZE");
+	for (int i = 0; i < n; i++) {
+		struct container c;
+		struct container_state state;
+		uint64_t bytes = 0;
+		char size[32];
+
+		/* Hidden names are creates and removals in progress: never containers yet. */
+		if (names[i]->d_name[0] == '.' || container_load(names[i]->d_name, &c) < 0) {
+			free(names[i]);
+			continue;
+		}
+		free(names[i]);
+		if (container_state_read(&c, &state) < 0)
+			state.running = false;
+		store_size(&c, &bytes);
+		if (json)
+			printf("%s\n  {\"name\": \"%s\", \"arch\": \"%s\", \"mode\": \"%s\", \"state\": \"%s\", "
+			       "\"size\": %llu}",
+			       shown ? "," : "", c.name, c.arch->name, c.mode == CONTAINER_MAPPED ? "mapped" : "single",
+			       state.running ? "started" : "stopped", (unsigned long long)bytes);
+		else {
+			human_size(bytes, size, sizeof(size));
+			printf("%-20s %-9s %-7s %-8s %s\n", c.name, c.arch->name,
+			       c.mode == CONTAINER_MAPPED ? "mapped" : "single", state.running ? "started" : "stopped",
+			       size);
+		}
+		shown++;
+	}
+	free(names);
+	if (json)
+		printf("%s]\n", shown ? "\n" : "");
+	return EXIT_OK;
+}
+
+int cmd_create(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "arch", required_argument, NULL, 'a' },
+		{ "from-tar", required_argument, NULL, 't' },
+		{ "suite", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	static const char help[] = "Usage: crossroot create NAME --arch ARCH --from-tar FILE [--suite SUITE]\n"
+				   "\n"
+				   "Create container NAME from a rootfs tarball (plain, gz, xz, zst; as\n"
+				   "'crossroot export', mmdebstrap or 'docker export' make).  Members named\n"
+				   "absolutely or with '..', or written through a symlink, are refused.  In\n"
+				   "mapped mode the members' owners are kept, inside your user namespace.\n"
+				   "The container appears only once it is complete.\n";
+	const char *tarball = NULL, *suite = "";
+	const struct arch_info *arch = NULL;
+	struct tarball_error err;
+	struct container c;
+	int ch, r;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			fputs(help, stdout);
+			return EXIT_OK;
+		case 'a':
+			arch = arch_lookup(optarg);
+			if (!arch)
+				return cli_usage_error("create", "unknown architecture '%.64s' (known: %s)", optarg,
+						       arch_names());
+			break;
+		case 't':
+			tarball = optarg;
+			break;
+		case 's':
+			suite = optarg;
+			break;
+		default:
+			return cli_option_error("create", argv, ch);
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error("create", optind >= argc ? "missing the container name" : "too many arguments");
+	if (!arch)
+		return cli_usage_error("create", "give --arch ARCH (known: %s)", arch_names());
+	if (!tarball)
+		return cli_usage_error("create", "give --from-tar FILE");
+	r = container_init(&c, argv[optind]);
+	if (r == -EINVAL)
+		return cli_usage_error("create",
+				       "invalid container name '%.80s': use 1-%d characters of A-Z a-z 0-9 . _ -, "
+				       "not starting with '-' or '.'",
+				       argv[optind], CONTAINER_NAME_MAX);
+	if (r < 0) {
+		cli_error("%s: %s", argv[optind], strerror(-r));
+		return EXIT_FAIL;
+	}
+	c.arch = arch;
+	c.mode = store_default_mode();
+	snprintf(c.suite, sizeof(c.suite), "%s", suite);
+	r = store_create_from_tar(&c, tarball, &err);
+	if (r == -EEXIST) {
+		cli_error("container '%s' exists already; 'crossroot rm %s' first", c.name, c.name);
+		return EXIT_FAIL;
+	}
+	if (r < 0) {
+		if (err.what[0])
+			cli_error("%s: %s%s%s: %s", tarball, err.member[0] ? "member " : "", err.member,
+				  err.member[0] ? "" : "", err.what);
+		else
+			cli_error("creating '%s' from %s: %s", c.name, tarball, strerror(-r));
+		report_mode_problem(&c, r);
+		return EXIT_FAIL;
+	}
+	printf("created %s (%s, %s mode)\n", c.name, c.arch->name, c.mode == CONTAINER_MAPPED ? "mapped" : "single");
+	return EXIT_OK;
+}

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* crossroot setup | teardown: root's one-time work for a user. */
+#include <getopt.h>
+#include <pwd.h>
+
+#include "../binfmt/binfmt.h"
+#include "cli.h"
+#include "setup.h"
+
+#define SUBUID_FILE "/etc/subuid"
+#define SUBGID_FILE "/etc/subgid"
+
+static int require_root(const char *cmd)
+{
+	if (geteuid() == 0)
+		return 0;
+	cli_error("'crossroot %s' must run as root: it creates user namespaces for other users", cmd);
+	cli_hint("ask root to run 'crossroot %s --user %s'; until then crossroot works in single mode", cmd,
+		 getpwuid(getuid()) ? getpwuid(getuid())->pw_name : "YOU");
+	return -EPERM;
+}
+
+static int setup_one(const char *user)
+{
+	struct setup_plan plan;
+	char why[512];
+	bool changed;
+	int r;
+
+	r = setup_plan_user(user, SUBUID_FILE, SUBGID_FILE, &plan, why, sizeof(why));
+	if (r < 0) {
+		cli_error("cannot set up '%.64s': %s", user, why);
+		return r;
+	}
+	r = setup_apply(&plan, &changed);
+	if (r < 0) {
+		cli_error("setting up %s: %s", plan.user, strerror(-r));
+		return r;
+	}
+	printf("%s: %s: uids 0-%lu -> %lu-%lu, gids 0-%lu -> %lu-%lu, own uid %u and gid %u kept\n", plan.user,
+	       changed ? "user namespace pinned" : "already set up", plan.subuid.count - 1, plan.subuid.start,
+	       plan.subuid.start + plan.subuid.count - 1, plan.subgid.count - 1, plan.subgid.start,
+	       plan.subgid.start + plan.subgid.count - 1, (unsigned)plan.uid, (unsigned)plan.gid);
+	return 0;
+}
+
+/* Every user named in /etc/subuid, once each. */
+static int setup_all(void)
+{
+	_cleanup_fclose_ FILE *f = fopen(SUBUID_FILE, "re");
+	char line[512], done[64][64];
+	size_t n_done = 0;
+	int failed = 0;
+
+	if (!f) {
+		cli_error("cannot read %s: %m", SUBUID_FILE);
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *user = strtok(line, ":\n");
+		bool seen = false;
+
+		if (!user || user[0] == '#' || !strtok(NULL, ":\n"))
+			continue;
+		for (size_t i = 0; i < n_done; i++)
+			seen |= streq(done[i], user);
+		if (seen)
+			continue;
+		if (n_done < ARRAY_SIZE(done))
+			snprintf(done[n_done++], sizeof(done[0]), "%s", user);
+		if (setup_one(user) < 0)
+			failed = 1;
+	}
+	return failed ? -EIO : 0;
+}
+
+/* Kernels without sandboxed binfmt_misc: root registers the emulators host-wide. */
+static int register_host_if_needed(void)
+{
+	_cleanup_close_ int dirfd = -EBADF;
+	struct binfmt_result results[ARCH_COUNT_MAX];
+	char machine[65];
+	size_t n = 0;
+	int r;
+
+	if (binfmt_sandbox_probe() > 0 || arch_host_machine(machine, sizeof(machine)) < 0)
+		return 0;
+	dirfd = binfmt_host_mount();
+	if (dirfd < 0) {
+		cli_error("cannot mount binfmt_misc at %s: %s", BINFMT_HOST_DIR, strerror(-dirfd));
+		return dirfd;
+	}
+	r = binfmt_register_emulators(dirfd, machine, getenv("PATH"), 0, true, results, &n);
+	if (r < 0)
+		return r;
+	return cli_print_binfmt_results(results, n);
+}
+
+int cmd_setup(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "user", required_argument, NULL, 'u' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	static const char help[] = "Usage: crossroot setup --user USER | --all\n"
+				   "\n"
+				   "As root, once per boot (contrib/systemd/crossroot-setup.service does it):\n"
+				   "give USER a persistent user namespace with the subordinate ids of\n"
+				   "/etc/subuid and /etc/subgid mapped (at least 65536 of each; USER's own uid\n"
+				   "and gid map to themselves), pinned at /run/crossroot/UID/userns.  USER's\n"
+				   "containers then have real root-owned files, and sudo works inside.\n"
+				   "Running it again changes nothing.  On kernels without sandboxed\n"
+				   "binfmt_misc it also registers the emulators host-wide.\n"
+				   "\n"
+				   "  --user USER  set up USER\n"
+				   "  --all        set up every user with a range in /etc/subuid\n";
+	const char *user = NULL;
+	bool all = false;
+	int c, r;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:u:ah", options, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(help, stdout);
+			return EXIT_OK;
+		case 'u':
+			user = optarg;
+			break;
+		case 'a':
+			all = true;
+			break;
+		default:
+			return cli_option_error("setup", argv, c);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("setup", "unexpected argument '%.64s'", argv[optind]);
+	if (!!user == all)
+		return cli_usage_error("setup", "give either --user USER or --all");
+	if (require_root("setup") < 0)
+		return EXIT_FAIL;
+	r = all ? setup_all() : setup_one(user);
+	if (register_host_if_needed() < 0)
+		r = -EIO;
+	return r < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+int cmd_teardown(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "user", required_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	static const char help[] = "Usage: crossroot teardown --user USER\n"
+				   "\n"
+				   "As root, undo 'crossroot setup' for USER: the pinned user namespace is\n"
+				   "released (running containers keep theirs until they stop).  USER's\n"
+				   "containers and files are not touched.\n";
+	const char *user = NULL;
+	struct passwd *pw;
+	int c, r;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:u:h", options, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(help, stdout);
+			return EXIT_OK;
+		case 'u':
+			user = optarg;
+			break;
+		default:
+			return cli_option_error("teardown", argv, c);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("teardown", "unexpected argument '%.64s'", argv[optind]);
+	if (!user)
+		return cli_usage_error("teardown", "give --user USER");
+	if (require_root("teardown") < 0)
+		return EXIT_FAIL;
+	pw = getpwnam(user);
+	if (!pw) {
+		cli_error("no user named '%.64s' in the password database", user);
+		return EXIT_FAIL;
+	}
+	r = setup_teardown(pw->pw_uid);
+	if (r < 0) {
+		cli_error("tearing down %s: %s", user, strerror(-r));
+		return EXIT_FAIL;
+	}
+	printf("%s: user namespace released\n", pw->pw_name);
+	return EXIT_OK;
+}

@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "mounts.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+
+#include "syscalls.h"
+#include "util.h"
+
+#ifndef __NR_mount_setattr
+#define __NR_mount_setattr 442
+#endif
+#ifndef MOUNT_ATTR_RDONLY
+#define MOUNT_ATTR_RDONLY 0x00000001
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+
+struct mount_attr_arg {
+	unsigned long long attr_set, attr_clr, propagation, userns_fd;
+};
+
+#define IN_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
+
+int bind_mount_parse(char *spec, struct bind_mount *out)
+{
+	char *dst, *opt;
+
+	memset(out, 0, sizeof(*out));
+	out->source = spec;
+	dst = strchr(spec, ':');
+	if (dst) {
+		*dst++ = '\0';
+		opt = strchr(dst, ':');
+		if (opt) {
+			*opt++ = '\0';
+			if (!streq(opt, "ro"))
+				return -EINVAL;
+			out->read_only = true;
+		}
+	}
+	out->target = dst && *dst ? dst : spec;
+	if (out->source[0] != '/' || out->target[0] != '/')
+		return -EINVAL;
+	return 0;
+}
+
+static int open_in_root(int rootfd, const char *rel, int flags)
+{
+	int fd = sys_openat2(rootfd, rel[0] ? rel : ".", flags | O_CLOEXEC, IN_ROOT);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int path_in_root(int rootfd, const char *path, bool create, bool last_is_file)
+{
+	char rel[PATH_MAX], *slash;
+	int fd;
+
+	while (*path == '/')
+		path++;
+	if (format_buf(rel, sizeof(rel), "%s", path) < 0)
+		return -ENAMETOOLONG;
+	fd = open_in_root(rootfd, rel, O_PATH);
+	if (fd != -ENOENT || !create)
+		return fd;
+	/* Create what is missing, one component at a time, each resolved inside the root. */
+	for (slash = rel;; slash++) {
+		_cleanup_close_ int parent = -EBADF;
+		const char *name;
+		bool last;
+
+		slash = strchrnul(slash, '/');
+		last = !*slash;
+		*slash = '\0';
+		fd = open_in_root(rootfd, rel, O_PATH);
+		if (fd == -ENOENT) {
+			char *sep = strrchr(rel, '/');
+
+			name = sep ? sep + 1 : rel;
+			if (sep)
+				*sep = '\0';
+			parent = open_in_root(rootfd, sep ? rel : "", O_PATH | O_DIRECTORY);
+			if (sep)
+				*sep = '/';
+			if (parent < 0)
+				return parent;
+			if (last && last_is_file) {
+				int f = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+					       0644);
+
+				if (f < 0)
+					return -errno;
+				close(f);
+			} else if (mkdirat(parent, name, 0755) < 0 && errno != EEXIST)
+				return -errno;
+			fd = open_in_root(rootfd, rel, O_PATH);
+		}
+		if (fd < 0 || last)
+			return fd;
+		close(fd);
+		*slash = '/';
+	}
+}
+
+/* mount(2) onto an O_PATH fd, through its /proc/self/fd magic link (the host's /proc, before pivot_root). */
+static int mount_on_fd(const char *source, int fd, const char *fstype, unsigned long flags, const char *data)
+{
+	char target[64];
+
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+	if (mount(source, target, fstype, flags, data) < 0)
+		return -errno;
+	return 0;
+}
+
+static int fail(struct mount_error *err, int r, const char *fmt, ...) _printf_(3, 4);
+
+static int fail(struct mount_error *err, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err->step, sizeof(err->step), fmt, ap);
+	va_end(ap);
+	err->error = r;
+	return r;
+}
+
+/*
+ * A detached recursive copy of the host's tree at source (open_tree(2)
+ * OPEN_TREE_CLONE), taken before anything is mounted in the rootfs: a later
+ * recursive bind of $HOME would otherwise copy the container's own /proc,
+ * /sys and /dev mounts too, when the rootfs lives under $HOME.
+ */
+struct tree {
+	int fd;
+	bool is_dir;
+	bool read_only;
+	const char *source, *target;
+};
+
+static int clone_tree(const char *source, const char *target, bool read_only, struct tree *t, struct mount_error *err)
+{
+	struct stat st;
+
+	t->fd = -EBADF;
+	t->source = source;
+	t->target = target;
+	t->read_only = read_only;
+	if (stat(source, &st) < 0)
+		return fail(err, -errno, "bind %.64s", source);
+	t->is_dir = S_ISDIR(st.st_mode);
+	t->fd = sys_open_tree(AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (t->fd < 0)
+		return fail(err, -errno, "copy the mount tree of %.64s", source);
+	if (read_only) {
+		struct mount_attr_arg attr = { .attr_set = MOUNT_ATTR_RDONLY };
+
+		if (syscall(__NR_mount_setattr, t->fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+			return fail(err, -errno, "make %.64s read-only", target);
+	}
+	return 0;
+}
+
+/* Attach a cloned tree at its target inside the root (created like the source: file or directory). */
+static int attach_tree(int rootfd, struct tree *t, struct mount_error *err)
+{
+	_cleanup_close_ int fd = path_in_root(rootfd, t->target, true, !t->is_dir);
+
+	if (fd < 0)
+		return fail(err, fd, "bind %.64s: target %.64s in the rootfs", t->source, t->target);
+	if (sys_move_mount(t->fd, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return fail(err, -errno, "bind %.64s on %.64s", t->source, t->target);
+	return 0;
+}
+
+static void close_trees(struct tree *trees, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (trees[i].fd >= 0)
+			close(trees[i].fd);
+}
+
+static int mount_proc(int rootfd, struct mount_error *err)
+{
+	_cleanup_close_ int fd = path_in_root(rootfd, "proc", true, false);
+	int r;
+
+	if (fd < 0)
+		return fail(err, fd, "/proc in the rootfs");
+	/* A new instance needs the mounter to own its pid namespace (DESIGN.md fact 3). */
+	r = mount_on_fd("proc", fd, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	if (r == -EPERM || r == -EACCES)
+		r = mount_on_fd("/proc", fd, NULL, MS_BIND | MS_REC, NULL);
+	return r < 0 ? fail(err, r, "mount /proc") : 0;
+}
+
+static int mount_binfmt(int rootfd, const struct mount_config *cfg, struct mount_error *err)
+{
+	struct binfmt_result results[ARCH_COUNT_MAX];
+	_cleanup_close_ int mnt = -EBADF, target = -EBADF;
+	size_t n;
+	int r;
+
+	mnt = binfmt_sandbox_mount();
+	if (mnt < 0)
+		return fail(err, mnt, "mount a sandboxed binfmt_misc");
+	/* C only here, where it cannot reach beyond the user's namespace. */
+	r = binfmt_register_emulators(mnt, cfg->host_machine, cfg->emulator_search_path, BINFMT_FLAG_CREDENTIALS, false,
+				      results, &n);
+	if (r < 0)
+		return fail(err, r, "register the emulators");
+	for (size_t i = 0; i < n; i++)
+		if (results[i].outcome == BINFMT_FAILED)
+			return fail(err, results[i].error, "register the %s emulator", results[i].arch->name);
+	/* Attached inside, the mount (and with it the entries) lives exactly as long as the container. */
+	target = path_in_root(rootfd, "proc/sys/fs/binfmt_misc", false, false);
+	if (target < 0)
+		return fail(err, target, "/proc/sys/fs/binfmt_misc inside");
+	if (sys_move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return fail(err, -errno, "attach binfmt_misc inside");
+	return 0;
+}
+
+static int mount_dev(int rootfd, bool gid5_mapped, struct mount_error *err)
+{
+	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+	static const char *const links[][2] = {
+		{ "ptmx", "pts/ptmx" },		 { "fd", "/proc/self/fd" },	  { "stdin", "/proc/self/fd/0" },
+		{ "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
+	};
+	_cleanup_close_ int fd = path_in_root(rootfd, "dev", true, false);
+	_cleanup_close_ int dev = -EBADF;
+	int r;
+
+	if (fd < 0)
+		return fail(err, fd, "/dev in the rootfs");
+	r = mount_on_fd("tmpfs", fd, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=65536k");
+	if (r < 0)
+		return fail(err, r, "mount a tmpfs on /dev");
+	dev = open_in_root(rootfd, "dev", O_DIRECTORY | O_RDONLY);
+	if (dev < 0)
+		return fail(err, dev, "open the new /dev");
+	/* No mknod is possible in a user namespace: bind the host's nodes onto empty files. */
+	for (size_t i = 0; i < ARRAY_SIZE(nodes); i++) {
+		char host[32];
+		_cleanup_close_ int node = -EBADF;
+		int f = openat(dev, nodes[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+
+		if (f < 0)
+			return fail(err, -errno, "create /dev/%s", nodes[i]);
+		close(f);
+		node = openat(dev, nodes[i], O_PATH | O_CLOEXEC | O_NOFOLLOW);
+		snprintf(host, sizeof(host), "/dev/%s", nodes[i]);
+		r = node < 0 ? -errno : mount_on_fd(host, node, NULL, MS_BIND, NULL);
+		if (r < 0)
+			return fail(err, r, "bind %s", host);
+	}
+	if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0)
+		return fail(err, -errno, "create /dev/pts and /dev/shm");
+	{
+		_cleanup_close_ int pts = openat(dev, "pts", O_PATH | O_CLOEXEC | O_NOFOLLOW);
+		_cleanup_close_ int shm = openat(dev, "shm", O_PATH | O_CLOEXEC | O_NOFOLLOW);
+
+		/* A devpts of the container's own: ptys made inside exist inside. gid 5 is "tty" in Debian. */
+		r = mount_on_fd("devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC,
+				gid5_mapped ? "newinstance,ptmxmode=0666,mode=0620,gid=5"
+					    : "newinstance,ptmxmode=0666,mode=0620");
+		if (r < 0)
+			return fail(err, r, "mount devpts on /dev/pts");
+		r = mount_on_fd("tmpfs", shm, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+		if (r < 0)
+			return fail(err, r, "mount a tmpfs on /dev/shm");
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
+		if (symlinkat(links[i][1], dev, links[i][0]) < 0)
+			return fail(err, -errno, "link /dev/%s", links[i][0]);
+	return 0;
+}
+
+/* Whether the passwd/group text has an entry with this name or id (field 3). */
+static bool has_entry(const char *text, const char *name, unsigned long id)
+{
+	size_t len = strlen(name);
+
+	for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		const char *f3 = line;
+
+		if (!strncmp(line, name, len) && line[len] == ':')
+			return true;
+		for (int i = 0; i < 2 && f3; i++)
+			f3 = strchr(f3, ':') ? strchr(f3, ':') + 1 : NULL;
+		if (f3 && strtoul(f3, NULL, 10) == id && *f3 != ':')
+			return true;
+	}
+	return false;
+}
+
+/* Append line to file inside the root unless an entry of that name or id is there; no file, no entry. */
+static int add_entry(int rootfd, const char *file, const char *name, unsigned long id, const char *line)
+{
+	char text[65536];
+	_cleanup_close_ int fd = -EBADF;
+	struct stat st;
+	ssize_t n;
+
+	fd = open_in_root(rootfd, file, O_RDWR | O_NOFOLLOW);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	n = read(fd, text, sizeof(text) - 1);
+	if (n < 0)
+		return -errno;
+	text[n] = '\0';
+	if (has_entry(text, name, id))
+		return 0;
+	if (lseek(fd, 0, SEEK_END) < 0)
+		return -errno;
+	if (n > 0 && text[n - 1] != '\n' && write(fd, "\n", 1) != 1)
+		return -errno;
+	return write_once(fd, line, strlen(line));
+}
+
+static int add_user(int rootfd, const struct mount_config *cfg, struct mount_error *err)
+{
+	char line[512];
+	int r;
+
+	snprintf(line, sizeof(line), "%s:x:%u:%u::%s:%s\n", cfg->user_name, (unsigned)cfg->user_uid,
+		 (unsigned)cfg->user_gid, cfg->home ? cfg->home : "/", cfg->user_shell);
+	r = add_entry(rootfd, "etc/passwd", cfg->user_name, cfg->user_uid, line);
+	if (r < 0)
+		return fail(err, r, "add %s to /etc/passwd", cfg->user_name);
+	snprintf(line, sizeof(line), "%s:x:%u:\n", cfg->user_name, (unsigned)cfg->user_gid);
+	r = add_entry(rootfd, "etc/group", cfg->user_name, cfg->user_gid, line);
+	return r < 0 ? fail(err, r, "add %s to /etc/group", cfg->user_name) : 0;
+}
+
+/*
+ * Switch root through file descriptors (pivot_root(2), "pivot_root(".", ".")"
+ * in NOTES): the old root ends up stacked on the new one at "/", is made a
+ * slave so its unmount never propagates to the host, and is detached.
+ */
+static int switch_root(int rootfd, struct mount_error *err)
+{
+	if (fchdir(rootfd) < 0)
+		return fail(err, -errno, "chdir to the rootfs");
+	if (sys_pivot_root(".", ".") < 0)
+		return fail(err, -errno, "pivot_root");
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return fail(err, -errno, "make the old root a slave");
+	if (umount2(".", MNT_DETACH) < 0)
+		return fail(err, -errno, "detach the old root");
+	if (chdir("/") < 0)
+		return fail(err, -errno, "chdir /");
+	return 0;
+}
+
+/* Clone every host tree the container gets: /sys, $HOME, /var/tmp, the user's binds, resolv.conf. */
+static int clone_trees(const struct mount_config *cfg, struct tree *trees, size_t *n, struct mount_error *err)
+{
+	struct mount_error ignored;
+	int r;
+
+	*n = 0;
+	r = clone_tree("/sys", "/sys", false, &trees[(*n)++], err);
+	if (r == 0 && cfg->home)
+		r = clone_tree(cfg->home, cfg->home, false, &trees[(*n)++], err);
+	if (r == 0)
+		r = clone_tree("/var/tmp", "/var/tmp", false, &trees[(*n)++], err);
+	for (size_t i = 0; r == 0 && i < cfg->n_binds; i++)
+		r = clone_tree(cfg->binds[i].source, cfg->binds[i].target, cfg->binds[i].read_only, &trees[(*n)++],
+			       err);
+	if (r < 0)
+		return r;
+	/* apt needs the host's resolver; a host without one simply goes without. */
+	if (clone_tree("/etc/resolv.conf", "/etc/resolv.conf", false, &trees[*n], &ignored) == 0)
+		(*n)++;
+	else if (trees[*n].fd >= 0)
+		close(trees[*n].fd);
+	return 0;
+}
+
+int mount_container(const struct mount_config *cfg, struct mount_error *err)
+{
+	_cleanup_close_ int rootfd = -EBADF;
+	struct tree trees[MOUNT_MAX_BINDS + 5];
+	size_t n_trees = 0;
+	int r;
+
+	memset(err, 0, sizeof(*err));
+	if (cfg->n_binds > MOUNT_MAX_BINDS)
+		return fail(err, -E2BIG, "too many binds");
+	/* Nothing done below may propagate back to the host (systemd makes / shared). */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return fail(err, -errno, "make / private");
+	r = clone_trees(cfg, trees, &n_trees, err);
+	/* pivot_root needs the new root to be a mount point. */
+	if (r == 0 && mount(cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		r = fail(err, -errno, "bind the rootfs %.64s", cfg->rootfs);
+	if (r == 0) {
+		rootfd = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (rootfd < 0)
+			r = fail(err, -errno, "open the rootfs");
+	}
+	if (r == 0)
+		r = mount_proc(rootfd, err);
+	if (r == 0 && cfg->sandboxed_binfmt)
+		r = mount_binfmt(rootfd, cfg, err);
+	if (r == 0)
+		r = mount_dev(rootfd, cfg->mapped, err);
+	for (size_t i = 0; r == 0 && i < n_trees; i++) {
+		struct mount_error ignored;
+		bool optional = streq(trees[i].source, "/etc/resolv.conf");
+
+		/* A rootfs whose resolv.conf cannot take a bind (a dangling link) goes without. */
+		r = attach_tree(rootfd, &trees[i], optional ? &ignored : err);
+		if (optional)
+			r = 0;
+	}
+	close_trees(trees, n_trees);
+	if (r == 0 && cfg->user_name)
+		r = add_user(rootfd, cfg, err);
+	if (r == 0 && cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
+		r = fail(err, -errno, "set the hostname");
+	if (r < 0)
+		return r;
+	return switch_root(rootfd, err);
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The container's mount namespace: everything between "a rootfs directory"
+ * and "a process whose / is that rootfs", done by the container's init
+ * (pid 1 of a new pid namespace, in a new mount namespace, root in the
+ * container's user namespace).
+ *
+ * Every path inside the rootfs is resolved with openat2(RESOLVE_IN_ROOT):
+ * the rootfs belongs to the user, and a symlink in it ("/etc/resolv.conf ->
+ * /etc/shadow") must never lead a mount or a write to the host.
+ */
+#ifndef CROSSROOT_MOUNTS_H
+#define CROSSROOT_MOUNTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "../binfmt/binfmt.h"
+
+/* The most --bind options one container takes. */
+#define MOUNT_MAX_BINDS 64
+
+struct bind_mount {
+	const char *source; /* host path */
+	const char *target; /* path inside the container */
+	bool read_only;
+};
+
+/*
+ * Parse "SRC[:DST[:ro]]" (DST defaults to SRC; both absolute) into *out,
+ * pointing into spec, which is modified.  Returns 0 or -EINVAL.
+ */
+int bind_mount_parse(char *spec, struct bind_mount *out);
+
+struct mount_config {
+	const char *rootfs;   /* host path of the rootfs directory */
+	const char *hostname; /* UTS name inside */
+	const char *home;     /* host $HOME, bound at the same path; NULL for none */
+	const struct bind_mount *binds;
+	size_t n_binds;
+	uid_t user_uid; /* the user's passwd entry, added inside when missing (mapped mode) */
+	gid_t user_gid;
+	const char *user_name; /* NULL: no entry is added */
+	bool mapped;	       /* mapped mode: ids 0-65535 exist (gid 5 for devpts) */
+	const char *user_shell;
+	bool sandboxed_binfmt;		  /* register emulators in a sandboxed binfmt_misc */
+	const char *host_machine;	  /* for emulator discovery */
+	const char *emulator_search_path; /* PATH for emulator discovery */
+};
+
+/* Which step of mount_container() failed, for the error message. */
+struct mount_error {
+	char step[160];
+	int error; /* -errno */
+};
+
+/*
+ * Build the container's mounts and switch root to it, in the calling
+ * process's (already private) mount namespace: make / private, bind the
+ * rootfs onto itself, mount /proc (a new instance: the caller is pid 1 of
+ * its own pid namespace; the host's bound when that is refused), bind
+ * /sys, build /dev (tmpfs, host nodes bound, a new devpts instance,
+ * /dev/shm), mount binfmt_misc with the emulators registered, bind $HOME,
+ * /var/tmp, /etc/resolv.conf and the user's binds, add the user's passwd
+ * and group entries, set the hostname, and pivot_root.
+ *
+ * Returns 0 or -errno with *err saying which step failed.
+ */
+int mount_container(const struct mount_config *cfg, struct mount_error *err);
+
+/*
+ * Open path inside the root at rootfd with openat2(RESOLVE_IN_ROOT |
+ * RESOLVE_NO_MAGICLINKS), creating missing directories on the way (mode
+ * 0755) and, when last_is_file, the last component as an empty file (mode
+ * 0644).  Returns an O_PATH fd or -errno.
+ */
+int path_in_root(int rootfd, const char *path, bool create, bool last_is_file);
+
+#endif

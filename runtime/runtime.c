@@ -1,0 +1,912 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "runtime.h"
+
+#include <cap-ng.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/securebits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+
+#include "host.h"
+#include "launch.h"
+#include "syscall-filter.h"
+#include "syscalls.h"
+#include "userns.h"
+#include "util.h"
+
+#define CONTAINER_NAMESPACES (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS)
+#define INSIDE_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* Who runs crossroot, read before any namespace changes what getpwuid() sees. */
+struct identity {
+	uid_t uid;
+	gid_t gid;
+	char name[64];
+	char home[PATH_MAX];
+	char shell[PATH_MAX];
+	char cwd[PATH_MAX];
+};
+
+/* Init and command report to crossroot over a socketpair (init) or a pipe (command). */
+enum { MSG_READY = 1, MSG_FAILED, MSG_EXEC_FAILED, MSG_COMMIT };
+
+struct message {
+	int type;
+	int error;
+	bool found;
+	char step[160];
+};
+
+/* The capabilities root keeps with --root: Docker's and Podman's default set. */
+static const int build_caps[] = {
+	CAP_CHOWN,   CAP_DAC_OVERRIDE,	   CAP_FOWNER,	   CAP_FSETID,	    CAP_KILL,	 CAP_SETGID, CAP_SETUID,
+	CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_AUDIT_WRITE, CAP_SETFCAP, CAP_MKNOD,
+};
+
+static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+
+static int identity_read(struct identity *id)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	memset(id, 0, sizeof(*id));
+	id->uid = getuid();
+	id->gid = getgid();
+	if (!pw)
+		return -ENOENT;
+	snprintf(id->name, sizeof(id->name), "%s", pw->pw_name);
+	snprintf(id->home, sizeof(id->home), "%s", pw->pw_dir ? pw->pw_dir : "/");
+	snprintf(id->shell, sizeof(id->shell), "%s", pw->pw_shell && pw->pw_shell[0] ? pw->pw_shell : "/bin/sh");
+	if (!getcwd(id->cwd, sizeof(id->cwd)))
+		snprintf(id->cwd, sizeof(id->cwd), "/");
+	return 0;
+}
+
+static int send_message(int fd, int type, int error, const char *step, int pass_fd)
+{
+	struct message msg = { .type = type, .error = error };
+	char control[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { &msg, sizeof(msg) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (step)
+		snprintf(msg.step, sizeof(msg.step), "%s", step);
+	if (pass_fd >= 0) {
+		struct cmsghdr *cm;
+
+		mh.msg_control = control;
+		mh.msg_controllen = sizeof(control);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &pass_fd, sizeof(int));
+	}
+	return sendmsg(fd, &mh, MSG_NOSIGNAL) == sizeof(msg) ? 0 : -EIO;
+}
+
+/* Returns 0 with *msg (and *fd when one came), -EPIPE at EOF, or -errno. */
+static int recv_message(int fd, struct message *msg, int *passed)
+{
+	char control[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { msg, sizeof(*msg) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control)
+	};
+	ssize_t n;
+
+	if (passed)
+		*passed = -1;
+	do
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return -EPIPE;
+	if ((size_t)n != sizeof(*msg))
+		return -EIO;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+			int got;
+
+			memcpy(&got, CMSG_DATA(cm), sizeof(int));
+			if (passed)
+				*passed = got;
+			else
+				close(got);
+		}
+	return 0;
+}
+
+/* Become root of the container's user namespace: the pinned one (mapped) or a new one (single). */
+static int enter_userns_mode(enum container_mode mode, const char **step)
+{
+	char pin[128];
+	_cleanup_close_ int fd = -EBADF;
+
+	if (mode == CONTAINER_SINGLE) {
+		*step = "create a user namespace";
+		return userns_unshare_single(0, 0, 0);
+	}
+	*step = "join the user namespace of crossroot setup";
+	snprintf(pin, sizeof(pin), CROSSROOT_RUN_DIR "/%u/userns", (unsigned)getuid());
+	if (host_setup_done(getuid()) <= 0)
+		return -ENOENT;
+	fd = open(pin, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (setns(fd, CLONE_NEWUSER) < 0)
+		return -errno;
+	if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		return -errno;
+	/*
+	 * Changing ids made us non-dumpable, and setns(2) into a non-dumpable
+	 * process needs CAP_SYS_PTRACE on the host (ptrace_may_access()): the
+	 * container's init must stay joinable by its unprivileged owner.
+	 */
+	if (prctl(PR_SET_DUMPABLE, 1) < 0)
+		return -errno;
+	return 0;
+}
+
+static int enter_userns(const struct container *c, const char **step)
+{
+	return enter_userns_mode(c->mode, step);
+}
+
+int userns_call(enum container_mode mode, int (*fn)(void *arg, void *out), void *arg, void *out, size_t out_size)
+{
+	struct {
+		int result;
+		char out[];
+	} * shared;
+	size_t size = sizeof(*shared) + out_size;
+	const char *step;
+	int status, r;
+	pid_t pid;
+
+	shared = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared == MAP_FAILED)
+		return -errno;
+	shared->result = -ECHILD;
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		munmap(shared, size);
+		return r;
+	}
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		r = enter_userns_mode(mode, &step);
+		shared->result = r < 0 ? r : fn(arg, shared->out);
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	r = shared->result;
+	if (out)
+		memcpy(out, shared->out, out_size);
+	munmap(shared, size);
+	return r;
+}
+
+static void add_env(char **env, size_t *n, size_t max, const char *key, const char *value)
+{
+	size_t len = strlen(key);
+
+	if (!value || *n + 1 >= max)
+		return;
+	for (size_t i = 0; i < *n; i++)
+		if (!strncmp(env[i], key, len) && env[i][len] == '=') {
+			free(env[i]);
+			if (asprintf(&env[i], "%s=%s", key, value) < 0)
+				env[i] = NULL;
+			return;
+		}
+	if (asprintf(&env[*n], "%s=%s", key, value) >= 0)
+		(*n)++;
+	env[*n] = NULL;
+}
+
+/* Never returns: in the command's process, become who req says and exec. */
+static _noreturn_ void command_exec(const struct container *c, const struct exec_request *req,
+				    const struct identity *id, const char *pty_slave, int report)
+{
+	bool single = c->mode == CONTAINER_SINGLE;
+	bool as_user = !req->root && !single;
+	static char *env[256];
+	size_t n_env = 0;
+	char shell[PATH_MAX], login_name[PATH_MAX];
+	char *shell_argv[] = { login_name, NULL };
+	char *const *argv = req->argv;
+	const char *step = "", *home;
+	sigset_t none;
+	bool found = false;
+	int r = 0;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	prctl(PR_SET_PDEATHSIG, 0);
+	if (pty_slave) {
+		int fd;
+
+		step = "open the terminal";
+		if (setsid() < 0 || (fd = open(pty_slave, O_RDWR)) < 0 || ioctl(fd, TIOCSCTTY, 0) < 0 ||
+		    dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) {
+			r = -errno;
+			goto fail;
+		}
+		if (fd > 2)
+			close(fd);
+	}
+	/* Loaded while root of the namespace, so no_new_privs is not needed and sudo keeps working. */
+	step = "load the seccomp filter";
+	r = seccomp_apply(single);
+	if (r < 0)
+		goto fail;
+	step = "set the capabilities";
+	capng_clear(CAPNG_SELECT_BOTH);
+	for (size_t i = 0; i < ARRAY_SIZE(build_caps); i++)
+		if (!single || req->root)
+			capng_update(CAPNG_ADD,
+				     CAPNG_BOUNDING_SET |
+					     (req->root ? CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_INHERITABLE : 0),
+				     build_caps[i]);
+	if (as_user) {
+		gid_t gid = id->gid;
+
+		/* The bounding set is what sudo inside can get back; then drop to the user. */
+		if (capng_apply(CAPNG_SELECT_BOUNDS) < 0 || setgroups(1, &gid) < 0 || setresgid(gid, gid, gid) < 0 ||
+		    setresuid(id->uid, id->uid, id->uid) < 0) {
+			r = -errno ? -errno : -EPERM;
+			goto fail;
+		}
+		capng_clear(CAPNG_SELECT_CAPS);
+		r = capng_apply(CAPNG_SELECT_CAPS) < 0 ? -EPERM : 0;
+	} else {
+		if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
+			r = -errno;
+			goto fail;
+		}
+		/* Single mode's uid 0 without --root: no capabilities, not even after exec. */
+		if (!req->root && prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED) < 0) {
+			r = -errno;
+			goto fail;
+		}
+		r = capng_apply(CAPNG_SELECT_BOTH) < 0 ? -EPERM : 0;
+	}
+	if (r < 0)
+		goto fail;
+
+	home = req->root ? "/root" : id->home;
+	step = "change to the working directory";
+	if (req->cwd) {
+		if (chdir(req->cwd) < 0) {
+			r = -errno;
+			goto fail;
+		}
+	} else if (chdir(id->cwd) < 0 && chdir(home) < 0 && chdir("/") < 0) {
+		r = -errno;
+		goto fail;
+	}
+
+	snprintf(shell, sizeof(shell), "%s", access(id->shell, X_OK) == 0 ? id->shell : "/bin/sh");
+	add_env(env, &n_env, ARRAY_SIZE(env), "PATH", INSIDE_PATH);
+	add_env(env, &n_env, ARRAY_SIZE(env), "HOME", home);
+	add_env(env, &n_env, ARRAY_SIZE(env), "USER", as_user ? id->name : "root");
+	add_env(env, &n_env, ARRAY_SIZE(env), "LOGNAME", as_user ? id->name : "root");
+	add_env(env, &n_env, ARRAY_SIZE(env), "SHELL", shell);
+	add_env(env, &n_env, ARRAY_SIZE(env), "TERM", getenv("TERM"));
+	add_env(env, &n_env, ARRAY_SIZE(env), "LANG", getenv("LANG"));
+	for (char *const *e = req->env; e && *e; e++) {
+		char key[256];
+		const char *eq = strchr(*e, '=');
+
+		if (eq && (size_t)(eq - *e) < sizeof(key)) {
+			snprintf(key, sizeof(key), "%.*s", (int)(eq - *e), *e);
+			add_env(env, &n_env, ARRAY_SIZE(env), key, eq + 1);
+		}
+	}
+	if (!argv) {
+		const char *base = strrchr(shell, '/');
+
+		/* A leading '-' in argv[0] makes it a login shell. */
+		if (format_buf(login_name, sizeof(login_name), "-%s", base ? base + 1 : shell) < 0)
+			snprintf(login_name, sizeof(login_name), "-sh");
+		r = exec_search(shell, shell_argv, env, INSIDE_PATH, &found);
+	} else {
+		const char *path = INSIDE_PATH;
+
+		for (size_t i = 0; i < n_env; i++)
+			if (!strncmp(env[i], "PATH=", 5))
+				path = env[i] + 5;
+		r = exec_search(argv[0], argv, env, path, &found);
+	}
+	{
+		struct message msg = { .type = MSG_EXEC_FAILED, .error = r, .found = found };
+
+		if (write(report, &msg, sizeof(msg)) < 0)
+			_exit(127);
+	}
+	_exit(found ? 126 : 127);
+fail : {
+	struct message msg = { .type = MSG_FAILED, .error = r ? r : -EPERM };
+
+	snprintf(msg.step, sizeof(msg.step), "%s", step);
+	if (write(report, &msg, sizeof(msg)) < 0)
+		_exit(125);
+	_exit(125);
+}
+}
+
+static void dummy_handler(int sig)
+{
+}
+
+/* Block the signals a supervisor reads from a signalfd; pid 1 also needs handlers to receive them. */
+static int signals_fd(bool as_init, bool with_winch)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++) {
+		sigaddset(&set, forwarded_signals[i]);
+		if (as_init) {
+			struct sigaction sa = { .sa_handler = dummy_handler };
+
+			sigaction(forwarded_signals[i], &sa, NULL);
+		}
+	}
+	sigaddset(&set, SIGCHLD);
+	if (with_winch)
+		sigaddset(&set, SIGWINCH);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	fd = signalfd(-1, &set, SFD_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static int wait_status_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 125;
+}
+
+static void copy_winsize(int from, int to)
+{
+	struct winsize ws;
+
+	if (ioctl(from, TIOCGWINSZ, &ws) == 0)
+		ioctl(to, TIOCSWINSZ, &ws);
+}
+
+static bool copy_some(int from, int to)
+{
+	char buf[16384];
+	ssize_t n = read(from, buf, sizeof(buf));
+
+	if (n <= 0)
+		return n < 0 && errno == EINTR;
+	for (ssize_t off = 0; off < n;) {
+		ssize_t w = write(to, buf + off, (size_t)(n - off));
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		off += w;
+	}
+	return true;
+}
+
+/*
+ * Forward signals to target until waitee exits; with master >= 0, also copy
+ * between our stdin/stdout and the terminal master.  Returns waitee's
+ * wait status.
+ */
+static int supervise(int sfd, pid_t target, pid_t waitee, int master)
+{
+	bool stdin_open = master >= 0;
+
+	if (master >= 0)
+		copy_winsize(STDIN_FILENO, master);
+	for (;;) {
+		struct pollfd fds[3] = { { sfd, POLLIN, 0 },
+					 { master, POLLIN, 0 },
+					 { stdin_open ? 0 : -1, POLLIN, 0 } };
+		int status;
+
+		if (poll(fds, 3, -1) < 0 && errno != EINTR)
+			return -errno;
+		if (fds[1].revents & (POLLIN | POLLHUP | POLLERR))
+			if (!copy_some(master, STDOUT_FILENO) && !(fds[1].revents & POLLIN))
+				master = -1; /* every copy of the slave is closed */
+		if (fds[2].revents & (POLLIN | POLLHUP))
+			stdin_open = copy_some(STDIN_FILENO, master);
+		if (fds[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGWINCH && master >= 0)
+				copy_winsize(STDIN_FILENO, master);
+			else if (si.ssi_signo != SIGCHLD && si.ssi_signo != SIGWINCH && si.ssi_code != SI_KERNEL)
+				/* A terminal's own ^C reached the command's process group already. */
+				kill(target, (int)si.ssi_signo);
+		}
+		while (waitpid(waitee, &status, WNOHANG) == waitee) {
+			if (WIFEXITED(status) || WIFSIGNALED(status)) {
+				if (master >= 0)
+					while (copy_some(master, STDOUT_FILENO))
+						;
+				return status;
+			}
+		}
+	}
+}
+
+/* Put our terminal in raw mode for the life of an enter; restored by the caller. */
+static bool raw_terminal(struct termios *saved)
+{
+	struct termios raw;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, saved) < 0)
+		return false;
+	raw = *saved;
+	cfmakeraw(&raw);
+	return tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+}
+
+/* A new pty from the devpts at /dev/pts of our (container) mount namespace. */
+static int open_pty(char *slave, size_t size)
+{
+	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (master < 0)
+		return -errno;
+	if (grantpt(master) < 0 || unlockpt(master) < 0 || ptsname_r(master, slave, size) != 0) {
+		int r = -errno;
+
+		close(master);
+		return r;
+	}
+	return master;
+}
+
+static void fill_mount_config(struct mount_config *cfg, const struct container *c, const struct identity *id,
+			      const struct bind_mount *binds, size_t n_binds, char *machine, size_t machine_size)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	if (arch_host_machine(machine, machine_size) < 0)
+		snprintf(machine, machine_size, "unknown");
+	cfg->rootfs = c->rootfs;
+	cfg->hostname = c->name;
+	cfg->home = id->home[0] == '/' && !streq(id->home, "/") ? id->home : NULL;
+	cfg->binds = binds;
+	cfg->n_binds = n_binds;
+	cfg->mapped = c->mode == CONTAINER_MAPPED;
+	if (cfg->mapped) {
+		cfg->user_name = id->name;
+		cfg->user_uid = id->uid;
+		cfg->user_gid = id->gid;
+		cfg->user_shell = id->shell;
+	}
+	cfg->sandboxed_binfmt = true;
+	cfg->host_machine = machine;
+	cfg->emulator_search_path = getenv("PATH");
+}
+
+/* In the new pid namespace's first process: mounts, then the caller's part. Reports failure on sync. */
+static int init_setup(const struct container *c, const struct identity *id, const struct bind_mount *binds,
+		      size_t n_binds, int sync)
+{
+	struct mount_config cfg;
+	struct mount_error err;
+	char machine[65];
+	int r;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	fill_mount_config(&cfg, c, id, binds, n_binds, machine, sizeof(machine));
+	r = mount_container(&cfg, &err);
+	if (r < 0)
+		send_message(sync, MSG_FAILED, r, err.step, -1);
+	return r;
+}
+
+/* The transient init of a run on a stopped container: start the command, forward, reap, exit with its status. */
+static _noreturn_ void run_init(const struct container *c, const struct exec_request *req, const struct identity *id,
+				int sync, int report)
+{
+	char slave[128];
+	int sfd, master = -1;
+	pid_t cmd;
+
+	sfd = signals_fd(true, false);
+	if (sfd < 0 || init_setup(c, id, req->binds, req->n_binds, sync) < 0)
+		_exit(125);
+	if (req->tty) {
+		master = open_pty(slave, sizeof(slave));
+		if (master < 0) {
+			send_message(sync, MSG_FAILED, master, "open a terminal inside", -1);
+			_exit(125);
+		}
+	}
+	cmd = fork();
+	if (cmd < 0) {
+		send_message(sync, MSG_FAILED, -errno, "fork the command", -1);
+		_exit(125);
+	}
+	if (cmd == 0) {
+		close(sync);
+		close(sfd);
+		if (master >= 0)
+			close(master);
+		command_exec(c, req, id, req->tty ? slave : NULL, report);
+	}
+	close(report);
+	send_message(sync, MSG_READY, 0, NULL, master);
+	if (master >= 0)
+		close(master);
+	close(sync);
+	for (;;) {
+		struct signalfd_siginfo si;
+		int status;
+		pid_t pid;
+
+		if (read(sfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo != SIGCHLD) {
+			if (si.ssi_code != SI_KERNEL)
+				kill(cmd, (int)si.ssi_signo);
+			continue;
+		}
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+			if (pid == cmd)
+				_exit(wait_status_code(status));
+	}
+}
+
+/* Read what the command's process reported before exec, if anything. */
+static void read_report(int report, struct run_result *res)
+{
+	struct message msg;
+
+	if (read(report, &msg, sizeof(msg)) != sizeof(msg))
+		return;
+	if (msg.type == MSG_EXEC_FAILED) {
+		res->outcome = RUN_EXEC_FAILED;
+		res->error = msg.error;
+		res->found = msg.found;
+	} else if (msg.type == MSG_FAILED) {
+		res->outcome = RUN_FAILED;
+		res->error = msg.error;
+		snprintf(res->step, sizeof(res->step), "%s", msg.step);
+	}
+}
+
+/* Record crossroot's own failure in res; returns 0, as the result is in res. */
+static int failed(struct run_result *res, int error, const char *step)
+{
+	res->outcome = RUN_FAILED;
+	res->error = error;
+	snprintf(res->step, sizeof(res->step), "%s", step);
+	return 0;
+}
+
+/* run/enter on a stopped container. */
+static int exec_fresh(const struct container *c, const struct exec_request *req, const struct identity *id, int sfd,
+		      struct run_result *res)
+{
+	int sync[2], report[2], master = -1, r, status;
+	const char *step;
+	struct message msg;
+	struct termios saved;
+	bool raw = false;
+	pid_t init;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
+		return failed(res, -errno, "socketpair");
+	if (pipe2(report, O_CLOEXEC) < 0)
+		return failed(res, -errno, "pipe");
+	r = enter_userns(c, &step);
+	if (r == 0 && unshare(CONTAINER_NAMESPACES) < 0) {
+		r = -errno;
+		step = "create the container's namespaces";
+	}
+	if (r < 0)
+		return failed(res, r, step);
+	init = fork();
+	if (init < 0)
+		return failed(res, -errno, "fork the container's init");
+	if (init == 0) {
+		close(sync[0]);
+		close(report[0]);
+		close(sfd);
+		run_init(c, req, id, sync[1], report[1]);
+	}
+	close(sync[1]);
+	close(report[1]);
+	r = recv_message(sync[0], &msg, &master);
+	if (r == 0 && msg.type == MSG_FAILED)
+		failed(res, msg.error, msg.step);
+	if (r == 0 && msg.type == MSG_READY && req->tty)
+		raw = raw_terminal(&saved);
+	status = supervise(sfd, init, init, master);
+	if (raw)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+	if (res->outcome != RUN_FAILED) {
+		res->outcome = RUN_EXITED;
+		res->status = wait_status_code(status);
+		read_report(report[0], res);
+	}
+	if (master >= 0)
+		close(master);
+	close(sync[0]);
+	close(report[0]);
+	return 0;
+}
+
+/* run/enter on a started container: join its init's namespaces and fork the command there. */
+static int exec_join(const struct container *c, const struct exec_request *req, const struct identity *id, pid_t pid,
+		     int sfd, struct run_result *res)
+{
+	_cleanup_close_ int pidfd = -EBADF;
+	int report[2], master = -1, status;
+	char slave[128];
+	struct termios saved;
+	bool raw = false;
+	pid_t cmd;
+
+	if (req->n_binds > 0)
+		return failed(res, -EBUSY, "add binds: the container is started; give --bind to start");
+	pidfd = sys_pidfd_open(pid, 0);
+	if (pidfd < 0)
+		return failed(res, -errno, "find the container's init");
+	/* One call joins all of them, or none (setns(2) with a pidfd, Linux 5.8). */
+	if (setns(pidfd, CLONE_NEWUSER | CONTAINER_NAMESPACES) < 0)
+		return failed(res, -errno, "join the container's namespaces");
+	if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		return failed(res, -errno, "become root in the container");
+	if (req->tty) {
+		master = open_pty(slave, sizeof(slave));
+		if (master < 0)
+			return failed(res, master, "open a terminal inside");
+	}
+	if (pipe2(report, O_CLOEXEC) < 0)
+		return failed(res, -errno, "pipe");
+	cmd = fork();
+	if (cmd < 0)
+		return failed(res, -errno, "fork the command");
+	if (cmd == 0) {
+		close(report[0]);
+		close(sfd);
+		if (master >= 0)
+			close(master);
+		command_exec(c, req, id, req->tty ? slave : NULL, report[1]);
+	}
+	close(report[1]);
+	if (req->tty)
+		raw = raw_terminal(&saved);
+	status = supervise(sfd, cmd, cmd, master);
+	if (raw)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+	res->outcome = RUN_EXITED;
+	res->status = wait_status_code(status);
+	read_report(report[0], res);
+	close(report[0]);
+	if (master >= 0)
+		close(master);
+	return 0;
+}
+
+int container_exec(const struct container *c, const struct exec_request *req, struct run_result *res)
+{
+	struct container_state state;
+	struct identity id;
+	_cleanup_close_ int sfd = -EBADF;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	r = identity_read(&id);
+	if (r < 0)
+		return r;
+	r = container_state_read(c, &state);
+	if (r < 0)
+		return r;
+	sfd = signals_fd(false, req->tty);
+	if (sfd < 0)
+		return sfd;
+	if (state.running)
+		return exec_join(c, req, &id, state.pid, sfd, res);
+	return exec_fresh(c, req, &id, sfd, res);
+}
+
+/* The init of a started container: reap until told to stop. */
+static _noreturn_ void daemon_init(const struct container *c, const struct identity *id, const struct bind_mount *binds,
+				   size_t n_binds, int sync)
+{
+	struct message msg;
+	int sfd, devnull;
+
+	sfd = signals_fd(true, false);
+	if (sfd < 0 || init_setup(c, id, binds, n_binds, sync) < 0)
+		_exit(125);
+	send_message(sync, MSG_READY, 0, NULL, -1);
+	/*
+	 * Until crossroot has recorded us, its death is ours (PR_SET_PDEATHSIG
+	 * from init_setup), so no container ever looks started that is not.
+	 */
+	if (recv_message(sync, &msg, NULL) < 0 || msg.type != MSG_COMMIT)
+		_exit(125);
+	prctl(PR_SET_PDEATHSIG, 0);
+	send_message(sync, MSG_COMMIT, 0, NULL, -1);
+	close(sync);
+	setsid();
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull >= 0) {
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		dup2(devnull, 2);
+	}
+	for (;;) {
+		struct signalfd_siginfo si;
+
+		if (read(sfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT || si.ssi_signo == SIGHUP)
+			_exit(0);
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+	}
+}
+
+/*
+ * In a helper child: enter the container's namespaces and create the init
+ * as a sibling (CLONE_PARENT), so crossroot is the init's parent and its
+ * PR_SET_PDEATHSIG refers to crossroot, not to this short-lived helper.
+ * The init's host pid goes to crossroot in msg.error.
+ */
+static _noreturn_ void spawn_daemon(const struct container *c, const struct identity *id,
+				    const struct bind_mount *binds, size_t n_binds, int sync)
+{
+	const char *step;
+	long pid;
+	int r;
+
+	r = enter_userns(c, &step);
+	if (r == 0 && unshare(CONTAINER_NAMESPACES) < 0) {
+		r = -errno;
+		step = "create the container's namespaces";
+	}
+	if (r < 0) {
+		send_message(sync, MSG_FAILED, r, step, -1);
+		_exit(125);
+	}
+	pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
+	if (pid < 0) {
+		send_message(sync, MSG_FAILED, -errno, "create the container's init", -1);
+		_exit(125);
+	}
+	if (pid == 0)
+		daemon_init(c, id, binds, n_binds, sync);
+	send_message(sync, MSG_READY, (int)pid, NULL, -1);
+	_exit(0);
+}
+
+int container_start(const struct container *c, const struct bind_mount *binds, size_t n_binds, struct run_result *res)
+{
+	_cleanup_close_ int lock = -EBADF;
+	struct container_state state;
+	struct identity id;
+	struct message msg;
+	int sync[2], r, status;
+	pid_t helper, init = -1;
+
+	memset(res, 0, sizeof(*res));
+	lock = container_lock(c, false);
+	if (lock < 0)
+		return lock;
+	r = container_state_read(c, &state);
+	if (r < 0)
+		return r;
+	if (state.running)
+		return -EALREADY;
+	r = identity_read(&id);
+	if (r < 0)
+		return r;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
+		return -errno;
+	helper = fork();
+	if (helper < 0)
+		return -errno;
+	if (helper == 0) {
+		/* The init must not hold the lock: flock(2) locks belong to the open file, shared across fork. */
+		close(lock);
+		close(sync[0]);
+		spawn_daemon(c, &id, binds, n_binds, sync[1]);
+	}
+	close(sync[1]);
+	waitpid(helper, &status, 0);
+	r = recv_message(sync[0], &msg, NULL);
+	if (r == 0 && msg.type == MSG_READY) {
+		init = msg.error;
+		r = recv_message(sync[0], &msg, NULL);
+	}
+	if (r == 0 && msg.type == MSG_READY) {
+		r = container_state_write(c, init);
+		if (r < 0)
+			failed(res, r, "record the container's state");
+		else if (send_message(sync[0], MSG_COMMIT, 0, NULL, -1) < 0 || recv_message(sync[0], &msg, NULL) < 0 ||
+			 msg.type != MSG_COMMIT)
+			failed(res, -EIO, "hand over to the container's init");
+	} else if (r == 0 && msg.type == MSG_FAILED)
+		failed(res, msg.error, msg.step);
+	else
+		failed(res, r < 0 ? r : -EIO, "start the container's init");
+	close(sync[0]);
+	if (res->outcome == RUN_FAILED) {
+		if (init > 0) {
+			kill(init, SIGKILL);
+			waitpid(init, &status, 0);
+		}
+		container_state_clear(c);
+		return res->error;
+	}
+	return 0;
+}
+
+int container_stop(const struct container *c)
+{
+	_cleanup_close_ int lock = -EBADF, pidfd = -EBADF;
+	struct container_state state;
+	unsigned long long before, after;
+	struct pollfd pfd;
+	int r;
+
+	lock = container_lock(c, false);
+	if (lock < 0)
+		return lock;
+	r = container_state_read(c, &state);
+	if (r < 0)
+		return r;
+	if (!state.running) {
+		container_state_clear(c);
+		return -ESRCH;
+	}
+	/* Pin the process, then make sure the pid was not reused in between. */
+	if (process_start_time(state.pid, &before) < 0) {
+		container_state_clear(c);
+		return -ESRCH;
+	}
+	pidfd = sys_pidfd_open(state.pid, 0);
+	if (pidfd < 0 || process_start_time(state.pid, &after) < 0 || after != before) {
+		container_state_clear(c);
+		return -ESRCH;
+	}
+	/* SIGKILL to a pid namespace's init kills every process in it (pid_namespaces(7)). */
+	if (sys_pidfd_send_signal(pidfd, SIGKILL) < 0 && errno != ESRCH)
+		return -errno;
+	pfd = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+	if (poll(&pfd, 1, 30000) <= 0)
+		return -ETIMEDOUT;
+	return container_state_clear(c);
+}

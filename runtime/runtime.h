@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Running containers: start, stop, and commands run in them.
+ *
+ * Process shapes (M is crossroot, I the container's init, C the command):
+ *
+ *   run/enter, container stopped:  M -> I (pid 1 of a new pid namespace,
+ *     builds the mounts, pivots) -> C.  I forwards signals to C and reaps
+ *     everything; when C ends, I exits with C's status and the kernel kills
+ *     whatever C left behind, as `podman run --rm` does.
+ *   start:  M -> I, which builds the mounts, reports ready, and stays as the
+ *     container's reaping init until stop.  M records I in the state file.
+ *   run/enter, container started:  M joins I's namespaces with
+ *     setns(pidfd) and forks C there, like `podman exec`; what C leaves
+ *     running is reparented to I and stays until stop.
+ *
+ * In every shape M forwards SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and
+ * SIGUSR2 to the command (not those a terminal sent to the whole process
+ * group, which C gets itself), and returns C's exit status.
+ */
+#ifndef CROSSROOT_RUNTIME_H
+#define CROSSROOT_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "container.h"
+#include "mounts.h"
+
+struct exec_request {
+	char *const *argv; /* the command; NULL: the user's login shell */
+	char *const *env;  /* extra "K=V" entries, NULL-terminated, or NULL */
+	const char *cwd;   /* working directory inside; NULL: the caller's when it exists inside, else $HOME, else / */
+	const struct bind_mount *binds; /* only for a stopped container */
+	size_t n_binds;
+	bool root; /* run as uid 0 with the build-safe capabilities */
+	bool tty;  /* give the command a new terminal of the container's devpts (enter) */
+};
+
+enum run_outcome {
+	RUN_EXITED,	 /* status holds the command's exit status (128+N for signal N) */
+	RUN_EXEC_FAILED, /* the command could not be executed: error, found */
+	RUN_FAILED,	 /* crossroot failed: error, step */
+};
+
+struct run_result {
+	enum run_outcome outcome;
+	int status;
+	int error; /* -errno */
+	bool found;
+	char step[200];
+};
+
+/*
+ * Run req in container c (started or not, see above) and wait for it.
+ * Returns 0 with *res filled (any outcome), or -errno when c could not even
+ * be looked at.
+ */
+int container_exec(const struct container *c, const struct exec_request *req, struct run_result *res);
+
+/*
+ * Start c: its init keeps its namespaces, mounts and binfmt entries until
+ * container_stop().  binds are added for the container's lifetime.
+ * Returns 0, -EALREADY when it runs already, -EWOULDBLOCK when another
+ * crossroot is starting or stopping it, or -errno with res->step set.
+ */
+int container_start(const struct container *c, const struct bind_mount *binds, size_t n_binds, struct run_result *res);
+
+/*
+ * Stop c: SIGKILL its init, which takes every process of its pid namespace
+ * and, with the last of them, every mount; wait until it is gone.
+ * Returns 0, -ESRCH when it was not running, -EWOULDBLOCK, or -errno.
+ */
+int container_stop(const struct container *c);
+
+/*
+ * Call fn(arg, out) in a child process that is root of the user namespace
+ * of mode (the pinned one in mapped mode, a new single-id one otherwise),
+ * where files owned by the user's subordinate ids can be made and removed.
+ * out (out_size bytes) is shared with the child.  Returns what fn returned
+ * (0 or -errno), or -errno when the namespace could not be entered
+ * (-ENOENT: mapped mode without setup).
+ */
+int userns_call(enum container_mode mode, int (*fn)(void *arg, void *out), void *arg, void *out, size_t out_size);
+
+#endif

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Making, measuring and removing containers on disk. */
+#ifndef CROSSROOT_STORE_H
+#define CROSSROOT_STORE_H
+
+#include <stdint.h>
+
+#include "../bootstrap/tarball.h"
+#include "container.h"
+
+/*
+ * The mode a new container of this user gets: mapped when root's setup
+ * pinned a namespace for the user, single otherwise.
+ */
+enum container_mode store_default_mode(void);
+
+/*
+ * Create container c (name, arch, mode, suite filled by the caller) from the
+ * rootfs tarball at tarball.  Atomic: the rootfs is built in a hidden
+ * directory (.NAME.tmp-PID) and renamed into place with its config only
+ * when complete; on failure the hidden directory is removed, and a crash
+ * leaves only a hidden directory that `list` never shows.  Returns 0,
+ * -EEXIST when NAME exists, or -errno with *err saying which member failed.
+ */
+int store_create_from_tar(struct container *c, const char *tarball, struct tarball_error *err);
+
+/*
+ * Remove container c's directory, as root of its user namespace so that
+ * files of subordinate ids go too.  Never follows symlinks nor crosses
+ * mounts (rmtree_at()).  The caller holds the lock and checked it is not
+ * running.  Returns 0 or -errno.
+ */
+int store_remove(const struct container *c);
+
+/* Disk usage of c's rootfs in bytes (allocated blocks), into *bytes. Returns 0 or -errno. */
+int store_size(const struct container *c, uint64_t *bytes);
+
+#endif
