@@ -67,17 +67,27 @@ $(B)/payload/payload-%: tests/payload/payload.c
 
 payloads: $(PAYLOADS)
 
+# Small rootfs tarballs for the runtime tests: Debian's busybox-static plus the payload.
+ROOTFS_ARCHES := arm64 armhf
+ROOTFS    := $(ROOTFS_ARCHES:%=$(B)/rootfs/rootfs-%.tar)
+$(B)/rootfs/rootfs-%.tar: tests/e2e/make-rootfs.sh $(B)/payload/payload-%
+	@mkdir -p $(@D)
+	PAYLOAD_DIR=$(abspath $(B)/payload) tests/e2e/make-rootfs.sh $* $@.tmp
+	mv $@.tmp $@
+
 export CROSSROOT := $(abspath $(B)/crossroot)
 export PAYLOAD_DIR := $(abspath $(B)/payload)
 export TESTS_DIR := $(abspath tests)
+export ROOTFS_DIR := $(abspath $(B)/rootfs)
 
 check: check-unit check-e2e
 
 check-unit: $(UNIT_BINS) $(PAYLOADS)
 	prove --exec '' $(UNIT_BINS)
 
-check-e2e: $(B)/crossroot $(PAYLOADS)
-	prove tests/e2e/*.t
+E2E ?= tests/e2e/*.t
+check-e2e: $(B)/crossroot $(PAYLOADS) $(ROOTFS)
+	prove $(E2E)
 
 lint:
 	clang-format --dry-run --Werror $(LIB_SRCS) $(CLI_SRCS) $(UNIT_SRCS) tests/unit/harness.[ch] \
@@ -91,6 +101,8 @@ asan:
 install: $(B)/crossroot
 	install -D -m 0755 $(B)/crossroot $(DESTDIR)$(BINDIR)/crossroot
 	install -D -m 0644 doc/crossroot.1 $(DESTDIR)$(MANDIR)/man1/crossroot.1
+	sed "s|/usr/local/bin/crossroot|$(BINDIR)/crossroot|" contrib/systemd/crossroot-setup.service | \
+		install -D -m 0644 /dev/stdin $(DESTDIR)$(PREFIX)/lib/systemd/system/crossroot-setup.service
 
 clean:
 	rm -rf build build-asan

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* crossroot: the command table and global options. */
+#include <fcntl.h>
 #include <getopt.h>
 
 #include "cli.h"
@@ -51,6 +52,24 @@ static int finish(int status)
 	return status;
 }
 
+/*
+ * A closed stdin, stdout or stderr would be taken by the next file opened,
+ * and a command inside would read or write that file instead (QEMU opens
+ * the program it runs).  Point closed ones at /dev/null.
+ */
+static void open_standard_fds(void)
+{
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+			int null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+
+			if (null >= 0 && null != fd) {
+				dup2(null, fd);
+				close(null);
+			}
+		}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -60,6 +79,7 @@ int main(int argc, char **argv)
 	};
 	int c;
 
+	open_standard_fds();
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:hV", options, NULL)) != -1) {
 		switch (c) {

@@ -278,7 +278,8 @@ static _noreturn_ void command_exec(const struct container *c, const struct exec
 		capng_clear(CAPNG_SELECT_CAPS);
 		r = capng_apply(CAPNG_SELECT_CAPS) < 0 ? -EPERM : 0;
 	} else {
-		if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
+		/* Single mode's namespace denies setgroups (user_namespaces(7)): there is nothing to drop. */
+		if ((!single && setgroups(0, NULL) < 0) || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
 			r = -errno;
 			goto fail;
 		}
@@ -684,7 +685,7 @@ static int exec_join(const struct container *c, const struct exec_request *req, 
 	/* One call joins all of them, or none (setns(2) with a pidfd, Linux 5.8). */
 	if (setns(pidfd, CLONE_NEWUSER | CONTAINER_NAMESPACES) < 0)
 		return failed(res, -errno, "join the container's namespaces");
-	if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+	if ((c->mode == CONTAINER_MAPPED && setgroups(0, NULL) < 0) || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 		return failed(res, -errno, "become root in the container");
 	if (req->tty) {
 		master = open_pty(slave, sizeof(slave));

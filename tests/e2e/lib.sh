@@ -49,7 +49,16 @@ prereq_fail() {
 }
 
 _e2e_cleanup() {
+	# Stop what the tests left started, whatever the outcome.
+	if [ -n "${CR:-}" ] && [ -n "${TEST_HOME:-}" ]; then
+		for d in "$TEST_HOME"/.local/share/crossroot/containers/*/ "${E2E_DIR:-/nonexistent}"/data/crossroot/containers/*/; do
+			[ -f "$d/state" ] && as_user env XDG_DATA_HOME="$(dirname "$(dirname "$(dirname "$d")")")" \
+				"$CR" stop "$(basename "$d")" >/dev/null 2>&1
+		done
+	fi
 	if [ -n "${E2E_CREATED_USER:-}" ]; then
+		"$CR" teardown --user "$E2E_CREATED_USER" >/dev/null 2>&1
+		[ -n "${TEST_SUBID_START:-}" ] && pkill -KILL -u "$TEST_SUBID_START" 2>/dev/null
 		pkill -KILL -u "$E2E_CREATED_USER" 2>/dev/null
 		userdel -r "$E2E_CREATED_USER" >/dev/null 2>&1
 		# userdel drops the user's subordinate ranges; make sure.
@@ -70,6 +79,7 @@ E2E_DIR=$(mktemp -d /tmp/crossroot-e2e.XXXXXX)
 chmod 0755 "$E2E_DIR"
 cp "$CROSSROOT" "$E2E_DIR/crossroot"
 cp -r "$PAYLOAD_DIR" "$E2E_DIR/payload"
+[ -d "${ROOTFS_DIR:-}" ] && cp -r "$ROOTFS_DIR" "$E2E_DIR/rootfs"
 chmod -R a+rX "$E2E_DIR"
 CR="$E2E_DIR/crossroot"
 PAY="$E2E_DIR/payload"
@@ -105,3 +115,19 @@ as_user() {
 [ -x /usr/bin/qemu-aarch64-static ] || prereq_fail "qemu-user-static is not installed"
 grep -qw binfmt_misc /proc/filesystems || prereq_fail "the kernel has no binfmt_misc"
 as_user unshare --user true 2>/dev/null || prereq_fail "$TEST_USER cannot create a user namespace"
+
+# setup_mapped: root's one-time setup for the test user (mapped mode).
+setup_mapped() {
+	if [ -n "${E2E_CREATED_USER:-}" ]; then
+		"$CR" setup --user "$TEST_USER" >/dev/null || prereq_fail "crossroot setup --user $TEST_USER"
+	elif ! "$CR" check | grep -q '^ok +setup: done'; then
+		prereq_fail "mapped mode needs root's setup for $TEST_USER: run the tests as root, or ask root to run 'crossroot setup --user $TEST_USER'"
+	fi
+}
+
+# create_container NAME ARCH: a container of the test rootfs for ARCH.
+create_container() {
+	[ -f "$E2E_DIR/rootfs/rootfs-$2.tar" ] || prereq_fail "no test rootfs for $2 (make check-e2e builds it)"
+	as_user "$CR" create "$1" --arch "$2" --from-tar "$E2E_DIR/rootfs/rootfs-$2.tar" >/dev/null ||
+		prereq_fail "crossroot create $1 --arch $2"
+}

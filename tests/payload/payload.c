@@ -10,8 +10,16 @@
  *   cwd          the working directory
  *   exit N       exit with status N
  *   cat FILE     copy FILE to stdout
+ *   tiocsti      push a byte into its terminal with TIOCSTI; print "errno N"
+ *   keyctl       call keyctl(KEYCTL_GET_KEYRING_ID); print "errno N"
+ *   signals      print "ready", then wait; on SIGINT, SIGTERM or SIGHUP print
+ *                "got N" and exit 100 + N
  */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -31,6 +39,30 @@ static int cat(const char *path)
 		fwrite(buf, 1, n, stdout);
 	fclose(f);
 	return 0;
+}
+
+static void on_signal(int sig)
+{
+	char msg[32];
+	int n = snprintf(msg, sizeof(msg), "got %d\n", sig);
+
+	if (write(1, msg, (size_t)n) < 0)
+		_exit(1);
+	_exit(100 + sig);
+}
+
+static int wait_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	puts("ready");
+	fflush(stdout);
+	for (int i = 0; i < 600; i++)
+		sleep(1);
+	return 1;
 }
 
 int main(int argc, char **argv)
@@ -56,8 +88,17 @@ int main(int argc, char **argv)
 		return atoi(argv[2]);
 	} else if (!strcmp(applet, "cat") && argc > 2) {
 		return cat(argv[2]);
+	} else if (!strcmp(applet, "tiocsti")) {
+		char c = '#';
+
+		printf("errno %d\n", ioctl(0, TIOCSTI, &c) < 0 ? errno : 0);
+	} else if (!strcmp(applet, "keyctl")) {
+		/* KEYCTL_GET_KEYRING_ID = 0, KEY_SPEC_SESSION_KEYRING = -3 */
+		printf("errno %d\n", syscall(SYS_keyctl, 0, -3, 0) < 0 ? errno : 0);
+	} else if (!strcmp(applet, "signals")) {
+		return wait_signals();
 	} else {
-		fprintf(stderr, "usage: payload uname-m|id|argv0|cwd|exit N|cat FILE\n");
+		fprintf(stderr, "usage: payload uname-m|id|argv0|cwd|exit N|cat FILE|tiocsti|keyctl|signals\n");
 		return 2;
 	}
 	return 0;
