@@ -19,7 +19,10 @@ static const char *user_name(void)
 	return pw ? pw->pw_name : "YOU";
 }
 
-/* Load NAME, or say clearly why not. Returns 0 or -errno (already reported). */
+/*
+ * Load NAME, or say clearly why not.  Returns 0, EXIT_USAGE for an invalid
+ * name, or EXIT_FAIL (already reported).
+ */
 static int load_or_report(const char *cmd, const char *name, struct container *c)
 {
 	int r = container_name_valid(name);
@@ -29,14 +32,14 @@ static int load_or_report(const char *cmd, const char *name, struct container *c
 				"invalid container name '%.80s': use 1-%d characters of A-Z a-z 0-9 . _ -, "
 				"not starting with '-' or '.'",
 				name, CONTAINER_NAME_MAX);
-		return r;
+		return EXIT_USAGE;
 	}
 	r = container_load(name, c);
 	if (r == -ENOENT)
 		cli_error("no container named '%s' ('crossroot list' shows yours)", name);
 	else if (r < 0)
 		cli_error("container '%s' is unreadable: %s", name, strerror(-r));
-	return r;
+	return r < 0 ? EXIT_FAIL : 0;
 }
 
 static void report_mode_problem(const struct container *c, int r)
@@ -190,7 +193,7 @@ static int run_or_enter(int argc, char **argv, bool enter)
 		cli_usage_error(cmd, "missing the command: crossroot run %s -- CMD [ARG...]", name);
 		return EXIT_RUN_FAILED;
 	}
-	if (load_or_report(cmd, name, &c) < 0)
+	if (load_or_report(cmd, name, &c) != 0)
 		return EXIT_RUN_FAILED;
 	o.req.argv = enter ? NULL : argv + optind;
 	o.req.tty = enter;
@@ -283,8 +286,9 @@ int cmd_start(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cli_usage_error("start", optind >= argc ? "missing the container name" : "too many arguments");
-	if (load_or_report("start", argv[optind], &c) < 0)
-		return EXIT_FAIL;
+	r = load_or_report("start", argv[optind], &c);
+	if (r != 0)
+		return r;
 	r = container_start(&c, o.binds, o.req.n_binds, &res);
 	if (r == -EALREADY) {
 		cli_error("container '%s' is already started", c.name);
@@ -312,8 +316,9 @@ int cmd_stop(int argc, char **argv)
 	name = name_only("stop", help, argc, argv, &status);
 	if (!name)
 		return status;
-	if (load_or_report("stop", name, &c) < 0)
-		return EXIT_FAIL;
+	status = load_or_report("stop", name, &c);
+	if (status != 0)
+		return status;
 	r = container_stop(&c);
 	if (r == -ESRCH) {
 		cli_error("container '%s' is not started", name);
@@ -332,14 +337,16 @@ int cmd_rm(int argc, char **argv)
 	_cleanup_close_ int lock = -EBADF;
 	struct container_state state;
 	struct container c;
+	char left[PATH_MAX];
 	const char *name;
 	int status, r;
 
 	name = name_only("rm", help, argc, argv, &status);
 	if (!name)
 		return status;
-	if (load_or_report("rm", name, &c) < 0)
-		return EXIT_FAIL;
+	status = load_or_report("rm", name, &c);
+	if (status != 0)
+		return status;
 	lock = container_lock(&c, false);
 	if (lock < 0)
 		return report_lock(name, lock);
@@ -348,9 +355,11 @@ int cmd_rm(int argc, char **argv)
 		cli_error("container '%s' is started: 'crossroot stop %s' first", name, name);
 		return EXIT_FAIL;
 	}
-	r = store_remove(&c);
+	r = store_remove(&c, left, sizeof(left));
 	if (r < 0) {
 		cli_error("removing '%s': %s", name, strerror(-r));
+		if (left[0])
+			cli_hint("what could not be removed is in %s", left);
 		if (r == -EBUSY)
 			cli_hint("something is mounted inside it; unmount it, then run 'crossroot rm %s' again", name);
 		report_mode_problem(&c, r);

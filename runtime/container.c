@@ -157,6 +157,9 @@ int process_start_time(pid_t pid, unsigned long long *out)
 	p = strrchr(text, ')');
 	if (!p)
 		return -EINVAL;
+	/* A zombie (Z) or a dying task (X) is no running container init. */
+	if (p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
+		return -ESRCH;
 	/* Field 3 (state) follows; starttime is field 22. */
 	for (int field = 2; field < 22; field++) {
 		p = strchr(p + 1, ' ');

@@ -91,7 +91,11 @@ int container_state_write(const struct container *c, pid_t pid);
 /* Forget c's state. Returns 0 or -errno (a missing file is not an error). */
 int container_state_clear(const struct container *c);
 
-/* A process's start time (field 22 of /proc/PID/stat, clock ticks since boot). Returns 0 or -errno. */
+/*
+ * A process's start time (field 22 of /proc/PID/stat, clock ticks since
+ * boot).  Returns 0, -ESRCH for a zombie or a process that is gone, or
+ * -errno.
+ */
 int process_start_time(pid_t pid, unsigned long long *out);
 
 #endif

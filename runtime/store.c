@@ -2,6 +2,7 @@
 #include "store.h"
 
 #include <dirent.h>
+#include <libmount.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -117,21 +118,54 @@ int store_create_from_tar(struct container *c, const char *tarball, struct tarba
 	return r;
 }
 
-int store_remove(const struct container *c)
+/* Whether anything is mounted at or below dir in our mount namespace (libmount reads mountinfo). */
+static int mounted_below(const char *dir)
+{
+	struct libmnt_table *table = mnt_new_table_from_file("/proc/self/mountinfo");
+	struct libmnt_iter *iter = mnt_new_iter(MNT_ITER_FORWARD);
+	struct libmnt_fs *fs;
+	size_t len = strlen(dir);
+	int found = 0;
+
+	if (!table || !iter) {
+		found = -ENOMEM;
+		goto out;
+	}
+	while (!found && mnt_table_next_fs(table, iter, &fs) == 0) {
+		const char *target = mnt_fs_get_target(fs);
+
+		if (target && !strncmp(target, dir, len) && (target[len] == '/' || target[len] == '\0'))
+			found = 1;
+	}
+out:
+	mnt_free_iter(iter);
+	mnt_unref_table(table);
+	return found;
+}
+
+int store_remove(const struct container *c, char *left, size_t left_size)
 {
 	char base[PATH_MAX], hidden[CONTAINER_NAME_MAX + 32], path[PATH_MAX];
 	int r;
 
+	left[0] = '\0';
 	r = container_base_dir(base, sizeof(base));
 	if (r < 0)
 		return r;
+	/* Refuse before touching anything; rmtree_at() checks again, per directory, against races. */
+	r = mounted_below(c->dir);
+	if (r != 0)
+		return r < 0 ? r : -EBUSY;
 	/* Hidden at once, so a half-removed container is never listed or started. */
 	snprintf(hidden, sizeof(hidden), ".%s.rm-%d", c->name, (int)getpid());
 	if (format_buf(path, sizeof(path), "%s/%s", base, hidden) < 0)
 		return -ENAMETOOLONG;
 	if (rename(c->dir, path) < 0)
 		return -errno;
-	return remove_dir(c->mode, base, hidden);
+	r = remove_dir(c->mode, base, hidden);
+	if (r < 0)
+		snprintf(left, left_size, "%s", path);
+	return r;
 }
 
 static int add_sizes(int fd, uint64_t *total, int depth)

@@ -26,11 +26,15 @@ int store_create_from_tar(struct container *c, const char *tarball, struct tarba
 
 /*
  * Remove container c's directory, as root of its user namespace so that
- * files of subordinate ids go too.  Never follows symlinks nor crosses
- * mounts (rmtree_at()).  The caller holds the lock and checked it is not
- * running.  Returns 0 or -errno.
+ * files of subordinate ids go too.  Refuses with -EBUSY, touching nothing,
+ * when anything is mounted below it (libmount on /proc/self/mountinfo);
+ * never follows symlinks nor crosses mounts (rmtree_at()).  The directory
+ * is first renamed to a hidden name, so a removal that fails midway leaves
+ * nothing that looks usable; its path is then in left (left_size bytes).
+ * The caller holds the lock and checked it is not running.
+ * Returns 0 or -errno.
  */
-int store_remove(const struct container *c);
+int store_remove(const struct container *c, char *left, size_t left_size);
 
 /* Disk usage of c's rootfs in bytes (allocated blocks), into *bytes. Returns 0 or -errno. */
 int store_size(const struct container *c, uint64_t *bytes);
