@@ -371,7 +371,7 @@ static int switch_root(int rootfd, struct mount_error *err)
 /* Clone every host tree the container gets: /sys, $HOME, /var/tmp, the user's binds, resolv.conf. */
 static int clone_trees(const struct mount_config *cfg, struct tree *trees, size_t *n, struct mount_error *err)
 {
-	struct mount_error ignored;
+	struct mount_error ignored = { 0 };
 	int r;
 
 	*n = 0;
@@ -422,7 +422,7 @@ int mount_container(const struct mount_config *cfg, struct mount_error *err)
 	if (r == 0)
 		r = mount_dev(rootfd, cfg->mapped, err);
 	for (size_t i = 0; r == 0 && i < n_trees; i++) {
-		struct mount_error ignored;
+		struct mount_error ignored = { 0 };
 		bool optional = streq(trees[i].source, "/etc/resolv.conf");
 
 		/* A rootfs whose resolv.conf cannot take a bind (a dangling link) goes without. */

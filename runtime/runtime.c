@@ -426,9 +426,9 @@ static bool copy_some(int from, int to)
  */
 static int supervise(int sfd, pid_t target, pid_t waitee, int master)
 {
-	bool stdin_open = master >= 0;
+	bool tty = master >= 0, stdin_open = tty;
 
-	if (master >= 0)
+	if (tty)
 		copy_winsize(STDIN_FILENO, master);
 	for (;;) {
 		struct pollfd fds[3] = { { sfd, POLLIN, 0 },
@@ -441,17 +441,25 @@ static int supervise(int sfd, pid_t target, pid_t waitee, int master)
 		if (fds[1].revents & (POLLIN | POLLHUP | POLLERR))
 			if (!copy_some(master, STDOUT_FILENO) && !(fds[1].revents & POLLIN))
 				master = -1; /* every copy of the slave is closed */
-		if (fds[2].revents & (POLLIN | POLLHUP))
+		if (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) {
 			stdin_open = copy_some(STDIN_FILENO, master);
+			/* Our terminal went away: the shell inside hears it as a hangup of its own. */
+			if (!stdin_open)
+				kill(target, SIGHUP);
+		}
 		if (fds[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
 			if (read(sfd, &si, sizeof(si)) != sizeof(si))
 				continue;
-			if (si.ssi_signo == SIGWINCH && master >= 0)
+			if (si.ssi_signo == SIGWINCH && tty)
 				copy_winsize(STDIN_FILENO, master);
-			else if (si.ssi_signo != SIGCHLD && si.ssi_signo != SIGWINCH && si.ssi_code != SI_KERNEL)
-				/* A terminal's own ^C reached the command's process group already. */
+			else if (si.ssi_signo != SIGCHLD && si.ssi_signo != SIGWINCH &&
+				 (tty || si.ssi_code != SI_KERNEL))
+				/*
+				 * Without a terminal of its own, the command shares our process
+				 * group: what our terminal sent (^C) reached it already.
+				 */
 				kill(target, (int)si.ssi_signo);
 		}
 		while (waitpid(waitee, &status, WNOHANG) == waitee) {
