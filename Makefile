@@ -69,10 +69,14 @@ payloads: $(PAYLOADS)
 
 # Small rootfs tarballs for the runtime tests: Debian's busybox-static plus the payload.
 ROOTFS_ARCHES := arm64 armhf
-ROOTFS    := $(ROOTFS_ARCHES:%=$(B)/rootfs/rootfs-%.tar)
+ROOTFS    := $(ROOTFS_ARCHES:%=$(B)/rootfs/rootfs-%.tar) $(B)/rootfs/rootfs-arm64-sudo.tar
 $(B)/rootfs/rootfs-%.tar: tests/e2e/make-rootfs.sh $(B)/payload/payload-%
 	@mkdir -p $(@D)
 	PAYLOAD_DIR=$(abspath $(B)/payload) tests/e2e/make-rootfs.sh $* $@.tmp
+	mv $@.tmp $@
+$(B)/rootfs/rootfs-arm64-sudo.tar: tests/e2e/make-rootfs.sh $(B)/payload/payload-arm64
+	@mkdir -p $(@D)
+	PAYLOAD_DIR=$(abspath $(B)/payload) tests/e2e/make-rootfs.sh arm64 $@.tmp sudo
 	mv $@.tmp $@
 
 export CROSSROOT := $(abspath $(B)/crossroot)

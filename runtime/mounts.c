@@ -338,14 +338,52 @@ static int add_user(int rootfd, const struct mount_config *cfg, struct mount_err
 	char line[512];
 	int r;
 
+	_cleanup_close_ int shell = path_in_root(rootfd, cfg->user_shell, false, false);
+
+	/* The host's login shell may not exist inside (bash in a minimal rootfs). */
 	snprintf(line, sizeof(line), "%s:x:%u:%u::%s:%s\n", cfg->user_name, (unsigned)cfg->user_uid,
-		 (unsigned)cfg->user_gid, cfg->home ? cfg->home : "/", cfg->user_shell);
+		 (unsigned)cfg->user_gid, cfg->home ? cfg->home : "/", shell >= 0 ? cfg->user_shell : "/bin/sh");
 	r = add_entry(rootfd, "etc/passwd", cfg->user_name, cfg->user_uid, line);
 	if (r < 0)
 		return fail(err, r, "add %s to /etc/passwd", cfg->user_name);
 	snprintf(line, sizeof(line), "%s:x:%u:\n", cfg->user_name, (unsigned)cfg->user_gid);
 	r = add_entry(rootfd, "etc/group", cfg->user_name, cfg->user_gid, line);
-	return r < 0 ? fail(err, r, "add %s to /etc/group", cfg->user_name) : 0;
+	if (r < 0)
+		return fail(err, r, "add %s to /etc/group", cfg->user_name);
+	/*
+	 * pam_unix's account check (sudo, su) wants a shadow entry for an "x"
+	 * password; '*' means no password login, and no ageing.  Field 3 of a
+	 * shadow line is no id, hence an id no line can have.
+	 */
+	snprintf(line, sizeof(line), "%s:*:19000:0:99999:7:::\n", cfg->user_name);
+	r = add_entry(rootfd, "etc/shadow", cfg->user_name, ULONG_MAX, line);
+	return r < 0 ? fail(err, r, "add %s to /etc/shadow", cfg->user_name) : 0;
+}
+
+/* The container's hostname resolves, as Debian's installer makes it: "127.0.1.1 NAME" in /etc/hosts. */
+static int add_hosts_entry(int rootfd, const char *hostname, struct mount_error *err)
+{
+	char text[65536], line[128];
+	_cleanup_close_ int fd = open_in_root(rootfd, "etc/hosts", O_RDWR | O_NOFOLLOW);
+	struct stat st;
+	ssize_t n;
+	size_t len = strlen(hostname);
+
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0; /* not a file of ours to edit */
+	n = read(fd, text, sizeof(text) - 1);
+	if (n < 0)
+		return fail(err, -errno, "read /etc/hosts");
+	text[n] = '\0';
+	for (const char *p = strstr(text, hostname); p; p = strstr(p + 1, hostname))
+		if ((p == text || strchr(" \t", p[-1])) && strchr(" \t\n", p[len]))
+			return 0;
+	snprintf(line, sizeof(line), "%s127.0.1.1\t%s\n", n > 0 && text[n - 1] != '\n' ? "\n" : "", hostname);
+	if (lseek(fd, 0, SEEK_END) < 0 || write_once(fd, line, strlen(line)) < 0)
+		return fail(err, -errno, "add %s to /etc/hosts", hostname);
+	return 0;
 }
 
 /*
@@ -435,6 +473,8 @@ int mount_container(const struct mount_config *cfg, struct mount_error *err)
 		r = add_user(rootfd, cfg, err);
 	if (r == 0 && cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
 		r = fail(err, -errno, "set the hostname");
+	if (r == 0 && cfg->hostname)
+		r = add_hosts_entry(rootfd, cfg->hostname, err);
 	if (r < 0)
 		return r;
 	return switch_root(rootfd, err);

@@ -1,10 +1,13 @@
 #!/bin/bash
-# make-rootfs.sh ARCH OUT.tar: a small rootfs tarball for the runtime tests:
-# Debian's busybox-static for ARCH, taken from the mirror in the host's apt
-# sources with a private apt state (the host's apt is not touched), plus the
-# test payload.  Files are owned by 0:0 with the usual modes.
+# make-rootfs.sh ARCH OUT.tar [sudo]: a small rootfs tarball for the runtime
+# tests: Debian's busybox-static for ARCH, taken from the mirror in the
+# host's apt sources with a private apt state (the host's apt is not
+# touched), plus the test payload.  With "sudo", also Debian's sudo, su
+# (util-linux) and PAM with their dependencies, unpacked without maintainer
+# scripts, and a sudoers rule letting every user run anything without a
+# password.  Files are owned by 0:0 with the packages' modes.
 set -euo pipefail
-arch=$1 out=$2
+arch=$1 out=$2 extra=${3:-}
 here=$(cd "$(dirname "$0")" && pwd)
 : "${PAYLOAD_DIR:?}"
 
@@ -42,6 +45,13 @@ apt_opts=(-o "Dir::State::Lists=$work/apt/lists" -o "Dir::State::status=$work/ap
 apt-get "${apt_opts[@]}" -qq update
 (cd "$work" && apt-get "${apt_opts[@]}" -qq download "busybox-static:$arch")
 dpkg-deb -x "$work"/busybox-static_*.deb "$work/root"
+if [ "$extra" = sudo ]; then
+	apt-get "${apt_opts[@]}" -qq -y --no-install-recommends install --download-only \
+		sudo util-linux libpam-runtime libpam-modules >/dev/null
+	for deb in "$work"/apt/cache/archives/*.deb; do
+		dpkg-deb -x "$deb" "$work/root"
+	done
+fi
 
 r=$work/root
 mkdir -p "$r/etc" "$r/proc" "$r/sys" "$r/dev" "$r/home" "$r/root" "$r/var/tmp" "$r/usr/bin" "$r/tmp"
@@ -53,6 +63,18 @@ for applet in sh ash ls cat id echo sleep uname tty stty ps kill touch mkdir rm 
 done
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$r/etc/passwd"
 printf 'root:x:0:\ntty:x:5:\nnogroup:x:65534:\n' >"$r/etc/group"
+if [ "$extra" = sudo ]; then
+	printf 'ALL ALL=(ALL:ALL) NOPASSWD: ALL\n' >"$r/etc/sudoers.d/crossroot-tests"
+	chmod 0440 "$r/etc/sudoers.d/crossroot-tests"
+	printf 'root:*:19000:0:99999:7:::\n' >"$r/etc/shadow"
+	chmod 0640 "$r/etc/shadow"
+	printf '127.0.0.1 localhost\n' >"$r/etc/hosts"
+	# What pam-auth-update (libpam-runtime's postinst, not run here) would write.
+	printf 'auth [success=1 default=ignore] pam_unix.so nullok\nauth requisite pam_deny.so\nauth required pam_permit.so\n' >"$r/etc/pam.d/common-auth"
+	printf 'account required pam_unix.so\n' >"$r/etc/pam.d/common-account"
+	printf 'password required pam_unix.so\n' >"$r/etc/pam.d/common-password"
+	printf 'session required pam_unix.so\n' | tee "$r/etc/pam.d/common-session" >"$r/etc/pam.d/common-session-noninteractive"
+fi
 cp "$PAYLOAD_DIR/payload-$arch" "$r/usr/bin/payload"
 # A setuid-root copy: proves that setuid programs work inside (mapped mode, binfmt C flag).
 cp "$PAYLOAD_DIR/payload-$arch" "$r/usr/bin/payload-suid"
