@@ -10,7 +10,9 @@ CC        ?= cc
 CFLAGS    ?= -O2 -g
 PKGS      := mount libcap-ng libseccomp libarchive libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+# libarchive and libcurl are loaded with dlopen by the code that needs them
+# (bootstrap/libarchive.c): their dependencies would slow every `crossroot run`.
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out libarchive libcurl,$(PKGS)))
 ifeq ($(filter clean lint,$(MAKECMDGOALS)),)
 ifeq ($(shell pkg-config --exists $(PKGS) && echo ok),)
 $(error missing development packages for: $(PKGS); run .ci/run or see README.md "Requirements")
@@ -27,7 +29,7 @@ LDLIBS    := -Wl,--as-needed $(PKG_LIBS)
 # The library layer (no printing, no exit) and the command layer on top.
 LIB_SRCS  := runtime/util.c runtime/host.c runtime/userns.c runtime/launch.c runtime/container.c runtime/setup.c \
 	runtime/mounts.c runtime/syscall-filter.c runtime/runtime.c runtime/rmtree.c runtime/store.c \
-	bootstrap/tarball.c \
+	bootstrap/tarball.c bootstrap/libarchive.c \
 	binfmt/arch.c binfmt/emulator.c binfmt/binfmt.c
 CLI_SRCS  := runtime/main.c runtime/cli.c runtime/cli-check.c runtime/cli-binfmt.c runtime/cli-setup.c runtime/cli-container.c
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)

@@ -1,32 +1,31 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "tarball.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "../runtime/util.h"
+#include "libarchive.h"
 
 static void read_free(struct archive **a)
 {
 	if (*a)
-		archive_read_free(*a);
+		la.archive_read_free(*a);
 }
 
 static void write_free(struct archive **a)
 {
 	if (*a)
-		archive_write_free(*a);
+		la.archive_write_free(*a);
 }
 
 static int fail(struct tarball_error *err, struct archive *a, int error, const char *member, const char *what)
 {
 	snprintf(err->member, sizeof(err->member), "%s", member ? member : "");
 	snprintf(err->what, sizeof(err->what), "%s",
-		 what ? what : (a && archive_error_string(a) ? archive_error_string(a) : strerror(-error)));
+		 what ? what : (a && la.archive_error_string(a) ? la.archive_error_string(a) : strerror(-error)));
 	err->error = error;
 	return error;
 }
@@ -58,18 +57,21 @@ int tarball_extract(const char *path, bool keep_owners, struct tarball_error *er
 	int r;
 
 	memset(err, 0, sizeof(*err));
+	if (libarchive_load() < 0)
+		return fail(err, NULL, -ELIBACC, NULL,
+			    "cannot load " LIBARCHIVE_SONAME ": apt-get install libarchive13");
 	if (keep_owners)
 		flags |= ARCHIVE_EXTRACT_OWNER;
-	in = archive_read_new();
-	out = archive_write_disk_new();
+	in = la.archive_read_new();
+	out = la.archive_write_disk_new();
 	if (!in || !out)
 		return fail(err, NULL, -ENOMEM, NULL, NULL);
-	archive_read_support_filter_all(in);
-	archive_read_support_format_tar(in);
-	archive_read_support_format_gnutar(in);
-	archive_write_disk_set_options(out, flags);
+	la.archive_read_support_filter_all(in);
+	la.archive_read_support_format_tar(in);
+	la.archive_read_support_format_gnutar(in);
+	la.archive_write_disk_set_options(out, flags);
 	/* Owners by number: the rootfs's /etc/passwd is not the host's. */
-	if (archive_read_open_filename(in, path, 65536) != ARCHIVE_OK)
+	if (la.archive_read_open_filename(in, path, 65536) != ARCHIVE_OK)
 		return fail(err, in, -EINVAL, NULL, NULL);
 	for (;;) {
 		const char *name;
@@ -77,37 +79,37 @@ int tarball_extract(const char *path, bool keep_owners, struct tarball_error *er
 		size_t size;
 		la_int64_t offset;
 
-		r = archive_read_next_header(in, &entry);
+		r = la.archive_read_next_header(in, &entry);
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r < ARCHIVE_WARN)
 			return fail(err, in, -EINVAL, NULL, NULL);
-		name = archive_entry_pathname(entry);
+		name = la.archive_entry_pathname(entry);
 		if (!name || !name_is_safe(name))
 			return fail(err, NULL, -EPERM, name, "absolute or '..' member name: refused");
-		if (archive_entry_hardlink(entry) && !name_is_safe(archive_entry_hardlink(entry)))
+		if (la.archive_entry_hardlink(entry) && !name_is_safe(la.archive_entry_hardlink(entry)))
 			return fail(err, NULL, -EPERM, name, "hard link to an absolute or '..' path: refused");
-		if (S_ISCHR(archive_entry_mode(entry)) || S_ISBLK(archive_entry_mode(entry)))
+		if (S_ISCHR(la.archive_entry_mode(entry)) || S_ISBLK(la.archive_entry_mode(entry)))
 			continue; /* mknod is impossible in a user namespace; /dev is bound at run time */
 		if (!keep_owners) {
-			archive_entry_set_uid(entry, getuid());
-			archive_entry_set_gid(entry, getgid());
+			la.archive_entry_set_uid(entry, getuid());
+			la.archive_entry_set_gid(entry, getgid());
 		}
-		r = archive_write_header(out, entry);
+		r = la.archive_write_header(out, entry);
 		if (r < ARCHIVE_WARN)
-			return fail(err, out, archive_errno(out) ? -archive_errno(out) : -EPERM, name, NULL);
-		if (r == ARCHIVE_OK && archive_entry_size(entry) > 0) {
-			while ((r = archive_read_data_block(in, &buf, &size, &offset)) == ARCHIVE_OK)
-				if (archive_write_data_block(out, buf, size, offset) < ARCHIVE_OK)
-					return fail(err, out, archive_errno(out) ? -archive_errno(out) : -EIO, name,
-						    NULL);
+			return fail(err, out, la.archive_errno(out) ? -la.archive_errno(out) : -EPERM, name, NULL);
+		if (r == ARCHIVE_OK && la.archive_entry_size(entry) > 0) {
+			while ((r = la.archive_read_data_block(in, &buf, &size, &offset)) == ARCHIVE_OK)
+				if (la.archive_write_data_block(out, buf, size, offset) < ARCHIVE_OK)
+					return fail(err, out, la.archive_errno(out) ? -la.archive_errno(out) : -EIO,
+						    name, NULL);
 			if (r != ARCHIVE_EOF)
 				return fail(err, in, -EIO, name, NULL);
 		}
-		if (archive_write_finish_entry(out) < ARCHIVE_WARN)
-			return fail(err, out, archive_errno(out) ? -archive_errno(out) : -EIO, name, NULL);
+		if (la.archive_write_finish_entry(out) < ARCHIVE_WARN)
+			return fail(err, out, la.archive_errno(out) ? -la.archive_errno(out) : -EIO, name, NULL);
 	}
-	if (archive_write_close(out) != ARCHIVE_OK)
+	if (la.archive_write_close(out) != ARCHIVE_OK)
 		return fail(err, out, -EIO, NULL, NULL);
 	return 0;
 }

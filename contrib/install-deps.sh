@@ -11,8 +11,10 @@ run="qemu-user-static gpgv debian-archive-keyring ca-certificates"
 # end-to-end tests drive (useradd/usermod, runuser/unshare, pkill, file, tmux).
 test="gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-riscv64-linux-gnu gcc-powerpc64le-linux-gnu
 gcc-s390x-linux-gnu libc6-dev-arm64-cross libc6-dev-armhf-cross libc6-dev-riscv64-cross
-libc6-dev-ppc64el-cross libc6-dev-s390x-cross perl passwd util-linux procps file tmux
+libc6-dev-ppc64el-cross libc6-dev-s390x-cross perl passwd util-linux procps file tmux bsdutils
 clang-format cppcheck"
+# Benchmarks (bench/): the tools users would otherwise pick.
+bench="bubblewrap"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps.sh: run as root (it uses apt-get)" >&2
@@ -21,4 +23,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
 # shellcheck disable=SC2086
-apt-get install -y --no-install-recommends $build $run $test
+apt-get install -y --no-install-recommends $build $run $test $bench
