@@ -1,7 +1,9 @@
 #!/bin/bash
 # The main job, from a fresh Debian 12 machine: install what crossroot needs,
-# build it, check the host, and run an arm64 program built here through
-# crossroot's sandboxed binfmt_misc, as the invoking user (no root).
+# build it, give the invoking user a persistent user namespace (root's
+# one-time setup), check the host, then, as that user with no privilege:
+# build an arm64 program, run it through crossroot's sandboxed binfmt_misc,
+# and run it inside an arm64 container (a small Debian busybox rootfs).
 #
 #   sudo contrib/quickstart.sh          (the job runs as the user who called sudo)
 #   contrib/quickstart.sh --user NAME   (as root, without sudo)
@@ -32,9 +34,14 @@ else
 	make -j"$(nproc)"
 fi
 
+make build/rootfs/rootfs-arm64.tar
+if [ "$user" != root ]; then
+	build/crossroot setup --user "$user"
+fi
+
 work=$(mktemp -d /tmp/crossroot-quickstart.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-cp build/crossroot contrib/examples/hello.c "$work/"
+cp build/crossroot contrib/examples/hello.c build/rootfs/rootfs-arm64.tar "$work/"
 chown -R "$user:" "$work"
 
 # Everything below runs as the user, with no privilege.
@@ -45,6 +52,13 @@ runuser -u "$user" -- bash -euo pipefail -c '
 	echo "== building hello for arm64"
 	aarch64-linux-gnu-gcc -static -O2 -o hello hello.c
 	file hello
-	echo "== running it"
+	echo "== running it through a sandboxed binfmt_misc"
 	./crossroot binfmt exec --arch arm64 -- ./hello
+	echo "== running it in an arm64 container"
+	./crossroot rm quickstart-arm64 2>/dev/null || true
+	./crossroot create quickstart-arm64 --arch arm64 --from-tar rootfs-arm64.tar
+	./crossroot run quickstart-arm64 --bind "$PWD:/work" -- /bin/uname -m
+	./crossroot run quickstart-arm64 --bind "$PWD:/work" -- /work/hello
+	./crossroot list
+	./crossroot rm quickstart-arm64
 ' bash "$work"

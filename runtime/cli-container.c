@@ -527,9 +527,10 @@ int cmd_create(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	if (r < 0) {
-		if (err.what[0])
-			cli_error("%s: %s%s%s: %s", tarball, err.member[0] ? "member " : "", err.member,
-				  err.member[0] ? "" : "", err.what);
+		if (err.what[0] && err.member[0])
+			cli_error("%s: member %s: %s", tarball, err.member, err.what);
+		else if (err.what[0])
+			cli_error("%s: %s", tarball, err.what);
 		else
 			cli_error("creating '%s' from %s: %s", c.name, tarball, strerror(-r));
 		report_mode_problem(&c, r);

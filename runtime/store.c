@@ -75,6 +75,7 @@ static int remove_dir(enum container_mode mode, const char *parent, const char *
 int store_create_from_tar(struct container *c, const char *tarball, struct tarball_error *err)
 {
 	char base[PATH_MAX], tmp_name[CONTAINER_NAME_MAX + 32], tmp[PATH_MAX], rootfs[PATH_MAX];
+	char tarball_path[PATH_MAX];
 	struct container tmpc;
 	struct extract_args args;
 	struct stat st;
@@ -86,7 +87,8 @@ int store_create_from_tar(struct container *c, const char *tarball, struct tarba
 		return r;
 	if (lstat(c->dir, &st) == 0)
 		return -EEXIST;
-	if (access(tarball, R_OK) < 0)
+	/* Extraction runs in the new rootfs as its working directory. */
+	if (!realpath(tarball, tarball_path) || access(tarball_path, R_OK) < 0)
 		return -errno;
 	r = mkdir_p(base, 0755);
 	if (r < 0)
@@ -103,7 +105,7 @@ int store_create_from_tar(struct container *c, const char *tarball, struct tarba
 		rmdir(tmp);
 		return r;
 	}
-	args = (struct extract_args){ rootfs, tarball, c->mode == CONTAINER_MAPPED };
+	args = (struct extract_args){ rootfs, tarball_path, c->mode == CONTAINER_MAPPED };
 	r = userns_call(c->mode, extract_in_userns, &args, err, sizeof(*err));
 	if (r == 0) {
 		tmpc = *c;
