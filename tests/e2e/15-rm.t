@@ -12,8 +12,13 @@ mkdir -p "$E2E_DIR/hostdir/sub"
 echo precious >"$E2E_DIR/hostdir/sub/file"
 chown -R "$TEST_USER" "$E2E_DIR/hostdir" 2>/dev/null
 as_user sh -c 'mkdir -p ~/project && echo mine > ~/project/keep'
-as_user ln -s "$E2E_DIR/hostdir" "$cdir/rootfs/hostlink"
-as_user ln -s "$TEST_HOME" "$cdir/rootfs/homelink"
+# Made from inside (the rootfs belongs to root of the user's namespace);
+# on the host these absolute links lead to the host directories.
+run rmc --root -- /bin/ln -s "$E2E_DIR/hostdir" /hostlink
+run rmc --root -- /bin/ln -s "$TEST_HOME" /homelink
+expect_eq "the rootfs holds a link to a host directory" "$E2E_DIR/hostdir" "$(readlink "$cdir/rootfs/hostlink")"
+check "... which leads there when followed on the host" test -f "$cdir/rootfs/hostlink/sub/file"
+expect_eq "the rootfs holds a link to \$HOME" "$TEST_HOME" "$(readlink "$cdir/rootfs/homelink")"
 # Files of subordinate ids, some unreadable: a user alone could not remove them.
 run rmc --root -- /bin/sh -c 'mkdir -p /opt/locked/deep && echo x > /opt/locked/deep/f && chmod 000 /opt/locked/deep /opt/locked && chown 1234:1234 /opt/locked'
 expect_eq "the container holds files of a subordinate id" "$((TEST_SUBID_START + 1234))" "$(stat -c %u "$cdir/rootfs/opt/locked")"
