@@ -8,11 +8,11 @@ B         ?= build
 
 CC        ?= cc
 CFLAGS    ?= -O2 -g
-PKGS      := mount libcap-ng libseccomp libarchive libcurl
+PKGS      := mount libcap-ng libseccomp libarchive libcurl nettle
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 # libarchive and libcurl are loaded with dlopen by the code that needs them
 # (bootstrap/libarchive.c): their dependencies would slow every `crossroot run`.
-PKG_LIBS   := $(shell pkg-config --libs $(filter-out libarchive libcurl,$(PKGS)))
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out libarchive libcurl nettle,$(PKGS)))
 ifeq ($(filter clean lint,$(MAKECMDGOALS)),)
 ifeq ($(shell pkg-config --exists $(PKGS) && echo ok),)
 $(error missing development packages for: $(PKGS); run .ci/run or see README.md "Requirements")
@@ -28,13 +28,13 @@ LDLIBS    := -Wl,--as-needed $(PKG_LIBS)
 
 # The library layer (no printing, no exit) and the command layer on top.
 LIB_SRCS  := runtime/util.c runtime/host.c runtime/userns.c runtime/launch.c runtime/container.c runtime/setup.c \
-	runtime/mounts.c runtime/syscall-filter.c runtime/runtime.c runtime/rmtree.c runtime/store.c \
-	bootstrap/tarball.c bootstrap/libarchive.c \
+	runtime/mounts.c runtime/syscall-filter.c runtime/runtime.c runtime/rmtree.c runtime/store.c runtime/skel.c \
+	bootstrap/tarball.c bootstrap/libarchive.c bootstrap/netlibs.c bootstrap/archive.c bootstrap/packages.c bootstrap/bootstrap.c \
 	binfmt/arch.c binfmt/emulator.c binfmt/binfmt.c
 CLI_SRCS  := runtime/main.c runtime/cli.c runtime/cli-check.c runtime/cli-binfmt.c runtime/cli-setup.c runtime/cli-container.c
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 
-LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o)
+LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o) $(B)/rootfs-skel.o
 CLI_OBJS  := $(CLI_SRCS:%.c=$(B)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
 HARNESS   := $(B)/tests/unit/harness.o
@@ -59,6 +59,20 @@ $(B)/crossroot: $(CLI_OBJS) $(LIB_OBJS)
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# rootfs-skel/ is data: each file becomes a C string with its path and mode.
+SKEL_FILES := $(shell find rootfs-skel/all rootfs-skel/single -type f 2>/dev/null | sort)
+$(B)/rootfs-skel.c: $(SKEL_FILES) Makefile
+	@mkdir -p $(@D)
+	{ echo '#include "../runtime/skel.h"'; echo 'const struct skel_file skel_files[] = {'; \
+	  for f in $(SKEL_FILES); do \
+	    rel=$${f#rootfs-skel/*/}; case $$f in rootfs-skel/single/*) single=true;; *) single=false;; esac; \
+	    echo "{ \"$$rel\", 0$$(stat -c %a $$f), $$single,"; \
+	    sed 's/\\/\\\\/g; s/"/\\"/g; s/^/"/; s/$$/\\n"/' $$f; echo '},'; \
+	  done; echo '};'; echo 'const size_t skel_count = sizeof(skel_files) / sizeof(skel_files[0]);'; } >$@.tmp
+	mv $@.tmp $@
+$(B)/rootfs-skel.o: $(B)/rootfs-skel.c
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
 $(B)/tests/unit/test-%: $(B)/tests/unit/test-%.o $(HARNESS) $(LIB_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

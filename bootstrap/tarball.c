@@ -15,12 +15,6 @@ static void read_free(struct archive **a)
 		la.archive_read_free(*a);
 }
 
-static void write_free(struct archive **a)
-{
-	if (*a)
-		la.archive_write_free(*a);
-}
-
 static int fail(struct tarball_error *err, struct archive *a, int error, const char *member, const char *what)
 {
 	snprintf(err->member, sizeof(err->member), "%s", member ? member : "");
@@ -47,32 +41,28 @@ static bool name_is_safe(const char *name)
 	return true;
 }
 
-int tarball_extract(const char *path, bool keep_owners, struct tarball_error *err)
+static void write_free_ptr(struct archive **a)
 {
-	__attribute__((cleanup(read_free))) struct archive *in = NULL;
-	__attribute__((cleanup(write_free))) struct archive *out = NULL;
+	if (*a)
+		la.archive_write_free(*a);
+}
+
+/* Extract every entry of the open archive in into the working directory. */
+static int extract_entries(struct archive *in, bool keep_owners, struct tarball_error *err)
+{
+	__attribute__((cleanup(write_free_ptr))) struct archive *out = NULL;
 	int flags = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
 		    ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_XATTR;
 	struct archive_entry *entry;
 	int r;
 
-	memset(err, 0, sizeof(*err));
-	if (libarchive_load() < 0)
-		return fail(err, NULL, -ELIBACC, NULL,
-			    "cannot load " LIBARCHIVE_SONAME ": apt-get install libarchive13");
 	if (keep_owners)
 		flags |= ARCHIVE_EXTRACT_OWNER;
-	in = la.archive_read_new();
 	out = la.archive_write_disk_new();
-	if (!in || !out)
+	if (!out)
 		return fail(err, NULL, -ENOMEM, NULL, NULL);
-	la.archive_read_support_filter_all(in);
-	la.archive_read_support_format_tar(in);
-	la.archive_read_support_format_gnutar(in);
-	la.archive_write_disk_set_options(out, flags);
 	/* Owners by number: the rootfs's /etc/passwd is not the host's. */
-	if (la.archive_read_open_filename(in, path, 65536) != ARCHIVE_OK)
-		return fail(err, in, -EINVAL, NULL, NULL);
+	la.archive_write_disk_set_options(out, flags);
 	for (;;) {
 		const char *name;
 		const void *buf;
@@ -83,7 +73,7 @@ int tarball_extract(const char *path, bool keep_owners, struct tarball_error *er
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r < ARCHIVE_WARN)
-			return fail(err, in, -EINVAL, NULL, NULL);
+			return fail(err, in, -EBADMSG, NULL, NULL);
 		name = la.archive_entry_pathname(entry);
 		if (!name || !name_is_safe(name))
 			return fail(err, NULL, -EPERM, name, "absolute or '..' member name: refused");
@@ -104,7 +94,7 @@ int tarball_extract(const char *path, bool keep_owners, struct tarball_error *er
 					return fail(err, out, la.archive_errno(out) ? -la.archive_errno(out) : -EIO,
 						    name, NULL);
 			if (r != ARCHIVE_EOF)
-				return fail(err, in, -EIO, name, NULL);
+				return fail(err, in, -EBADMSG, name, NULL);
 		}
 		if (la.archive_write_finish_entry(out) < ARCHIVE_WARN)
 			return fail(err, out, la.archive_errno(out) ? -la.archive_errno(out) : -EIO, name, NULL);
@@ -112,4 +102,78 @@ int tarball_extract(const char *path, bool keep_owners, struct tarball_error *er
 	if (la.archive_write_close(out) != ARCHIVE_OK)
 		return fail(err, out, -EIO, NULL, NULL);
 	return 0;
+}
+
+static struct archive *open_reader(struct tarball_error *err)
+{
+	struct archive *in;
+
+	if (libarchive_load() < 0) {
+		fail(err, NULL, -ELIBACC, NULL, "cannot load " LIBARCHIVE_SONAME ": apt-get install libarchive13");
+		return NULL;
+	}
+	in = la.archive_read_new();
+	if (!in) {
+		fail(err, NULL, -ENOMEM, NULL, NULL);
+		return NULL;
+	}
+	la.archive_read_support_filter_all(in);
+	la.archive_read_support_format_tar(in);
+	la.archive_read_support_format_gnutar(in);
+	return in;
+}
+
+int tarball_extract(const char *path, bool keep_owners, struct tarball_error *err)
+{
+	__attribute__((cleanup(read_free))) struct archive *in = NULL;
+
+	memset(err, 0, sizeof(*err));
+	in = open_reader(err);
+	if (!in)
+		return err->error;
+	if (la.archive_read_open_filename(in, path, 65536) != ARCHIVE_OK)
+		return fail(err, in, -EINVAL, NULL, NULL);
+	return extract_entries(in, keep_owners, err);
+}
+
+/* The inner tar of a .deb, read through the outer ar archive. */
+static la_ssize_t read_member(struct archive *inner, void *data, const void **buf)
+{
+	static char block[65536];
+	la_ssize_t n = la.archive_read_data(data, block, sizeof(block));
+
+	*buf = block;
+	return n;
+}
+
+int deb_extract_data(const char *path, bool keep_owners, struct tarball_error *err)
+{
+	__attribute__((cleanup(read_free))) struct archive *outer = NULL;
+	__attribute__((cleanup(read_free))) struct archive *inner = NULL;
+	struct archive_entry *entry;
+	int r;
+
+	memset(err, 0, sizeof(*err));
+	if (libarchive_load() < 0)
+		return fail(err, NULL, -ELIBACC, NULL, "cannot load " LIBARCHIVE_SONAME ": apt-get install libarchive13");
+	outer = la.archive_read_new();
+	if (!outer)
+		return fail(err, NULL, -ENOMEM, NULL, NULL);
+	la.archive_read_support_format_ar(outer);
+	if (la.archive_read_open_filename(outer, path, 65536) != ARCHIVE_OK)
+		return fail(err, outer, -EBADMSG, NULL, NULL);
+	while ((r = la.archive_read_next_header(outer, &entry)) == ARCHIVE_OK) {
+		const char *name = la.archive_entry_pathname(entry);
+
+		if (!name || strncmp(name, "data.tar", 8) != 0)
+			continue;
+		inner = open_reader(err);
+		if (!inner)
+			return err->error;
+		if (la.archive_read_open(inner, outer, NULL, read_member, NULL) != ARCHIVE_OK)
+			return fail(err, inner, -EBADMSG, name, NULL);
+		return extract_entries(inner, keep_owners, err);
+	}
+	return fail(err, r == ARCHIVE_EOF ? NULL : outer, -EBADMSG, NULL,
+		    r == ARCHIVE_EOF ? "no data.tar member: not a .deb" : NULL);
 }

@@ -25,4 +25,11 @@ struct tarball_error {
  */
 int tarball_extract(const char *path, bool keep_owners, struct tarball_error *err);
 
+/*
+ * Extract the data.tar member of the .deb at path into the working
+ * directory, with the same rules as tarball_extract().  Returns 0, or
+ * -EBADMSG for a file that is not a .deb or is truncated, or -errno.
+ */
+int deb_extract_data(const char *path, bool keep_owners, struct tarball_error *err);
+
 #endif

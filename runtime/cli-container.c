@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* crossroot create | start | stop | run | enter | list | rm */
 #include <dirent.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <time.h>
 #include <pwd.h>
 
 #include "cli.h"
@@ -457,30 +459,132 @@ int cmd_list(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* Progress of a create: one rewritten line on a terminal, plain lines otherwise. */
+struct create_display {
+	bool tty, quiet;
+	enum bootstrap_stage stage;
+	int last_percent;
+	struct timespec start;
+};
+
+static const char *const stage_names[] = {
+	[STAGE_INDEX] = "index", [STAGE_DOWNLOAD] = "download", [STAGE_EXTRACT] = "extract",
+	[STAGE_CONFIGURE] = "configure",
+};
+
+static void show_progress(void *data, const struct bootstrap_progress *p)
+{
+	struct create_display *d = data;
+	struct timespec now;
+	double seconds, rate;
+	int percent = p->total ? (int)(100 * p->done / p->total) : 0;
+
+	if (d->quiet)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	seconds = (double)(now.tv_sec - d->start.tv_sec) + (double)(now.tv_nsec - d->start.tv_nsec) / 1e9;
+	rate = seconds > 0 ? (double)p->bytes / seconds / 1e6 : 0;
+	if (d->tty) {
+		fprintf(stderr, "\r\033[K[%s] %zu/%zu packages", stage_names[p->stage], p->done, p->total);
+		if (p->stage == STAGE_DOWNLOAD)
+			fprintf(stderr, ", %.1f/%.1f MB, %.1f MB/s", (double)p->bytes / 1e6, (double)p->total_bytes / 1e6,
+				rate);
+		fflush(stderr);
+		return;
+	}
+	/* Without a terminal: a line when a stage starts, then every 25%. */
+	if (p->stage != d->stage || percent / 25 != d->last_percent / 25 || p->done == p->total) {
+		if (p->stage == STAGE_DOWNLOAD)
+			fprintf(stderr, "crossroot: %s: %zu/%zu packages, %.1f/%.1f MB\n", stage_names[p->stage], p->done,
+				p->total, (double)p->bytes / 1e6, (double)p->total_bytes / 1e6);
+		else
+			fprintf(stderr, "crossroot: %s: %zu/%zu packages\n", stage_names[p->stage], p->done, p->total);
+	}
+	d->stage = p->stage;
+	d->last_percent = percent;
+}
+
+static const char *default_suite(void)
+{
+	static char suite[64];
+	char text[4096], *p;
+
+	if (read_file_at(AT_FDCWD, "/etc/os-release", text, sizeof(text)) > 0 && strstr(text, "\nID=debian") &&
+	    (p = strstr(text, "VERSION_CODENAME=")) && p[17] != '\n') {
+		snprintf(suite, sizeof(suite), "%.*s", (int)strcspn(p + 17, "\n\""), p + 17);
+		return suite;
+	}
+	return "stable";
+}
+
+/* Split "a,b,c" into list (NULL-terminated, at most max - 1 names), in place. Returns 0 or -E2BIG. */
+static int split_list(char *text, const char **list, size_t *n, size_t max)
+{
+	for (char *name = strtok(text, ","); name; name = strtok(NULL, ",")) {
+		if (*n + 1 >= max)
+			return -E2BIG;
+		list[(*n)++] = name;
+	}
+	list[*n] = NULL;
+	return 0;
+}
+
+static int create_report(const struct container *c, int r, const char *message)
+{
+	if (r == -EEXIST)
+		cli_error("container '%s' exists already; 'crossroot rm %s' first", c->name, c->name);
+	else if (message[0])
+		cli_error("creating '%s': %s", c->name, message);
+	else
+		cli_error("creating '%s': %s", c->name, strerror(-r));
+	report_mode_problem(c, r);
+	return EXIT_FAIL;
+}
+
 int cmd_create(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "arch", required_argument, NULL, 'a' },
-		{ "from-tar", required_argument, NULL, 't' },
-		{ "suite", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
+		{ "arch", required_argument, NULL, 'a' },    { "from-tar", required_argument, NULL, 't' },
+		{ "suite", required_argument, NULL, 's' },   { "variant", required_argument, NULL, 'v' },
+		{ "include", required_argument, NULL, 'i' }, { "mirror", required_argument, NULL, 'm' },
+		{ "keyring", required_argument, NULL, 'k' }, { "offline", no_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },	     { "help", no_argument, NULL, 'h' },
 		{},
 	};
-	static const char help[] = "Usage: crossroot create NAME --arch ARCH --from-tar FILE [--suite SUITE]\n"
-				   "\n"
-				   "Create container NAME from a rootfs tarball (plain, gz, xz, zst; as\n"
-				   "'crossroot export', mmdebstrap or 'docker export' make).  Members named\n"
-				   "absolutely or with '..', or written through a symlink, are refused.  In\n"
-				   "mapped mode the members' owners are kept, inside your user namespace.\n"
-				   "The container appears only once it is complete.\n";
-	const char *tarball = NULL, *suite = "";
+	static const char help[] =
+		"Usage: crossroot create NAME --arch ARCH [--suite SUITE] [--variant minbase|buildd]\n"
+		"                        [--include PKG,...] [--mirror URL] [--keyring FILE] [--offline] [--quiet]\n"
+		"       crossroot create NAME --arch ARCH --from-tar FILE\n"
+		"\n"
+		"Bootstrap a Debian rootfs of ARCH (no root, no debootstrap): InRelease is\n"
+		"verified with gpgv against the Debian archive keyring, the Packages index\n"
+		"against InRelease and every .deb against the index; the .debs are cached\n"
+		"in ${XDG_CACHE_HOME:-~/.cache}/crossroot and never fetched twice; dpkg then\n"
+		"installs them inside the new rootfs under emulation.  The container\n"
+		"appears only when complete; an interrupted create leaves nothing usable.\n"
+		"\n"
+		"  --suite SUITE     Debian suite (default: the host's, else stable)\n"
+		"  --variant V       minbase (required + apt, the default) or buildd (+ build-essential)\n"
+		"  --include P,...   more packages\n"
+		"  --mirror URL      the archive (default: the host's apt sources)\n"
+		"  --keyring FILE    keyring for InRelease (default: " DEBIAN_KEYRING ")\n"
+		"  --offline         use only the cache: no network\n"
+		"  --quiet           no progress\n"
+		"  --from-tar FILE   import a rootfs tarball (plain, gz, xz, zst) instead; members\n"
+		"                    named absolutely or with '..', or written through a symlink,\n"
+		"                    are refused; in mapped mode owners are kept\n";
+	const char *tarball = NULL, *include[128];
 	const struct arch_info *arch = NULL;
-	struct tarball_error err;
+	struct bootstrap_options opts = { .variant = "minbase" };
+	struct create_display display = { .stage = STAGE_INDEX, .last_percent = -1 };
+	char cache[PATH_MAX];
+	size_t n_include = 0;
 	struct container c;
 	int ch, r;
 
 	optind = 0;
 	opterr = 0;
+	include[0] = NULL;
 	while ((ch = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
@@ -496,7 +600,28 @@ int cmd_create(int argc, char **argv)
 			tarball = optarg;
 			break;
 		case 's':
-			suite = optarg;
+			opts.suite = optarg;
+			break;
+		case 'v':
+			if (!streq(optarg, "minbase") && !streq(optarg, "buildd"))
+				return cli_usage_error("create", "unknown variant '%.64s': use minbase or buildd", optarg);
+			opts.variant = optarg;
+			break;
+		case 'i':
+			if (split_list(optarg, include, &n_include, ARRAY_SIZE(include)) < 0)
+				return cli_usage_error("create", "too many --include packages");
+			break;
+		case 'm':
+			opts.mirror = optarg;
+			break;
+		case 'k':
+			opts.keyring = optarg;
+			break;
+		case 'o':
+			opts.offline = true;
+			break;
+		case 'q':
+			display.quiet = true;
 			break;
 		default:
 			return cli_option_error("create", argv, ch);
@@ -506,8 +631,6 @@ int cmd_create(int argc, char **argv)
 		return cli_usage_error("create", optind >= argc ? "missing the container name" : "too many arguments");
 	if (!arch)
 		return cli_usage_error("create", "give --arch ARCH (known: %s)", arch_names());
-	if (!tarball)
-		return cli_usage_error("create", "give --from-tar FILE");
 	r = container_init(&c, argv[optind]);
 	if (r == -EINVAL)
 		return cli_usage_error("create",
@@ -520,22 +643,40 @@ int cmd_create(int argc, char **argv)
 	}
 	c.arch = arch;
 	c.mode = store_default_mode();
-	snprintf(c.suite, sizeof(c.suite), "%s", suite);
-	r = store_create_from_tar(&c, tarball, &err);
-	if (r == -EEXIST) {
-		cli_error("container '%s' exists already; 'crossroot rm %s' first", c.name, c.name);
-		return EXIT_FAIL;
+	if (tarball) {
+		struct tarball_error err;
+
+		r = store_create_from_tar(&c, tarball, &err);
+		if (r < 0 && err.what[0]) {
+			char message[600];
+
+			snprintf(message, sizeof(message), "%.200s: %s%.200s%s%.150s", tarball,
+				 err.member[0] ? "member " : "", err.member, err.member[0] ? ": " : "", err.what);
+			return create_report(&c, r, message);
+		}
+		if (r < 0)
+			return create_report(&c, r, "");
+	} else {
+		struct archive_error err;
+
+		opts.arch = arch;
+		opts.suite = opts.suite ? opts.suite : default_suite();
+		opts.include = include;
+		if (bootstrap_cache_dir(cache, sizeof(cache)) < 0) {
+			cli_error("cannot tell where the download cache goes: no home directory");
+			return EXIT_FAIL;
+		}
+		opts.cache_dir = cache;
+		snprintf(c.suite, sizeof(c.suite), "%s", opts.suite);
+		display.tty = isatty(STDERR_FILENO);
+		clock_gettime(CLOCK_MONOTONIC, &display.start);
+		r = store_create_bootstrap(&c, &opts, show_progress, &display, &err);
+		if (display.tty && !display.quiet)
+			fputs("\r\033[K", stderr);
+		if (r < 0)
+			return create_report(&c, r, err.message);
 	}
-	if (r < 0) {
-		if (err.what[0] && err.member[0])
-			cli_error("%s: member %s: %s", tarball, err.member, err.what);
-		else if (err.what[0])
-			cli_error("%s: %s", tarball, err.what);
-		else
-			cli_error("creating '%s' from %s: %s", c.name, tarball, strerror(-r));
-		report_mode_problem(&c, r);
-		return EXIT_FAIL;
-	}
-	printf("created %s (%s, %s mode)\n", c.name, c.arch->name, c.mode == CONTAINER_MAPPED ? "mapped" : "single");
+	printf("created %s (%s%s%s, %s mode)\n", c.name, c.arch->name, c.suite[0] ? " " : "", c.suite,
+	       c.mode == CONTAINER_MAPPED ? "mapped" : "single");
 	return EXIT_OK;
 }

@@ -2,13 +2,17 @@
 #include "store.h"
 
 #include <dirent.h>
+#include <signal.h>
 #include <libmount.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "host.h"
+#include "mounts.h"
 #include "rmtree.h"
+#include "skel.h"
 #include "runtime.h"
 #include "util.h"
 
@@ -72,30 +76,42 @@ static int remove_dir(enum container_mode mode, const char *parent, const char *
 	return userns_call(mode, remove_in_userns, &a, NULL, 0);
 }
 
-int store_create_from_tar(struct container *c, const char *tarball, struct tarball_error *err)
+/* Remove hidden leftovers of earlier creates of name whose crossroot is gone (Ctrl-C, kill). */
+static void remove_stale_temps(enum container_mode mode, const char *base, const char *name)
 {
-	char base[PATH_MAX], tmp_name[CONTAINER_NAME_MAX + 32], tmp[PATH_MAX], rootfs[PATH_MAX];
-	char tarball_path[PATH_MAX];
-	struct container tmpc;
-	struct extract_args args;
-	struct stat st;
+	struct dirent **names = NULL;
+	char prefix[CONTAINER_NAME_MAX + 16];
+	int n = scandir(base, &names, NULL, alphasort);
+
+	snprintf(prefix, sizeof(prefix), ".%s.tmp-", name);
+	for (int i = 0; i < n; i++) {
+		const char *d = names[i]->d_name;
+		int pid;
+
+		if (!strncmp(d, prefix, strlen(prefix)) && sscanf(d + strlen(prefix), "%d", &pid) == 1 &&
+		    pid != getpid() && kill(pid, 0) < 0 && errno == ESRCH)
+			remove_dir(mode, base, d);
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* The hidden directory a create builds in: base/.NAME.tmp-PID with rootfs/ inside. */
+static int make_temp(const struct container *c, char *base, char *tmp_name, size_t tmp_name_size, char *tmp,
+		     char *rootfs)
+{
 	int r;
 
-	memset(err, 0, sizeof(*err));
-	r = container_base_dir(base, sizeof(base));
+	r = container_base_dir(base, PATH_MAX);
 	if (r < 0)
 		return r;
-	if (lstat(c->dir, &st) == 0)
-		return -EEXIST;
-	/* Extraction runs in the new rootfs as its working directory. */
-	if (!realpath(tarball, tarball_path) || access(tarball_path, R_OK) < 0)
-		return -errno;
 	r = mkdir_p(base, 0755);
 	if (r < 0)
 		return r;
-	snprintf(tmp_name, sizeof(tmp_name), ".%s.tmp-%d", c->name, (int)getpid());
-	if (format_buf(tmp, sizeof(tmp), "%s/%s", base, tmp_name) < 0 ||
-	    format_buf(rootfs, sizeof(rootfs), "%s/rootfs", tmp) < 0)
+	remove_stale_temps(c->mode, base, c->name);
+	snprintf(tmp_name, tmp_name_size, ".%s.tmp-%d", c->name, (int)getpid());
+	if (format_buf(tmp, PATH_MAX, "%s/%s", base, tmp_name) < 0 ||
+	    format_buf(rootfs, PATH_MAX, "%s/rootfs", tmp) < 0)
 		return -ENAMETOOLONG;
 	/* Owner and group of both directories are the user's: mapped in the namespace (DESIGN.md fact 5). */
 	if (mkdir(tmp, 0755) < 0)
@@ -105,16 +121,44 @@ int store_create_from_tar(struct container *c, const char *tarball, struct tarba
 		rmdir(tmp);
 		return r;
 	}
-	args = (struct extract_args){ rootfs, tarball_path, c->mode == CONTAINER_MAPPED };
-	r = userns_call(c->mode, extract_in_userns, &args, err, sizeof(*err));
-	if (r == 0) {
-		tmpc = *c;
-		snprintf(tmpc.dir, sizeof(tmpc.dir), "%s", tmp);
-		r = container_save_config(&tmpc);
-	}
-	/* The rename is the moment the container exists: before it, `list` cannot see it. */
+	return 0;
+}
+
+/* The container's directory appears: config written, then the rename that makes it exist. */
+static int commit_temp(const struct container *c, const char *tmp)
+{
+	struct container tmpc = *c;
+	int r;
+
+	snprintf(tmpc.dir, sizeof(tmpc.dir), "%s", tmp);
+	r = container_save_config(&tmpc);
 	if (r == 0 && rename(tmp, c->dir) < 0)
 		r = -errno;
+	return r;
+}
+
+int store_create_from_tar(struct container *c, const char *tarball, struct tarball_error *err)
+{
+	char base[PATH_MAX], tmp_name[CONTAINER_NAME_MAX + 32], tmp[PATH_MAX], rootfs[PATH_MAX];
+	char tarball_path[PATH_MAX];
+	struct extract_args args;
+	struct stat st;
+	int r;
+
+	memset(err, 0, sizeof(*err));
+	if (lstat(c->dir, &st) == 0)
+		return -EEXIST;
+	/* Extraction runs in the new rootfs as its working directory. */
+	if (!realpath(tarball, tarball_path) || access(tarball_path, R_OK) < 0)
+		return -errno;
+	r = make_temp(c, base, tmp_name, sizeof(tmp_name), tmp, rootfs);
+	if (r < 0)
+		return r;
+	args = (struct extract_args){ rootfs, tarball_path, c->mode == CONTAINER_MAPPED };
+	r = userns_call(c->mode, extract_in_userns, &args, err, sizeof(*err));
+	/* The rename is the moment the container exists: before it, `list` cannot see it. */
+	if (r == 0)
+		r = commit_temp(c, tmp);
 	if (r < 0)
 		remove_dir(c->mode, base, tmp_name);
 	return r;
@@ -231,4 +275,207 @@ int store_size(const struct container *c, uint64_t *bytes)
 		return r;
 	}
 	return userns_call(c->mode, size_in_userns, (void *)c->rootfs, bytes, sizeof(*bytes));
+}
+
+/* --- bootstrap ----------------------------------------------------------------------------- */
+
+struct first_stage {
+	const struct bootstrap_plan *plan;
+	const char *rootfs;
+	bool single;
+	bootstrap_progress_fn progress;
+	void *data;
+};
+
+/* In the user's namespace, as its root: the packages' data, then the skeleton files. */
+static int first_stage_in_userns(void *arg, void *out)
+{
+	const struct first_stage *a = arg;
+	struct archive_error *err = out;
+	_cleanup_close_ int rootfd = -EBADF;
+	const char *failed = "";
+	int r;
+
+	if (chdir(a->rootfs) < 0)
+		return -errno;
+	r = bootstrap_extract(a->plan, a->plan->n_packages, !a->single, a->progress, a->data, err);
+	if (r < 0)
+		return r;
+	rootfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return -errno;
+	r = skel_install(rootfd, a->single, &failed);
+	if (r < 0)
+		snprintf(err->message, sizeof(err->message), "placing /%s: %s", failed, strerror(-r));
+	return r;
+}
+
+/* Write text to path inside the root at rootfs (a file of the rootfs's own). */
+static int write_in_rootfs_as_root(void *arg, void *out)
+{
+	const char *const *a = arg; /* rootfs, path, text */
+	_cleanup_close_ int rootfd = open(a[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int path = -EBADF, fd = -EBADF;
+	char proc[64];
+
+	if (rootfd < 0)
+		return -errno;
+	path = path_in_root(rootfd, a[1], true, true);
+	if (path < 0)
+		return path;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", path);
+	fd = open(proc, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return write_once(fd, a[2], strlen(a[2]));
+}
+
+#define DEBS_INSIDE "/var/cache/crossroot-debs"
+
+/* The second stage's script: dpkg installs the essential packages, then the rest, under emulation. */
+static char *second_stage_script(const struct bootstrap_plan *plan)
+{
+	size_t size = 4096 + plan->n_packages * (sizeof(DEBS_INSIDE) + 80);
+	char *script = malloc(size), *p = script;
+
+	if (!script)
+		return NULL;
+	p += sprintf(p, "set -e\n"
+			"export DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true LC_ALL=C\n"
+			"dpkg --force-depends --force-unsafe-io --install");
+	for (size_t i = 0; i < plan->n_packages; i++) {
+		if (i == plan->n_essential)
+			p += sprintf(p, "\ndpkg --force-depends --force-unsafe-io --install");
+		p += sprintf(p, " " DEBS_INSIDE "/%s", strrchr(plan->deb_paths[i], '/') + 1);
+	}
+	sprintf(p, "\ndpkg --force-unsafe-io --configure -a\n");
+	return script;
+}
+
+/*
+ * Run the second stage in the new rootfs (a stopped container of the temp
+ * directory), its output to log_path; "Setting up" lines count as progress.
+ * Returns 0, or -EIO with err quoting the end of the log.
+ */
+static int second_stage(const struct container *tmpc, const struct bootstrap_plan *plan, const char *debs,
+			const char *log_path, bootstrap_progress_fn progress, void *data, struct archive_error *err)
+{
+	struct bind_mount bind = { debs, DEBS_INSIDE, true };
+	_cleanup_free_ char *script = second_stage_script(plan);
+	char *argv[] = { "/bin/sh", "-c", script, NULL };
+	struct exec_request req = { .argv = argv, .binds = &bind, .n_binds = 1, .root = true, .cwd = "/" };
+	struct bootstrap_progress pr = { .stage = STAGE_CONFIGURE, .total = plan->n_packages };
+	_cleanup_fclose_ FILE *log = NULL, *in = NULL;
+	char line[4096], tail[4][256] = { "" };
+	int pipefd[2], status, n_lines = 0;
+	pid_t pid;
+
+	if (!script)
+		return -ENOMEM;
+	log = fopen(log_path, "we");
+	if (!log || pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		struct run_result res;
+		int devnull = open("/dev/null", O_RDONLY);
+
+		dup2(devnull, 0);
+		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
+		if (container_exec(tmpc, &req, &res) < 0)
+			_exit(125);
+		if (res.outcome == RUN_FAILED) {
+			printf("crossroot: %s: %s\n", res.step, strerror(-res.error));
+			_exit(125);
+		}
+		_exit(res.outcome == RUN_EXITED ? res.status : 127);
+	}
+	close(pipefd[1]);
+	in = fdopen(pipefd[0], "r");
+	if (!in)
+		return -errno;
+	while (fgets(line, sizeof(line), in)) {
+		fputs(line, log);
+		snprintf(tail[n_lines++ % 4], sizeof(tail[0]), "%.255s", line);
+		if (!strncmp(line, "Setting up ", 11)) {
+			pr.done++;
+			if (progress)
+				progress(data, &pr);
+		}
+	}
+	waitpid(pid, &status, 0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	snprintf(err->message, sizeof(err->message),
+		 "dpkg failed inside the new rootfs (log: %.150s); it ended with:\n%.70s%.70s%.70s%.70s", log_path,
+		 tail[(n_lines + 0) % 4], tail[(n_lines + 1) % 4], tail[(n_lines + 2) % 4], tail[(n_lines + 3) % 4]);
+	return -EIO;
+}
+
+int store_create_bootstrap(struct container *c, const struct bootstrap_options *opts, bootstrap_progress_fn progress,
+			   void *data, struct archive_error *err)
+{
+	char base[PATH_MAX], tmp_name[CONTAINER_NAME_MAX + 32], tmp[PATH_MAX], rootfs[PATH_MAX];
+	char debs[PATH_MAX], log_path[PATH_MAX], sources[PATH_MAX + 64];
+	struct bootstrap_plan plan;
+	struct container tmpc;
+	struct first_stage first;
+	struct stat st;
+	int r;
+
+	memset(err, 0, sizeof(*err));
+	if (lstat(c->dir, &st) == 0)
+		return -EEXIST;
+	r = bootstrap_prepare(opts, &plan, progress, data, err);
+	if (r < 0) {
+		bootstrap_plan_free(&plan);
+		return r;
+	}
+	r = make_temp(c, base, tmp_name, sizeof(tmp_name), tmp, rootfs);
+	if (r < 0) {
+		bootstrap_plan_free(&plan);
+		return r;
+	}
+	first = (struct first_stage){ &plan, rootfs, c->mode == CONTAINER_SINGLE, progress, data };
+	r = userns_call(c->mode, first_stage_in_userns, &first, err, sizeof(*err));
+	if (r == 0) {
+		const char *args[3] = { rootfs, "etc/apt/sources.list", sources };
+
+		snprintf(sources, sizeof(sources), "deb %s %s main\n", plan.mirror, opts->suite);
+		r = userns_call(c->mode, write_in_rootfs_as_root, (void *)args, NULL, 0);
+		if (r < 0)
+			snprintf(err->message, sizeof(err->message), "writing /etc/apt/sources.list: %s", strerror(-r));
+	}
+	if (r == 0) {
+		tmpc = *c;
+		snprintf(tmpc.dir, sizeof(tmpc.dir), "%s", tmp);
+		snprintf(tmpc.rootfs, sizeof(tmpc.rootfs), "%s", rootfs);
+		snprintf(debs, sizeof(debs), "%s/debs", opts->cache_dir);
+		r = format_buf(log_path, sizeof(log_path), "%s/create.log", tmp);
+		if (r == 0)
+			r = second_stage(&tmpc, &plan, debs, log_path, progress, data, err);
+		if (r < 0) {
+			/* Keep the log where the user can read it once the rootfs is gone. */
+			char kept[PATH_MAX];
+
+			if (format_buf(kept, sizeof(kept), "%s/create-%s.log", opts->cache_dir, c->name) == 0 &&
+			    rename(log_path, kept) == 0) {
+				char *at = strstr(err->message, "); it ended");
+				char rest[sizeof(err->message)];
+
+				snprintf(rest, sizeof(rest), "%s", at ? at : ")");
+				snprintf(err->message, sizeof(err->message), "dpkg failed inside the new rootfs (log: %.150s%.300s",
+					 kept, rest);
+			}
+		}
+	}
+	if (r == 0)
+		r = commit_temp(c, tmp);
+	if (r < 0)
+		remove_dir(c->mode, base, tmp_name);
+	bootstrap_plan_free(&plan);
+	return r;
 }

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "../bootstrap/bootstrap.h"
 #include "../bootstrap/tarball.h"
 #include "container.h"
 
@@ -23,6 +24,18 @@ enum container_mode store_default_mode(void);
  * -EEXIST when NAME exists, or -errno with *err saying which member failed.
  */
 int store_create_from_tar(struct container *c, const char *tarball, struct tarball_error *err);
+
+/*
+ * Create container c by bootstrapping opts's suite: the first stage
+ * (bootstrap_prepare(), then the data of every package extracted as root of
+ * the user's namespace, and rootfs-skel/), then the second stage: dpkg
+ * installs and configures every package inside the new rootfs under
+ * emulation, its output in create.log.  Atomic like
+ * store_create_from_tar(); the download cache is kept either way, so the
+ * next create reuses it.  Returns 0, -EEXIST, or -errno with err.
+ */
+int store_create_bootstrap(struct container *c, const struct bootstrap_options *opts, bootstrap_progress_fn progress,
+			   void *data, struct archive_error *err);
 
 /*
  * Remove container c's directory, as root of its user namespace so that

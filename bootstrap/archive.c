@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "archive.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "../runtime/util.h"
+#include "netlibs.h"
+
+static int fail(struct archive_error *err, int r, const char *fmt, ...) _printf_(3, 4);
+
+static int fail(struct archive_error *err, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* --- the host's mirror --------------------------------------------------------------------- */
+
+static bool suite_is_main(const char *suite)
+{
+	size_t len = strlen(suite);
+
+	for (const char *const *s = (const char *const[]){ "-security", "-updates", "-backports", NULL }; *s; s++)
+		if (len > strlen(*s) && streq(suite + len - strlen(*s), *s))
+			return false;
+	return true;
+}
+
+static bool has_word(const char *list, const char *word)
+{
+	size_t len = strlen(word);
+
+	for (const char *p = list; (p = strstr(p, word)); p += len)
+		if ((p == list || strchr(" \t", p[-1])) && strchr(" \t\n", p[len]))
+			return true;
+	return false;
+}
+
+/* Whether a source (uri, suite, components, signed-by) is the Debian archive we want. */
+static bool debian_source(const char *suite, const char *components, const char *signed_by, const char *codename)
+{
+	if (!has_word(components, "main") || !suite_is_main(suite))
+		return false;
+	return (codename[0] && streq(suite, codename)) || (signed_by && strstr(signed_by, "debian-archive-keyring"));
+}
+
+static int copy_uri(const char *uri, size_t len, char *buf, size_t size)
+{
+	while (len > 0 && uri[len - 1] == '/')
+		len--;
+	return format_buf(buf, size, "%.*s", (int)len, uri);
+}
+
+/* One-line format: "deb [options] URI SUITE COMPONENT...". */
+static int one_line_sources(const char *path, const char *codename, char *buf, size_t size)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	char line[2048];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *p = line, *options = NULL, *uri, *suite;
+
+		p += strspn(p, " \t");
+		if (strncmp(p, "deb", 3) != 0 || !strchr(" \t", p[3]))
+			continue;
+		p += 3 + strspn(p + 3, " \t");
+		if (*p == '[') {
+			options = p;
+			p = strchr(p, ']');
+			if (!p)
+				continue;
+			*p++ = '\0';
+		}
+		uri = strtok(p, " \t\n");
+		suite = strtok(NULL, " \t\n");
+		p = strtok(NULL, "\n");
+		if (uri && suite && p && debian_source(suite, p, options, codename))
+			return copy_uri(uri, strlen(uri), buf, size);
+	}
+	return -ENOENT;
+}
+
+/* deb822 format: stanzas with Types:, URIs:, Suites:, Components:, Signed-By:. */
+static int deb822_sources(const char *path, const char *codename, char *buf, size_t size)
+{
+	char text[65536];
+	ssize_t n = read_file_at(AT_FDCWD, path, text, sizeof(text));
+
+	if (n < 0)
+		return (int)n;
+	for (char *stanza = text; stanza && *stanza;) {
+		char *next = strstr(stanza, "\n\n");
+		char fields[5][1024] = { "", "", "", "", "" };
+		static const char *const keys[] = { "Types:", "URIs:", "Suites:", "Components:", "Signed-By:" };
+		char suite[128];
+
+		if (next)
+			*next = '\0';
+		for (char *line = stanza; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+			for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
+				if (!strncmp(line, keys[k], strlen(keys[k])))
+					snprintf(fields[k], sizeof(fields[k]), "%.*s", (int)strcspn(line, "\n"),
+						 line + strlen(keys[k]));
+		if (has_word(fields[0], "deb")) {
+			/* Each suite of the stanza counts on its own. */
+			for (const char *s = fields[2]; sscanf(s, " %127s", suite) == 1; s = strstr(s, suite) + strlen(suite)) {
+				char uri[1024];
+
+				if (debian_source(suite, fields[3], fields[4], codename) &&
+				    sscanf(fields[1], " %1023s", uri) == 1)
+					return copy_uri(uri, strlen(uri), buf, size);
+			}
+		}
+		stanza = next ? next + 2 : NULL;
+	}
+	return -ENOENT;
+}
+
+static void host_codename(char *buf, size_t size)
+{
+	char text[4096], *p;
+
+	buf[0] = '\0';
+	if (read_file_at(AT_FDCWD, "/etc/os-release", text, sizeof(text)) < 0)
+		return;
+	p = strstr(text, "VERSION_CODENAME=");
+	if (p)
+		snprintf(buf, size, "%.*s", (int)strcspn(p + 17, "\n\""), p + 17);
+}
+
+int archive_host_mirror(char *buf, size_t size)
+{
+	char codename[64], path[PATH_MAX];
+	struct dirent **names = NULL;
+	int n, r = -ENOENT;
+
+	host_codename(codename, sizeof(codename));
+	if (one_line_sources("/etc/apt/sources.list", codename, buf, size) == 0)
+		return 0;
+	n = scandir("/etc/apt/sources.list.d", &names, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+		size_t len = strlen(name);
+
+		if (r < 0 && format_buf(path, sizeof(path), "/etc/apt/sources.list.d/%s", name) == 0) {
+			if (len > 5 && streq(name + len - 5, ".list"))
+				r = one_line_sources(path, codename, buf, size);
+			else if (len > 8 && streq(name + len - 8, ".sources"))
+				r = deb822_sources(path, codename, buf, size);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return r == 0 ? 0 : -ENOENT;
+}
+
+/* --- hashing ------------------------------------------------------------------------------- */
+
+static void to_hex(const uint8_t *digest, char hex[65])
+{
+	for (int i = 0; i < 32; i++)
+		sprintf(hex + 2 * i, "%02x", digest[i]);
+}
+
+int sha256_file(const char *path, char hex[65])
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct sha256_ctx ctx;
+	uint8_t buf[65536], digest[SHA256_DIGEST_SIZE];
+	ssize_t n;
+
+	if (netlibs_load(NULL) < 0)
+		return -ELIBACC;
+	if (fd < 0)
+		return -errno;
+	nl.nettle_sha256_init(&ctx);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		nl.nettle_sha256_update(&ctx, (size_t)n, buf);
+	if (n < 0)
+		return -errno;
+	nl.nettle_sha256_digest(&ctx, SHA256_DIGEST_SIZE, digest);
+	to_hex(digest, hex);
+	return 0;
+}
+
+/* --- fetching ------------------------------------------------------------------------------ */
+
+static void easy_options(CURL *h, const char *url, FILE *out)
+{
+	nl.curl_easy_setopt(h, CURLOPT_URL, url);
+	nl.curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
+	nl.curl_easy_setopt(h, CURLOPT_FAILONERROR, 1L);
+	nl.curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	nl.curl_easy_setopt(h, CURLOPT_USERAGENT, "crossroot");
+	/* A CI job must never hang: give up on a dead connection. */
+	nl.curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
+	nl.curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 512L);
+	nl.curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+	nl.curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+}
+
+static int curl_error(CURL *h, CURLcode code, const char *url, struct archive_error *err)
+{
+	long status = 0;
+
+	if (code == CURLE_HTTP_RETURNED_ERROR) {
+		nl.curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+		return fail(err, status == 404 ? -ENOENT : -EIO, "%s: HTTP %ld", url, status);
+	}
+	if (code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_CONNECT || code == CURLE_OPERATION_TIMEDOUT)
+		return fail(err, -EHOSTUNREACH, "%s: %s", url, nl.curl_easy_strerror(code));
+	return fail(err, -EIO, "%s: %s", url, nl.curl_easy_strerror(code));
+}
+
+static int part_path(const char *path, char *buf, size_t size)
+{
+	return format_buf(buf, size, "%s.part", path);
+}
+
+/* One transfer in flight. */
+struct transfer {
+	struct fetch_item *item;
+	CURL *handle;
+	FILE *out;
+	char part[PATH_MAX];
+};
+
+static int start_transfer(CURLM *multi, struct transfer *t, struct fetch_item *item, struct archive_error *err)
+{
+	memset(t, 0, sizeof(*t));
+	t->item = item;
+	if (part_path(item->path, t->part, sizeof(t->part)) < 0)
+		return fail(err, -ENAMETOOLONG, "%s: path too long", item->path);
+	t->out = fopen(t->part, "we");
+	if (!t->out)
+		return fail(err, -errno, "%s: %s", t->part, strerror(errno));
+	t->handle = nl.curl_easy_init();
+	if (!t->handle)
+		return fail(err, -ENOMEM, "cannot start a download");
+	easy_options(t->handle, item->url, t->out);
+	nl.curl_easy_setopt(t->handle, CURLOPT_PRIVATE, t);
+	nl.curl_multi_add_handle(multi, t->handle);
+	return 0;
+}
+
+/* Close a finished transfer; check what arrived; rename it into place. */
+static int finish_transfer(CURLM *multi, struct transfer *t, CURLcode code, struct archive_error *err)
+{
+	const struct fetch_item *item = t->item;
+	char hex[65];
+	struct stat st;
+	int r = 0;
+
+	if (code != CURLE_OK)
+		r = curl_error(t->handle, code, item->url, err);
+	nl.curl_multi_remove_handle(multi, t->handle);
+	nl.curl_easy_cleanup(t->handle);
+	t->handle = NULL;
+	if (fclose(t->out) != 0 && r == 0)
+		r = fail(err, -errno, "%s: %s", t->part, strerror(errno));
+	t->out = NULL;
+	if (r == 0 && item->sha256) {
+		if (stat(t->part, &st) < 0)
+			r = fail(err, -errno, "%s: %s", t->part, strerror(errno));
+		else if ((uint64_t)st.st_size != item->size)
+			r = fail(err, -EBADMSG, "%s: %lld bytes, the index says %llu", item->url, (long long)st.st_size,
+				 (unsigned long long)item->size);
+		else if ((r = sha256_file(t->part, hex)) < 0)
+			r = fail(err, r, "%s: %s", t->part, strerror(-r));
+		else if (!streq(hex, item->sha256))
+			r = fail(err, -EBADMSG, "%s: SHA-256 %s, the index says %s", item->url, hex, item->sha256);
+	}
+	if (r == 0 && rename(t->part, item->path) < 0)
+		r = fail(err, -errno, "%s: %s", item->path, strerror(errno));
+	if (r < 0)
+		unlink(t->part);
+	return r;
+}
+
+/* Already fetched: present under its final name (only verified files get it) with the right size. */
+static bool already_there(const struct fetch_item *item)
+{
+	struct stat st;
+
+	return item->sha256 && stat(item->path, &st) == 0 && (uint64_t)st.st_size == item->size;
+}
+
+static int transfer_all(struct fetch_item *items, size_t n, unsigned parallel, fetch_progress_fn progress,
+			void *data, struct archive_error *err)
+{
+	struct transfer *slots;
+	size_t next = 0, done = 0, active = 0;
+	uint64_t bytes = 0, total_bytes = 0;
+	const char *missing;
+	CURLM *multi;
+	int r = 0;
+
+	if (netlibs_load(&missing) < 0)
+		return fail(err, -ELIBACC, "cannot load %s", missing);
+	if (parallel == 0)
+		parallel = 1;
+	for (size_t i = 0; i < n; i++)
+		total_bytes += items[i].size;
+	slots = calloc(parallel, sizeof(*slots));
+	multi = nl.curl_multi_init();
+	if (!slots || !multi) {
+		free(slots);
+		return fail(err, -ENOMEM, "cannot start downloads");
+	}
+	for (;;) {
+		CURLMsg *msg;
+		int running, left;
+
+		/* Fill free slots with what is still to fetch. */
+		for (unsigned s = 0; r == 0 && s < parallel && next < n; s++) {
+			if (slots[s].handle)
+				continue;
+			while (next < n && already_there(&items[next])) {
+				bytes += items[next].size;
+				done++;
+				next++;
+			}
+			if (next < n) {
+				r = start_transfer(multi, &slots[s], &items[next++], err);
+				active++;
+			}
+		}
+		if (active == 0 || r < 0)
+			break;
+		nl.curl_multi_perform(multi, &running);
+		while ((msg = nl.curl_multi_info_read(multi, &left))) {
+			struct transfer *t;
+
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			nl.curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+			bytes += t->item->size;
+			done++;
+			active--;
+			r = finish_transfer(multi, t, msg->data.result, err);
+			if (r < 0)
+				break;
+			if (progress)
+				progress(data, done, n, bytes, total_bytes);
+		}
+		if (r < 0)
+			break;
+		if (active > 0)
+			nl.curl_multi_poll(multi, NULL, 0, 1000, NULL);
+	}
+	/* On error, drop what is still in flight, with its partial file. */
+	for (unsigned s = 0; s < parallel; s++)
+		if (slots[s].handle) {
+			nl.curl_multi_remove_handle(multi, slots[s].handle);
+			nl.curl_easy_cleanup(slots[s].handle);
+			fclose(slots[s].out);
+			unlink(slots[s].part);
+		}
+	nl.curl_multi_cleanup(multi);
+	free(slots);
+	if (r == 0 && progress)
+		progress(data, done, n, bytes, total_bytes);
+	return r;
+}
+
+int archive_fetch(const char *url, const char *path, struct archive_error *err)
+{
+	struct fetch_item item = { .url = url, .path = path };
+
+	return transfer_all(&item, 1, 1, NULL, NULL, err);
+}
+
+int archive_fetch_many(struct fetch_item *items, size_t n, unsigned parallel, fetch_progress_fn progress,
+		       void *data, struct archive_error *err)
+{
+	return transfer_all(items, n, parallel, progress, data, err);
+}
+
+/* --- InRelease ----------------------------------------------------------------------------- */
+
+int archive_verify_inrelease(const char *path, const char *keyring, const char *clear_path,
+			     struct archive_error *err)
+{
+	int status_pipe[2], out_pipe[2], status;
+	char status_text[8192] = "", messages[2048] = "";
+	size_t used = 0, mused = 0;
+	pid_t pid;
+
+	if (access(keyring, R_OK) < 0)
+		return fail(err, -ENOENT, "keyring %s: %s (apt-get install debian-archive-keyring, or give --keyring)",
+			    keyring, strerror(errno));
+	if (pipe2(status_pipe, O_CLOEXEC) < 0 || pipe2(out_pipe, O_CLOEXEC) < 0)
+		return fail(err, -errno, "pipe: %s", strerror(errno));
+	unlink(clear_path);
+	pid = fork();
+	if (pid < 0)
+		return fail(err, -errno, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		dup2(status_pipe[1], 3);
+		dup2(out_pipe[1], 2);
+		execlp("gpgv", "gpgv", "--quiet", "--status-fd", "3", "--keyring", keyring, "--output", clear_path,
+		       path, (char *)NULL);
+		_exit(127);
+	}
+	close(status_pipe[1]);
+	close(out_pipe[1]);
+	for (;;) {
+		ssize_t k = read(status_pipe[0], status_text + used, sizeof(status_text) - 1 - used);
+
+		if (k <= 0)
+			break;
+		used += (size_t)k;
+	}
+	for (;;) {
+		ssize_t k = read(out_pipe[0], messages + mused, sizeof(messages) - 1 - mused);
+
+		if (k <= 0)
+			break;
+		mused += (size_t)k;
+	}
+	status_text[used] = '\0';
+	messages[mused] = '\0';
+	close(status_pipe[0]);
+	close(out_pipe[0]);
+	waitpid(pid, &status, 0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return fail(err, -ENOENT, "gpgv is not installed (apt-get install gpgv)");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !strstr(status_text, "[GNUPG:] VALIDSIG ")) {
+		unlink(clear_path);
+		messages[strcspn(messages, "\n")] = '\0';
+		return fail(err, -EBADMSG, "the signature of %s does not verify against %s%s%s", path, keyring,
+			    messages[0] ? ": " : "", messages);
+	}
+	return 0;
+}
+
+int release_file_hash(const char *release, const char *file, char sha256[65], uint64_t *size)
+{
+	const char *p = strstr(release, "\nSHA256:");
+	size_t len = strlen(file);
+
+	if (!p)
+		return -ENOENT;
+	p = strchr(p + 1, '\n');
+	while (p && p[1] == ' ') {
+		char hash[65], name[512];
+		unsigned long long sz;
+
+		if (sscanf(p + 1, " %64s %llu %511s", hash, &sz, name) == 3 && strlen(name) == len && streq(name, file)) {
+			memcpy(sha256, hash, 65);
+			*size = sz;
+			return 0;
+		}
+		p = strchr(p + 1, '\n');
+	}
+	return -ENOENT;
+}
+
+bool release_has_arch(const char *release, const char *arch)
+{
+	const char *p = strstr(release, "\nArchitectures:");
+	char line[1024];
+
+	if (!p)
+		return false;
+	snprintf(line, sizeof(line), "%.*s", (int)strcspn(p + 16, "\n"), p + 16);
+	return has_word(line, arch);
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The Debian archive client: where the mirror is, fetching over HTTP(S)
+ * with libcurl, the InRelease signature (gpgv), and the Packages index.
+ * Nothing here prints: errors come back as -errno with a message in
+ * struct archive_error.
+ */
+#ifndef CROSSROOT_BOOTSTRAP_ARCHIVE_H
+#define CROSSROOT_BOOTSTRAP_ARCHIVE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DEBIAN_KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"
+
+struct archive_error {
+	char message[512];
+};
+
+/*
+ * The mirror of the host's apt sources (/etc/apt/sources.list, *.list in
+ * one-line format and *.sources in deb822 format): the URI of the first
+ * source with the main component whose suite is the host's own
+ * (VERSION_CODENAME of /etc/os-release) or whose Signed-By names the Debian
+ * archive keyring; "-security" and "-updates" suites are passed over.
+ * Writes it without a trailing '/' into buf.  Returns 0, or -ENOENT when
+ * there is none (the caller asks for --mirror).
+ */
+int archive_host_mirror(char *buf, size_t size);
+
+/*
+ * Download url to path (written as path.part and renamed when complete).
+ * Returns 0, -ENOENT for HTTP 404, -EHOSTUNREACH when the host cannot be
+ * reached, -EIO for other failures; err says which.
+ */
+int archive_fetch(const char *url, const char *path, struct archive_error *err);
+
+/* One file of a parallel download. */
+struct fetch_item {
+	const char *url;
+	const char *path;    /* final path; written as path.part, renamed when verified */
+	const char *sha256;  /* expected, lowercase hex */
+	uint64_t size;       /* expected */
+};
+
+/*
+ * Progress of archive_fetch_many(): called after each completed file and
+ * about every second.  done/total count files, bytes/total_bytes count
+ * payload.
+ */
+typedef void (*fetch_progress_fn)(void *data, size_t done, size_t total, uint64_t bytes, uint64_t total_bytes);
+
+/*
+ * Download items in parallel (at most `parallel` at once; libcurl multi
+ * interface), each checked against its size and SHA-256 before it is
+ * renamed into place.  A file already at its path with the right hash is
+ * not fetched again.  Returns 0 or the first error (-EBADMSG for a hash or
+ * size mismatch, others as archive_fetch()); err names the file.
+ */
+int archive_fetch_many(struct fetch_item *items, size_t n, unsigned parallel, fetch_progress_fn progress,
+		       void *data, struct archive_error *err);
+
+/* SHA-256 of the file at path, as 64 lowercase hex digits into hex[65]. Returns 0 or -errno. */
+int sha256_file(const char *path, char hex[65]);
+
+/*
+ * Verify the clearsigned InRelease at path with gpgv(1) against keyring and
+ * write the signed text alone to clear_path.  Returns 0, or -EBADMSG when
+ * the signature does not verify (err has gpgv's words), -ENOENT without
+ * gpgv or keyring.
+ */
+int archive_verify_inrelease(const char *path, const char *keyring, const char *clear_path,
+			     struct archive_error *err);
+
+/*
+ * From verified Release text: the SHA-256 and size listed for file (e.g.
+ * "main/binary-arm64/Packages.xz").  Returns 0 or -ENOENT.
+ */
+int release_file_hash(const char *release, const char *file, char sha256[65], uint64_t *size);
+
+/* Whether the verified Release text lists arch in its Architectures field. */
+bool release_has_arch(const char *release, const char *arch);
+
+#endif

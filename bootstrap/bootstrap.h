@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The first stage of a native Debian bootstrap (DESIGN.md "Bootstrap"):
+ * InRelease verified with gpgv, the Packages index checked against it, the
+ * package set chosen, the .debs downloaded in parallel into the per-user
+ * cache with their SHA-256 checked, and their data extracted into a rootfs.
+ * The second stage (dpkg inside the container, under emulation) is the
+ * runtime's: runtime/store.c.
+ */
+#ifndef CROSSROOT_BOOTSTRAP_BOOTSTRAP_H
+#define CROSSROOT_BOOTSTRAP_BOOTSTRAP_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../binfmt/arch.h"
+#include "archive.h"
+#include "packages.h"
+#include "tarball.h"
+
+struct bootstrap_options {
+	const struct arch_info *arch;
+	const char *suite;            /* "bookworm" */
+	const char *variant;          /* "minbase" or "buildd" */
+	const char *const *include;   /* NULL-terminated extra packages, or NULL */
+	const char *mirror;           /* NULL: the host's (archive_host_mirror()) */
+	const char *keyring;          /* NULL: DEBIAN_KEYRING */
+	const char *cache_dir;        /* ${XDG_CACHE_HOME:-~/.cache}/crossroot */
+	bool offline;                 /* use only what the cache holds */
+};
+
+enum bootstrap_stage { STAGE_INDEX, STAGE_DOWNLOAD, STAGE_EXTRACT, STAGE_CONFIGURE };
+
+struct bootstrap_progress {
+	enum bootstrap_stage stage;
+	size_t done, total;          /* packages */
+	uint64_t bytes, total_bytes; /* downloaded */
+};
+
+typedef void (*bootstrap_progress_fn)(void *data, const struct bootstrap_progress *progress);
+
+struct bootstrap_plan {
+	char mirror[PATH_MAX];
+	struct deb_index index;
+	struct deb_package **packages; /* selected, essential ones first */
+	size_t n_packages, n_essential;
+	char **deb_paths;              /* cache path of each package's .deb */
+	uint64_t bytes;
+};
+
+/*
+ * Everything up to a complete, verified download: mirror, InRelease and its
+ * signature, the Packages index and its hash, the selection, the .debs.
+ * Returns 0, or -errno with err saying what and how to fix it: -EINVAL an
+ * unknown variant, -ENOENT an unknown suite or package or arch not in the
+ * suite, -EHOSTUNREACH an unreachable mirror, -EBADMSG a bad signature or
+ * hash, -ENODATA offline without a cached file.
+ */
+int bootstrap_prepare(const struct bootstrap_options *opts, struct bootstrap_plan *plan,
+		      bootstrap_progress_fn progress, void *data, struct archive_error *err);
+
+/*
+ * Extract the data of the first n packages of plan into the working
+ * directory (the new rootfs), keeping owners with keep_owners (mapped mode).
+ * Returns 0 or -errno with err naming the package.
+ */
+int bootstrap_extract(const struct bootstrap_plan *plan, size_t n, bool keep_owners,
+		      bootstrap_progress_fn progress, void *data, struct archive_error *err);
+
+void bootstrap_plan_free(struct bootstrap_plan *plan);
+
+/* The cache directory: ${XDG_CACHE_HOME:-$HOME/.cache}/crossroot. Returns 0 or -errno. */
+int bootstrap_cache_dir(char *buf, size_t size);
+
+#endif

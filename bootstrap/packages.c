@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "packages.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../runtime/util.h"
+#include "libarchive.h"
+
+static size_t hash_name(const char *s, size_t len)
+{
+	size_t h = 5381;
+
+	for (size_t i = 0; i < len; i++)
+		h = h * 33 + (unsigned char)s[i];
+	return h;
+}
+
+static size_t *slot_for(const struct deb_index *index, const char *name, size_t len)
+{
+	size_t i = hash_name(name, len) & (index->table_size - 1);
+
+	for (;; i = (i + 1) & (index->table_size - 1)) {
+		size_t *slot = &index->table[i];
+		const char *other;
+
+		if (!*slot)
+			return slot;
+		other = index->packages[*slot - 1].name;
+		if (strlen(other) == len && !memcmp(other, name, len))
+			return slot;
+	}
+}
+
+static struct deb_package *find_len(const struct deb_index *index, const char *name, size_t len)
+{
+	size_t *slot = slot_for(index, name, len);
+
+	return *slot ? &index->packages[*slot - 1] : NULL;
+}
+
+struct deb_package *deb_index_find(const struct deb_index *index, const char *name)
+{
+	return find_len(index, name, strlen(name));
+}
+
+/* Split one stanza's "Key: value" lines (continuation lines joined in place stay as they are). */
+static void parse_stanza(char *stanza, struct deb_package *p)
+{
+	static const struct {
+		const char *key;
+		size_t offset;
+	} fields[] = {
+		{ "Package", offsetof(struct deb_package, name) },
+		{ "Version", offsetof(struct deb_package, version) },
+		{ "Architecture", offsetof(struct deb_package, architecture) },
+		{ "Priority", offsetof(struct deb_package, priority) },
+		{ "Filename", offsetof(struct deb_package, filename) },
+		{ "SHA256", offsetof(struct deb_package, sha256) },
+		{ "Depends", offsetof(struct deb_package, depends) },
+		{ "Pre-Depends", offsetof(struct deb_package, pre_depends) },
+		{ "Provides", offsetof(struct deb_package, provides) },
+	};
+
+	memset(p, 0, sizeof(*p));
+	for (char *line = stanza; line && *line;) {
+		char *end = strchr(line, '\n'), *colon = strchr(line, ':');
+
+		if (end)
+			*end = '\0';
+		if (colon && line[0] != ' ') {
+			char *value = colon + 1 + strspn(colon + 1, " ");
+
+			*colon = '\0';
+			for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+				if (streq(line, fields[i].key))
+					*(const char **)((char *)p + fields[i].offset) = value;
+			if (streq(line, "Size"))
+				p->size = strtoull(value, NULL, 10);
+			else if (streq(line, "Essential"))
+				p->essential = streq(value, "yes");
+		}
+		line = end ? end + 1 : NULL;
+	}
+}
+
+int deb_index_parse(char *text, struct deb_index *index)
+{
+	size_t cap = 1024;
+
+	memset(index, 0, sizeof(*index));
+	index->text = text;
+	index->packages = malloc(cap * sizeof(*index->packages));
+	if (!index->packages)
+		return -ENOMEM;
+	for (char *stanza = text; stanza && *stanza;) {
+		char *next = strstr(stanza, "\n\n");
+		struct deb_package p;
+
+		if (next) {
+			next[1] = '\0';
+			next += 2;
+		}
+		parse_stanza(stanza, &p);
+		if (p.name && p.filename && p.sha256) {
+			if (index->n == cap) {
+				struct deb_package *grown = realloc(index->packages, 2 * cap * sizeof(*grown));
+
+				if (!grown)
+					return -ENOMEM;
+				index->packages = grown;
+				cap *= 2;
+			}
+			index->packages[index->n++] = p;
+		}
+		stanza = next;
+	}
+	for (index->table_size = 1024; index->table_size < 2 * index->n;)
+		index->table_size *= 2;
+	index->table = calloc(index->table_size, sizeof(*index->table));
+	if (!index->table)
+		return -ENOMEM;
+	/* Later stanzas of one name (several versions) win, as in apt's view of one suite. */
+	for (size_t i = 0; i < index->n; i++)
+		*slot_for(index, index->packages[i].name, strlen(index->packages[i].name)) = i + 1;
+	return 0;
+}
+
+void deb_index_free(struct deb_index *index)
+{
+	free(index->text);
+	free(index->packages);
+	free(index->table);
+	memset(index, 0, sizeof(*index));
+}
+
+int deb_index_load(const char *path, struct deb_index *index)
+{
+	struct archive *a;
+	struct archive_entry *entry;
+	size_t size = 0, cap = 1 << 24;
+	char *text;
+	int r;
+
+	r = libarchive_load();
+	if (r < 0)
+		return r;
+	a = la.archive_read_new();
+	text = malloc(cap);
+	if (!a || !text) {
+		free(text);
+		return -ENOMEM;
+	}
+	la.archive_read_support_filter_all(a);
+	la.archive_read_support_format_raw(a);
+	if (la.archive_read_open_filename(a, path, 65536) != ARCHIVE_OK ||
+	    la.archive_read_next_header(a, &entry) != ARCHIVE_OK) {
+		la.archive_read_free(a);
+		free(text);
+		return -EBADMSG;
+	}
+	for (;;) {
+		la_ssize_t n;
+
+		if (size + 65536 + 1 > cap) {
+			char *grown = realloc(text, cap * 2);
+
+			if (!grown) {
+				r = -ENOMEM;
+				break;
+			}
+			text = grown;
+			cap *= 2;
+		}
+		n = la.archive_read_data(a, text + size, 65536);
+		if (n < 0) {
+			r = -EBADMSG;
+			break;
+		}
+		if (n == 0)
+			break;
+		size += (size_t)n;
+	}
+	la.archive_read_free(a);
+	if (r < 0) {
+		free(text);
+		return r;
+	}
+	text[size] = '\0';
+	r = deb_index_parse(text, index);
+	if (r < 0)
+		deb_index_free(index);
+	return r;
+}
+
+/* --- selection ----------------------------------------------------------------------------- */
+
+struct selection {
+	struct deb_index *index;
+	struct deb_package **queue;
+	size_t n;
+};
+
+static void select_package(struct selection *s, struct deb_package *p)
+{
+	if (p->selected)
+		return;
+	p->selected = true;
+	s->queue[s->n++] = p;
+}
+
+/* The first package that Provides name, preferring one already selected. */
+static struct deb_package *provider(const struct deb_index *index, const char *name, size_t len, bool selected_only)
+{
+	for (size_t i = 0; i < index->n; i++) {
+		const char *prov = index->packages[i].provides;
+
+		if (!prov || (selected_only && !index->packages[i].selected))
+			continue;
+		for (const char *p = prov; (p = strstr(p, name)); p += len)
+			if ((p == prov || strchr(" ,", p[-1])) && strchr(" ,(:", p[len]))
+				return &index->packages[i];
+	}
+	return NULL;
+}
+
+/* Name of one alternative: "foo:any (>= 1.0) [arch]" gives "foo". */
+static size_t alternative_name(const char *alt, const char **name)
+{
+	alt += strspn(alt, " \n");
+	*name = alt;
+	return strcspn(alt, " :(|,\n[");
+}
+
+/* Satisfy one dependency group "a | b (>= 1) | c". Returns 0 or -ENOENT. */
+static int satisfy(struct selection *s, const char *group, size_t group_len)
+{
+	struct deb_package *chosen = NULL;
+	char alts[512];
+
+	snprintf(alts, sizeof(alts), "%.*s", (int)group_len, group);
+	/* Pass 1: anything already selected, really or through Provides. */
+	for (int pass = 0; pass < 3 && !chosen; pass++)
+		for (char *alt = alts; alt && !chosen;) {
+			char *bar = strchr(alt, '|');
+			const char *name;
+			size_t len = alternative_name(alt, &name);
+			struct deb_package *p = len ? find_len(s->index, name, len) : NULL;
+
+			if (pass == 0 && p && p->selected)
+				chosen = p;
+			else if (pass == 0 && len)
+				chosen = provider(s->index, name, len, true);
+			else if (pass == 1 && p)
+				chosen = p;
+			else if (pass == 2 && len)
+				chosen = provider(s->index, name, len, false);
+			alt = bar ? bar + 1 : NULL;
+		}
+	if (!chosen)
+		return -ENOENT;
+	select_package(s, chosen);
+	return 0;
+}
+
+static int satisfy_field(struct selection *s, const struct deb_package *p, const char *field, char *missing,
+			 size_t missing_size)
+{
+	for (const char *group = field; group && *group;) {
+		size_t len = strcspn(group, ",");
+
+		if (satisfy(s, group, len) < 0) {
+			snprintf(missing, missing_size, "'%.*s', needed by %s", (int)len, group + strspn(group, " "),
+				 p->name);
+			return -ENOENT;
+		}
+		group += len;
+		if (*group == ',')
+			group++;
+	}
+	return 0;
+}
+
+int deb_select(struct deb_index *index, const char *const *extras, char *missing, size_t missing_size)
+{
+	struct selection s = { .index = index };
+	int r = 0;
+
+	s.queue = calloc(index->n + 1, sizeof(*s.queue));
+	if (!s.queue)
+		return -ENOMEM;
+	for (size_t i = 0; i < index->n; i++) {
+		struct deb_package *p = &index->packages[i];
+
+		if (p->essential || (p->priority && streq(p->priority, "required")))
+			select_package(&s, deb_index_find(index, p->name));
+	}
+	for (const char *const *e = extras; e && *e; e++) {
+		struct deb_package *p = deb_index_find(index, *e);
+
+		if (!p) {
+			snprintf(missing, missing_size, "'%s' is not in the suite", *e);
+			free(s.queue);
+			return -ENOENT;
+		}
+		select_package(&s, p);
+	}
+	for (size_t i = 0; r == 0 && i < s.n; i++) {
+		r = satisfy_field(&s, s.queue[i], s.queue[i]->pre_depends, missing, missing_size);
+		if (r == 0)
+			r = satisfy_field(&s, s.queue[i], s.queue[i]->depends, missing, missing_size);
+	}
+	free(s.queue);
+	return r < 0 ? r : (int)s.n;
+}

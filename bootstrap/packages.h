@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A Packages index (deb822 stanzas, Debian Policy 5.3), and choosing the
+ * packages of a rootfs: Priority required and Essential, the variant's
+ * extras and --include, closed over Depends and Pre-Depends with
+ * alternatives and Provides.  Versions are not compared: one suite of one
+ * archive is consistent with itself, as debootstrap also assumes.
+ */
+#ifndef CROSSROOT_BOOTSTRAP_PACKAGES_H
+#define CROSSROOT_BOOTSTRAP_PACKAGES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct deb_package {
+	const char *name, *version, *architecture, *priority, *filename, *sha256;
+	const char *depends, *pre_depends, *provides; /* raw field values, or NULL */
+	uint64_t size;
+	bool essential;
+	bool selected;
+};
+
+struct deb_index {
+	char *text; /* the whole index; fields point into it */
+	struct deb_package *packages;
+	size_t n;
+	size_t *table; /* open addressing: index + 1 into packages, 0 empty */
+	size_t table_size;
+};
+
+/*
+ * Parse the uncompressed Packages text (taken over: freed with the index)
+ * into *index.  Stanzas without Package, Filename or SHA256 are skipped.
+ * Returns 0 or -ENOMEM.
+ */
+int deb_index_parse(char *text, struct deb_index *index);
+
+/* Read the xz- or gzip-compressed (or plain) Packages file at path into *index. Returns 0 or -errno. */
+int deb_index_load(const char *path, struct deb_index *index);
+
+void deb_index_free(struct deb_index *index);
+
+/* The package called name, or NULL. */
+struct deb_package *deb_index_find(const struct deb_index *index, const char *name);
+
+/*
+ * Select the rootfs's packages: Priority required or Essential yes, plus
+ * the names in extras (NULL-terminated: the variant's, then --include),
+ * closed over Depends and Pre-Depends.  For each dependency the first
+ * alternative already selected wins, else the first that exists, else the
+ * first package providing it.  Returns the number selected, or -ENOENT with
+ * missing (missing_size bytes) naming an extra that does not exist or a
+ * dependency nothing satisfies, and who needs it.
+ */
+int deb_select(struct deb_index *index, const char *const *extras, char *missing, size_t missing_size);
+
+#endif
