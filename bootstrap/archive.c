@@ -115,7 +115,8 @@ static int deb822_sources(const char *path, const char *codename, char *buf, siz
 						 line + strlen(keys[k]));
 		if (has_word(fields[0], "deb")) {
 			/* Each suite of the stanza counts on its own. */
-			for (const char *s = fields[2]; sscanf(s, " %127s", suite) == 1; s = strstr(s, suite) + strlen(suite)) {
+			for (const char *s = fields[2]; sscanf(s, " %127s", suite) == 1;
+			     s = strstr(s, suite) + strlen(suite)) {
 				char uri[1024];
 
 				if (debian_source(suite, fields[3], fields[4], codename) &&
@@ -190,6 +191,20 @@ int sha256_file(const char *path, char hex[65])
 		nl.nettle_sha256_update(&ctx, (size_t)n, buf);
 	if (n < 0)
 		return -errno;
+	nl.nettle_sha256_digest(&ctx, SHA256_DIGEST_SIZE, digest);
+	to_hex(digest, hex);
+	return 0;
+}
+
+int sha256_text(const void *data, size_t len, char hex[65])
+{
+	struct sha256_ctx ctx;
+	uint8_t digest[SHA256_DIGEST_SIZE];
+
+	if (netlibs_load(NULL) < 0)
+		return -ELIBACC;
+	nl.nettle_sha256_init(&ctx);
+	nl.nettle_sha256_update(&ctx, len, data);
 	nl.nettle_sha256_digest(&ctx, SHA256_DIGEST_SIZE, digest);
 	to_hex(digest, hex);
 	return 0;
@@ -297,8 +312,8 @@ static bool already_there(const struct fetch_item *item)
 	return item->sha256 && stat(item->path, &st) == 0 && (uint64_t)st.st_size == item->size;
 }
 
-static int transfer_all(struct fetch_item *items, size_t n, unsigned parallel, fetch_progress_fn progress,
-			void *data, struct archive_error *err)
+static int transfer_all(struct fetch_item *items, size_t n, unsigned parallel, fetch_progress_fn progress, void *data,
+			struct archive_error *err)
 {
 	struct transfer *slots;
 	size_t next = 0, done = 0, active = 0;
@@ -382,16 +397,15 @@ int archive_fetch(const char *url, const char *path, struct archive_error *err)
 	return transfer_all(&item, 1, 1, NULL, NULL, err);
 }
 
-int archive_fetch_many(struct fetch_item *items, size_t n, unsigned parallel, fetch_progress_fn progress,
-		       void *data, struct archive_error *err)
+int archive_fetch_many(struct fetch_item *items, size_t n, unsigned parallel, fetch_progress_fn progress, void *data,
+		       struct archive_error *err)
 {
 	return transfer_all(items, n, parallel, progress, data, err);
 }
 
 /* --- InRelease ----------------------------------------------------------------------------- */
 
-int archive_verify_inrelease(const char *path, const char *keyring, const char *clear_path,
-			     struct archive_error *err)
+int archive_verify_inrelease(const char *path, const char *keyring, const char *clear_path, struct archive_error *err)
 {
 	int status_pipe[2], out_pipe[2], status;
 	char status_text[8192] = "", messages[2048] = "";
@@ -458,7 +472,8 @@ int release_file_hash(const char *release, const char *file, char sha256[65], ui
 		char hash[65], name[512];
 		unsigned long long sz;
 
-		if (sscanf(p + 1, " %64s %llu %511s", hash, &sz, name) == 3 && strlen(name) == len && streq(name, file)) {
+		if (sscanf(p + 1, " %64s %llu %511s", hash, &sz, name) == 3 && strlen(name) == len &&
+		    streq(name, file)) {
 			memcpy(sha256, hash, 65);
 			*size = sz;
 			return 0;

@@ -40,9 +40,9 @@ int archive_fetch(const char *url, const char *path, struct archive_error *err);
 /* One file of a parallel download. */
 struct fetch_item {
 	const char *url;
-	const char *path;    /* final path; written as path.part, renamed when verified */
-	const char *sha256;  /* expected, lowercase hex */
-	uint64_t size;       /* expected */
+	const char *path;   /* final path; written as path.part, renamed when verified */
+	const char *sha256; /* expected, lowercase hex */
+	uint64_t size;	    /* expected */
 };
 
 /*
@@ -59,8 +59,11 @@ typedef void (*fetch_progress_fn)(void *data, size_t done, size_t total, uint64_
  * not fetched again.  Returns 0 or the first error (-EBADMSG for a hash or
  * size mismatch, others as archive_fetch()); err names the file.
  */
-int archive_fetch_many(struct fetch_item *items, size_t n, unsigned parallel, fetch_progress_fn progress,
-		       void *data, struct archive_error *err);
+int archive_fetch_many(struct fetch_item *items, size_t n, unsigned parallel, fetch_progress_fn progress, void *data,
+		       struct archive_error *err);
+
+/* SHA-256 of len bytes at data, as 64 lowercase hex digits into hex[65]. Returns 0 or -ELIBACC. */
+int sha256_text(const void *data, size_t len, char hex[65]);
 
 /* SHA-256 of the file at path, as 64 lowercase hex digits into hex[65]. Returns 0 or -errno. */
 int sha256_file(const char *path, char hex[65]);
@@ -71,8 +74,7 @@ int sha256_file(const char *path, char hex[65]);
  * the signature does not verify (err has gpgv's words), -ENOENT without
  * gpgv or keyring.
  */
-int archive_verify_inrelease(const char *path, const char *keyring, const char *clear_path,
-			     struct archive_error *err);
+int archive_verify_inrelease(const char *path, const char *keyring, const char *clear_path, struct archive_error *err);
 
 /*
  * From verified Release text: the SHA-256 and size listed for file (e.g.

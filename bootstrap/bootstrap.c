@@ -224,8 +224,8 @@ static void relay_download(void *data, size_t done, size_t total, uint64_t bytes
 		relay->fn(relay->data, &pr);
 }
 
-int bootstrap_prepare(const struct bootstrap_options *opts, struct bootstrap_plan *plan,
-		      bootstrap_progress_fn progress, void *data, struct archive_error *err)
+int bootstrap_prepare(const struct bootstrap_options *opts, struct bootstrap_plan *plan, bootstrap_progress_fn progress,
+		      void *data, struct archive_error *err)
 {
 	const char *extras[256];
 	char dir[PATH_MAX], debs[PATH_MAX], missing[512];
@@ -299,8 +299,8 @@ int bootstrap_prepare(const struct bootstrap_options *opts, struct bootstrap_pla
 	return r;
 }
 
-int bootstrap_extract(const struct bootstrap_plan *plan, size_t n, bool keep_owners,
-		      bootstrap_progress_fn progress, void *data, struct archive_error *err)
+int bootstrap_extract(const struct bootstrap_plan *plan, size_t n, bool keep_owners, bootstrap_progress_fn progress,
+		      void *data, struct archive_error *err)
 {
 	struct bootstrap_progress pr = { .stage = STAGE_EXTRACT, .total = n };
 
@@ -309,8 +309,8 @@ int bootstrap_extract(const struct bootstrap_plan *plan, size_t n, bool keep_own
 		int r = deb_extract_data(plan->deb_paths[i], keep_owners, &terr);
 
 		if (r < 0)
-			return fail(err, r, "%s (%s): %s%s%s", plan->packages[i]->name, plan->deb_paths[i],
-				    terr.member, terr.member[0] ? ": " : "", terr.what[0] ? terr.what : strerror(-r));
+			return fail(err, r, "%s (%s): %s%s%s", plan->packages[i]->name, plan->deb_paths[i], terr.member,
+				    terr.member[0] ? ": " : "", terr.what[0] ? terr.what : strerror(-r));
 		pr.done = i + 1;
 		if (progress)
 			progress(data, &pr);

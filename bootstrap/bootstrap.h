@@ -21,20 +21,20 @@
 
 struct bootstrap_options {
 	const struct arch_info *arch;
-	const char *suite;            /* "bookworm" */
-	const char *variant;          /* "minbase" or "buildd" */
-	const char *const *include;   /* NULL-terminated extra packages, or NULL */
-	const char *mirror;           /* NULL: the host's (archive_host_mirror()) */
-	const char *keyring;          /* NULL: DEBIAN_KEYRING */
-	const char *cache_dir;        /* ${XDG_CACHE_HOME:-~/.cache}/crossroot */
-	bool offline;                 /* use only what the cache holds */
+	const char *suite;	    /* "bookworm" */
+	const char *variant;	    /* "minbase" or "buildd" */
+	const char *const *include; /* NULL-terminated extra packages, or NULL */
+	const char *mirror;	    /* NULL: the host's (archive_host_mirror()) */
+	const char *keyring;	    /* NULL: DEBIAN_KEYRING */
+	const char *cache_dir;	    /* ${XDG_CACHE_HOME:-~/.cache}/crossroot */
+	bool offline;		    /* use only what the cache holds */
 };
 
 enum bootstrap_stage { STAGE_INDEX, STAGE_DOWNLOAD, STAGE_EXTRACT, STAGE_CONFIGURE };
 
 struct bootstrap_progress {
 	enum bootstrap_stage stage;
-	size_t done, total;          /* packages */
+	size_t done, total;	     /* packages */
 	uint64_t bytes, total_bytes; /* downloaded */
 };
 
@@ -45,7 +45,7 @@ struct bootstrap_plan {
 	struct deb_index index;
 	struct deb_package **packages; /* selected, essential ones first */
 	size_t n_packages, n_essential;
-	char **deb_paths;              /* cache path of each package's .deb */
+	char **deb_paths; /* cache path of each package's .deb */
 	uint64_t bytes;
 };
 
@@ -57,16 +57,16 @@ struct bootstrap_plan {
  * suite, -EHOSTUNREACH an unreachable mirror, -EBADMSG a bad signature or
  * hash, -ENODATA offline without a cached file.
  */
-int bootstrap_prepare(const struct bootstrap_options *opts, struct bootstrap_plan *plan,
-		      bootstrap_progress_fn progress, void *data, struct archive_error *err);
+int bootstrap_prepare(const struct bootstrap_options *opts, struct bootstrap_plan *plan, bootstrap_progress_fn progress,
+		      void *data, struct archive_error *err);
 
 /*
  * Extract the data of the first n packages of plan into the working
  * directory (the new rootfs), keeping owners with keep_owners (mapped mode).
  * Returns 0 or -errno with err naming the package.
  */
-int bootstrap_extract(const struct bootstrap_plan *plan, size_t n, bool keep_owners,
-		      bootstrap_progress_fn progress, void *data, struct archive_error *err);
+int bootstrap_extract(const struct bootstrap_plan *plan, size_t n, bool keep_owners, bootstrap_progress_fn progress,
+		      void *data, struct archive_error *err);
 
 void bootstrap_plan_free(struct bootstrap_plan *plan);
 

@@ -23,7 +23,7 @@
 	X(archive_read_support_format_gnutar)      \
 	X(archive_read_support_format_ar)          \
 	X(archive_read_support_format_raw)         \
-	X(archive_read_open)                                                                       \
+	X(archive_read_open)                       \
 	X(archive_read_open_filename)              \
 	X(archive_read_open_fd)                    \
 	X(archive_read_open_memory)                \
@@ -45,6 +45,16 @@
 	X(archive_write_close)                     \
 	X(archive_error_string)                    \
 	X(archive_errno)                           \
+	X(archive_read_disk_new)                   \
+	X(archive_read_disk_open)                  \
+	X(archive_read_disk_descend)               \
+	X(archive_read_disk_set_symlink_physical)  \
+	X(archive_read_disk_set_behavior)          \
+	X(archive_read_next_header2)               \
+	X(archive_write_open_fd)                   \
+	X(archive_entry_new)                       \
+	X(archive_entry_free)                      \
+	X(archive_entry_clear)                     \
 	X(archive_entry_pathname)                  \
 	X(archive_entry_hardlink)                  \
 	X(archive_entry_mode)                      \

@@ -12,9 +12,9 @@ static int load_curl(void)
 
 	if (!lib)
 		return -ELIBACC;
-#define NETLIBS_LOOKUP(name)                                      \
-	nl.name = (__typeof__(&name))dlsym(lib, #name);            \
-	if (!nl.name)                                             \
+#define NETLIBS_LOOKUP(name)                            \
+	nl.name = (__typeof__(&name))dlsym(lib, #name); \
+	if (!nl.name)                                   \
 		return -ELIBACC;
 	LIBCURL_FUNCTIONS(NETLIBS_LOOKUP)
 	return nl.curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -ELIBACC;

@@ -15,24 +15,24 @@
 #define LIBCURL_SONAME "libcurl.so.4"
 #define LIBNETTLE_SONAME "libnettle.so.8"
 
-#define LIBCURL_FUNCTIONS(X)                                                                       \
-	X(curl_global_init)                                                                        \
-	X(curl_easy_init)                                                                          \
-	X(curl_easy_cleanup)                                                                       \
-	X(curl_easy_setopt)                                                                        \
-	X(curl_easy_getinfo)                                                                       \
-	X(curl_easy_strerror)                                                                      \
-	X(curl_multi_init)                                                                         \
-	X(curl_multi_cleanup)                                                                      \
-	X(curl_multi_add_handle)                                                                   \
-	X(curl_multi_remove_handle)                                                                \
-	X(curl_multi_perform)                                                                      \
-	X(curl_multi_poll)                                                                         \
+#define LIBCURL_FUNCTIONS(X)        \
+	X(curl_global_init)         \
+	X(curl_easy_init)           \
+	X(curl_easy_cleanup)        \
+	X(curl_easy_setopt)         \
+	X(curl_easy_getinfo)        \
+	X(curl_easy_strerror)       \
+	X(curl_multi_init)          \
+	X(curl_multi_cleanup)       \
+	X(curl_multi_add_handle)    \
+	X(curl_multi_remove_handle) \
+	X(curl_multi_perform)       \
+	X(curl_multi_poll)          \
 	X(curl_multi_info_read)
 
-#define LIBNETTLE_FUNCTIONS(X)                                                                     \
-	X(nettle_sha256_init)                                                                      \
-	X(nettle_sha256_update)                                                                    \
+#define LIBNETTLE_FUNCTIONS(X)  \
+	X(nettle_sha256_init)   \
+	X(nettle_sha256_update) \
 	X(nettle_sha256_digest)
 
 struct netlibs_api {

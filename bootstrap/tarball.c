@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../runtime/util.h"
 #include "libarchive.h"
@@ -155,7 +157,8 @@ int deb_extract_data(const char *path, bool keep_owners, struct tarball_error *e
 
 	memset(err, 0, sizeof(*err));
 	if (libarchive_load() < 0)
-		return fail(err, NULL, -ELIBACC, NULL, "cannot load " LIBARCHIVE_SONAME ": apt-get install libarchive13");
+		return fail(err, NULL, -ELIBACC, NULL,
+			    "cannot load " LIBARCHIVE_SONAME ": apt-get install libarchive13");
 	outer = la.archive_read_new();
 	if (!outer)
 		return fail(err, NULL, -ENOMEM, NULL, NULL);
@@ -176,4 +179,94 @@ int deb_extract_data(const char *path, bool keep_owners, struct tarball_error *e
 	}
 	return fail(err, r == ARCHIVE_EOF ? NULL : outer, -EBADMSG, NULL,
 		    r == ARCHIVE_EOF ? "no data.tar member: not a .deb" : NULL);
+}
+
+static const char *filter_for(const char *name)
+{
+	static const char *const filters[][2] = {
+		{ ".gz", "gzip" }, { ".tgz", "gzip" }, { ".xz", "xz" }, { ".zst", "zstd" }, { ".bz2", "bzip2" },
+	};
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < ARRAY_SIZE(filters); i++) {
+		size_t ext = strlen(filters[i][0]);
+
+		if (len > ext && streq(name + len - ext, filters[i][0]))
+			return filters[i][1];
+	}
+	return NULL;
+}
+
+int tarball_write(int fd, const char *name, struct tarball_error *err)
+{
+	__attribute__((cleanup(read_free))) struct archive *disk = NULL;
+	__attribute__((cleanup(write_free_ptr))) struct archive *out = NULL;
+	struct archive_entry *entry;
+	const char *filter = filter_for(name);
+	char buf[65536];
+	int r = 0;
+
+	memset(err, 0, sizeof(*err));
+	if (libarchive_load() < 0)
+		return fail(err, NULL, -ELIBACC, NULL,
+			    "cannot load " LIBARCHIVE_SONAME ": apt-get install libarchive13");
+	disk = la.archive_read_disk_new();
+	out = la.archive_write_new();
+	entry = la.archive_entry_new();
+	if (!disk || !out || !entry)
+		return fail(err, NULL, -ENOMEM, NULL, NULL);
+	la.archive_read_disk_set_symlink_physical(disk);
+	la.archive_read_disk_set_behavior(disk, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
+	la.archive_write_set_format_pax_restricted(out);
+	if (filter && la.archive_write_add_filter_by_name(out, filter) != ARCHIVE_OK)
+		r = fail(err, out, -EINVAL, NULL, NULL);
+	if (r == 0 && la.archive_write_open_fd(out, fd) != ARCHIVE_OK)
+		r = fail(err, out, -EIO, NULL, NULL);
+	if (r == 0 && la.archive_read_disk_open(disk, ".") != ARCHIVE_OK)
+		r = fail(err, disk, -EIO, NULL, NULL);
+	while (r == 0) {
+		_cleanup_close_ int in = -EBADF;
+		const char *path;
+		int h;
+
+		la.archive_entry_clear(entry);
+		h = la.archive_read_next_header2(disk, entry);
+		if (h == ARCHIVE_EOF)
+			break;
+		if (h < ARCHIVE_WARN) {
+			r = fail(err, disk, -EIO, NULL, NULL);
+			break;
+		}
+		la.archive_read_disk_descend(disk);
+		path = la.archive_entry_pathname(entry);
+		if (la.archive_write_header(out, entry) < ARCHIVE_WARN) {
+			r = fail(err, out, -EIO, path, NULL);
+			break;
+		}
+		if (!S_ISREG(la.archive_entry_mode(entry)) || la.archive_entry_size(entry) == 0)
+			continue;
+		in = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (in < 0) {
+			r = fail(err, NULL, -errno, path, strerror(errno));
+			break;
+		}
+		for (;;) {
+			ssize_t n = read(in, buf, sizeof(buf));
+
+			if (n < 0) {
+				r = fail(err, NULL, -errno, path, strerror(errno));
+				break;
+			}
+			if (n == 0)
+				break;
+			if (la.archive_write_data(out, buf, (size_t)n) < 0) {
+				r = fail(err, out, -EIO, path, NULL);
+				break;
+			}
+		}
+	}
+	la.archive_entry_free(entry);
+	if (r == 0 && la.archive_write_close(out) != ARCHIVE_OK)
+		r = fail(err, out, -EIO, NULL, NULL);
+	return r;
 }

@@ -32,4 +32,13 @@ int tarball_extract(const char *path, bool keep_owners, struct tarball_error *er
  */
 int deb_extract_data(const char *path, bool keep_owners, struct tarball_error *err);
 
+/*
+ * Write the tree at the working directory (a rootfs) as a tarball to fd,
+ * compressed as the name says (.gz, .xz, .zst, .bz2; anything else plain),
+ * members named "./...", owners as numbers as the caller sees them (inside
+ * the user's namespace: the container's own ids).  Symlinks are stored, not
+ * followed; mount points are not entered.  Returns 0 or -errno with *err.
+ */
+int tarball_write(int fd, const char *name, struct tarball_error *err);
+
 #endif

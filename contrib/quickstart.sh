@@ -2,8 +2,9 @@
 # The main job, from a fresh Debian 12 machine: install what crossroot needs,
 # build it, give the invoking user a persistent user namespace (root's
 # one-time setup), check the host, then, as that user with no privilege:
-# build an arm64 program, run it through crossroot's sandboxed binfmt_misc,
-# and run it inside an arm64 container (a small Debian busybox rootfs).
+# bootstrap an arm64 Debian container with build-essential, compile a C
+# program inside it, run it, and show `uname -m` inside and `file` of the
+# result.
 #
 #   sudo contrib/quickstart.sh          (the job runs as the user who called sudo)
 #   contrib/quickstart.sh --user NAME   (as root, without sudo)
@@ -34,31 +35,32 @@ else
 	make -j"$(nproc)"
 fi
 
-make build/rootfs/rootfs-arm64.tar
 if [ "$user" != root ]; then
 	build/crossroot setup --user "$user"
 fi
 
 work=$(mktemp -d /tmp/crossroot-quickstart.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-cp build/crossroot contrib/examples/hello.c build/rootfs/rootfs-arm64.tar "$work/"
+cp build/crossroot contrib/examples/hello.c "$work/"
 chown -R "$user:" "$work"
+suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
 
 # Everything below runs as the user, with no privilege.
 runuser -u "$user" -- bash -euo pipefail -c '
 	cd "$1"
+	cr=$PWD/crossroot
 	echo "== crossroot check"
-	./crossroot check
-	echo "== building hello for arm64"
-	aarch64-linux-gnu-gcc -static -O2 -o hello hello.c
+	"$cr" check
+	echo "== creating an arm64 $2 container with build-essential"
+	"$cr" rm quickstart-arm64 2>/dev/null || true
+	"$cr" create quickstart-arm64 --arch arm64 --suite "$2" --variant buildd
+	echo "== uname -m inside"
+	"$cr" run quickstart-arm64 -- uname -m
+	echo "== compiling and running hello.c inside"
+	"$cr" run quickstart-arm64 --bind "$PWD:/work" --cwd /work -- gcc -O2 -o hello hello.c
+	"$cr" run quickstart-arm64 --bind "$PWD:/work" --cwd /work -- ./hello
+	echo "== the result, seen from the host"
 	file hello
-	echo "== running it through a sandboxed binfmt_misc"
-	./crossroot binfmt exec --arch arm64 -- ./hello
-	echo "== running it in an arm64 container"
-	./crossroot rm quickstart-arm64 2>/dev/null || true
-	./crossroot create quickstart-arm64 --arch arm64 --from-tar rootfs-arm64.tar
-	./crossroot run quickstart-arm64 --bind "$PWD:/work" -- /bin/uname -m
-	./crossroot run quickstart-arm64 --bind "$PWD:/work" -- /work/hello
-	./crossroot list
-	./crossroot rm quickstart-arm64
-' bash "$work"
+	"$cr" list
+' bash "$work" "$suite"
+echo "The container stays: 'crossroot enter quickstart-arm64' as $user opens a shell in it."

@@ -459,6 +459,45 @@ int cmd_list(int argc, char **argv)
 	return EXIT_OK;
 }
 
+int cmd_export(int argc, char **argv)
+{
+	static const char help[] = "Usage: crossroot export NAME FILE\n"
+				   "\n"
+				   "Write container NAME's rootfs to FILE, a tarball compressed as its name\n"
+				   "says (.tar, .tar.gz, .tar.xz, .tar.zst), with the owners the files have\n"
+				   "inside the container, so 'crossroot create --from-tar' (or another\n"
+				   "tool) imports it anywhere.\n";
+	static const struct option options[] = { { "help", no_argument, NULL, 'h' }, {} };
+	struct tarball_error err;
+	struct container c;
+	int ch, r;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		if (ch != 'h')
+			return cli_option_error("export", argv, ch);
+		fputs(help, stdout);
+		return EXIT_OK;
+	}
+	if (argc - optind != 2)
+		return cli_usage_error("export", "give NAME and FILE");
+	r = load_or_report("export", argv[optind], &c);
+	if (r != 0)
+		return r;
+	r = store_export(&c, argv[optind + 1], &err);
+	if (r < 0) {
+		if (err.what[0])
+			cli_error("exporting '%s' to %s: %s%s%s", c.name, argv[optind + 1], err.member,
+				  err.member[0] ? ": " : "", err.what);
+		else
+			cli_error("exporting '%s' to %s: %s", c.name, argv[optind + 1], strerror(-r));
+		report_mode_problem(&c, r);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
 /* Progress of a create: one rewritten line on a terminal, plain lines otherwise. */
 struct create_display {
 	bool tty, quiet;
@@ -468,7 +507,9 @@ struct create_display {
 };
 
 static const char *const stage_names[] = {
-	[STAGE_INDEX] = "index", [STAGE_DOWNLOAD] = "download", [STAGE_EXTRACT] = "extract",
+	[STAGE_INDEX] = "index",
+	[STAGE_DOWNLOAD] = "download",
+	[STAGE_EXTRACT] = "extract",
 	[STAGE_CONFIGURE] = "configure",
 };
 
@@ -487,16 +528,16 @@ static void show_progress(void *data, const struct bootstrap_progress *p)
 	if (d->tty) {
 		fprintf(stderr, "\r\033[K[%s] %zu/%zu packages", stage_names[p->stage], p->done, p->total);
 		if (p->stage == STAGE_DOWNLOAD)
-			fprintf(stderr, ", %.1f/%.1f MB, %.1f MB/s", (double)p->bytes / 1e6, (double)p->total_bytes / 1e6,
-				rate);
+			fprintf(stderr, ", %.1f/%.1f MB, %.1f MB/s", (double)p->bytes / 1e6,
+				(double)p->total_bytes / 1e6, rate);
 		fflush(stderr);
 		return;
 	}
 	/* Without a terminal: a line when a stage starts, then every 25%. */
 	if (p->stage != d->stage || percent / 25 != d->last_percent / 25 || p->done == p->total) {
 		if (p->stage == STAGE_DOWNLOAD)
-			fprintf(stderr, "crossroot: %s: %zu/%zu packages, %.1f/%.1f MB\n", stage_names[p->stage], p->done,
-				p->total, (double)p->bytes / 1e6, (double)p->total_bytes / 1e6);
+			fprintf(stderr, "crossroot: %s: %zu/%zu packages, %.1f/%.1f MB\n", stage_names[p->stage],
+				p->done, p->total, (double)p->bytes / 1e6, (double)p->total_bytes / 1e6);
 		else
 			fprintf(stderr, "crossroot: %s: %zu/%zu packages\n", stage_names[p->stage], p->done, p->total);
 	}
@@ -544,11 +585,16 @@ static int create_report(const struct container *c, int r, const char *message)
 int cmd_create(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "arch", required_argument, NULL, 'a' },    { "from-tar", required_argument, NULL, 't' },
-		{ "suite", required_argument, NULL, 's' },   { "variant", required_argument, NULL, 'v' },
-		{ "include", required_argument, NULL, 'i' }, { "mirror", required_argument, NULL, 'm' },
-		{ "keyring", required_argument, NULL, 'k' }, { "offline", no_argument, NULL, 'o' },
-		{ "quiet", no_argument, NULL, 'q' },	     { "help", no_argument, NULL, 'h' },
+		{ "arch", required_argument, NULL, 'a' },
+		{ "from-tar", required_argument, NULL, 't' },
+		{ "suite", required_argument, NULL, 's' },
+		{ "variant", required_argument, NULL, 'v' },
+		{ "include", required_argument, NULL, 'i' },
+		{ "mirror", required_argument, NULL, 'm' },
+		{ "keyring", required_argument, NULL, 'k' },
+		{ "offline", no_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	static const char help[] =
@@ -604,7 +650,8 @@ int cmd_create(int argc, char **argv)
 			break;
 		case 'v':
 			if (!streq(optarg, "minbase") && !streq(optarg, "buildd"))
-				return cli_usage_error("create", "unknown variant '%.64s': use minbase or buildd", optarg);
+				return cli_usage_error("create", "unknown variant '%.64s': use minbase or buildd",
+						       optarg);
 			opts.variant = optarg;
 			break;
 		case 'i':

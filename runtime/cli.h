@@ -83,6 +83,7 @@ int cmd_run(int argc, char **argv);
 int cmd_enter(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 int cmd_binfmt(int argc, char **argv);
 
 #endif

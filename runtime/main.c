@@ -13,13 +13,14 @@ static const struct command commands[] = {
 	{ "check", cmd_check, "report what this host supports and what to change" },
 	{ "setup", cmd_setup, "root: give a user a persistent user namespace (once per boot)" },
 	{ "teardown", cmd_teardown, "root: undo setup for a user" },
-	{ "create", cmd_create, "create a container from a rootfs tarball" },
+	{ "create", cmd_create, "bootstrap a Debian container, or import a rootfs tarball" },
 	{ "start", cmd_start, "start a container: it keeps its mounts until stop" },
 	{ "stop", cmd_stop, "stop a container and everything in it" },
 	{ "run", cmd_run, "run a command in a container" },
 	{ "enter", cmd_enter, "open a shell in a container" },
 	{ "list", cmd_list, "list your containers" },
 	{ "rm", cmd_rm, "remove a container" },
+	{ "export", cmd_export, "write a container's rootfs as a tarball" },
 	{ "binfmt", cmd_binfmt, "show, register or use binfmt_misc entries for the emulators" },
 };
 

@@ -415,11 +415,57 @@ static int second_stage(const struct container *tmpc, const struct bootstrap_pla
 	return -EIO;
 }
 
+/*
+ * The configured rootfs of a package set is cached as a tarball, so the
+ * next create of the same set skips the second stage (dpkg under
+ * emulation, nearly all of a create's time).  The key covers everything
+ * the result depends on: mirror, suite, arch, mode (single-mode files are
+ * all uid 0), every package's SHA-256, and rootfs-skel/.
+ */
+static int rootfs_cache_path(const struct container *c, const struct bootstrap_options *opts,
+			     const struct bootstrap_plan *plan, char *path, size_t size)
+{
+	size_t cap = 4096 + plan->n_packages * 66, used;
+	_cleanup_free_ char *text = malloc(cap);
+	char key[65];
+	int r;
+
+	if (!text)
+		return -ENOMEM;
+	used = (size_t)snprintf(text, cap, "crossroot-rootfs-1 %s %s %s %s\n", plan->mirror, opts->suite, c->arch->name,
+				c->mode == CONTAINER_MAPPED ? "mapped" : "single");
+	for (size_t i = 0; i < plan->n_packages && used + 66 < cap; i++)
+		used += (size_t)snprintf(text + used, cap - used, "%s\n", plan->packages[i]->sha256);
+	for (size_t i = 0; i < skel_count; i++) {
+		char skel[65];
+
+		if (sha256_text(skel_files[i].content, strlen(skel_files[i].content), skel) == 0 && used + 66 < cap)
+			used += (size_t)snprintf(text + used, cap - used, "%s %s\n", skel_files[i].path, skel);
+	}
+	r = sha256_text(text, used, key);
+	if (r < 0)
+		return r;
+	return format_buf(path, size, "%s/rootfs/%s.tar.zst", opts->cache_dir, key);
+}
+
+/* Keep the finished rootfs for the next create of the same set (best effort: a full disk only loses the cache). */
+static void rootfs_cache_store(const struct container *tmpc, const char *cache_path)
+{
+	char dir[PATH_MAX];
+	struct tarball_error terr;
+
+	snprintf(dir, sizeof(dir), "%s", cache_path);
+	*strrchr(dir, '/') = '\0';
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return;
+	store_export(tmpc, cache_path, &terr);
+}
+
 int store_create_bootstrap(struct container *c, const struct bootstrap_options *opts, bootstrap_progress_fn progress,
 			   void *data, struct archive_error *err)
 {
 	char base[PATH_MAX], tmp_name[CONTAINER_NAME_MAX + 32], tmp[PATH_MAX], rootfs[PATH_MAX];
-	char debs[PATH_MAX], log_path[PATH_MAX], sources[PATH_MAX + 64];
+	char debs[PATH_MAX], log_path[PATH_MAX], sources[PATH_MAX + 64], cached[PATH_MAX] = "";
 	struct bootstrap_plan plan;
 	struct container tmpc;
 	struct first_stage first;
@@ -436,6 +482,29 @@ int store_create_bootstrap(struct container *c, const struct bootstrap_options *
 	}
 	r = make_temp(c, base, tmp_name, sizeof(tmp_name), tmp, rootfs);
 	if (r < 0) {
+		bootstrap_plan_free(&plan);
+		return r;
+	}
+	if (rootfs_cache_path(c, opts, &plan, cached, sizeof(cached)) < 0)
+		cached[0] = '\0';
+	else if (access(cached, R_OK) == 0) {
+		struct extract_args args = { rootfs, cached, c->mode == CONTAINER_MAPPED };
+		struct tarball_error terr;
+		struct bootstrap_progress pr = { .stage = STAGE_EXTRACT,
+						 .done = plan.n_packages,
+						 .total = plan.n_packages };
+
+		r = userns_call(c->mode, extract_in_userns, &args, &terr, sizeof(terr));
+		if (r == 0) {
+			if (progress)
+				progress(data, &pr);
+			r = commit_temp(c, tmp);
+		}
+		if (r < 0) {
+			snprintf(err->message, sizeof(err->message), "extracting the cached rootfs %.200s: %.250s",
+				 cached, terr.what[0] ? terr.what : strerror(-r));
+			remove_dir(c->mode, base, tmp_name);
+		}
 		bootstrap_plan_free(&plan);
 		return r;
 	}
@@ -467,15 +536,59 @@ int store_create_bootstrap(struct container *c, const struct bootstrap_options *
 				char rest[sizeof(err->message)];
 
 				snprintf(rest, sizeof(rest), "%s", at ? at : ")");
-				snprintf(err->message, sizeof(err->message), "dpkg failed inside the new rootfs (log: %.150s%.300s",
-					 kept, rest);
+				snprintf(err->message, sizeof(err->message),
+					 "dpkg failed inside the new rootfs (log: %.150s%.300s", kept, rest);
 			}
 		}
 	}
+	if (r == 0 && cached[0])
+		rootfs_cache_store(&tmpc, cached);
 	if (r == 0)
 		r = commit_temp(c, tmp);
 	if (r < 0)
 		remove_dir(c->mode, base, tmp_name);
 	bootstrap_plan_free(&plan);
+	return r;
+}
+
+/* --- export -------------------------------------------------------------------------------- */
+
+struct export_args {
+	const char *rootfs;
+	int fd;
+	const char *name;
+};
+
+static int export_in_userns(void *arg, void *out)
+{
+	const struct export_args *a = arg;
+
+	if (chdir(a->rootfs) < 0)
+		return -errno;
+	return tarball_write(a->fd, a->name, out);
+}
+
+int store_export(const struct container *c, const char *file, struct tarball_error *err)
+{
+	char part[PATH_MAX];
+	struct export_args args;
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	memset(err, 0, sizeof(*err));
+	if (format_buf(part, sizeof(part), "%s.part", file) < 0)
+		return -ENAMETOOLONG;
+	/* Opened here, as the user: the tarball is theirs, not root's of the namespace. */
+	fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -errno;
+	args = (struct export_args){ c->rootfs, fd, file };
+	r = userns_call(c->mode, export_in_userns, &args, err, sizeof(*err));
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (r == 0 && rename(part, file) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(part);
 	return r;
 }

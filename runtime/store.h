@@ -49,6 +49,14 @@ int store_create_bootstrap(struct container *c, const struct bootstrap_options *
  */
 int store_remove(const struct container *c, char *left, size_t left_size);
 
+/*
+ * Write c's rootfs as a tarball to file (compressed by its name: .gz, .xz,
+ * .zst), owners as the container's own ids so it imports anywhere (into
+ * mapped or single mode, or other tools).  Written as file.part, renamed
+ * when complete, owned by the user.  Returns 0 or -errno with *err.
+ */
+int store_export(const struct container *c, const char *file, struct tarball_error *err);
+
 /* Disk usage of c's rootfs in bytes (allocated blocks), into *bytes. Returns 0 or -errno. */
 int store_size(const struct container *c, uint64_t *bytes);
 
