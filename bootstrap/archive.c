@@ -453,7 +453,11 @@ int archive_verify_inrelease(const char *path, const char *keyring, const char *
 		return fail(err, -ENOENT, "gpgv is not installed (apt-get install gpgv)");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !strstr(status_text, "[GNUPG:] VALIDSIG ")) {
 		unlink(clear_path);
-		messages[strcspn(messages, "\n")] = '\0';
+		/* gpgv's last line says why ("BAD signature", "Can't check signature: No public key"). */
+		while (mused > 0 && messages[mused - 1] == '\n')
+			messages[--mused] = '\0';
+		if (strrchr(messages, '\n'))
+			memmove(messages, strrchr(messages, '\n') + 1, strlen(strrchr(messages, '\n')));
 		return fail(err, -EBADMSG, "the signature of %s does not verify against %s%s%s", path, keyring,
 			    messages[0] ? ": " : "", messages);
 	}

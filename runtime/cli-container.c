@@ -525,6 +525,11 @@ static void show_progress(void *data, const struct bootstrap_progress *p)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	seconds = (double)(now.tv_sec - d->start.tv_sec) + (double)(now.tv_nsec - d->start.tv_nsec) / 1e9;
 	rate = seconds > 0 ? (double)p->bytes / seconds / 1e6 : 0;
+	if (d->tty && p->stage == STAGE_INDEX) {
+		fprintf(stderr, "\r\033[K[index] verifying InRelease, reading Packages");
+		fflush(stderr);
+		return;
+	}
 	if (d->tty) {
 		fprintf(stderr, "\r\033[K[%s] %zu/%zu packages", stage_names[p->stage], p->done, p->total);
 		if (p->stage == STAGE_DOWNLOAD)
@@ -534,7 +539,9 @@ static void show_progress(void *data, const struct bootstrap_progress *p)
 		return;
 	}
 	/* Without a terminal: a line when a stage starts, then every 25%. */
-	if (p->stage != d->stage || percent / 25 != d->last_percent / 25 || p->done == p->total) {
+	if (p->stage == STAGE_INDEX)
+		fprintf(stderr, "crossroot: index: verifying InRelease, reading Packages\n");
+	else if (p->stage != d->stage || percent / 25 != d->last_percent / 25 || p->done == p->total) {
 		if (p->stage == STAGE_DOWNLOAD)
 			fprintf(stderr, "crossroot: %s: %zu/%zu packages, %.1f/%.1f MB\n", stage_names[p->stage],
 				p->done, p->total, (double)p->bytes / 1e6, (double)p->total_bytes / 1e6);

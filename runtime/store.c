@@ -391,6 +391,10 @@ static int second_stage(const struct container *tmpc, const struct bootstrap_pla
 			printf("crossroot: %s: %s\n", res.step, strerror(-res.error));
 			_exit(125);
 		}
+		if (res.outcome == RUN_EXEC_FAILED) {
+			printf("crossroot: /bin/sh: %s (the packages gave the rootfs no shell)\n", strerror(-res.error));
+			_exit(127);
+		}
 		_exit(res.outcome == RUN_EXITED ? res.status : 127);
 	}
 	close(pipefd[1]);

@@ -1,0 +1,85 @@
+#!/bin/bash
+# crossroot create on a real Debian archive (the host's mirror): arm64 and
+# armhf buildd rootfs that compile and run a program, apt inside, an
+# offline second create, an interrupted create, and single mode.
+. "$(dirname "$0")/lib.sh"
+setup_mapped
+suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+run() { as_user "$CR" run "$@"; }
+cp "$TESTS_DIR/../contrib/examples/hello.c" "$E2E_DIR/hello.c" && chmod a+r "$E2E_DIR/hello.c"
+
+for arch in arm64 armhf; do
+	want=$([ $arch = arm64 ] && echo aarch64 || echo armv7l)
+	file_word=$([ $arch = arm64 ] && echo "ARM aarch64" || echo "ARM, EABI5")
+	out=$(as_user "$CR" create "b-$arch" --arch "$arch" --suite "$suite" --variant buildd 2>"$E2E_DIR/create-$arch.err"); rc=$?
+	expect_eq "create --arch $arch --variant buildd exits 0" 0 "$rc"
+	[ "$rc" -eq 0 ] || diag "$(tail -5 "$E2E_DIR/create-$arch.err")"
+	expect_match "... and says so" "^created b-$arch \\($arch $suite, mapped mode\\)$" "$out"
+	expect_match "progress goes to stderr as plain lines without a terminal" "^crossroot: (download|configure): " \
+		"$(cat "$E2E_DIR/create-$arch.err")"
+	expect_eq "uname -m inside is $want" "$want" "$(run "b-$arch" -- uname -m)"
+	mkdir -p "$E2E_DIR/build-$arch" && cp "$E2E_DIR/hello.c" "$E2E_DIR/build-$arch/" && chown -R "$TEST_USER" "$E2E_DIR/build-$arch"
+	run "b-$arch" --bind "$E2E_DIR/build-$arch:/src" --cwd /src -- gcc -O2 -o hello hello.c
+	expect_eq "gcc inside builds the program" 0 $?
+	expect_eq "it runs inside" "hello from $want" "$(run "b-$arch" --bind "$E2E_DIR/build-$arch:/src" -- /src/hello)"
+	expect_match "it is a $arch binary" "$file_word" "$(file -b "$E2E_DIR/build-$arch/hello")"
+	expect_eq "dpkg --audit prints nothing" "" "$(run "b-$arch" -- dpkg --audit 2>&1)"
+	expect_match "passwd is setuid root (real ownership, mapped mode)" '^-rwsr-xr-x 1 0 0 ' "$(run "b-$arch" -- ls -ln /usr/bin/passwd)"
+done
+
+# apt inside, with its _apt sandbox.
+out=$(run b-arm64 --root -- sh -c 'apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends hello >/dev/null && echo installed' 2>&1)
+expect_match "apt-get install works inside with --root" '^installed$' "$out"
+expect_match "... and the package runs" '^Hello, world!$' "$(run b-arm64 -- hello)"
+expect_match "apt's download sandbox user _apt exists" '^_apt:' "$(run b-arm64 -- getent passwd _apt)"
+
+# A second create of the same set needs no network: any attempt would fail at the proxy.
+out=$(as_user env http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 \
+	"$CR" create again --arch arm64 --suite "$suite" --variant buildd --offline --quiet 2>&1); rc=$?
+expect_eq "create --offline of a cached set exits 0 with the network cut" 0 "$rc"
+[ "$rc" -eq 0 ] || diag "$out"
+expect_eq "... and the container works" "hello from aarch64" "$(run again --bind "$E2E_DIR/build-arm64:/src" -- /src/hello)"
+as_user "$CR" rm again
+
+# Interrupted: nothing usable is left, and the next create succeeds from the cache.
+as_user env http_proxy=http://127.0.0.1:9 "$CR" create cut --arch arm64 --suite "$suite" --include less --offline \
+	>"$E2E_DIR/cut.out" 2>&1 &
+for _ in $(seq 600); do grep -q 'configure\|extract' "$E2E_DIR/cut.out" 2>/dev/null && break; sleep 0.1; done
+pkill -INT -o -f "crossroot create cut" 2>/dev/null
+wait
+check "an interrupted create is not listed" sh -c "! printf '%s' \"\$1\" | grep -q '^cut '" sh "$(as_user "$CR" list)"
+err=$(as_user "$CR" run cut -- true 2>&1); rc=$?
+expect_eq "... nor usable" 125 "$rc"
+out=$(as_user "$CR" create cut --arch arm64 --suite "$suite" --include less --quiet 2>&1); rc=$?
+expect_eq "the next create of that name succeeds" 0 "$rc"
+[ "$rc" -eq 0 ] || diag "$out"
+check "... with the package asked for" sh -c "'$CR' run cut -- test -x /usr/bin/less" 2>/dev/null || true
+expect_eq "less is inside" 0 "$(run cut -- sh -c 'test -x /usr/bin/less; echo $?')"
+check "no hidden leftover of the interrupted create remains" \
+	sh -c "! ls -A '$TEST_HOME/.local/share/crossroot/containers' | grep -q '^\.cut\.'"
+
+# Bad input that needs no archive.
+err=$(as_user "$CR" create x --arch vax 2>&1); rc=$?
+expect_eq "an unknown arch is bad usage" 2 "$rc"
+expect_match "... listing the known ones" "unknown architecture 'vax' \\(known: amd64, i386, arm64" "$err"
+err=$(as_user "$CR" create x --arch arm64 --suite no-such-suite 2>&1); rc=$?
+expect_eq "an unknown suite exits 1" 1 "$rc"
+expect_match "... naming it" "unknown suite 'no-such-suite'" "$err"
+err=$(as_user "$CR" create x --arch arm64 --variant huge 2>&1); rc=$?
+expect_eq "an unknown variant is bad usage" 2 "$rc"
+err=$(as_user "$CR" create x --arch arm64 --suite "$suite" --include no-such-package-xyz --quiet 2>&1); rc=$?
+expect_eq "an unknown --include package exits 1" 1 "$rc"
+expect_match "... naming it" "'no-such-package-xyz' is not in the suite" "$err"
+check "none of these left a container" sh -c "! printf '%s' \"\$1\" | grep -q '^x '" sh "$(as_user "$CR" list)"
+
+# Single mode: no setup at all.
+"$CR" teardown --user "$TEST_USER" >/dev/null 2>&1
+mkdir -p "$E2E_DIR/single-data" && chown "$TEST_USER" "$E2E_DIR/single-data"
+out=$(as_user env XDG_DATA_HOME="$E2E_DIR/single-data" "$CR" create s --arch arm64 --suite "$suite" --quiet 2>&1); rc=$?
+expect_eq "create in single mode exits 0" 0 "$rc"
+[ "$rc" -eq 0 ] || diag "$out"
+expect_match "... in single mode" 'single mode' "$out"
+out=$(as_user env XDG_DATA_HOME="$E2E_DIR/single-data" "$CR" run s --root -- sh -c 'apt-get update -q >/dev/null && echo updated; dpkg --audit' 2>&1)
+expect_eq "apt-get update works in single mode (sandbox user root) and dpkg --audit is clean" updated "$out"
+
+done_testing

@@ -1,0 +1,82 @@
+#!/bin/bash
+# crossroot create against a small archive served on 127.0.0.1 and signed
+# with a key made here, with one thing wrong per case: a clear message,
+# exit 1, and no container left behind.
+. "$(dirname "$0")/lib.sh"
+setup_mapped
+archive=$E2E_DIR/archive
+bash "$TESTS_DIR/e2e/make-test-archive.sh" "$archive" || prereq_fail "building the test archive"
+chmod -R a+rX "$archive"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+(cd "$archive" && exec python3 -m http.server --bind 127.0.0.1 "$port" >/dev/null 2>&1) &
+server=$!
+trap 'kill $server 2>/dev/null; _e2e_cleanup' EXIT
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/dists/test/Release" >/dev/null && break; sleep 0.1; done
+mirror=http://127.0.0.1:$port
+keyring=$archive/keyring.gpg
+deb=$archive/pool/main/f/fake-base_1.0_arm64.deb
+cp "$deb" "$E2E_DIR/fake-base.good"
+
+# create_bad DESCRIPTION PATTERN [OPTIONS...]: create fails with exit 1, the
+# message matches, and nothing of it is listed or left in the store.
+create_bad() {
+	local desc=$1 pattern=$2 err rc
+	shift 2
+	err=$(as_user "$CR" create bad --arch arm64 --suite test --mirror "$mirror" --keyring "$keyring" --quiet "$@" 2>&1); rc=$?
+	expect_eq "$desc: exit 1" 1 "$rc"
+	expect_match "$desc: the message says what is wrong" "$pattern" "$err"
+	check "$desc: no container is listed" sh -c "! printf '%s' \"\$1\" | grep -q '^bad '" sh "$(as_user "$CR" list)"
+	check "$desc: nothing is left in the store" \
+		sh -c "! ls -A '$TEST_HOME/.local/share/crossroot/containers' 2>/dev/null | grep -q 'bad'"
+}
+
+# The archive as made reaches dpkg, which it lacks: the second stage fails, cleanly too.
+create_bad "a second stage that fails" "dpkg failed inside the new rootfs \\(log: .*create-bad.log\\)"
+check "... and its log is kept in the cache" test -s "$TEST_HOME/.cache/crossroot/create-bad.log"
+create_bad "the Debian keyring cannot verify the test archive (no silent skip)" \
+	"does not verify against /usr/share/keyrings/debian-archive-keyring.gpg" --keyring /usr/share/keyrings/debian-archive-keyring.gpg
+create_bad "an unknown suite" "unknown suite 'nosuch'" --suite nosuch
+create_bad "an unreachable mirror" "cannot be reached" --mirror http://127.0.0.1:1
+create_bad "a missing keyring" "keyring /nonexistent.gpg: No such file" --keyring /nonexistent.gpg
+
+# An InRelease whose signed text was altered.
+sed -i 's/^Origin: crossroot tests$/Origin: crossroot tests!/' "$archive/dists/test/InRelease"
+create_bad "an InRelease whose signature does not verify" "does not verify.*BAD signature"
+"$archive/resign"
+
+# A Packages index other than the one Release lists.
+cp "$archive/dists/test/main/binary-arm64/Packages.xz" "$E2E_DIR/Packages.xz.good"
+printf 'Package: other\n\n' | xz >"$archive/dists/test/main/binary-arm64/Packages.xz"
+create_bad "a Packages index whose hash does not match" "Packages.xz: SHA-256 [0-9a-f]{64}, but the signed Release says"
+cp "$E2E_DIR/Packages.xz.good" "$archive/dists/test/main/binary-arm64/Packages.xz"
+
+# A .deb other than the one the index lists.
+rm -rf "$TEST_HOME/.cache/crossroot/debs"
+printf 'X' | dd of="$deb" bs=1 seek=2000 conv=notrunc status=none
+create_bad "a .deb whose hash does not match" "fake-base_1.0_arm64.deb: SHA-256 [0-9a-f]{64}, the index says"
+check "... and it is not kept in the cache" sh -c "! ls '$TEST_HOME/.cache/crossroot/debs' | grep -q ."
+
+# A truncated .deb that the (re-signed) index describes faithfully.
+head -c 600000 "$E2E_DIR/fake-base.good" >"$deb"
+"$archive/resign"
+create_bad "a truncated .deb" "fake-base .*(Truncated|truncated|damaged|EOF|not a .deb)"
+cp "$E2E_DIR/fake-base.good" "$deb"
+"$archive/resign"
+
+# A target filesystem that fills up: a 512 KiB tmpfs for the containers, in a
+# mount namespace of the user's own (single mode there; the 1 MiB package
+# cannot fit).
+mkdir -p "$E2E_DIR/full-cache" && chown "$TEST_USER" "$E2E_DIR/full-cache"
+out=$(as_user unshare --user --map-root-user --mount bash -c '
+	cr=$1 mirror=$2 keyring=$3 cache=$4
+	mkdir -p /tmp/full-$$ && mount -t tmpfs -o size=512k tmpfs /tmp/full-$$ || exit 1
+	XDG_DATA_HOME=/tmp/full-$$ XDG_CACHE_HOME=$cache "$cr" create full --arch arm64 --suite test \
+		--mirror "$mirror" --keyring "$keyring" --quiet; echo "rc=$?"
+	XDG_DATA_HOME=/tmp/full-$$ "$cr" list
+	echo "left: $(ls -A /tmp/full-$$/crossroot/containers 2>/dev/null | wc -l)"
+' bash "$CR" "$mirror" "$keyring" "$E2E_DIR/full-cache" 2>&1)
+expect_match "a full filesystem: exit 1" '^rc=1$' "$out"
+expect_match "... saying the disk is full" "No space left on device" "$out"
+expect_match "... nothing listed or left" '^left: 0$' "$out"
+
+done_testing
