@@ -19,11 +19,19 @@ static void read_free(struct archive **a)
 
 static int fail(struct tarball_error *err, struct archive *a, int error, const char *member, const char *what)
 {
+	const char *text = what;
+	int sys = a ? la.archive_errno(a) : 0;
+
+	if (!text)
+		text = a && la.archive_error_string(a) ? la.archive_error_string(a) : strerror(-error);
 	snprintf(err->member, sizeof(err->member), "%s", member ? member : "");
-	snprintf(err->what, sizeof(err->what), "%s",
-		 what ? what : (a && la.archive_error_string(a) ? la.archive_error_string(a) : strerror(-error)));
-	err->error = error;
-	return error;
+	/* libarchive's words ("Write failed") with the system's reason ("No space left on device"). */
+	if (!what && sys > 0 && !strstr(text, strerror(sys)))
+		snprintf(err->what, sizeof(err->what), "%.180s: %.60s", text, strerror(sys));
+	else
+		snprintf(err->what, sizeof(err->what), "%s", text);
+	err->error = sys > 0 ? -sys : error;
+	return err->error;
 }
 
 /* Whether a member name stays inside the rootfs: relative, no ".." component. */
@@ -56,6 +64,7 @@ static int extract_entries(struct archive *in, bool keep_owners, struct tarball_
 	int flags = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
 		    ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_XATTR;
 	struct archive_entry *entry;
+	size_t members = 0;
 	int r;
 
 	if (keep_owners)
@@ -74,8 +83,10 @@ static int extract_entries(struct archive *in, bool keep_owners, struct tarball_
 		r = la.archive_read_next_header(in, &entry);
 		if (r == ARCHIVE_EOF)
 			break;
-		if (r < ARCHIVE_WARN)
+		/* ARCHIVE_RETRY (a damaged header) is an error too, not a member. */
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
 			return fail(err, in, -EBADMSG, NULL, NULL);
+		members++;
 		name = la.archive_entry_pathname(entry);
 		if (!name || !name_is_safe(name))
 			return fail(err, NULL, -EPERM, name, "absolute or '..' member name: refused");
@@ -101,6 +112,8 @@ static int extract_entries(struct archive *in, bool keep_owners, struct tarball_
 		if (la.archive_write_finish_entry(out) < ARCHIVE_WARN)
 			return fail(err, out, la.archive_errno(out) ? -la.archive_errno(out) : -EIO, name, NULL);
 	}
+	if (members == 0)
+		return fail(err, NULL, -EBADMSG, NULL, "no members: not a rootfs tarball");
 	if (la.archive_write_close(out) != ARCHIVE_OK)
 		return fail(err, out, -EIO, NULL, NULL);
 	return 0;

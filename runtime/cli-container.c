@@ -14,11 +14,35 @@
 #define MAX_BINDS MOUNT_MAX_BINDS
 #define MAX_ENV 128
 
+/*
+ * The caller's name and whether root's setup was done for them, read once,
+ * before any namespace is entered (inside one, getuid() says 0).
+ */
 static const char *user_name(void)
 {
-	struct passwd *pw = getpwuid(getuid());
+	static char name[64];
 
-	return pw ? pw->pw_name : "YOU";
+	if (!name[0]) {
+		struct passwd *pw = getpwuid(getuid());
+
+		snprintf(name, sizeof(name), "%s", pw ? pw->pw_name : "YOU");
+	}
+	return name;
+}
+
+static bool setup_missing(void)
+{
+	static int missing = -1;
+
+	if (missing < 0)
+		missing = host_setup_done(getuid()) <= 0;
+	return missing;
+}
+
+static void remember_caller(void)
+{
+	user_name();
+	setup_missing();
 }
 
 /*
@@ -46,7 +70,7 @@ static int load_or_report(const char *cmd, const char *name, struct container *c
 
 static void report_mode_problem(const struct container *c, int r)
 {
-	if (c->mode == CONTAINER_MAPPED && r == -ENOENT)
+	if (c->mode == CONTAINER_MAPPED && r == -ENOENT && setup_missing())
 		cli_hint("'%s' was created in mapped mode, but setup was not done for you since boot: "
 			 "ask root to run 'crossroot setup --user %s'",
 			 c->name, user_name());
@@ -86,6 +110,10 @@ static int run_option(const char *cmd, int c, struct run_options *o)
 			cli_usage_error(cmd, "--env needs KEY=VALUE, not '%.80s'", optarg);
 			return -EINVAL;
 		}
+		if (strchr(optarg, '=') - optarg > 255) {
+			cli_usage_error(cmd, "--env: a name longer than 255 characters");
+			return -EINVAL;
+		}
 		if (o->n_env == MAX_ENV) {
 			cli_usage_error(cmd, "more than %d --env options", MAX_ENV);
 			return -EINVAL;
@@ -93,18 +121,26 @@ static int run_option(const char *cmd, int c, struct run_options *o)
 		o->env[o->n_env++] = optarg;
 		o->req.env = o->env;
 		return 0;
-	case 'b':
+	case 'b': {
+		char spec[256];
+
+		snprintf(spec, sizeof(spec), "%s", optarg);
 		if (o->req.n_binds == MAX_BINDS) {
 			cli_usage_error(cmd, "more than %d --bind options", MAX_BINDS);
 			return -EINVAL;
 		}
 		if (bind_mount_parse(optarg, &o->binds[o->req.n_binds]) < 0) {
-			cli_usage_error(cmd, "--bind needs SRC[:DST[:ro]] with absolute paths, not '%.80s'", optarg);
+			cli_usage_error(cmd, "--bind needs SRC[:DST[:ro]] with absolute paths, not '%.80s'", spec);
+			return -EINVAL;
+		}
+		if (streq(o->binds[o->req.n_binds].target, "/") || !o->binds[o->req.n_binds].target[1]) {
+			cli_usage_error(cmd, "--bind cannot replace the container's / ('%.80s')", spec);
 			return -EINVAL;
 		}
 		o->req.binds = o->binds;
 		o->req.n_binds++;
 		return 0;
+	}
 	}
 	return -EINVAL;
 }
@@ -150,6 +186,7 @@ static int run_or_enter(int argc, char **argv, bool enter)
 	int ch, r;
 
 	memset(&o, 0, sizeof(o));
+	remember_caller();
 	optind = 0;
 	opterr = 0;
 	/* NAME comes first; options may follow it. */
@@ -204,6 +241,10 @@ static int run_or_enter(int argc, char **argv, bool enter)
 		return EXIT_RUN_FAILED;
 	}
 	r = container_exec(&c, &o.req, &res);
+	if (r == -EWOULDBLOCK) {
+		cli_error("container '%s' is being started, stopped or removed by another crossroot; try again", name);
+		return EXIT_RUN_FAILED;
+	}
 	if (r < 0) {
 		cli_error("%s: %s", name, strerror(-r));
 		return EXIT_RUN_FAILED;
@@ -256,7 +297,8 @@ static const char *name_only(const char *cmd, const char *help, int argc, char *
 static int report_lock(const char *name, int r)
 {
 	if (r == -EWOULDBLOCK)
-		cli_error("container '%s' is being started, stopped or removed by another crossroot; try again", name);
+		cli_error("container '%s' is being started, stopped, removed or run by another crossroot; try again",
+			  name);
 	else
 		cli_error("%s: %s", name, strerror(-r));
 	return EXIT_FAIL;
@@ -274,6 +316,7 @@ int cmd_start(int argc, char **argv)
 	int ch, r;
 
 	memset(&o, 0, sizeof(o));
+	remember_caller();
 	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":h", run_long_options, NULL)) != -1) {
@@ -281,6 +324,8 @@ int cmd_start(int argc, char **argv)
 			fputs(help, stdout);
 			return EXIT_OK;
 		}
+		if (ch == 'r' || ch == 'C' || ch == 'e')
+			return cli_usage_error("start", "--root, --cwd and --env are for run and enter, not start");
 		if (ch != 'b')
 			return cli_option_error("start", argv, ch);
 		if (run_option("start", ch, &o) < 0)
@@ -343,6 +388,7 @@ int cmd_rm(int argc, char **argv)
 	const char *name;
 	int status, r;
 
+	remember_caller();
 	name = name_only("rm", help, argc, argv, &status);
 	if (!name)
 		return status;
@@ -638,6 +684,7 @@ int cmd_create(int argc, char **argv)
 	optind = 0;
 	opterr = 0;
 	include[0] = NULL;
+	remember_caller();
 	while ((ch = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
@@ -653,6 +700,13 @@ int cmd_create(int argc, char **argv)
 			tarball = optarg;
 			break;
 		case 's':
+			if (!optarg[0] ||
+			    strspn(optarg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-_") !=
+				    strlen(optarg) ||
+			    strlen(optarg) > 63)
+				return cli_usage_error("create",
+						       "invalid suite '%.64s': a Debian suite name such as bookworm",
+						       optarg);
 			opts.suite = optarg;
 			break;
 		case 'v':
@@ -666,6 +720,10 @@ int cmd_create(int argc, char **argv)
 				return cli_usage_error("create", "too many --include packages");
 			break;
 		case 'm':
+			if ((strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8)) ||
+			    strpbrk(optarg, " \t\n\r"))
+				return cli_usage_error(
+					"create", "invalid mirror '%.80s': give an http:// or https:// URL", optarg);
 			opts.mirror = optarg;
 			break;
 		case 'k':

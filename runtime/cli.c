@@ -3,6 +3,7 @@
 
 #include <getopt.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 
 void cli_error(const char *fmt, ...)
 {
@@ -55,8 +56,12 @@ int cli_option_error(const char *cmd, char **argv, int c)
 	const char *opt = argv[optind - 1];
 	char shortopt[3] = { '-', (char)optopt, '\0' };
 
-	/* optopt names a short option, even inside a group such as -xy; 0 means a long one. */
-	if (optopt)
+	/*
+	 * optopt names a short option, even inside a group such as -xy; for a
+	 * long option it is 0 (unknown) or the internal code (missing
+	 * argument), so the word itself is named.
+	 */
+	if (optopt && strncmp(opt, "--", 2) != 0)
 		opt = shortopt;
 	if (c == ':')
 		return cli_usage_error(cmd, "option '%.64s' needs an argument", opt);
@@ -89,7 +94,11 @@ int cli_parse_help_only(const char *cmd, const char *help, int argc, char **argv
 
 void cli_exec_error(const char *cmd, int err, bool found)
 {
-	if (found && (err == -ENOENT || err == -ENOTDIR))
+	struct stat st;
+
+	if (found && err == -EACCES && stat(cmd, &st) == 0 && S_ISDIR(st.st_mode))
+		cli_error("%.256s: cannot run it: Is a directory", cmd);
+	else if (found && (err == -ENOENT || err == -ENOTDIR))
 		cli_error("%.256s: cannot run it: its interpreter (#! line or ELF loader) is missing", cmd);
 	else if (err == -ENOEXEC)
 		cli_error("%.256s: cannot run it: Exec format error (a foreign binary needs its binfmt entry)", cmd);

@@ -123,10 +123,28 @@ int container_save_config(const struct container *c)
 {
 	char text[512];
 
+	/* One value per line: a value with a newline would add keys of its own. */
+	if (strpbrk(c->suite, "\n\r"))
+		return -EINVAL;
 	if (format_buf(text, sizeof(text), "arch=%s\nmode=%s\nsuite=%s\n", c->arch->name,
 		       c->mode == CONTAINER_MAPPED ? "mapped" : "single", c->suite) < 0)
 		return -ENAMETOOLONG;
 	return write_atomic(c, "config", text);
+}
+
+int container_lock_shared(const struct container *c)
+{
+	char path[PATH_MAX];
+	_cleanup_close_ int fd = -EBADF;
+
+	if (config_path(c, "lock", path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0)
+		return -errno;
+	return steal_fd(fd);
 }
 
 int container_lock(const struct container *c, bool wait)

@@ -73,6 +73,13 @@ int container_save_config(const struct container *c);
  */
 int container_lock(const struct container *c, bool wait);
 
+/*
+ * Take c's lock shared (LOCK_SH | LOCK_NB), as a run on a stopped container
+ * does for its whole life, so that rm, start and stop (exclusive) wait for
+ * it to end.  Returns the fd or -errno (-EWOULDBLOCK: held exclusively).
+ */
+int container_lock_shared(const struct container *c);
+
 struct container_state {
 	bool running;
 	pid_t pid; /* the init's pid on the host when running */

@@ -6,11 +6,12 @@
 
 #include "util.h"
 
+/* Whether something by that name exists to blame: a file, or a directory given as the command. */
 static bool is_file(const char *path)
 {
 	struct stat st;
 
-	return stat(path, &st) == 0 && !S_ISDIR(st.st_mode);
+	return stat(path, &st) == 0;
 }
 
 int exec_search(const char *file, char *const argv[], char *const envp[], const char *path_env, bool *found)
@@ -34,8 +35,11 @@ int exec_search(const char *file, char *const argv[], char *const envp[], const 
 
 		/* An empty entry means the working directory, as in execvp(3). */
 		if (format_buf(path, sizeof(path), "%.*s%s%s", len, p, len ? "/" : "", file) == 0) {
+			struct stat st;
+
 			execve(path, argv, envp);
-			if (is_file(path) && !*found) {
+			/* A directory on PATH with the command's name is not the command. */
+			if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode) && !*found) {
 				*found = true;
 				best = -errno;
 			}

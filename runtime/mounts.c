@@ -58,6 +58,19 @@ static int open_in_root(int rootfd, const char *rel, int flags)
 	return fd < 0 ? -errno : fd;
 }
 
+#ifndef STATX_MNT_ID
+#define STATX_MNT_ID 0x00001000U
+#endif
+
+static bool same_mount(int a, int b)
+{
+	struct statx sa, sb;
+
+	if (statx(a, "", AT_EMPTY_PATH, STATX_MNT_ID, &sa) < 0 || statx(b, "", AT_EMPTY_PATH, STATX_MNT_ID, &sb) < 0)
+		return false;
+	return (sa.stx_mask & STATX_MNT_ID) && (sb.stx_mask & STATX_MNT_ID) && sa.stx_mnt_id == sb.stx_mnt_id;
+}
+
 int path_in_root(int rootfd, const char *path, bool create, bool last_is_file)
 {
 	char rel[PATH_MAX], *slash;
@@ -91,6 +104,14 @@ int path_in_root(int rootfd, const char *path, bool create, bool last_is_file)
 				*sep = '/';
 			if (parent < 0)
 				return parent;
+			/*
+			 * Never create anything outside the rootfs's own mount: a
+			 * symlink in the rootfs may lead into /proc or into a host
+			 * directory bound earlier ($HOME), where root of the
+			 * namespace must leave no files behind.
+			 */
+			if (!same_mount(parent, rootfd))
+				return -EXDEV;
 			if (last && last_is_file) {
 				int f = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 					       0644);
@@ -174,6 +195,11 @@ static int attach_tree(int rootfd, struct tree *t, struct mount_error *err)
 {
 	_cleanup_close_ int fd = path_in_root(rootfd, t->target, true, !t->is_dir);
 
+	if (fd == -EXDEV)
+		return fail(err, fd,
+			    "bind %.64s: %.64s is missing and lies in another mount (a bound host directory): "
+			    "create it first",
+			    t->source, t->target);
 	if (fd < 0)
 		return fail(err, fd, "bind %.64s: target %.64s in the rootfs", t->source, t->target);
 	if (sys_move_mount(t->fd, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
@@ -318,7 +344,8 @@ static int add_entry(int rootfd, const char *file, const char *name, unsigned lo
 		return fd;
 	if (fstat(fd, &st) < 0)
 		return -errno;
-	if (!S_ISREG(st.st_mode))
+	/* Only the rootfs's own files: not one a symlink leads to elsewhere. */
+	if (!S_ISREG(st.st_mode) || !same_mount(fd, rootfd))
 		return -EINVAL;
 	n = read(fd, text, sizeof(text) - 1);
 	if (n < 0)
@@ -371,8 +398,8 @@ static int add_hosts_entry(int rootfd, const char *hostname, struct mount_error 
 
 	if (fd == -ENOENT)
 		return 0;
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		return 0; /* not a file of ours to edit */
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !same_mount(fd, rootfd))
+		return 0; /* not a file of the rootfs's own to edit */
 	n = read(fd, text, sizeof(text) - 1);
 	if (n < 0)
 		return fail(err, -errno, "read /etc/hosts");
@@ -453,12 +480,20 @@ int mount_container(const struct mount_config *cfg, struct mount_error *err)
 		if (rootfd < 0)
 			r = fail(err, -errno, "open the rootfs");
 	}
+	/* The rootfs's own files first, before any host directory is bound into it. */
+	if (r == 0 && cfg->user_name)
+		r = add_user(rootfd, cfg, err);
+	if (r == 0 && cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
+		r = fail(err, -errno, "set the hostname");
+	if (r == 0 && cfg->hostname)
+		r = add_hosts_entry(rootfd, cfg->hostname, err);
 	if (r == 0)
 		r = mount_proc(rootfd, err);
 	if (r == 0 && cfg->sandboxed_binfmt)
 		r = mount_binfmt(rootfd, cfg, err);
 	if (r == 0)
 		r = mount_dev(rootfd, cfg->mapped, err);
+	/* Host trees last, in order, so that a bind inside $HOME lands on $HOME's mount. */
 	for (size_t i = 0; r == 0 && i < n_trees; i++) {
 		struct mount_error ignored = { 0 };
 		bool optional = streq(trees[i].source, "/etc/resolv.conf");
@@ -469,12 +504,6 @@ int mount_container(const struct mount_config *cfg, struct mount_error *err)
 			r = 0;
 	}
 	close_trees(trees, n_trees);
-	if (r == 0 && cfg->user_name)
-		r = add_user(rootfd, cfg, err);
-	if (r == 0 && cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
-		r = fail(err, -errno, "set the hostname");
-	if (r == 0 && cfg->hostname)
-		r = add_hosts_entry(rootfd, cfg->hostname, err);
 	if (r < 0)
 		return r;
 	return switch_root(rootfd, err);

@@ -190,8 +190,13 @@ int userns_call(enum container_mode mode, int (*fn)(void *arg, void *out), void 
 		return r;
 	}
 	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		pid_t parent = getppid();
+
 		r = enter_userns_mode(mode, &step);
+		/* After the id change, which clears it (prctl(2)): our work dies with crossroot. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(0);
 		shared->result = r < 0 ? r : fn(arg, shared->out);
 		_exit(0);
 	}
@@ -322,6 +327,12 @@ static _noreturn_ void command_exec(const struct container *c, const struct exec
 			add_env(env, &n_env, ARRAY_SIZE(env), key, eq + 1);
 		}
 	}
+	/*
+	 * The command dies with crossroot: a CI job that kills `crossroot run`
+	 * must not leave it running (on a started container its parent is
+	 * crossroot itself).  Set last: changing ids clears it.
+	 */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (!argv) {
 		const char *base = strrchr(shell, '/');
 
@@ -731,7 +742,7 @@ int container_exec(const struct container *c, const struct exec_request *req, st
 {
 	struct container_state state;
 	struct identity id;
-	_cleanup_close_ int sfd = -EBADF;
+	_cleanup_close_ int sfd = -EBADF, lock = -EBADF;
 	int r;
 
 	memset(res, 0, sizeof(*res));
@@ -741,6 +752,15 @@ int container_exec(const struct container *c, const struct exec_request *req, st
 	r = container_state_read(c, &state);
 	if (r < 0)
 		return r;
+	if (!state.running) {
+		/* A run on a stopped container uses the rootfs: rm must not remove it meanwhile. */
+		lock = container_lock_shared(c);
+		if (lock < 0)
+			return lock;
+		r = container_state_read(c, &state);
+		if (r < 0)
+			return r;
+	}
 	sfd = signals_fd(false, req->tty);
 	if (sfd < 0)
 		return sfd;

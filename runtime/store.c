@@ -76,20 +76,23 @@ static int remove_dir(enum container_mode mode, const char *parent, const char *
 	return userns_call(mode, remove_in_userns, &a, NULL, 0);
 }
 
-/* Remove hidden leftovers of earlier creates of name whose crossroot is gone (Ctrl-C, kill). */
-static void remove_stale_temps(enum container_mode mode, const char *base, const char *name)
+/*
+ * Remove hidden leftovers whose crossroot is gone: a create or removal that
+ * was killed leaves ".NAME.tmp-PID" or ".NAME.rm-PID", which the user may
+ * not be able to delete alone (files of subordinate ids).
+ */
+static void remove_stale_leftovers(enum container_mode mode, const char *base)
 {
 	struct dirent **names = NULL;
-	char prefix[CONTAINER_NAME_MAX + 16];
 	int n = scandir(base, &names, NULL, alphasort);
 
-	snprintf(prefix, sizeof(prefix), ".%s.tmp-", name);
 	for (int i = 0; i < n; i++) {
 		const char *d = names[i]->d_name;
+		const char *dash = strrchr(d, '-');
 		int pid;
 
-		if (!strncmp(d, prefix, strlen(prefix)) && sscanf(d + strlen(prefix), "%d", &pid) == 1 &&
-		    pid != getpid() && kill(pid, 0) < 0 && errno == ESRCH)
+		if (d[0] == '.' && dash && (strstr(d, ".tmp-") || strstr(d, ".rm-")) &&
+		    sscanf(dash + 1, "%d", &pid) == 1 && pid != getpid() && kill(pid, 0) < 0 && errno == ESRCH)
 			remove_dir(mode, base, d);
 		free(names[i]);
 	}
@@ -108,7 +111,7 @@ static int make_temp(const struct container *c, char *base, char *tmp_name, size
 	r = mkdir_p(base, 0755);
 	if (r < 0)
 		return r;
-	remove_stale_temps(c->mode, base, c->name);
+	remove_stale_leftovers(c->mode, base);
 	snprintf(tmp_name, tmp_name_size, ".%s.tmp-%d", c->name, (int)getpid());
 	if (format_buf(tmp, PATH_MAX, "%s/%s", base, tmp_name) < 0 ||
 	    format_buf(rootfs, PATH_MAX, "%s/rootfs", tmp) < 0)
@@ -132,8 +135,9 @@ static int commit_temp(const struct container *c, const char *tmp)
 
 	snprintf(tmpc.dir, sizeof(tmpc.dir), "%s", tmp);
 	r = container_save_config(&tmpc);
+	/* rename(2) will not replace a non-empty directory: another create of the name finished first. */
 	if (r == 0 && rename(tmp, c->dir) < 0)
-		r = -errno;
+		r = errno == ENOTEMPTY || errno == EEXIST ? -EEXIST : -errno;
 	return r;
 }
 
@@ -388,11 +392,12 @@ static int second_stage(const struct container *tmpc, const struct bootstrap_pla
 		if (container_exec(tmpc, &req, &res) < 0)
 			_exit(125);
 		if (res.outcome == RUN_FAILED) {
-			printf("crossroot: %s: %s\n", res.step, strerror(-res.error));
+			dprintf(1, "crossroot: %s: %s\n", res.step, strerror(-res.error));
 			_exit(125);
 		}
 		if (res.outcome == RUN_EXEC_FAILED) {
-			printf("crossroot: /bin/sh: %s (the packages gave the rootfs no shell)\n", strerror(-res.error));
+			dprintf(1, "crossroot: /bin/sh: %s (the packages gave the rootfs no shell)\n",
+				strerror(-res.error));
 			_exit(127);
 		}
 		_exit(res.outcome == RUN_EXITED ? res.status : 127);

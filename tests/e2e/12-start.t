@@ -59,7 +59,8 @@ as_user "$CR" stop st
 for delay in 0.01 0.03 0.06 0.1 0.2; do
 	as_user "$CR" start st >/dev/null 2>&1 &
 	sleep "$delay"
-	pkill -KILL -o -f "crossroot start st" 2>/dev/null
+	# The oldest process whose command line starts with the binary: crossroot, not runuser.
+	pkill -KILL -o -f "^$CR start st" 2>/dev/null
 	wait
 	sleep 0.2
 	state=$(state_of st)
@@ -68,7 +69,7 @@ for delay in 0.01 0.03 0.06 0.1 0.2; do
 		expect_eq "killed after ${delay}s: list says started, and it is" "started:0" "$state:$?"
 		as_user "$CR" stop st
 	else
-		left=$(pgrep -f "crossroot start st" | wc -l)
+		left=$(pgrep -f "^$CR start st" | wc -l)
 		expect_eq "killed after ${delay}s: list says stopped, and nothing of it runs" "stopped:0" "$state:$left"
 	fi
 done

@@ -45,7 +45,7 @@ as_user "$CR" rm again
 as_user env http_proxy=http://127.0.0.1:9 "$CR" create cut --arch arm64 --suite "$suite" --include less --offline \
 	>"$E2E_DIR/cut.out" 2>&1 &
 for _ in $(seq 600); do grep -q 'configure\|extract' "$E2E_DIR/cut.out" 2>/dev/null && break; sleep 0.1; done
-pkill -INT -o -f "crossroot create cut" 2>/dev/null
+pkill -INT -o -f "^$CR create cut" 2>/dev/null
 wait
 check "an interrupted create is not listed" sh -c "! printf '%s' \"\$1\" | grep -q '^cut '" sh "$(as_user "$CR" list)"
 err=$(as_user "$CR" run cut -- true 2>&1); rc=$?
@@ -53,7 +53,6 @@ expect_eq "... nor usable" 125 "$rc"
 out=$(as_user "$CR" create cut --arch arm64 --suite "$suite" --include less --quiet 2>&1); rc=$?
 expect_eq "the next create of that name succeeds" 0 "$rc"
 [ "$rc" -eq 0 ] || diag "$out"
-check "... with the package asked for" sh -c "'$CR' run cut -- test -x /usr/bin/less" 2>/dev/null || true
 expect_eq "less is inside" 0 "$(run cut -- sh -c 'test -x /usr/bin/less; echo $?')"
 check "no hidden leftover of the interrupted create remains" \
 	sh -c "! ls -A '$TEST_HOME/.local/share/crossroot/containers' | grep -q '^\.cut\.'"

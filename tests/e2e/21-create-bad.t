@@ -44,7 +44,8 @@ sed -i 's/^Origin: crossroot tests$/Origin: crossroot tests!/' "$archive/dists/t
 create_bad "an InRelease whose signature does not verify" "does not verify.*BAD signature"
 "$archive/resign"
 
-# A Packages index other than the one Release lists.
+# A Packages index other than the one Release lists (the cached good copy goes first).
+rm -rf "$TEST_HOME/.cache/crossroot/archives"
 cp "$archive/dists/test/main/binary-arm64/Packages.xz" "$E2E_DIR/Packages.xz.good"
 printf 'Package: other\n\n' | xz >"$archive/dists/test/main/binary-arm64/Packages.xz"
 create_bad "a Packages index whose hash does not match" "Packages.xz: SHA-256 [0-9a-f]{64}, but the signed Release says"
@@ -54,7 +55,9 @@ cp "$E2E_DIR/Packages.xz.good" "$archive/dists/test/main/binary-arm64/Packages.x
 rm -rf "$TEST_HOME/.cache/crossroot/debs"
 printf 'X' | dd of="$deb" bs=1 seek=2000 conv=notrunc status=none
 create_bad "a .deb whose hash does not match" "fake-base_1.0_arm64.deb: SHA-256 [0-9a-f]{64}, the index says"
-check "... and it is not kept in the cache" sh -c "! ls '$TEST_HOME/.cache/crossroot/debs' | grep -q ."
+good_sha=$(sha256sum "$E2E_DIR/fake-base.good" | cut -d' ' -f1)
+check "... and it is not kept in the cache, whole or in part" \
+	sh -c "! ls '$TEST_HOME/.cache/crossroot/debs' | grep -q '$good_sha\|\.part'"
 
 # A truncated .deb that the (re-signed) index describes faithfully.
 head -c 600000 "$E2E_DIR/fake-base.good" >"$deb"

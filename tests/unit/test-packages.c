@@ -61,11 +61,11 @@ TEST(selection_closes_over_depends_alternatives_and_provides)
 	load(&index);
 	/* base-files dpkg tar mawk (required/essential), apt, libc6, libapt, keys. */
 	CHECK_INT(deb_select(&index, extras, missing, sizeof(missing)), ==, 8);
-	CHECK(deb_index_find(&index, "libc6")->selected);   /* Pre-Depends, with a version */
-	CHECK(deb_index_find(&index, "mawk")->selected);    /* first alternative */
-	CHECK(!deb_index_find(&index, "gawk")->selected);   /* the other provider of awk */
-	CHECK(deb_index_find(&index, "keys")->selected);    /* only provider of a virtual package */
-	CHECK(deb_index_find(&index, "libapt")->selected);  /* ":any" qualifier stripped */
+	CHECK(deb_index_find(&index, "libc6")->selected);  /* Pre-Depends, with a version */
+	CHECK(deb_index_find(&index, "mawk")->selected);   /* first alternative */
+	CHECK(!deb_index_find(&index, "gawk")->selected);  /* the other provider of awk */
+	CHECK(deb_index_find(&index, "keys")->selected);   /* only provider of a virtual package */
+	CHECK(deb_index_find(&index, "libapt")->selected); /* ":any" qualifier stripped */
 	CHECK(!deb_index_find(&index, "broken")->selected);
 	deb_index_free(&index);
 }
@@ -89,9 +89,10 @@ TEST(unknown_extras_and_unsatisfiable_dependencies_are_named)
 
 TEST(release_fields)
 {
-	const char release[] = "Origin: Debian\nArchitectures: all amd64 arm64 armhf\nSHA256:\n"
-			       " 0123456789012345678901234567890123456789012345678901234567890123 42 main/binary-arm64/Packages\n"
-			       " abcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcd 7 main/binary-arm64/Packages.xz\n";
+	const char release[] =
+		"Origin: Debian\nArchitectures: all amd64 arm64 armhf\nSHA256:\n"
+		" 0123456789012345678901234567890123456789012345678901234567890123 42 main/binary-arm64/Packages\n"
+		" abcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcd 7 main/binary-arm64/Packages.xz\n";
 	char sha[65];
 	uint64_t size;
 
