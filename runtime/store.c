@@ -380,8 +380,14 @@ static int second_stage(const struct container *tmpc, const struct bootstrap_pla
 	if (!log || pipe2(pipefd, O_CLOEXEC) < 0)
 		return -errno;
 	pid = fork();
-	if (pid < 0)
-		return -errno;
+	if (pid < 0) {
+		int r = -errno;
+
+		close(pipefd[0]);
+		close(pipefd[1]);
+		// cppcheck-suppress resourceLeak ; log is closed by _cleanup_fclose_
+		return r;
+	}
 	if (pid == 0) {
 		struct run_result res;
 		int devnull = open("/dev/null", O_RDONLY);
