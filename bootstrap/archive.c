@@ -14,9 +14,7 @@
 #include "../runtime/util.h"
 #include "netlibs.h"
 
-static int fail(struct archive_error *err, int r, const char *fmt, ...) _printf_(3, 4);
-
-static int fail(struct archive_error *err, int r, const char *fmt, ...)
+int archive_fail(struct archive_error *err, int r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -232,11 +230,11 @@ static int curl_error(CURL *h, CURLcode code, const char *url, struct archive_er
 
 	if (code == CURLE_HTTP_RETURNED_ERROR) {
 		nl.curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-		return fail(err, status == 404 ? -ENOENT : -EIO, "%s: HTTP %ld", url, status);
+		return archive_fail(err, status == 404 ? -ENOENT : -EIO, "%s: HTTP %ld", url, status);
 	}
 	if (code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_CONNECT || code == CURLE_OPERATION_TIMEDOUT)
-		return fail(err, -EHOSTUNREACH, "%s: %s", url, nl.curl_easy_strerror(code));
-	return fail(err, -EIO, "%s: %s", url, nl.curl_easy_strerror(code));
+		return archive_fail(err, -EHOSTUNREACH, "%s: %s", url, nl.curl_easy_strerror(code));
+	return archive_fail(err, -EIO, "%s: %s", url, nl.curl_easy_strerror(code));
 }
 
 static int part_path(const char *path, char *buf, size_t size)
@@ -257,13 +255,13 @@ static int start_transfer(CURLM *multi, struct transfer *t, struct fetch_item *i
 	memset(t, 0, sizeof(*t));
 	t->item = item;
 	if (part_path(item->path, t->part, sizeof(t->part)) < 0)
-		return fail(err, -ENAMETOOLONG, "%s: path too long", item->path);
+		return archive_fail(err, -ENAMETOOLONG, "%s: path too long", item->path);
 	t->out = fopen(t->part, "we");
 	if (!t->out)
-		return fail(err, -errno, "%s: %s", t->part, strerror(errno));
+		return archive_fail(err, -errno, "%s: %s", t->part, strerror(errno));
 	t->handle = nl.curl_easy_init();
 	if (!t->handle)
-		return fail(err, -ENOMEM, "cannot start a download");
+		return archive_fail(err, -ENOMEM, "cannot start a download");
 	easy_options(t->handle, item->url, t->out);
 	nl.curl_easy_setopt(t->handle, CURLOPT_PRIVATE, t);
 	nl.curl_multi_add_handle(multi, t->handle);
@@ -284,21 +282,22 @@ static int finish_transfer(CURLM *multi, struct transfer *t, CURLcode code, stru
 	nl.curl_easy_cleanup(t->handle);
 	t->handle = NULL;
 	if (fclose(t->out) != 0 && r == 0)
-		r = fail(err, -errno, "%s: %s", t->part, strerror(errno));
+		r = archive_fail(err, -errno, "%s: %s", t->part, strerror(errno));
 	t->out = NULL;
 	if (r == 0 && item->sha256) {
 		if (stat(t->part, &st) < 0)
-			r = fail(err, -errno, "%s: %s", t->part, strerror(errno));
+			r = archive_fail(err, -errno, "%s: %s", t->part, strerror(errno));
 		else if ((uint64_t)st.st_size != item->size)
-			r = fail(err, -EBADMSG, "%s: %lld bytes, the index says %llu", item->url, (long long)st.st_size,
-				 (unsigned long long)item->size);
+			r = archive_fail(err, -EBADMSG, "%s: %lld bytes, the index says %llu", item->url,
+					 (long long)st.st_size, (unsigned long long)item->size);
 		else if ((r = sha256_file(t->part, hex)) < 0)
-			r = fail(err, r, "%s: %s", t->part, strerror(-r));
+			r = archive_fail(err, r, "%s: %s", t->part, strerror(-r));
 		else if (!streq(hex, item->sha256))
-			r = fail(err, -EBADMSG, "%s: SHA-256 %s, the index says %s", item->url, hex, item->sha256);
+			r = archive_fail(err, -EBADMSG, "%s: SHA-256 %s, the index says %s", item->url, hex,
+					 item->sha256);
 	}
 	if (r == 0 && rename(t->part, item->path) < 0)
-		r = fail(err, -errno, "%s: %s", item->path, strerror(errno));
+		r = archive_fail(err, -errno, "%s: %s", item->path, strerror(errno));
 	if (r < 0)
 		unlink(t->part);
 	return r;
@@ -323,7 +322,7 @@ static int transfer_all(struct fetch_item *items, size_t n, unsigned parallel, f
 	int r = 0;
 
 	if (netlibs_load(&missing) < 0)
-		return fail(err, -ELIBACC, "cannot load %s", missing);
+		return archive_fail(err, -ELIBACC, "cannot load %s", missing);
 	if (parallel == 0)
 		parallel = 1;
 	for (size_t i = 0; i < n; i++)
@@ -332,7 +331,7 @@ static int transfer_all(struct fetch_item *items, size_t n, unsigned parallel, f
 	multi = nl.curl_multi_init();
 	if (!slots || !multi) {
 		free(slots);
-		return fail(err, -ENOMEM, "cannot start downloads");
+		return archive_fail(err, -ENOMEM, "cannot start downloads");
 	}
 	for (;;) {
 		CURLMsg *msg;
@@ -413,14 +412,15 @@ int archive_verify_inrelease(const char *path, const char *keyring, const char *
 	pid_t pid;
 
 	if (access(keyring, R_OK) < 0)
-		return fail(err, -ENOENT, "keyring %s: %s (apt-get install debian-archive-keyring, or give --keyring)",
-			    keyring, strerror(errno));
+		return archive_fail(err, -ENOENT,
+				    "keyring %s: %s (apt-get install debian-archive-keyring, or give --keyring)",
+				    keyring, strerror(errno));
 	if (pipe2(status_pipe, O_CLOEXEC) < 0 || pipe2(out_pipe, O_CLOEXEC) < 0)
-		return fail(err, -errno, "pipe: %s", strerror(errno));
+		return archive_fail(err, -errno, "pipe: %s", strerror(errno));
 	unlink(clear_path);
 	pid = fork();
 	if (pid < 0)
-		return fail(err, -errno, "fork: %s", strerror(errno));
+		return archive_fail(err, -errno, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		dup2(status_pipe[1], 3);
 		dup2(out_pipe[1], 2);
@@ -450,7 +450,7 @@ int archive_verify_inrelease(const char *path, const char *keyring, const char *
 	close(out_pipe[0]);
 	waitpid(pid, &status, 0);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		return fail(err, -ENOENT, "gpgv is not installed (apt-get install gpgv)");
+		return archive_fail(err, -ENOENT, "gpgv is not installed (apt-get install gpgv)");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !strstr(status_text, "[GNUPG:] VALIDSIG ")) {
 		unlink(clear_path);
 		/* gpgv's last line says why ("BAD signature", "Can't check signature: No public key"). */
@@ -458,8 +458,8 @@ int archive_verify_inrelease(const char *path, const char *keyring, const char *
 			messages[--mused] = '\0';
 		if (strrchr(messages, '\n'))
 			memmove(messages, strrchr(messages, '\n') + 1, strlen(strrchr(messages, '\n')));
-		return fail(err, -EBADMSG, "the signature of %s does not verify against %s%s%s", path, keyring,
-			    messages[0] ? ": " : "", messages);
+		return archive_fail(err, -EBADMSG, "the signature of %s does not verify against %s%s%s", path, keyring,
+				    messages[0] ? ": " : "", messages);
 	}
 	return 0;
 }

@@ -19,6 +19,9 @@ struct archive_error {
 	char message[512];
 };
 
+/* Format the message into err and return r (a -errno), for `return archive_fail(err, -EIO, ...)`. */
+int archive_fail(struct archive_error *err, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /*
  * The mirror of the host's apt sources (/etc/apt/sources.list, *.list in
  * one-line format and *.sources in deb822 format): the URI of the first

@@ -14,18 +14,6 @@
 
 #define PARALLEL_DOWNLOADS 8
 
-static int fail(struct archive_error *err, int r, const char *fmt, ...) _printf_(3, 4);
-
-static int fail(struct archive_error *err, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
-	va_end(ap);
-	return r;
-}
-
 int bootstrap_cache_dir(char *buf, size_t size)
 {
 	const char *cache = getenv("XDG_CACHE_HOME");
@@ -81,7 +69,8 @@ static int get(const struct bootstrap_options *opts, const char *url, const char
 	if (opts->offline) {
 		if (access(path, R_OK) == 0)
 			return 0;
-		return fail(err, -ENODATA, "%s is not in the cache (%s): run once without --offline", url, path);
+		return archive_fail(err, -ENODATA, "%s is not in the cache (%s): run once without --offline", url,
+				    path);
 	}
 	return archive_fetch(url, path, err);
 }
@@ -116,14 +105,14 @@ static int release_text(const struct bootstrap_options *opts, const char *mirror
 	if (format_buf(url, sizeof(url), "%s/dists/%s/InRelease", mirror, opts->suite) < 0 ||
 	    format_buf(path, sizeof(path), "%s/InRelease", dir) < 0 ||
 	    format_buf(clear, sizeof(clear), "%s/Release.verified", dir) < 0)
-		return fail(err, -ENAMETOOLONG, "cache path too long");
+		return archive_fail(err, -ENAMETOOLONG, "cache path too long");
 	r = get(opts, url, path, err);
 	if (r == -ENOENT)
-		return fail(err, -ENOENT, "unknown suite '%s': %s has no dists/%s/InRelease", opts->suite, mirror,
-			    opts->suite);
+		return archive_fail(err, -ENOENT, "unknown suite '%s': %s has no dists/%s/InRelease", opts->suite,
+				    mirror, opts->suite);
 	if (r == -EHOSTUNREACH)
-		return fail(err, r, "the mirror %s cannot be reached (%s); check --mirror or the network", mirror,
-			    err->message);
+		return archive_fail(err, r, "the mirror %s cannot be reached (%s); check --mirror or the network",
+				    mirror, err->message);
 	if (r < 0)
 		return r;
 	/* Verified on every use, from the network or the cache alike. */
@@ -133,7 +122,7 @@ static int release_text(const struct bootstrap_options *opts, const char *mirror
 		return r;
 	}
 	r = read_text(clear, release);
-	return r < 0 ? fail(err, r, "%s: %s", clear, strerror(-r)) : 0;
+	return r < 0 ? archive_fail(err, r, "%s: %s", clear, strerror(-r)) : 0;
 }
 
 static int packages_index(const struct bootstrap_options *opts, const char *mirror, const char *dir,
@@ -146,10 +135,10 @@ static int packages_index(const struct bootstrap_options *opts, const char *mirr
 
 	snprintf(file, sizeof(file), "main/binary-%s/Packages.xz", opts->arch->name);
 	if (release_file_hash(release, file, sha, &size) < 0)
-		return fail(err, -ENOENT, "the Release file of %s lists no %s", opts->suite, file);
+		return archive_fail(err, -ENOENT, "the Release file of %s lists no %s", opts->suite, file);
 	if (format_buf(url, sizeof(url), "%s/dists/%s/%s", mirror, opts->suite, file) < 0 ||
 	    format_buf(path, sizeof(path), "%s/Packages-%s.xz", dir, opts->arch->name) < 0)
-		return fail(err, -ENAMETOOLONG, "cache path too long");
+		return archive_fail(err, -ENAMETOOLONG, "cache path too long");
 	/* A cached index that no longer matches Release is stale: fetch it again. */
 	if (!opts->offline && (stat(path, &st) < 0 || sha256_file(path, got) < 0 || !streq(got, sha)))
 		unlink(path);
@@ -160,13 +149,13 @@ static int packages_index(const struct bootstrap_options *opts, const char *mirr
 	}
 	r = sha256_file(path, got);
 	if (r < 0)
-		return fail(err, r, "%s: %s", path, strerror(-r));
+		return archive_fail(err, r, "%s: %s", path, strerror(-r));
 	if (!streq(got, sha) || stat(path, &st) < 0 || (uint64_t)st.st_size != size) {
 		unlink(path);
-		return fail(err, -EBADMSG, "%s: SHA-256 %s, but the signed Release says %s", url, got, sha);
+		return archive_fail(err, -EBADMSG, "%s: SHA-256 %s, but the signed Release says %s", url, got, sha);
 	}
 	r = deb_index_load(path, index);
-	return r < 0 ? fail(err, r, "%s: cannot read the index: %s", path, strerror(-r)) : 0;
+	return r < 0 ? archive_fail(err, r, "%s: cannot read the index: %s", path, strerror(-r)) : 0;
 }
 
 static int variant_extras(const char *variant, const char **extras, size_t *n)
@@ -190,7 +179,7 @@ static int order_packages(struct bootstrap_plan *plan, const char *debs_dir, str
 	plan->packages = calloc(plan->index.n, sizeof(*plan->packages));
 	plan->deb_paths = calloc(plan->index.n, sizeof(*plan->deb_paths));
 	if (!plan->packages || !plan->deb_paths)
-		return fail(err, -ENOMEM, "out of memory");
+		return archive_fail(err, -ENOMEM, "out of memory");
 	/* Essential packages first: dpkg installs them before the rest. */
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < plan->index.n; i++) {
@@ -200,7 +189,7 @@ static int order_packages(struct bootstrap_plan *plan, const char *debs_dir, str
 				continue;
 			plan->packages[k] = p;
 			if (asprintf(&plan->deb_paths[k], "%s/%s.deb", debs_dir, p->sha256) < 0)
-				return fail(err, -ENOMEM, "out of memory");
+				return archive_fail(err, -ENOMEM, "out of memory");
 			plan->bytes += p->size;
 			k++;
 			if (pass == 0)
@@ -238,42 +227,42 @@ int bootstrap_prepare(const struct bootstrap_options *opts, struct bootstrap_pla
 	memset(plan, 0, sizeof(*plan));
 	memset(err, 0, sizeof(*err));
 	if (variant_extras(opts->variant, extras, &n_extras) < 0)
-		return fail(err, -EINVAL, "unknown variant '%s': use minbase or buildd", opts->variant);
+		return archive_fail(err, -EINVAL, "unknown variant '%s': use minbase or buildd", opts->variant);
 	for (const char *const *p = opts->include; p && *p && n_extras + 1 < ARRAY_SIZE(extras); p++)
 		extras[n_extras++] = *p;
 	extras[n_extras] = NULL;
 	if (opts->mirror)
 		r = format_buf(plan->mirror, sizeof(plan->mirror), "%s", opts->mirror);
 	else if ((r = archive_host_mirror(plan->mirror, sizeof(plan->mirror))) < 0)
-		return fail(err, -ENOENT, "no Debian mirror in the host's apt sources: give --mirror URL");
+		return archive_fail(err, -ENOENT, "no Debian mirror in the host's apt sources: give --mirror URL");
 	while (strlen(plan->mirror) > 1 && plan->mirror[strlen(plan->mirror) - 1] == '/')
 		plan->mirror[strlen(plan->mirror) - 1] = '\0';
 	if (progress)
 		progress(data, &pr);
 	if (mirror_dir(opts, plan->mirror, dir, sizeof(dir)) < 0 ||
 	    format_buf(debs, sizeof(debs), "%s/debs", opts->cache_dir) < 0)
-		return fail(err, -ENAMETOOLONG, "cache path too long");
+		return archive_fail(err, -ENAMETOOLONG, "cache path too long");
 	if ((r = mkdir_p(dir)) < 0 || (r = mkdir_p(debs)) < 0)
-		return fail(err, r, "cannot create the cache %s: %s", opts->cache_dir, strerror(-r));
+		return archive_fail(err, r, "cannot create the cache %s: %s", opts->cache_dir, strerror(-r));
 	r = release_text(opts, plan->mirror, dir, &release, err);
 	if (r < 0)
 		return r;
 	if (!release_has_arch(release, opts->arch->name))
-		return fail(err, -ENOENT, "suite '%s' at %s has no architecture %s", opts->suite, plan->mirror,
-			    opts->arch->name);
+		return archive_fail(err, -ENOENT, "suite '%s' at %s has no architecture %s", opts->suite, plan->mirror,
+				    opts->arch->name);
 	r = packages_index(opts, plan->mirror, dir, release, &plan->index, err);
 	if (r < 0)
 		return r;
 	r = deb_select(&plan->index, extras, missing, sizeof(missing));
 	if (r < 0)
-		return fail(err, -ENOENT, "cannot choose the packages: %s", missing);
+		return archive_fail(err, -ENOENT, "cannot choose the packages: %s", missing);
 	r = order_packages(plan, debs, err);
 	if (r < 0)
 		return r;
 
 	items = calloc(plan->n_packages, sizeof(*items));
 	if (!items)
-		return fail(err, -ENOMEM, "out of memory");
+		return archive_fail(err, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < plan->n_packages; i++) {
 		char *url = NULL;
 
@@ -286,8 +275,8 @@ int bootstrap_prepare(const struct bootstrap_options *opts, struct bootstrap_pla
 		r = 0;
 		for (size_t i = 0; r == 0 && i < plan->n_packages; i++)
 			if (access(items[i].path, R_OK) < 0)
-				r = fail(err, -ENODATA, "%s is not in the cache: run once without --offline",
-					 plan->packages[i]->filename);
+				r = archive_fail(err, -ENODATA, "%s is not in the cache: run once without --offline",
+						 plan->packages[i]->filename);
 	} else {
 		struct progress_relay relay = { progress, data };
 
@@ -309,8 +298,9 @@ int bootstrap_extract(const struct bootstrap_plan *plan, size_t n, bool keep_own
 		int r = deb_extract_data(plan->deb_paths[i], keep_owners, &terr);
 
 		if (r < 0)
-			return fail(err, r, "%s (%s): %s%s%s", plan->packages[i]->name, plan->deb_paths[i], terr.member,
-				    terr.member[0] ? ": " : "", terr.what[0] ? terr.what : strerror(-r));
+			return archive_fail(err, r, "%s (%s): %s%s%s", plan->packages[i]->name, plan->deb_paths[i],
+					    terr.member, terr.member[0] ? ": " : "",
+					    terr.what[0] ? terr.what : strerror(-r));
 		pr.done = i + 1;
 		if (progress)
 			progress(data, &pr);

@@ -12,7 +12,7 @@ run="qemu-user-static gpgv debian-archive-keyring ca-certificates"
 test="gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-riscv64-linux-gnu gcc-powerpc64le-linux-gnu
 gcc-s390x-linux-gnu libc6-dev-arm64-cross libc6-dev-armhf-cross libc6-dev-riscv64-cross
 libc6-dev-ppc64el-cross libc6-dev-s390x-cross perl passwd util-linux procps file tmux bsdutils
-clang-format cppcheck curl xz-utils gnupg python3"
+clang-format cppcheck curl xz-utils zstd gnupg python3"
 # Benchmarks (bench/): the tools users would otherwise pick.
 bench="bubblewrap mmdebstrap debootstrap arch-test time"
 

@@ -151,6 +151,32 @@ static const struct option run_long_options[] = {
 	{ "help", no_argument, NULL, 'h' },	 {},
 };
 
+/*
+ * Parse run/enter options from argv until the first non-option (getopt's
+ * "+"): returns -1 to go on, or the status to exit with (0 after --help,
+ * EXIT_RUN_FAILED for bad usage).
+ */
+static int parse_run_options(const char *cmd, const char *help, int argc, char **argv, struct run_options *o)
+{
+	int ch;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:h", run_long_options, NULL)) != -1) {
+		if (ch == 'h') {
+			fputs(help, stdout);
+			return EXIT_OK;
+		}
+		if (!strchr("rCeb", ch)) {
+			cli_option_error(cmd, argv, ch);
+			return EXIT_RUN_FAILED;
+		}
+		if (run_option(cmd, ch, o) < 0)
+			return EXIT_RUN_FAILED;
+	}
+	return -1;
+}
+
 static int run_or_enter(int argc, char **argv, bool enter)
 {
 	static const char run_help[] = "Usage: crossroot run NAME [OPTIONS] -- CMD [ARG...]\n"
@@ -183,47 +209,25 @@ static int run_or_enter(int argc, char **argv, bool enter)
 	struct run_result res;
 	struct container c;
 	const char *name;
-	int ch, r;
+	int r;
 
 	memset(&o, 0, sizeof(o));
 	remember_caller();
-	optind = 0;
-	opterr = 0;
-	/* NAME comes first; options may follow it. */
-	while ((ch = getopt_long(argc, argv, "+:h", run_long_options, NULL)) != -1) {
-		if (ch == 'h') {
-			fputs(enter ? enter_help : run_help, stdout);
-			return EXIT_OK;
-		}
-		if (!strchr("rCeb", ch)) {
-			cli_option_error(cmd, argv, ch);
-			return EXIT_RUN_FAILED;
-		}
-		if (run_option(cmd, ch, &o) < 0)
-			return EXIT_RUN_FAILED;
-	}
+	/* Options before NAME, then NAME, then options after it, up to "--". */
+	r = parse_run_options(cmd, enter ? enter_help : run_help, argc, argv, &o);
+	if (r >= 0)
+		return r;
 	if (optind >= argc) {
 		cli_usage_error(cmd, "missing the container name");
 		return EXIT_RUN_FAILED;
 	}
 	name = argv[optind];
-	/* Options after NAME, up to "--". */
 	argv[optind] = argv[0];
 	argc -= optind;
 	argv += optind;
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "+:h", run_long_options, NULL)) != -1) {
-		if (ch == 'h') {
-			fputs(enter ? enter_help : run_help, stdout);
-			return EXIT_OK;
-		}
-		if (!strchr("rCeb", ch)) {
-			cli_option_error(cmd, argv, ch);
-			return EXIT_RUN_FAILED;
-		}
-		if (run_option(cmd, ch, &o) < 0)
-			return EXIT_RUN_FAILED;
-	}
+	r = parse_run_options(cmd, enter ? enter_help : run_help, argc, argv, &o);
+	if (r >= 0)
+		return r;
 	if (enter && optind < argc) {
 		cli_usage_error(cmd, "unexpected argument '%.80s' (use 'crossroot run' for a command)", argv[optind]);
 		return EXIT_RUN_FAILED;
@@ -764,6 +768,12 @@ int cmd_create(int argc, char **argv)
 
 			snprintf(message, sizeof(message), "%.200s: %s%.200s%s%.150s", tarball,
 				 err.member[0] ? "member " : "", err.member, err.member[0] ? ": " : "", err.what);
+			return create_report(&c, r, message);
+		}
+		if (r < 0 && r != -EEXIST) {
+			char message[600];
+
+			snprintf(message, sizeof(message), "%.400s: %s", tarball, strerror(-r));
 			return create_report(&c, r, message);
 		}
 		if (r < 0)

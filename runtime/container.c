@@ -132,7 +132,7 @@ int container_save_config(const struct container *c)
 	return write_atomic(c, "config", text);
 }
 
-int container_lock_shared(const struct container *c)
+static int lock_file(const struct container *c, int operation)
 {
 	char path[PATH_MAX];
 	_cleanup_close_ int fd = -EBADF;
@@ -142,24 +142,19 @@ int container_lock_shared(const struct container *c)
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
-	if (flock(fd, LOCK_SH | LOCK_NB) < 0)
+	if (flock(fd, operation) < 0)
 		return -errno;
 	return steal_fd(fd);
 }
 
+int container_lock_shared(const struct container *c)
+{
+	return lock_file(c, LOCK_SH | LOCK_NB);
+}
+
 int container_lock(const struct container *c, bool wait)
 {
-	char path[PATH_MAX];
-	_cleanup_close_ int fd = -EBADF;
-
-	if (config_path(c, "lock", path, sizeof(path)) < 0)
-		return -ENAMETOOLONG;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0)
-		return -errno;
-	return steal_fd(fd);
+	return lock_file(c, LOCK_EX | (wait ? 0 : LOCK_NB));
 }
 
 int process_start_time(pid_t pid, unsigned long long *out)

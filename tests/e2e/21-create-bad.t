@@ -6,7 +6,7 @@
 setup_mapped
 archive=$E2E_DIR/archive
 bash "$TESTS_DIR/e2e/make-test-archive.sh" "$archive" || prereq_fail "building the test archive"
-chmod -R a+rX "$archive"
+chmod a+rx "$archive" && chmod -R a+rX "$archive/dists" "$archive/pool" "$archive/keyring.gpg"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 (cd "$archive" && exec python3 -m http.server --bind 127.0.0.1 "$port" >/dev/null 2>&1) &
 server=$!

@@ -1,0 +1,64 @@
+#!/bin/bash
+# create --from-tar and export: formats, owners, and hostile members.
+. "$(dirname "$0")/lib.sh"
+setup_mapped
+src=$E2E_DIR/rootfs/rootfs-arm64.tar
+chmod a+rwx "$E2E_DIR"
+
+# Every compression libarchive detects.
+for z in gz xz zst; do
+	case $z in gz) gzip -c "$src" >"$E2E_DIR/r.tar.$z" ;; xz) xz -T0 -c "$src" >"$E2E_DIR/r.tar.$z" ;;
+	zst) zstd -q -c "$src" >"$E2E_DIR/r.tar.$z" ;; esac
+	chmod a+r "$E2E_DIR/r.tar.$z"
+	as_user "$CR" create "t-$z" --arch arm64 --from-tar "$E2E_DIR/r.tar.$z" >/dev/null
+	expect_eq "a .tar.$z imports" aarch64 "$(as_user "$CR" run "t-$z" -- /bin/uname -m)"
+	as_user "$CR" rm "t-$z"
+done
+
+# export writes the container's own ids; it imports again with them.
+as_user "$CR" create ex --arch arm64 --from-tar "$src" >/dev/null
+as_user "$CR" run ex --root -- /bin/sh -c 'touch /owned && chown 1234:4321 /owned'
+as_user "$CR" export ex "$E2E_DIR/ex.tar.zst"; expect_eq "export exits 0" 0 $?
+listing=$(tar --zstd -tvf "$E2E_DIR/ex.tar.zst" --numeric-owner)
+expect_match "the tarball holds the ids inside, not the subordinate ones" ' 1234/4321 .* \./owned$' "$listing"
+expect_match "setuid bits are kept" '^-rwsr-xr-x 0/0 .* \./usr/bin/payload-suid$' "$listing"
+expect_eq "the tarball belongs to the user" "$TEST_USER" "$(stat -c %U "$E2E_DIR/ex.tar.zst")"
+as_user "$CR" create ex2 --arch arm64 --from-tar "$E2E_DIR/ex.tar.zst" >/dev/null
+expect_eq "it imports with the same owners" "1234 4321" "$(as_user "$CR" run ex2 -- /bin/stat -c '%u %g' /owned)"
+
+# Hostile tarballs: refused, nothing written outside, nothing left.
+as_user sh -c 'echo keep > ~/target'
+python3 - "$E2E_DIR" "$TEST_HOME" <<'PY'
+import io, sys, tarfile
+d, home = sys.argv[1], sys.argv[2]
+def add(t, name, data=b"x", **kw):
+    i = tarfile.TarInfo(name)
+    for k, v in kw.items():
+        setattr(i, k, v)
+    i.size = len(data) if i.type == tarfile.REGTYPE else 0
+    t.addfile(i, io.BytesIO(data) if i.type == tarfile.REGTYPE else None)
+with tarfile.open(d + "/dotdot.tar", "w") as t:
+    add(t, "./etc")
+    add(t, "../../../../../../" + home.lstrip("/") + "/target", b"overwritten")
+with tarfile.open(d + "/absolute.tar", "w") as t:
+    add(t, home + "/target", b"overwritten")
+with tarfile.open(d + "/through-symlink.tar", "w") as t:
+    add(t, "escape", type=tarfile.SYMTYPE, linkname=home)
+    add(t, "escape/target", b"overwritten")
+with tarfile.open(d + "/hardlink.tar", "w") as t:
+    add(t, "link", type=tarfile.LNKTYPE, linkname="../../../../../../" + home.lstrip("/") + "/target")
+PY
+for bad in dotdot absolute through-symlink hardlink; do
+	chmod a+r "$E2E_DIR/$bad.tar"
+	err=$(as_user "$CR" create "bad-$bad" --arch arm64 --from-tar "$E2E_DIR/$bad.tar" 2>&1); rc=$?
+	expect_eq "a tarball with a $bad member is refused" 1 "$rc"
+	expect_match "... with a message naming the member" "member .*: " "$err"
+	expect_eq "... and the file outside is intact" keep "$(cat "$TEST_HOME/target")"
+	check "... and no container is left" sh -c "! ls -A '$TEST_HOME/.local/share/crossroot/containers' | grep -q 'bad-$bad'"
+done
+
+err=$(as_user "$CR" create nofile --arch arm64 --from-tar /nonexistent.tar 2>&1); rc=$?
+expect_eq "a missing tarball exits 1" 1 "$rc"
+expect_match "... naming it" "/nonexistent.tar: No such file or directory" "$err"
+
+done_testing
