@@ -202,8 +202,8 @@ static int run_or_enter(int argc, char **argv, bool enter)
 		"\n"
 		"Start a login shell in container NAME on a new terminal of the container's\n"
 		"own devpts: job control works and the window size follows yours.  Options\n"
-		"as for 'crossroot run'.  Exit status: the shell's, or 125 when crossroot\n"
-		"failed.\n";
+		"as for 'crossroot run'.  Exit status: the shell's; 125 when crossroot\n"
+		"failed; 126 or 127 when the shell could not be run or found.\n";
 	const char *cmd = enter ? "enter" : "run";
 	struct run_options o;
 	struct run_result res;
