@@ -33,7 +33,7 @@ create_bad() {
 # The archive as made reaches dpkg, which it lacks: the second stage fails, cleanly too.
 create_bad "a second stage that fails" "dpkg failed inside the new rootfs \\(log: .*create-bad.log\\)"
 check "... and its log is kept in the cache" test -s "$TEST_HOME/.cache/crossroot/create-bad.log"
-create_bad "the Debian keyring cannot verify the test archive (no silent skip)" \
+create_bad "the Debian keyring cannot verify the test archive (verification is never bypassed)" \
 	"does not verify against /usr/share/keyrings/debian-archive-keyring.gpg" --keyring /usr/share/keyrings/debian-archive-keyring.gpg
 create_bad "an unknown suite" "unknown suite 'nosuch'" --suite nosuch
 create_bad "an unreachable mirror" "cannot be reached" --mirror http://127.0.0.1:1

@@ -6,7 +6,7 @@
 # read them, runs the commands under test as that user, and removes the user
 # and its files on exit.  Run as an ordinary user, the tests run as that user.
 # A missing core prerequisite (user namespaces, QEMU, binfmt_misc) fails the
-# test script: nothing here is skipped.
+# test script: no test here is left out.
 
 set -u
 : "${CROSSROOT:?run the end-to-end tests with 'make check-e2e'}"
@@ -42,7 +42,7 @@ done_testing() {
 	exit $?
 }
 
-# A failed prerequisite ends the script as a failure, never as a skip.
+# A failed prerequisite ends the script as a failure, never as a pass.
 prereq_fail() {
 	not_ok "prerequisite: $*"
 	done_testing
