@@ -1,6 +1,9 @@
 #!/bin/sh
 # Install, with apt-get (as root, on Debian 12 or newer), everything crossroot
 # needs to build, run and be tested.  Used by contrib/quickstart.sh and .ci/run.
+# The benchmarks under bench/ name the tools they compare with (bubblewrap,
+# mmdebstrap with uidmap, debootstrap) when those are missing: crossroot
+# itself needs none of them, nor any setuid helper.
 set -eu
 
 # Build: compiler and the libraries crossroot links (pkg-config names in Makefile).
@@ -13,8 +16,6 @@ test="gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-riscv64-linux-gnu gcc-po
 gcc-s390x-linux-gnu libc6-dev-arm64-cross libc6-dev-armhf-cross libc6-dev-riscv64-cross
 libc6-dev-ppc64el-cross libc6-dev-s390x-cross perl passwd util-linux procps file tmux bsdutils
 clang-format cppcheck curl xz-utils zstd gnupg python3"
-# Benchmarks (bench/): the tools users would otherwise pick.
-bench="bubblewrap mmdebstrap debootstrap arch-test time"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps.sh: run as root (it uses apt-get)" >&2
@@ -23,4 +24,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
 # shellcheck disable=SC2086
-apt-get install -y --no-install-recommends $build $run $test $bench
+apt-get install -y --no-install-recommends $build $run $test

@@ -41,6 +41,16 @@ expect_eq "create --offline of a cached set exits 0 with the network cut" 0 "$rc
 expect_eq "... and the container works" "hello from aarch64" "$(run again --bind "$E2E_DIR/build-arm64:/src" -- /src/hello)"
 as_user "$CR" rm again
 
+# On a terminal, progress is one line rewritten in place.
+if [ -n "${E2E_CREATED_USER:-}" ]; then
+	out=$(runuser -u "$TEST_USER" -- script -qec "cd; $CR create tty --arch arm64 --suite $suite --variant buildd" /dev/null </dev/null 2>&1)
+else
+	out=$(script -qec "$CR create tty --arch arm64 --suite $suite --variant buildd" /dev/null </dev/null 2>&1)
+fi
+expect_match "on a terminal the progress line is rewritten in place" $'\r\033\\[K\\[(index|download|extract)\\]' "$out"
+expect_match "... and the create completes" "created tty" "$out"
+as_user "$CR" rm tty
+
 # Interrupted: nothing usable is left, and the next create succeeds from the cache.
 as_user env http_proxy=http://127.0.0.1:9 "$CR" create cut --arch arm64 --suite "$suite" --include less --offline \
 	>"$E2E_DIR/cut.out" 2>&1 &
