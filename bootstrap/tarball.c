@@ -210,6 +210,20 @@ static const char *filter_for(const char *name)
 	return NULL;
 }
 
+bool tarball_name_known(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len > 4 && streq(name + len - 4, ".tar"))
+		return true;
+	for (const char *const *ext =
+		     (const char *const[]){ ".tar.gz", ".tgz", ".tar.xz", ".tar.zst", ".tar.bz2", NULL };
+	     *ext; ext++)
+		if (len > strlen(*ext) && streq(name + len - strlen(*ext), *ext))
+			return true;
+	return false;
+}
+
 int tarball_write(int fd, const char *name, struct tarball_error *err)
 {
 	__attribute__((cleanup(read_free))) struct archive *disk = NULL;

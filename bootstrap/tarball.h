@@ -32,6 +32,9 @@ int tarball_extract(const char *path, bool keep_owners, struct tarball_error *er
  */
 int deb_extract_data(const char *path, bool keep_owners, struct tarball_error *err);
 
+/* Whether name ends in .tar, .tar.gz, .tgz, .tar.xz, .tar.zst or .tar.bz2. */
+bool tarball_name_known(const char *name);
+
 /*
  * Write the tree at the working directory (a rootfs) as a tarball to fd,
  * compressed as the name says (.gz, .xz, .zst, .bz2; anything else plain),

@@ -35,20 +35,22 @@ else
 	make -j"$(nproc)"
 fi
 
+# Installed where every user finds it (/usr/local/bin, man page, the boot-time setup unit).
+make install >/dev/null
 if [ "$user" != root ]; then
-	build/crossroot setup --user "$user"
+	crossroot setup --user "$user"
 fi
 
 work=$(mktemp -d /tmp/crossroot-quickstart.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-cp build/crossroot contrib/examples/hello.c "$work/"
+cp contrib/examples/hello.c "$work/"
 chown -R "$user:" "$work"
 suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
 
 # Everything below runs as the user, with no privilege.
 runuser -u "$user" -- bash -euo pipefail -c '
 	cd "$1"
-	cr=$PWD/crossroot
+	cr=crossroot
 	echo "== crossroot check"
 	"$cr" check
 	echo "== creating an arm64 $2 container with build-essential"

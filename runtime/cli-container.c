@@ -532,6 +532,10 @@ int cmd_export(int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		return cli_usage_error("export", "give NAME and FILE");
+	if (!tarball_name_known(argv[optind + 1]))
+		return cli_usage_error(
+			"export", "FILE must end in .tar, .tar.gz, .tgz, .tar.xz, .tar.zst or .tar.bz2, not '%.80s'",
+			argv[optind + 1]);
 	r = load_or_report("export", argv[optind], &c);
 	if (r != 0)
 		return r;
@@ -553,6 +557,7 @@ struct create_display {
 	bool tty, quiet;
 	enum bootstrap_stage stage;
 	int last_percent;
+	size_t last_done;
 	struct timespec start;
 };
 
@@ -591,7 +596,8 @@ static void show_progress(void *data, const struct bootstrap_progress *p)
 	/* Without a terminal: a line when a stage starts, then every 25%. */
 	if (p->stage == STAGE_INDEX)
 		fprintf(stderr, "crossroot: index: verifying InRelease, reading Packages\n");
-	else if (p->stage != d->stage || percent / 25 != d->last_percent / 25 || p->done == p->total) {
+	else if (p->stage != d->stage || percent / 25 != d->last_percent / 25 ||
+		 (p->done == p->total && d->last_done != p->done)) {
 		if (p->stage == STAGE_DOWNLOAD)
 			fprintf(stderr, "crossroot: %s: %zu/%zu packages, %.1f/%.1f MB\n", stage_names[p->stage],
 				p->done, p->total, (double)p->bytes / 1e6, (double)p->total_bytes / 1e6);
@@ -600,6 +606,7 @@ static void show_progress(void *data, const struct bootstrap_progress *p)
 	}
 	d->stage = p->stage;
 	d->last_percent = percent;
+	d->last_done = p->done;
 }
 
 static const char *default_suite(void)

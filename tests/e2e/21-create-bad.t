@@ -69,15 +69,15 @@ cp "$E2E_DIR/fake-base.good" "$deb"
 # A target filesystem that fills up: a 512 KiB tmpfs for the containers, in a
 # mount namespace of the user's own (single mode there; the 1 MiB package
 # cannot fit).
-mkdir -p "$E2E_DIR/full-cache" && chown "$TEST_USER" "$E2E_DIR/full-cache"
+mkdir -p "$E2E_DIR/full-cache" "$E2E_DIR/full" && chown "$TEST_USER" "$E2E_DIR/full-cache" "$E2E_DIR/full"
 out=$(as_user unshare --user --map-root-user --mount bash -c '
-	cr=$1 mirror=$2 keyring=$3 cache=$4
-	mkdir -p /tmp/full-$$ && mount -t tmpfs -o size=512k tmpfs /tmp/full-$$ || exit 1
-	XDG_DATA_HOME=/tmp/full-$$ XDG_CACHE_HOME=$cache "$cr" create full --arch arm64 --suite test \
+	cr=$1 mirror=$2 keyring=$3 cache=$4 full=$5
+	mount -t tmpfs -o size=512k tmpfs "$full" || exit 1
+	XDG_DATA_HOME=$full XDG_CACHE_HOME=$cache "$cr" create full --arch arm64 --suite test \
 		--mirror "$mirror" --keyring "$keyring" --quiet; echo "rc=$?"
-	XDG_DATA_HOME=/tmp/full-$$ "$cr" list
-	echo "left: $(ls -A /tmp/full-$$/crossroot/containers 2>/dev/null | wc -l)"
-' bash "$CR" "$mirror" "$keyring" "$E2E_DIR/full-cache" 2>&1)
+	XDG_DATA_HOME=$full "$cr" list
+	echo "left: $(ls -A "$full/crossroot/containers" 2>/dev/null | wc -l)"
+' bash "$CR" "$mirror" "$keyring" "$E2E_DIR/full-cache" "$E2E_DIR/full" 2>&1)
 expect_match "a full filesystem: exit 1" '^rc=1$' "$out"
 expect_match "... saying the disk is full" "No space left on device" "$out"
 expect_match "... nothing listed or left" '^left: 0$' "$out"

@@ -23,6 +23,9 @@ listing=$(tar --zstd -tvf "$E2E_DIR/ex.tar.zst" --numeric-owner)
 expect_match "the tarball holds the ids inside, not the subordinate ones" ' 1234/4321 .* \./owned$' "$listing"
 expect_match "setuid bits are kept" '^-rwsr-xr-x 0/0 .* \./usr/bin/payload-suid$' "$listing"
 expect_eq "the tarball belongs to the user" "$TEST_USER" "$(stat -c %U "$E2E_DIR/ex.tar.zst")"
+err=$(as_user "$CR" export ex "$E2E_DIR/ex.zip" 2>&1); rc=$?
+expect_eq "export to a name of no known tarball kind is bad usage" 2 "$rc"
+check "... and writes nothing" test ! -e "$E2E_DIR/ex.zip"
 as_user "$CR" create ex2 --arch arm64 --from-tar "$E2E_DIR/ex.tar.zst" >/dev/null
 expect_eq "it imports with the same owners" "1234 4321" "$(as_user "$CR" run ex2 -- /bin/stat -c '%u %g' /owned)"
 
