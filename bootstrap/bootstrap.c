@@ -16,19 +16,7 @@
 
 int bootstrap_cache_dir(char *buf, size_t size)
 {
-	const char *cache = getenv("XDG_CACHE_HOME");
-	const char *home = getenv("HOME");
-
-	if (cache && cache[0] == '/')
-		return format_buf(buf, size, "%s/crossroot", cache);
-	if (!home || home[0] != '/') {
-		struct passwd *pw = getpwuid(getuid());
-
-		if (!pw || !pw->pw_dir)
-			return -ENOENT;
-		home = pw->pw_dir;
-	}
-	return format_buf(buf, size, "%s/.cache/crossroot", home);
+	return xdg_user_dir("XDG_CACHE_HOME", ".cache", "crossroot", buf, size);
 }
 
 static int mkdir_p(const char *path)

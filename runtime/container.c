@@ -24,19 +24,7 @@ int container_name_valid(const char *name)
 
 int container_base_dir(char *buf, size_t size)
 {
-	const char *data = getenv("XDG_DATA_HOME");
-	const char *home = getenv("HOME");
-
-	if (data && data[0] == '/')
-		return format_buf(buf, size, "%s/crossroot/containers", data);
-	if (!home || home[0] != '/') {
-		struct passwd *pw = getpwuid(getuid());
-
-		if (!pw || !pw->pw_dir || pw->pw_dir[0] != '/')
-			return -ENOENT;
-		home = pw->pw_dir;
-	}
-	return format_buf(buf, size, "%s/.local/share/crossroot/containers", home);
+	return xdg_user_dir("XDG_DATA_HOME", ".local/share", "crossroot/containers", buf, size);
 }
 
 int container_init(struct container *c, const char *name)

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdarg.h>
 
 int format_buf(char *buf, size_t size, const char *fmt, ...)
@@ -83,4 +84,21 @@ int parse_ulong(const char *s, unsigned long *out)
 		return -EINVAL;
 	*out = v;
 	return 0;
+}
+
+int xdg_user_dir(const char *xdg_var, const char *home_default, const char *suffix, char *buf, size_t size)
+{
+	const char *base = getenv(xdg_var);
+	const char *home = getenv("HOME");
+
+	if (base && base[0] == '/')
+		return format_buf(buf, size, "%s/%s", base, suffix);
+	if (!home || home[0] != '/') {
+		struct passwd *pw = getpwuid(getuid());
+
+		if (!pw || !pw->pw_dir || pw->pw_dir[0] != '/')
+			return -ENOENT;
+		home = pw->pw_dir;
+	}
+	return format_buf(buf, size, "%s/%s/%s", home, home_default, suffix);
 }

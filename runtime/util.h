@@ -103,4 +103,12 @@ int write_file_at(int dirfd, const char *path, const char *s);
  */
 int parse_ulong(const char *s, unsigned long *out);
 
+/*
+ * A per-user directory after the XDG Base Directory rules: $XDG_VAR/suffix
+ * when that variable holds an absolute path, else HOME/home_default/suffix,
+ * with HOME from the environment or the password database.  Returns 0,
+ * -ENOENT when no home directory is known, or -ENAMETOOLONG.
+ */
+int xdg_user_dir(const char *xdg_var, const char *home_default, const char *suffix, char *buf, size_t size);
+
 #endif
