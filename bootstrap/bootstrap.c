@@ -19,26 +19,6 @@ int bootstrap_cache_dir(char *buf, size_t size)
 	return xdg_user_dir("XDG_CACHE_HOME", ".cache", "crossroot", buf, size);
 }
 
-static int mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-
-	if (format_buf(buf, sizeof(buf), "%s", path) < 0)
-		return -ENAMETOOLONG;
-	for (char *p = buf + 1;; p++) {
-		if (*p == '/' || !*p) {
-			char c = *p;
-
-			*p = '\0';
-			if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-				return -errno;
-			*p = c;
-			if (!c)
-				return 0;
-		}
-	}
-}
-
 /* The mirror's own cache directory: its URL with '/' and ':' made harmless. */
 static int mirror_dir(const struct bootstrap_options *opts, const char *mirror, char *buf, size_t size)
 {
@@ -230,7 +210,7 @@ int bootstrap_prepare(const struct bootstrap_options *opts, struct bootstrap_pla
 	if (mirror_dir(opts, plan->mirror, dir, sizeof(dir)) < 0 ||
 	    format_buf(debs, sizeof(debs), "%s/debs", opts->cache_dir) < 0)
 		return archive_fail(err, -ENAMETOOLONG, "cache path too long");
-	if ((r = mkdir_p(dir)) < 0 || (r = mkdir_p(debs)) < 0)
+	if ((r = mkdir_p(dir, 0755)) < 0 || (r = mkdir_p(debs, 0755)) < 0)
 		return archive_fail(err, r, "cannot create the cache %s: %s", opts->cache_dir, strerror(-r));
 	r = release_text(opts, plan->mirror, dir, &release, err);
 	if (r < 0)

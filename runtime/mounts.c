@@ -58,17 +58,11 @@ static int open_in_root(int rootfd, const char *rel, int flags)
 	return fd < 0 ? -errno : fd;
 }
 
-#ifndef STATX_MNT_ID
-#define STATX_MNT_ID 0x00001000U
-#endif
-
 static bool same_mount(int a, int b)
 {
-	struct statx sa, sb;
+	unsigned long long ma, mb;
 
-	if (statx(a, "", AT_EMPTY_PATH, STATX_MNT_ID, &sa) < 0 || statx(b, "", AT_EMPTY_PATH, STATX_MNT_ID, &sb) < 0)
-		return false;
-	return (sa.stx_mask & STATX_MNT_ID) && (sb.stx_mask & STATX_MNT_ID) && sa.stx_mnt_id == sb.stx_mnt_id;
+	return fd_mount_id(a, &ma) == 0 && fd_mount_id(b, &mb) == 0 && ma == mb;
 }
 
 int path_in_root(int rootfd, const char *path, bool create, bool last_is_file)
@@ -128,6 +122,22 @@ int path_in_root(int rootfd, const char *path, bool create, bool last_is_file)
 		close(fd);
 		*slash = '/';
 	}
+}
+
+int write_in_root(int rootfd, const char *path, mode_t mode, const char *text)
+{
+	_cleanup_close_ int opath = path_in_root(rootfd, path, true, true);
+	_cleanup_close_ int fd = -EBADF;
+	char proc[64];
+
+	if (opath < 0)
+		return opath;
+	/* The O_PATH fd was resolved inside the root; reopening it follows nothing else. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", opath);
+	fd = open(proc, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0 || fchmod(fd, mode) < 0)
+		return -errno;
+	return write_once(fd, text, strlen(text));
 }
 
 /* mount(2) onto an O_PATH fd, through its /proc/self/fd magic link (the host's /proc, before pivot_root). */

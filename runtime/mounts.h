@@ -77,4 +77,11 @@ int mount_container(const struct mount_config *cfg, struct mount_error *err);
  */
 int path_in_root(int rootfd, const char *path, bool create, bool last_is_file);
 
+/*
+ * Write text to path inside the root at rootfd (created with missing
+ * directories as path_in_root() does, never outside the root's mount;
+ * replaced when it exists), with mode.  Returns 0 or -errno.
+ */
+int write_in_root(int rootfd, const char *path, mode_t mode, const char *text);
+
 #endif

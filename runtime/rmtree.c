@@ -7,22 +7,6 @@
 
 #include "util.h"
 
-#ifndef STATX_MNT_ID
-#define STATX_MNT_ID 0x00001000U
-#endif
-
-static int mount_id(int fd, unsigned long long *out)
-{
-	struct statx stx;
-
-	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0)
-		return -errno;
-	if (!(stx.stx_mask & STATX_MNT_ID))
-		return -EOPNOTSUPP;
-	*out = stx.stx_mnt_id;
-	return 0;
-}
-
 static int open_dir(int dirfd, const char *name)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -76,7 +60,7 @@ static int remove_below(int fd, unsigned long long mnt)
 				r = sub;
 				break;
 			}
-			r = mount_id(sub, &sub_mnt);
+			r = fd_mount_id(sub, &sub_mnt);
 			if (r == 0 && sub_mnt != mnt)
 				r = -EBUSY;
 			if (r == 0)
@@ -101,9 +85,9 @@ int rmtree_at(int dirfd, const char *name)
 	fd = open_dir(dirfd, name);
 	if (fd < 0)
 		return fd;
-	r = mount_id(fd, &mnt);
+	r = fd_mount_id(fd, &mnt);
 	if (r == 0)
-		r = mount_id(dirfd, &parent_mnt);
+		r = fd_mount_id(dirfd, &parent_mnt);
 	if (r < 0)
 		return r;
 	if (mnt != parent_mnt)

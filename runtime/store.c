@@ -21,24 +21,6 @@ enum container_mode store_default_mode(void)
 	return host_setup_done(getuid()) > 0 ? CONTAINER_MAPPED : CONTAINER_SINGLE;
 }
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-
-	if (format_buf(buf, sizeof(buf), "%s", path) < 0)
-		return -ENAMETOOLONG;
-	for (char *p = buf + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-				return -errno;
-			*p = '/';
-		}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 struct extract_args {
 	const char *rootfs;
 	const char *tarball;
@@ -286,6 +268,7 @@ int store_size(const struct container *c, uint64_t *bytes)
 struct first_stage {
 	const struct bootstrap_plan *plan;
 	const char *rootfs;
+	const char *sources; /* /etc/apt/sources.list */
 	bool single;
 	bootstrap_progress_fn progress;
 	void *data;
@@ -309,29 +292,13 @@ static int first_stage_in_userns(void *arg, void *out)
 	if (rootfd < 0)
 		return -errno;
 	r = skel_install(rootfd, a->single, &failed);
+	if (r == 0) {
+		failed = "etc/apt/sources.list";
+		r = write_in_root(rootfd, failed, 0644, a->sources);
+	}
 	if (r < 0)
 		snprintf(err->message, sizeof(err->message), "placing /%s: %s", failed, strerror(-r));
 	return r;
-}
-
-/* Write text to path inside the root at rootfs (a file of the rootfs's own). */
-static int write_in_rootfs_as_root(void *arg, void *out)
-{
-	const char *const *a = arg; /* rootfs, path, text */
-	_cleanup_close_ int rootfd = open(a[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_close_ int path = -EBADF, fd = -EBADF;
-	char proc[64];
-
-	if (rootfd < 0)
-		return -errno;
-	path = path_in_root(rootfd, a[1], true, true);
-	if (path < 0)
-		return path;
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", path);
-	fd = open(proc, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	return write_once(fd, a[2], strlen(a[2]));
 }
 
 #define DEBS_INSIDE "/var/cache/crossroot-debs"
@@ -471,7 +438,7 @@ static void rootfs_cache_store(const struct container *tmpc, const char *cache_p
 
 	snprintf(dir, sizeof(dir), "%s", cache_path);
 	*strrchr(dir, '/') = '\0';
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+	if (mkdir_p(dir, 0755) < 0)
 		return;
 	store_export(tmpc, cache_path, &terr);
 }
@@ -523,16 +490,9 @@ int store_create_bootstrap(struct container *c, const struct bootstrap_options *
 		bootstrap_plan_free(&plan);
 		return r;
 	}
-	first = (struct first_stage){ &plan, rootfs, c->mode == CONTAINER_SINGLE, progress, data };
+	snprintf(sources, sizeof(sources), "deb %s %s main\n", plan.mirror, opts->suite);
+	first = (struct first_stage){ &plan, rootfs, sources, c->mode == CONTAINER_SINGLE, progress, data };
 	r = userns_call(c->mode, first_stage_in_userns, &first, err, sizeof(*err));
-	if (r == 0) {
-		const char *args[3] = { rootfs, "etc/apt/sources.list", sources };
-
-		snprintf(sources, sizeof(sources), "deb %s %s main\n", plan.mirror, opts->suite);
-		r = userns_call(c->mode, write_in_rootfs_as_root, (void *)args, NULL, 0);
-		if (r < 0)
-			snprintf(err->message, sizeof(err->message), "writing /etc/apt/sources.list: %s", strerror(-r));
-	}
 	if (r == 0) {
 		tmpc = *c;
 		snprintf(tmpc.dir, sizeof(tmpc.dir), "%s", tmp);

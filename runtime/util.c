@@ -3,7 +3,9 @@
 
 #include <ctype.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 
 int format_buf(char *buf, size_t size, const char *fmt, ...)
@@ -101,4 +103,38 @@ int xdg_user_dir(const char *xdg_var, const char *home_default, const char *suff
 		home = pw->pw_dir;
 	}
 	return format_buf(buf, size, "%s/%s/%s", home, home_default, suffix);
+}
+
+int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+
+	if (format_buf(buf, sizeof(buf), "%s", path) < 0)
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+				return -errno;
+			*p = '/';
+		}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+#ifndef STATX_MNT_ID
+#define STATX_MNT_ID 0x00001000U
+#endif
+
+int fd_mount_id(int fd, unsigned long long *out)
+{
+	struct statx stx;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0)
+		return -errno;
+	if (!(stx.stx_mask & STATX_MNT_ID))
+		return -EOPNOTSUPP;
+	*out = stx.stx_mnt_id;
+	return 0;
 }

@@ -104,6 +104,18 @@ int write_file_at(int dirfd, const char *path, const char *s);
 int parse_ulong(const char *s, unsigned long *out);
 
 /*
+ * mkdir -p: create path and its missing parents (0755; path itself with
+ * mode).  Existing directories are fine.  Returns 0 or -errno.
+ */
+int mkdir_p(const char *path, mode_t mode);
+
+/*
+ * The id of the mount fd is on (statx(2) STATX_MNT_ID, Linux 5.8), into
+ * *out.  Returns 0, -EOPNOTSUPP on older kernels, or -errno.
+ */
+int fd_mount_id(int fd, unsigned long long *out);
+
+/*
  * A per-user directory after the XDG Base Directory rules: $XDG_VAR/suffix
  * when that variable holds an absolute path, else HOME/home_default/suffix,
  * with HOME from the environment or the password database.  Returns 0,
