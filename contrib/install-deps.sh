@@ -11,11 +11,12 @@ build="build-essential pkg-config libmount-dev libcap-ng-dev libseccomp-dev liba
 # Run: static QEMU user-mode emulators; gpgv and the archive keyring verify InRelease.
 run="qemu-user-static gpgv debian-archive-keyring ca-certificates"
 # Test: cross compilers for the static test payload, prove, and the tools the
-# end-to-end tests drive (useradd/usermod, runuser/unshare, pkill, file, tmux).
+# end-to-end tests drive (useradd/usermod, runuser/unshare, pkill, file, tmux,
+# python3 for the racing second user, systemd-analyze for the boot unit).
 test="gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-riscv64-linux-gnu gcc-powerpc64le-linux-gnu
 gcc-s390x-linux-gnu libc6-dev-arm64-cross libc6-dev-armhf-cross libc6-dev-riscv64-cross
 libc6-dev-ppc64el-cross libc6-dev-s390x-cross perl passwd util-linux procps file tmux bsdutils
-clang-format cppcheck curl xz-utils zstd gnupg python3"
+clang-format cppcheck curl xz-utils zstd gnupg python3 systemd"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps.sh: run as root (it uses apt-get)" >&2

@@ -226,7 +226,7 @@ static void check_setup(struct report *rep, uid_t uid)
 	int r = host_setup_done(uid);
 
 	if (r > 0)
-		item(rep, OK, "setup", "done: mapped mode (" CROSSROOT_RUN_DIR "/%u/userns)", (unsigned)uid);
+		item(rep, OK, "setup", "done: mapped mode (" CROSSROOT_PIN_DIR "/%u)", (unsigned)uid);
 	else if (r == 0)
 		item(rep, INFO, "setup",
 		     "not done: single mode (inside a container your own uid is uid 0 and no other id is mapped)");

@@ -20,6 +20,21 @@ static int require_root(const char *cmd)
 	return -EPERM;
 }
 
+/* The message for setup_apply()'s or setup_teardown()'s error r. */
+static void setup_error(const char *doing, const char *user, uid_t uid, int r)
+{
+	if (r == -EPERM)
+		cli_error("%s %s: /run, " CROSSROOT_RUN_DIR " or " CROSSROOT_PIN_DIR
+			  " is not a directory of root's that only root can write to; nothing was changed",
+			  doing, user);
+	else if (r == -EEXIST)
+		cli_error("%s %s: " CROSSROOT_PIN_DIR "/%u holds something crossroot did not make; it was left "
+			  "alone: look at it, remove it, and run this again",
+			  doing, user, (unsigned)uid);
+	else
+		cli_error("%s %s: %s", doing, user, strerror(-r));
+}
+
 static int setup_one(const char *user)
 {
 	struct setup_plan plan;
@@ -34,7 +49,7 @@ static int setup_one(const char *user)
 	}
 	r = setup_apply(&plan, &changed);
 	if (r < 0) {
-		cli_error("setting up %s: %s", plan.user, strerror(-r));
+		setup_error("setting up", plan.user, plan.uid, r);
 		return r;
 	}
 	printf("%s: %s: uids 0-%lu -> %lu-%lu, gids 0-%lu -> %lu-%lu, own uid %u and gid %u kept\n", plan.user,
@@ -48,9 +63,8 @@ static int setup_one(const char *user)
 static int setup_all(void)
 {
 	_cleanup_fclose_ FILE *f = fopen(SUBUID_FILE, "re");
-	char line[512], done[64][64];
-	size_t n_done = 0;
-	int failed = 0;
+	char line[512], done[64][64], failed[512] = "";
+	size_t n_done = 0, n_users = 0, n_failed = 0;
 
 	if (!f) {
 		cli_error("cannot read %s: %m", SUBUID_FILE);
@@ -68,10 +82,16 @@ static int setup_all(void)
 			continue;
 		if (n_done < ARRAY_SIZE(done))
 			snprintf(done[n_done++], sizeof(done[0]), "%s", user);
-		if (setup_one(user) < 0)
-			failed = 1;
+		n_users++;
+		/* One user's failure never keeps the others from being set up. */
+		if (setup_one(user) < 0 && n_failed++ < 8)
+			snprintf(failed + strlen(failed), sizeof(failed) - strlen(failed), "%s%s",
+				 n_failed > 1 ? ", " : "", user);
 	}
-	return failed ? -EIO : 0;
+	if (n_failed > 0)
+		cli_error("setup --all: %zu of %zu users could not be set up: %s%s", n_failed, n_users, failed,
+			  n_failed > 8 ? ", ..." : "");
+	return n_failed ? -EIO : 0;
 }
 
 /* Kernels without sandboxed binfmt_misc: root registers the emulators host-wide. */
@@ -109,7 +129,7 @@ int cmd_setup(int argc, char **argv)
 				   "As root, once per boot (contrib/systemd/crossroot-setup.service does it):\n"
 				   "give USER a persistent user namespace with the subordinate ids of\n"
 				   "/etc/subuid and /etc/subgid mapped (at least 65536 of each; USER's own uid\n"
-				   "and gid map to themselves), pinned at /run/crossroot/UID/userns.  USER's\n"
+				   "and gid map to themselves), pinned at /run/crossroot/pins/UID.  USER's\n"
 				   "containers then have real root-owned files, and sudo works inside.\n"
 				   "Running it again changes nothing.  On kernels without sandboxed\n"
 				   "binfmt_misc it also registers the emulators host-wide.\n"
@@ -192,7 +212,7 @@ int cmd_teardown(int argc, char **argv)
 	}
 	r = setup_teardown(pw->pw_uid);
 	if (r < 0) {
-		cli_error("tearing down %s: %s", user, strerror(-r));
+		setup_error("tearing down", pw->pw_name, pw->pw_uid, r);
 		return EXIT_FAIL;
 	}
 	printf("%s: user namespace released\n", pw->pw_name);

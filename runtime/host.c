@@ -2,6 +2,7 @@
 #include "host.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,10 +11,6 @@
 #include <sys/wait.h>
 
 #include "util.h"
-
-#ifndef NSFS_MAGIC
-#define NSFS_MAGIC 0x6e736673
-#endif
 
 int host_kernel_version(struct kernel_version *out)
 {
@@ -97,14 +94,23 @@ int subid_lookup(const char *file, const char *user, unsigned long id, struct su
 	return 0;
 }
 
+int host_pin_path(uid_t uid, char *buf, size_t size)
+{
+	return format_buf(buf, size, CROSSROOT_PIN_DIR "/%u", (unsigned)uid) < 0 ? -ENAMETOOLONG : 0;
+}
+
 int host_setup_done(uid_t uid)
 {
+	_cleanup_close_ int fd = -EBADF;
 	char path[128];
 	struct statfs sfs;
 
-	if (format_buf(path, sizeof(path), CROSSROOT_RUN_DIR "/%u/userns", (unsigned)uid) < 0)
+	if (host_pin_path(uid, path, sizeof(path)) < 0)
 		return -ENAMETOOLONG;
-	if (statfs(path, &sfs) < 0)
-		return errno == ENOENT || errno == EACCES || errno == ENOTDIR ? 0 : -errno;
+	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT || errno == EACCES || errno == ENOTDIR || errno == ELOOP ? 0 : -errno;
+	if (fstatfs(fd, &sfs) < 0)
+		return -errno;
 	return sfs.f_type == NSFS_MAGIC;
 }

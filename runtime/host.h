@@ -11,8 +11,13 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Root's setup pins each user's namespace under CROSSROOT_RUN_DIR/UID/. */
+/*
+ * Root's setup pins each user's namespace at CROSSROOT_PIN_DIR/UID: a
+ * directory only root writes to, so no user can put anything on the path
+ * root works on (not the user's own runtime directory).
+ */
 #define CROSSROOT_RUN_DIR "/run/crossroot"
+#define CROSSROOT_PIN_DIR CROSSROOT_RUN_DIR "/pins"
 
 struct kernel_version {
 	unsigned major, minor, patch;
@@ -56,10 +61,13 @@ int subid_lookup(const char *file, const char *user, unsigned long id, struct su
 		 size_t *n);
 
 /*
- * Whether root's setup pinned a user namespace for uid: the file
- * CROSSROOT_RUN_DIR/UID/userns exists and is a namespace file (nsfs).
+ * Whether root's setup pinned a user namespace for uid: CROSSROOT_PIN_DIR/UID
+ * is a namespace file (nsfs), looked at without following a symlink.
  * Returns 1, 0, or -errno for an unexpected failure.
  */
 int host_setup_done(uid_t uid);
+
+/* CROSSROOT_PIN_DIR/UID into buf.  Returns 0 or -ENAMETOOLONG. */
+int host_pin_path(uid_t uid, char *buf, size_t size);
 
 #endif

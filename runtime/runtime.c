@@ -143,10 +143,9 @@ static int enter_userns_mode(enum container_mode mode, const char **step)
 		return userns_unshare_single(0, 0, 0);
 	}
 	*step = "join the user namespace of crossroot setup";
-	snprintf(pin, sizeof(pin), CROSSROOT_RUN_DIR "/%u/userns", (unsigned)getuid());
-	if (host_setup_done(getuid()) <= 0)
+	if (host_pin_path(getuid(), pin, sizeof(pin)) < 0 || host_setup_done(getuid()) <= 0)
 		return -ENOENT;
-	fd = open(pin, O_RDONLY | O_CLOEXEC);
+	fd = open(pin, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (setns(fd, CLONE_NEWUSER) < 0)

@@ -7,11 +7,14 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 
+#include "syscalls.h"
 #include "util.h"
 
 static bool range_holds(const struct subid_range *r, unsigned long id)
@@ -106,66 +109,51 @@ int setup_plan_user(const char *user, const char *subuid_file, const char *subgi
 
 /*
  * A helper process parked in a user namespace until *release is written:
- * either a new one it creates as uid:gid, or the one at pin_path it joins.
- * Returns its pid, with *release the write end of its pipe, or -errno.
+ * either a new one it creates as uid:gid (userns_fd < 0), or the one
+ * userns_fd refers to, which it joins.  Returns its pid, with *release the
+ * write end of its pipe, or -errno.
  */
-static pid_t park_child(uid_t uid, gid_t gid, const char *pin_path, int *release)
+static pid_t park_child(uid_t uid, gid_t gid, int userns_fd, int *release)
 {
-	int ready[2], hold[2];
+	_cleanup_close_ int ready_r = -EBADF, ready_w = -EBADF, hold_r = -EBADF, hold_w = -EBADF;
+	int fds[2], status;
 	char byte = 0;
 	pid_t pid;
 
-	if (pipe2(ready, O_CLOEXEC) < 0)
+	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -errno;
-	if (pipe2(hold, O_CLOEXEC) < 0) {
-		close(ready[0]);
-		close(ready[1]);
+	ready_r = fds[0];
+	ready_w = fds[1];
+	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -errno;
-	}
+	hold_r = fds[0];
+	hold_w = fds[1];
 	pid = fork();
-	if (pid < 0) {
-		pid = -errno;
-		goto out;
-	}
+	if (pid < 0)
+		return -errno;
 	if (pid == 0) {
-		int fd;
-
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (pin_path) {
-			fd = open(pin_path, O_RDONLY | O_CLOEXEC);
-			if (fd < 0 || setns(fd, CLONE_NEWUSER) < 0)
+		if (userns_fd >= 0) {
+			if (setns(userns_fd, CLONE_NEWUSER) < 0)
 				_exit(1);
 		} else if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0 ||
 			   unshare(CLONE_NEWUSER) < 0)
 			_exit(1);
-		if (write(ready[1], &byte, 1) != 1)
+		if (write(ready_w, &byte, 1) != 1)
 			_exit(1);
 		/* Parked until the parent closes its end. */
-		close(hold[1]);
-		while (read(hold[0], &byte, 1) < 0 && errno == EINTR)
+		close(hold_w);
+		while (read(hold_r, &byte, 1) < 0 && errno == EINTR)
 			;
 		_exit(0);
 	}
-	close(ready[1]);
-	ready[1] = -1;
-	close(hold[0]);
-	hold[0] = -1;
-	if (read(ready[0], &byte, 1) != 1) {
-		int status;
-
-		waitpid(pid, &status, 0);
-		pid = -EPERM;
-		goto out;
+	close(steal_fd(ready_w));
+	if (read(ready_r, &byte, 1) != 1) {
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		return -EPERM;
 	}
-	*release = hold[1];
-	hold[1] = -1;
-out:
-	for (int i = 0; i < 2; i++) {
-		if (ready[i] >= 0)
-			close(ready[i]);
-		if (hold[i] >= 0)
-			close(hold[i]);
-	}
+	*release = steal_fd(hold_w);
 	return pid;
 }
 
@@ -178,14 +166,15 @@ static void unpark(pid_t pid, int release)
 		;
 }
 
-int setup_read_map(const char *path, const char *which, char *buf, size_t size)
+/* The uid_map or gid_map (which) of the user namespace userns_fd refers to. */
+static int read_map(int userns_fd, const char *which, char *buf, size_t size)
 {
 	char proc[64];
 	int release = -1;
 	pid_t pid;
 	ssize_t n;
 
-	pid = park_child(0, 0, path, &release);
+	pid = park_child(0, 0, userns_fd, &release);
 	if (pid < 0)
 		return (int)pid;
 	snprintf(proc, sizeof(proc), "/proc/%d/%s", (int)pid, which);
@@ -213,52 +202,121 @@ static bool maps_equal(const char *kernel, const char *planned)
 	}
 }
 
-static int make_run_dir(const struct setup_plan *plan, char *pin, size_t pin_size)
+/*
+ * parent/name as a directory only root can change: created 0755 when
+ * missing, opened O_PATH without following any symlink, and refused
+ * (-EPERM) unless it belongs to root and nobody else may write to it.
+ * Returns the fd or -errno.
+ */
+static int open_root_dir(int parent, const char *name, bool create)
 {
-	char dir[128];
+	_cleanup_close_ int fd = -EBADF;
 	struct stat st;
-	int fd;
 
-	if (mkdir(CROSSROOT_RUN_DIR, 0755) < 0 && errno != EEXIST)
+	if (create && mkdirat(parent, name, 0755) < 0 && errno != EEXIST)
 		return -errno;
-	snprintf(dir, sizeof(dir), CROSSROOT_RUN_DIR "/%u", (unsigned)plan->uid);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	/* Owner and group both mapped in the namespace, or its root gets EACCES (DESIGN.md fact 5). */
-	if (lstat(dir, &st) < 0)
-		return -errno;
-	if (!S_ISDIR(st.st_mode))
-		return -ENOTDIR;
-	if (chown(dir, plan->uid, plan->gid) < 0 || chmod(dir, 0700) < 0)
-		return -errno;
-	if (format_buf(pin, pin_size, "%s/userns", dir) < 0)
-		return -ENAMETOOLONG;
-	fd = open(pin, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0444);
+	fd = sys_openat2(parent, name, O_PATH | O_DIRECTORY | O_CLOEXEC,
+			 RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
 	if (fd < 0)
 		return -errno;
-	close(fd);
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (st.st_uid != 0 || (st.st_mode & 022))
+		return -EPERM;
+	return steal_fd(fd);
+}
+
+/* CROSSROOT_PIN_DIR, each step checked by open_root_dir(). */
+static int open_pin_dir(bool create)
+{
+	_cleanup_close_ int run = -EBADF, top = -EBADF;
+
+	run = open_root_dir(AT_FDCWD, "/run", false);
+	if (run < 0)
+		return run;
+	top = open_root_dir(run, "crossroot", create);
+	if (top < 0)
+		return top;
+	return open_root_dir(top, "pins", create);
+}
+
+/*
+ * What is at pins/name: 1 a namespace pinned there, 0 crossroot's empty pin
+ * file (root-owned, regular, empty), -ENOENT nothing, -EEXIST anything else.  Opened O_PATH|O_NOFOLLOW, so a
+ * FIFO or device is looked at, never opened.
+ */
+static int pin_state(int pins, const char *name)
+{
+	_cleanup_close_ int fd = -EBADF;
+	struct statfs sfs;
+	struct stat st;
+
+	fd = openat(pins, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstatfs(fd, &sfs) < 0 || fstat(fd, &st) < 0)
+		return -errno;
+	if (sfs.f_type == NSFS_MAGIC)
+		return 1;
+	return S_ISREG(st.st_mode) && st.st_uid == 0 && st.st_nlink == 1 && st.st_size == 0 ? 0 : -EEXIST;
+}
+
+/*
+ * Detach the namespace mounted on pins/name.  umount2(2) has no *at form:
+ * the path goes through the pins directory's fd (a magic link root holds),
+ * and UMOUNT_NOFOLLOW keeps the last component from being followed.
+ */
+static int pin_unmount(int pins, const char *name)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", pins, name);
+	if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+		return -errno;
 	return 0;
 }
 
-int setup_apply(const struct setup_plan *plan, bool *changed)
+/* Whether the namespace pinned at pins/name has the planned maps. */
+static bool pin_has_maps(int pins, const char *name, const struct setup_plan *plan)
 {
-	char pin[160], proc[64], current[512];
+	_cleanup_close_ int fd = openat(pins, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	char current[512];
+
+	return fd >= 0 && read_map(fd, "uid_map", current, sizeof(current)) == 0 &&
+	       maps_equal(current, plan->uid_map) && read_map(fd, "gid_map", current, sizeof(current)) == 0 &&
+	       maps_equal(current, plan->gid_map);
+}
+
+/*
+ * Bind the user namespace of pid onto the empty pin file pins/name: a
+ * detached copy of /proc/PID/ns/user (open_tree(2)) moved onto an O_PATH
+ * fd of the file (move_mount(2)), so no path is looked up at mount time.
+ */
+static int pin_mount(int pins, const char *name, pid_t pid)
+{
+	_cleanup_close_ int tree = -EBADF, target = -EBADF;
+	char proc[64];
+
+	snprintf(proc, sizeof(proc), "/proc/%d/ns/user", (int)pid);
+	tree = sys_open_tree(AT_FDCWD, proc, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (tree < 0)
+		return -errno;
+	target = openat(pins, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (target < 0)
+		return -errno;
+	if (sys_move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return -errno;
+	return 0;
+}
+
+/* A new namespace for plan, its maps written by root, pinned at pins/name. */
+static int pin_new_namespace(const struct setup_plan *plan, int pins, const char *name)
+{
+	char proc[64];
 	int release = -1, r;
 	pid_t pid;
 
-	*changed = false;
-	r = make_run_dir(plan, pin, sizeof(pin));
-	if (r < 0)
-		return r;
-	if (host_setup_done(plan->uid) > 0) {
-		if (setup_read_map(pin, "uid_map", current, sizeof(current)) == 0 &&
-		    maps_equal(current, plan->uid_map) &&
-		    setup_read_map(pin, "gid_map", current, sizeof(current)) == 0 && maps_equal(current, plan->gid_map))
-			return 0;
-		if (umount2(pin, MNT_DETACH) < 0)
-			return -errno;
-	}
-	pid = park_child(plan->uid, plan->gid, NULL, &release);
+	pid = park_child(plan->uid, plan->gid, -1, &release);
 	if (pid < 0)
 		return (int)pid;
 	snprintf(proc, sizeof(proc), "/proc/%d/uid_map", (int)pid);
@@ -267,12 +325,43 @@ int setup_apply(const struct setup_plan *plan, bool *changed)
 		snprintf(proc, sizeof(proc), "/proc/%d/gid_map", (int)pid);
 		r = write_file_at(AT_FDCWD, proc, plan->gid_map);
 	}
-	if (r == 0) {
-		snprintf(proc, sizeof(proc), "/proc/%d/ns/user", (int)pid);
-		if (mount(proc, pin, NULL, MS_BIND, NULL) < 0)
-			r = -errno;
-	}
+	if (r == 0)
+		r = pin_mount(pins, name, pid);
 	unpark(pid, release);
+	return r;
+}
+
+int setup_apply(const struct setup_plan *plan, bool *changed)
+{
+	_cleanup_close_ int pins = -EBADF;
+	char name[16];
+	int state, fd, r;
+
+	*changed = false;
+	pins = open_pin_dir(true);
+	if (pins < 0)
+		return pins;
+	snprintf(name, sizeof(name), "%u", (unsigned)plan->uid);
+	state = pin_state(pins, name);
+	if (state == 1) {
+		if (pin_has_maps(pins, name, plan))
+			return 0;
+		/* Other maps: release the old namespace (running containers keep it). */
+		while ((state = pin_state(pins, name)) == 1)
+			if ((r = pin_unmount(pins, name)) < 0)
+				return r;
+	}
+	if (state == -ENOENT) {
+		/* O_NONBLOCK: even if something appeared in between, open(2) never waits on it. */
+		fd = openat(pins, name, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0444);
+		if (fd < 0)
+			return -errno;
+		close(fd);
+		state = pin_state(pins, name);
+	}
+	if (state < 0)
+		return state;
+	r = pin_new_namespace(plan, pins, name);
 	if (r == 0)
 		*changed = true;
 	return r;
@@ -280,18 +369,24 @@ int setup_apply(const struct setup_plan *plan, bool *changed)
 
 int setup_teardown(uid_t uid)
 {
-	char pin[128], dir[128];
+	_cleanup_close_ int pins = -EBADF;
+	char name[16];
+	int state, r;
 
-	if (format_buf(dir, sizeof(dir), CROSSROOT_RUN_DIR "/%u", (unsigned)uid) < 0 ||
-	    format_buf(pin, sizeof(pin), "%s/userns", dir) < 0)
-		return -ENAMETOOLONG;
-	while (host_setup_done(uid) > 0)
-		if (umount2(pin, MNT_DETACH) < 0)
-			return -errno;
-	if (unlink(pin) < 0 && errno != ENOENT)
-		return -errno;
-	/* The directory may still hold the user's runtime files; remove it only when empty. */
-	if (rmdir(dir) < 0 && errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST)
+	pins = open_pin_dir(false);
+	if (pins == -ENOENT)
+		return 0;
+	if (pins < 0)
+		return pins;
+	snprintf(name, sizeof(name), "%u", (unsigned)uid);
+	while ((state = pin_state(pins, name)) == 1)
+		if ((r = pin_unmount(pins, name)) < 0)
+			return r;
+	if (state == -ENOENT)
+		return 0;
+	if (state < 0)
+		return state;
+	if (unlinkat(pins, name, 0) < 0 && errno != ENOENT)
 		return -errno;
 	return 0;
 }

@@ -7,8 +7,15 @@
  * namespace and can later setns(2) into it without privilege; root writes
  * its uid_map and gid_map, each in one write(2) (user_namespaces(7)), which
  * leaves setgroups "allow" (apt's _apt sandbox calls setgroups); root then
- * bind-mounts /proc/CHILD/ns/user onto SETUP_DIR/UID/userns, which keeps the
- * namespace alive after the child exits, until teardown or reboot.
+ * bind-mounts /proc/CHILD/ns/user onto CROSSROOT_PIN_DIR/UID, which keeps
+ * the namespace alive after the child exits, until teardown or reboot.
+ *
+ * Root never resolves a path inside a directory a user controls: every
+ * directory on the way to the pin must be root's and writable by root alone
+ * (checked on O_PATH fds opened with openat2(2) RESOLVE_NO_SYMLINKS), the
+ * pin is looked at with O_PATH|O_NOFOLLOW, created with O_EXCL|O_NONBLOCK,
+ * mounted with open_tree(2)+move_mount(2) onto its fd and unmounted with
+ * UMOUNT_NOFOLLOW (mount(2) and umount2(2) would follow a swapped symlink).
  */
 #ifndef CROSSROOT_SETUP_H
 #define CROSSROOT_SETUP_H
@@ -45,25 +52,21 @@ int setup_plan_user(const char *user, const char *subuid_file, const char *subgi
 		    char *why, size_t why_size);
 
 /*
- * Carry out plan (as root): create CROSSROOT_RUN_DIR/UID (owner uid:gid,
- * mode 0700) and pin the namespace at CROSSROOT_RUN_DIR/UID/userns.  When a
- * namespace is pinned there already with the same maps, nothing changes and
- * *changed is false; with other maps it is replaced.  Returns 0 or -errno.
+ * Carry out plan (as root): pin a new namespace at CROSSROOT_PIN_DIR/UID
+ * (the directories created root's, 0755, when missing).  When a namespace
+ * is pinned there already with the same maps, nothing changes and *changed
+ * is false; with other maps it is replaced.  Returns 0 or -errno: -EPERM a
+ * directory on the way is not root's alone, -EEXIST the pin path holds
+ * something crossroot did not make (nothing is done to it), or the errno of
+ * the failed step.
  */
 int setup_apply(const struct setup_plan *plan, bool *changed);
 
 /*
  * Undo setup for uid: unpin the namespace (running containers keep theirs
  * until they stop) and remove the pin file.  Returns 0 (also when nothing
- * was set up) or -errno.
+ * was set up) or -errno: -EPERM and -EEXIST as for setup_apply().
  */
 int setup_teardown(uid_t uid);
-
-/*
- * The uid_map of the namespace pinned at path, into buf (as the kernel
- * prints it, fields relative to the initial namespace).  Root only.
- * Returns 0 or -errno.
- */
-int setup_read_map(const char *path, const char *which, char *buf, size_t size);
 
 #endif

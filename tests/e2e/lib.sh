@@ -64,6 +64,12 @@ _e2e_cleanup() {
 		# userdel drops the user's subordinate ranges; make sure.
 		sed -i "/^$E2E_CREATED_USER:/d" /etc/subuid /etc/subgid
 	fi
+	for u in ${E2E_EXTRA_USERS:-}; do
+		"$CR" teardown --user "$u" >/dev/null 2>&1
+		pkill -KILL -u "$u" 2>/dev/null
+		userdel -r "$u" >/dev/null 2>&1
+		sed -i "/^$u:/d" /etc/subuid /etc/subgid
+	done
 	[ -n "${E2E_DIR:-}" ] && rm -rf "$E2E_DIR"
 }
 trap _e2e_cleanup EXIT
@@ -115,6 +121,28 @@ as_user() {
 [ -x /usr/bin/qemu-aarch64-static ] || prereq_fail "qemu-user-static is not installed"
 grep -qw binfmt_misc /proc/filesystems || prereq_fail "the kernel has no binfmt_misc"
 as_user unshare --user true 2>/dev/null || prereq_fail "$TEST_USER cannot create a user namespace"
+
+# add_second_user: another throwaway user with its own subordinate range
+# (root only), for tests where one user attacks root or another user.
+# Sets OTHER_USER, OTHER_UID, OTHER_HOME and OTHER_SUBID_START.
+add_second_user() {
+	OTHER_USER="crx$$"
+	useradd --create-home --shell /bin/sh -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$OTHER_USER" ||
+		prereq_fail "useradd $OTHER_USER"
+	E2E_EXTRA_USERS="${E2E_EXTRA_USERS:-} $OTHER_USER"
+	OTHER_SUBID_START=$(_free_subid_start)
+	usermod --add-subuids "$OTHER_SUBID_START-$((OTHER_SUBID_START + 65535))" \
+		--add-subgids "$OTHER_SUBID_START-$((OTHER_SUBID_START + 65535))" "$OTHER_USER" ||
+		prereq_fail "usermod --add-subuids for $OTHER_USER"
+	OTHER_UID=$(id -u "$OTHER_USER")
+	OTHER_HOME=$(getent passwd "$OTHER_USER" | cut -d: -f6)
+}
+
+# as_other COMMAND...: run as the second user, in its home directory.
+as_other() {
+	(cd "$OTHER_HOME" && runuser -u "$OTHER_USER" -- env -i HOME="$OTHER_HOME" USER="$OTHER_USER" \
+		LOGNAME="$OTHER_USER" PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 bash -c 'exec "$@"' bash "$@")
+}
 
 # setup_mapped: root's one-time setup for the test user (mapped mode).
 setup_mapped() {
