@@ -210,7 +210,9 @@ int bootstrap_prepare(const struct bootstrap_options *opts, struct bootstrap_pla
 	if (mirror_dir(opts, plan->mirror, dir, sizeof(dir)) < 0 ||
 	    format_buf(debs, sizeof(debs), "%s/debs", opts->cache_dir) < 0)
 		return archive_fail(err, -ENAMETOOLONG, "cache path too long");
-	if ((r = mkdir_p(dir, 0755)) < 0 || (r = mkdir_p(debs, 0755)) < 0)
+	/* The cache is private to its owner, like the store. */
+	if ((r = mkdir_private(opts->cache_dir, true)) < 0 || (r = mkdir_p(dir, 0700)) < 0 ||
+	    (r = mkdir_p(debs, 0700)) < 0)
 		return archive_fail(err, r, "cannot create the cache %s: %s", opts->cache_dir, strerror(-r));
 	r = release_text(opts, plan->mirror, dir, &release, err);
 	if (r < 0)

@@ -6,6 +6,7 @@
 #include <libmount.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -59,54 +60,112 @@ static int remove_dir(enum container_mode mode, const char *parent, const char *
 }
 
 /*
+ * base/.lock, held LOCK_EX while a create makes and locks its temporary
+ * directory and while leftovers are judged, so that a directory is never
+ * seen between its mkdir(2) and its lock.  Returns the fd or -errno.
+ */
+static int store_lock(const char *base)
+{
+	_cleanup_close_ int fd = -EBADF;
+	char path[PATH_MAX];
+
+	if (format_buf(path, sizeof(path), "%s/.lock", base) < 0)
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX) < 0)
+		return -errno;
+	return steal_fd(fd);
+}
+
+/*
+ * The directory parent/name (or path when parent is AT_FDCWD), opened and
+ * locked with flock(2) LOCK_EX: its creator or remover holds that lock
+ * until it ends, and the kernel drops it when the process dies, on this
+ * host or (NFS: flock is carried by POSIX locks) another sharing the home
+ * directory.  Returns the fd, -EWOULDBLOCK while another process holds it
+ * (and !wait), or -errno.
+ */
+static int lock_dir(int parent, const char *name, bool wait)
+{
+	_cleanup_close_ int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0)
+		return -errno;
+	return steal_fd(fd);
+}
+
+/*
  * Remove hidden leftovers whose crossroot is gone: a create or removal that
  * was killed leaves ".NAME.tmp-PID" or ".NAME.rm-PID", which the user may
- * not be able to delete alone (files of subordinate ids).
+ * not be able to delete alone (files of subordinate ids).  Gone is proven
+ * by the directory's lock, not by the PID: that may be reused, or belong to
+ * another pid namespace or host.
  */
 static void remove_stale_leftovers(enum container_mode mode, const char *base)
 {
+	_cleanup_close_ int store = store_lock(base);
 	struct dirent **names = NULL;
-	int n = scandir(base, &names, NULL, alphasort);
+	int n = store < 0 ? -1 : scandir(base, &names, NULL, alphasort);
 
 	for (int i = 0; i < n; i++) {
 		const char *d = names[i]->d_name;
-		const char *dash = strrchr(d, '-');
-		int pid;
 
-		if (d[0] == '.' && dash && (strstr(d, ".tmp-") || strstr(d, ".rm-")) &&
-		    sscanf(dash + 1, "%d", &pid) == 1 && pid != getpid() && kill(pid, 0) < 0 && errno == ESRCH)
-			remove_dir(mode, base, d);
+		if (d[0] == '.' && (strstr(d, ".tmp-") || strstr(d, ".rm-"))) {
+			_cleanup_close_ int fd = -EBADF;
+			char path[PATH_MAX];
+
+			if (format_buf(path, sizeof(path), "%s/%s", base, d) == 0 &&
+			    (fd = lock_dir(AT_FDCWD, path, false)) >= 0)
+				remove_dir(mode, base, d);
+		}
 		free(names[i]);
 	}
 	free(names);
 }
 
-/* The hidden directory a create builds in: base/.NAME.tmp-PID with rootfs/ inside. */
+/*
+ * The hidden directory a create builds in: base/.NAME.tmp-PID (mode 0700,
+ * like the store above it: containers are private to their owner) with
+ * rootfs/ inside.  Returns the fd that holds its lock (see lock_dir()),
+ * or -errno.
+ */
 static int make_temp(const struct container *c, char *base, char *tmp_name, size_t tmp_name_size, char *tmp,
 		     char *rootfs)
 {
+	_cleanup_close_ int store = -EBADF, lock = -EBADF;
+	char top[PATH_MAX];
 	int r;
 
 	r = container_base_dir(base, PATH_MAX);
 	if (r < 0)
 		return r;
-	r = mkdir_p(base, 0755);
-	if (r < 0)
+	/* The data directory above the store, too: older versions made both 0755. */
+	snprintf(top, sizeof(top), "%s", base);
+	*strrchr(top, '/') = '\0';
+	if ((r = mkdir_private(top, true)) < 0 || (r = mkdir_private(base, true)) < 0)
 		return r;
 	remove_stale_leftovers(c->mode, base);
 	snprintf(tmp_name, tmp_name_size, ".%s.tmp-%d", c->name, (int)getpid());
 	if (format_buf(tmp, PATH_MAX, "%s/%s", base, tmp_name) < 0 ||
 	    format_buf(rootfs, PATH_MAX, "%s/rootfs", tmp) < 0)
 		return -ENAMETOOLONG;
+	store = store_lock(base);
+	if (store < 0)
+		return store;
 	/* Owner and group of both directories are the user's: mapped in the namespace (DESIGN.md fact 5). */
-	if (mkdir(tmp, 0755) < 0)
+	if (mkdir(tmp, 0700) < 0)
 		return -errno;
-	if (mkdir(rootfs, 0755) < 0) {
-		r = -errno;
+	lock = lock_dir(AT_FDCWD, tmp, false);
+	if (lock < 0 || mkdir(rootfs, 0755) < 0) {
+		r = lock < 0 ? lock : -errno;
 		rmdir(tmp);
 		return r;
 	}
-	return 0;
+	return steal_fd(lock);
 }
 
 /* The container's directory appears: config written, then the rename that makes it exist. */
@@ -127,6 +186,7 @@ int store_create_from_tar(struct container *c, const char *tarball, struct tarba
 {
 	char base[PATH_MAX], tmp_name[CONTAINER_NAME_MAX + 32], tmp[PATH_MAX], rootfs[PATH_MAX];
 	char tarball_path[PATH_MAX];
+	_cleanup_close_ int lock = -EBADF;
 	struct extract_args args;
 	struct stat st;
 	int r;
@@ -137,9 +197,9 @@ int store_create_from_tar(struct container *c, const char *tarball, struct tarba
 	/* Extraction runs in the new rootfs as its working directory. */
 	if (!realpath(tarball, tarball_path) || access(tarball_path, R_OK) < 0)
 		return -errno;
-	r = make_temp(c, base, tmp_name, sizeof(tmp_name), tmp, rootfs);
-	if (r < 0)
-		return r;
+	lock = make_temp(c, base, tmp_name, sizeof(tmp_name), tmp, rootfs);
+	if (lock < 0)
+		return lock;
 	args = (struct extract_args){ rootfs, tarball_path, c->mode == CONTAINER_MAPPED };
 	r = userns_call(c->mode, extract_in_userns, &args, err, sizeof(*err));
 	/* The rename is the moment the container exists: before it, `list` cannot see it. */
@@ -178,6 +238,7 @@ out:
 int store_remove(const struct container *c, char *left, size_t left_size)
 {
 	char base[PATH_MAX], hidden[CONTAINER_NAME_MAX + 32], path[PATH_MAX];
+	_cleanup_close_ int lock = -EBADF;
 	int r;
 
 	left[0] = '\0';
@@ -188,6 +249,10 @@ int store_remove(const struct container *c, char *left, size_t left_size)
 	r = mounted_below(c->dir);
 	if (r != 0)
 		return r < 0 ? r : -EBUSY;
+	/* Locked before it is hidden, so no create takes the hidden directory for a leftover of a dead crossroot. */
+	lock = lock_dir(AT_FDCWD, c->dir, true);
+	if (lock < 0)
+		return lock;
 	/* Hidden at once, so a half-removed container is never listed or started. */
 	snprintf(hidden, sizeof(hidden), ".%s.rm-%d", c->name, (int)getpid());
 	if (format_buf(path, sizeof(path), "%s/%s", base, hidden) < 0)
@@ -438,7 +503,7 @@ static void rootfs_cache_store(const struct container *tmpc, const char *cache_p
 
 	snprintf(dir, sizeof(dir), "%s", cache_path);
 	*strrchr(dir, '/') = '\0';
-	if (mkdir_p(dir, 0755) < 0)
+	if (mkdir_p(dir, 0700) < 0)
 		return;
 	store_export(tmpc, cache_path, &terr);
 }
@@ -451,6 +516,7 @@ int store_create_bootstrap(struct container *c, const struct bootstrap_options *
 	struct bootstrap_plan plan;
 	struct container tmpc;
 	struct first_stage first;
+	_cleanup_close_ int lock = -EBADF;
 	struct stat st;
 	int r;
 
@@ -462,10 +528,10 @@ int store_create_bootstrap(struct container *c, const struct bootstrap_options *
 		bootstrap_plan_free(&plan);
 		return r;
 	}
-	r = make_temp(c, base, tmp_name, sizeof(tmp_name), tmp, rootfs);
-	if (r < 0) {
+	lock = make_temp(c, base, tmp_name, sizeof(tmp_name), tmp, rootfs);
+	if (lock < 0) {
 		bootstrap_plan_free(&plan);
-		return r;
+		return lock;
 	}
 	if (rootfs_cache_path(c, opts, &plan, cached, sizeof(cached)) < 0)
 		cached[0] = '\0';

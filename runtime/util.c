@@ -123,6 +123,24 @@ int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+int mkdir_private(const char *path, bool create)
+{
+	_cleanup_close_ int fd = -EBADF;
+	struct stat st;
+	int r;
+
+	if (create && (r = mkdir_p(path, 0700)) < 0)
+		return r;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (st.st_uid == geteuid() && (st.st_mode & 077) && fchmod(fd, st.st_mode & 07700) < 0)
+		return -errno;
+	return 0;
+}
+
 #ifndef STATX_MNT_ID
 #define STATX_MNT_ID 0x00001000U
 #endif

@@ -110,6 +110,15 @@ int parse_ulong(const char *s, unsigned long *out);
 int mkdir_p(const char *path, mode_t mode);
 
 /*
+ * path as a directory private to its owner: made as mkdir_p(path, 0700)
+ * when create is set and it is missing; when it exists, belongs to this
+ * process's euid and lets group or others in (stores of older versions were
+ * 0755), chmod'ed to 0700 through an O_NOFOLLOW fd.  Returns 0, or -errno
+ * (-ENOENT when missing and !create).
+ */
+int mkdir_private(const char *path, bool create);
+
+/*
  * The id of the mount fd is on (statx(2) STATX_MNT_ID, Linux 5.8), into
  * *out.  Returns 0, -EOPNOTSUPP on older kernels, or -errno.
  */

@@ -27,6 +27,10 @@ for arch in arm64 armhf; do
 	expect_match "passwd is setuid root (real ownership, mapped mode)" '^-rwsr-xr-x 1 0 0 ' "$(run "b-$arch" -- ls -ln /usr/bin/passwd)"
 done
 
+cache=$TEST_HOME/.cache/crossroot
+expect_eq "the cache and its .debs are private to the user (0700)" "700 700" \
+	"$(stat -c %a "$cache") $(stat -c %a "$cache/debs")"
+
 # apt inside, with its _apt sandbox.
 out=$(run b-arm64 --root -- sh -c 'apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends hello >/dev/null && echo installed' 2>&1)
 expect_match "apt-get install works inside with --root" '^installed$' "$out"
