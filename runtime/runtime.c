@@ -227,6 +227,28 @@ static void add_env(char **env, size_t *n, size_t max, const char *key, const ch
 	env[*n] = NULL;
 }
 
+/*
+ * In the command's process: a session of its own with the terminal at slave
+ * as controlling terminal, stdin and stdout (and stderr when with_stderr).
+ * Returns 0 or -errno.
+ */
+static int attach_terminal(const char *slave, bool with_stderr)
+{
+	_cleanup_close_ int fd = -EBADF;
+
+	if (setsid() < 0)
+		return -errno;
+	fd = open(slave, O_RDWR);
+	if (fd < 0 || ioctl(fd, TIOCSCTTY, 0) < 0)
+		return -errno;
+	if (dup2(fd, STDIN_FILENO) < 0 || dup2(fd, STDOUT_FILENO) < 0 || (with_stderr && dup2(fd, STDERR_FILENO) < 0))
+		return -errno;
+	/* When one of ours was closed, the terminal landed there: it stays. */
+	if (fd <= STDERR_FILENO)
+		fd = -EBADF;
+	return 0;
+}
+
 /* Never returns: in the command's process, become who req says and exec. */
 static _noreturn_ void command_exec(const struct container *c, const struct exec_request *req,
 				    const struct identity *id, const char *pty_slave, int report)
@@ -247,16 +269,10 @@ static _noreturn_ void command_exec(const struct container *c, const struct exec
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	prctl(PR_SET_PDEATHSIG, 0);
 	if (pty_slave) {
-		int fd;
-
 		step = "open the terminal";
-		if (setsid() < 0 || (fd = open(pty_slave, O_RDWR)) < 0 || ioctl(fd, TIOCSCTTY, 0) < 0 ||
-		    dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) {
-			r = -errno;
+		r = attach_terminal(pty_slave, !req->tty_keep_stderr);
+		if (r < 0)
 			goto fail;
-		}
-		if (fd > 2)
-			close(fd);
 	}
 	/* Loaded while root of the namespace, so no_new_privs is not needed and sudo keeps working. */
 	step = "load the seccomp filter";
@@ -431,6 +447,21 @@ static bool copy_some(int from, int to)
 }
 
 /*
+ * Copy what the command left on the terminal master to our stdout.  Without
+ * blocking: a process the command left running (on a started container) may
+ * hold the terminal open and never write again.  A read on an empty master
+ * first flushes the kernel's pending buffer work (n_tty_read()), so nothing
+ * the command wrote before it exited is lost.
+ */
+static void drain(int master)
+{
+	if (master < 0 || fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK) < 0)
+		return;
+	while (copy_some(master, STDOUT_FILENO))
+		;
+}
+
+/*
  * Forward signals to target until waitee exits; with master >= 0, also copy
  * between our stdin/stdout and the terminal master.  Returns waitee's
  * wait status.
@@ -475,9 +506,7 @@ static int supervise(int sfd, pid_t target, pid_t waitee, int master)
 		}
 		while (waitpid(waitee, &status, WNOHANG) == waitee) {
 			if (WIFEXITED(status) || WIFSIGNALED(status)) {
-				if (master >= 0)
-					while (copy_some(master, STDOUT_FILENO))
-						;
+				drain(master);
 				return status;
 			}
 		}
@@ -496,20 +525,20 @@ static bool raw_terminal(struct termios *saved)
 	return tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
 }
 
-/* A new pty from the devpts at /dev/pts of our (container) mount namespace. */
+/*
+ * A new pty from the devpts at /dev/pts of our (container) mount namespace,
+ * with the window size of our stdin's terminal before the command can ask.
+ */
 static int open_pty(char *slave, size_t size)
 {
-	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	_cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 
 	if (master < 0)
 		return -errno;
-	if (grantpt(master) < 0 || unlockpt(master) < 0 || ptsname_r(master, slave, size) != 0) {
-		int r = -errno;
-
-		close(master);
-		return r;
-	}
-	return master;
+	if (grantpt(master) < 0 || unlockpt(master) < 0 || ptsname_r(master, slave, size) != 0)
+		return -errno;
+	copy_winsize(STDIN_FILENO, master);
+	return steal_fd(master);
 }
 
 static void fill_mount_config(struct mount_config *cfg, const struct container *c, const struct identity *id,

@@ -34,7 +34,13 @@ struct exec_request {
 	const struct bind_mount *binds; /* only for a stopped container */
 	size_t n_binds;
 	bool root; /* run as uid 0 with the build-safe capabilities */
-	bool tty;  /* give the command a new terminal of the container's devpts (enter) */
+	/*
+	 * Give the command a new terminal of the container's devpts as stdin
+	 * and stdout, proxied to ours (stdin must be a terminal): raw mode,
+	 * window size and hangup follow it, as in `podman run -t`.
+	 */
+	bool tty;
+	bool tty_keep_stderr; /* with tty: stderr stays ours (redirected) instead of the terminal */
 };
 
 enum run_outcome {
