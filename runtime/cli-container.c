@@ -83,6 +83,17 @@ static int report_run_failure(const struct container *c, const struct run_result
 	return EXIT_RUN_FAILED;
 }
 
+/* Nothing ran: c's arch has no usable emulator here.  Say what was found and what to install. */
+static void report_no_emulator(const struct container *c, const struct emulator *emu)
+{
+	char found[PATH_MAX + 200] = "";
+
+	if (emulator_describe(emu, found, sizeof(found)) < 0 && !found[0])
+		snprintf(found, sizeof(found), "no static emulator");
+	cli_error("%s: cannot run %s programs here: %s", c->name, c->arch->name, found);
+	cli_hint("%s", emulator_hint(emu));
+}
+
 /* Options shared by run, enter and start. */
 struct run_options {
 	struct exec_request req;
@@ -276,6 +287,9 @@ static int run_or_enter(int argc, char **argv, bool enter)
 	case RUN_EXEC_FAILED:
 		cli_exec_error(enter ? "the login shell" : o.req.argv[0], res.error, res.found);
 		return res.found ? EXIT_RUN_NOEXEC : EXIT_RUN_NOTFOUND;
+	case RUN_NO_EMULATOR:
+		report_no_emulator(&c, &res.emulator);
+		return EXIT_RUN_FAILED;
 	case RUN_FAILED:
 		break;
 	}
@@ -360,6 +374,10 @@ int cmd_start(int argc, char **argv)
 	r = container_start(&c, o.binds, o.req.n_binds, &res);
 	if (r == -EALREADY) {
 		cli_error("container '%s' is already started", c.name);
+		return EXIT_FAIL;
+	}
+	if (r < 0 && res.outcome == RUN_NO_EMULATOR) {
+		report_no_emulator(&c, &res.emulator);
 		return EXIT_FAIL;
 	}
 	if (r < 0 && res.outcome == RUN_FAILED) {

@@ -541,12 +541,40 @@ static int open_pty(char *slave, size_t size)
 	return steal_fd(master);
 }
 
+/* The host's `uname -m`, as emulator discovery takes it. */
+static void host_machine(char *machine, size_t size)
+{
+	if (arch_host_machine(machine, size) < 0)
+		snprintf(machine, size, "unknown");
+}
+
+/*
+ * Whether c's programs can run: its arch is native, or has a static emulator
+ * that mount_binfmt() will find the same way (same $PATH).  Returns 0,
+ * -ENOEXEC with res->outcome RUN_NO_EMULATOR and res->emulator saying what
+ * was found, or -errno.
+ */
+static int emulator_check(const struct container *c, struct run_result *res)
+{
+	char machine[65];
+	int r;
+
+	host_machine(machine, sizeof(machine));
+	r = emulator_find(c->arch, machine, getenv("PATH"), &res->emulator);
+	if (r < 0)
+		return r;
+	if (res->emulator.status == EMULATOR_FOUND || res->emulator.status == EMULATOR_NATIVE)
+		return 0;
+	res->outcome = RUN_NO_EMULATOR;
+	res->error = -ENOEXEC;
+	return -ENOEXEC;
+}
+
 static void fill_mount_config(struct mount_config *cfg, const struct container *c, const struct identity *id,
 			      const struct bind_mount *binds, size_t n_binds, char *machine, size_t machine_size)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	if (arch_host_machine(machine, machine_size) < 0)
-		snprintf(machine, machine_size, "unknown");
+	host_machine(machine, machine_size);
 	cfg->rootfs = c->rootfs;
 	cfg->hostname = c->name;
 	cfg->home = id->home[0] == '/' && !streq(id->home, "/") ? id->home : NULL;
@@ -790,6 +818,12 @@ int container_exec(const struct container *c, const struct exec_request *req, st
 		if (r < 0)
 			return r;
 	}
+	/* A started container has its entries already: the kernel holds their emulators open (flag F). */
+	r = state.running ? 0 : emulator_check(c, res);
+	if (r == -ENOEXEC)
+		return 0; /* the outcome is in res */
+	if (r < 0)
+		return r;
 	sfd = signals_fd(false, req->tty);
 	if (sfd < 0)
 		return sfd;
@@ -888,6 +922,9 @@ int container_start(const struct container *c, const struct bind_mount *binds, s
 		return r;
 	if (state.running)
 		return -EALREADY;
+	r = emulator_check(c, res);
+	if (r < 0)
+		return r;
 	r = identity_read(&id);
 	if (r < 0)
 		return r;
