@@ -194,6 +194,25 @@ int emulator_find(const struct arch_info *arch, const char *host_machine, const 
 	return choose_interpreter(out);
 }
 
+int emulator_describe(const struct emulator *emulator, char *buf, size_t size)
+{
+	const char *q = emulator->arch->qemu_name;
+
+	switch (emulator->status) {
+	case EMULATOR_NOT_STATIC:
+		return format_buf(buf, size, "%s is dynamically linked", emulator->rejected);
+	case EMULATOR_NOT_FOUND:
+		return format_buf(buf, size,
+				  "no qemu-%s-static or qemu-%s in PATH or /usr/bin, and no " EMULATOR_LIBEXEC_DIR
+				  "/%s-binfmt-P",
+				  q, q, q);
+	case EMULATOR_FOUND:
+	case EMULATOR_NATIVE:
+		break;
+	}
+	return -EINVAL;
+}
+
 const char *emulator_hint(const struct emulator *emulator)
 {
 	switch (emulator->status) {

@@ -10,6 +10,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "arch.h"
 
@@ -60,6 +61,16 @@ int emulator_find(const struct arch_info *arch, const char *host_machine, const 
  * -errno.
  */
 int elf_is_static(int fd);
+
+/*
+ * What discovery found, in words, for a status other than
+ * EMULATOR_FOUND/EMULATOR_NATIVE, into buf: "/usr/bin/qemu-aarch64 is
+ * dynamically linked", or where emulator_find() looked ("no
+ * qemu-aarch64-static or qemu-aarch64 in PATH or /usr/bin, and no
+ * /usr/libexec/qemu-binfmt/aarch64-binfmt-P").  Returns 0, -EINVAL for
+ * another status, or -ENAMETOOLONG (buf then holds a truncated text).
+ */
+int emulator_describe(const struct emulator *emulator, char *buf, size_t size);
 
 /*
  * A one-line hint for a status other than EMULATOR_FOUND/EMULATOR_NATIVE:

@@ -83,6 +83,17 @@ static int report_run_failure(const struct container *c, const struct run_result
 	return EXIT_RUN_FAILED;
 }
 
+/* Nothing ran: c's arch has no usable emulator here.  Say what was found and what to install. */
+static void report_no_emulator(const struct container *c, const struct emulator *emu)
+{
+	char found[PATH_MAX + 200] = "";
+
+	if (emulator_describe(emu, found, sizeof(found)) < 0 && !found[0])
+		snprintf(found, sizeof(found), "no static emulator");
+	cli_error("%s: cannot run %s programs here: %s", c->name, c->arch->name, found);
+	cli_hint("%s", emulator_hint(emu));
+}
+
 /* Options shared by run, enter and start. */
 struct run_options {
 	struct exec_request req;
@@ -177,6 +188,17 @@ static int parse_run_options(const char *cmd, const char *help, int argc, char *
 	return -1;
 }
 
+/*
+ * run's rule for giving CMD a terminal inside: run is in the foreground of a
+ * terminal that is its stdin and stdout.  A pipe or a file on either (CI,
+ * `run ... | less`) keeps the fds passed through as they are; in the
+ * background, copying from the terminal would only stop run (SIGTTIN).
+ */
+static bool run_interactive(void)
+{
+	return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
+}
+
 static int run_or_enter(int argc, char **argv, bool enter)
 {
 	static const char run_help[] = "Usage: crossroot run NAME [OPTIONS] -- CMD [ARG...]\n"
@@ -184,9 +206,14 @@ static int run_or_enter(int argc, char **argv, bool enter)
 				       "Run CMD in container NAME, as you (your own uid, no capabilities) unless\n"
 				       "--root.  On a started container CMD joins it (like podman exec) and what\n"
 				       "it leaves running stays until 'crossroot stop'; on a stopped one the\n"
-				       "container lives exactly as long as CMD.  stdin, stdout and stderr pass\n"
-				       "straight through; SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2\n"
-				       "are forwarded to CMD.\n"
+				       "container lives exactly as long as CMD.\n"
+				       "\n"
+				       "From a terminal (stdin and stdout are terminals, and run is in the\n"
+				       "foreground), CMD gets a new terminal of the container's own devpts, as\n"
+				       "with 'crossroot enter': tty names it, the window size follows yours, and\n"
+				       "stderr goes there too unless you redirected it.  Otherwise (pipes, files,\n"
+				       "CI) stdin, stdout and stderr pass straight through, unchanged.  SIGINT,\n"
+				       "SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to CMD.\n"
 				       "\n"
 				       "  --root                 run as uid 0 with a build-safe set of capabilities\n"
 				       "  --cwd DIR              working directory inside (default: yours when it\n"
@@ -239,7 +266,8 @@ static int run_or_enter(int argc, char **argv, bool enter)
 	if (load_or_report(cmd, name, &c) != 0)
 		return EXIT_RUN_FAILED;
 	o.req.argv = enter ? NULL : argv + optind;
-	o.req.tty = enter;
+	o.req.tty = enter || run_interactive();
+	o.req.tty_keep_stderr = !enter && !isatty(STDERR_FILENO);
 	if (enter && !isatty(STDIN_FILENO)) {
 		cli_error("'crossroot enter' needs a terminal on stdin; use 'crossroot run %s -- CMD' otherwise", name);
 		return EXIT_RUN_FAILED;
@@ -259,6 +287,9 @@ static int run_or_enter(int argc, char **argv, bool enter)
 	case RUN_EXEC_FAILED:
 		cli_exec_error(enter ? "the login shell" : o.req.argv[0], res.error, res.found);
 		return res.found ? EXIT_RUN_NOEXEC : EXIT_RUN_NOTFOUND;
+	case RUN_NO_EMULATOR:
+		report_no_emulator(&c, &res.emulator);
+		return EXIT_RUN_FAILED;
 	case RUN_FAILED:
 		break;
 	}
@@ -343,6 +374,10 @@ int cmd_start(int argc, char **argv)
 	r = container_start(&c, o.binds, o.req.n_binds, &res);
 	if (r == -EALREADY) {
 		cli_error("container '%s' is already started", c.name);
+		return EXIT_FAIL;
+	}
+	if (r < 0 && res.outcome == RUN_NO_EMULATOR) {
+		report_no_emulator(&c, &res.emulator);
 		return EXIT_FAIL;
 	}
 	if (r < 0 && res.outcome == RUN_FAILED) {

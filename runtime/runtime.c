@@ -226,6 +226,28 @@ static void add_env(char **env, size_t *n, size_t max, const char *key, const ch
 	env[*n] = NULL;
 }
 
+/*
+ * In the command's process: a session of its own with the terminal at slave
+ * as controlling terminal, stdin and stdout (and stderr when with_stderr).
+ * Returns 0 or -errno.
+ */
+static int attach_terminal(const char *slave, bool with_stderr)
+{
+	_cleanup_close_ int fd = -EBADF;
+
+	if (setsid() < 0)
+		return -errno;
+	fd = open(slave, O_RDWR);
+	if (fd < 0 || ioctl(fd, TIOCSCTTY, 0) < 0)
+		return -errno;
+	if (dup2(fd, STDIN_FILENO) < 0 || dup2(fd, STDOUT_FILENO) < 0 || (with_stderr && dup2(fd, STDERR_FILENO) < 0))
+		return -errno;
+	/* When one of ours was closed, the terminal landed there: it stays. */
+	if (fd <= STDERR_FILENO)
+		fd = -EBADF;
+	return 0;
+}
+
 /* Never returns: in the command's process, become who req says and exec. */
 static _noreturn_ void command_exec(const struct container *c, const struct exec_request *req,
 				    const struct identity *id, const char *pty_slave, int report)
@@ -246,16 +268,10 @@ static _noreturn_ void command_exec(const struct container *c, const struct exec
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	prctl(PR_SET_PDEATHSIG, 0);
 	if (pty_slave) {
-		int fd;
-
 		step = "open the terminal";
-		if (setsid() < 0 || (fd = open(pty_slave, O_RDWR)) < 0 || ioctl(fd, TIOCSCTTY, 0) < 0 ||
-		    dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) {
-			r = -errno;
+		r = attach_terminal(pty_slave, !req->tty_keep_stderr);
+		if (r < 0)
 			goto fail;
-		}
-		if (fd > 2)
-			close(fd);
 	}
 	/* Loaded while root of the namespace, so no_new_privs is not needed and sudo keeps working. */
 	step = "load the seccomp filter";
@@ -430,6 +446,21 @@ static bool copy_some(int from, int to)
 }
 
 /*
+ * Copy what the command left on the terminal master to our stdout.  Without
+ * blocking: a process the command left running (on a started container) may
+ * hold the terminal open and never write again.  A read on an empty master
+ * first flushes the kernel's pending buffer work (n_tty_read()), so nothing
+ * the command wrote before it exited is lost.
+ */
+static void drain(int master)
+{
+	if (master < 0 || fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK) < 0)
+		return;
+	while (copy_some(master, STDOUT_FILENO))
+		;
+}
+
+/*
  * Forward signals to target until waitee exits; with master >= 0, also copy
  * between our stdin/stdout and the terminal master.  Returns waitee's
  * wait status.
@@ -474,9 +505,7 @@ static int supervise(int sfd, pid_t target, pid_t waitee, int master)
 		}
 		while (waitpid(waitee, &status, WNOHANG) == waitee) {
 			if (WIFEXITED(status) || WIFSIGNALED(status)) {
-				if (master >= 0)
-					while (copy_some(master, STDOUT_FILENO))
-						;
+				drain(master);
 				return status;
 			}
 		}
@@ -495,28 +524,56 @@ static bool raw_terminal(struct termios *saved)
 	return tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
 }
 
-/* A new pty from the devpts at /dev/pts of our (container) mount namespace. */
+/*
+ * A new pty from the devpts at /dev/pts of our (container) mount namespace,
+ * with the window size of our stdin's terminal before the command can ask.
+ */
 static int open_pty(char *slave, size_t size)
 {
-	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	_cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 
 	if (master < 0)
 		return -errno;
-	if (grantpt(master) < 0 || unlockpt(master) < 0 || ptsname_r(master, slave, size) != 0) {
-		int r = -errno;
+	if (grantpt(master) < 0 || unlockpt(master) < 0 || ptsname_r(master, slave, size) != 0)
+		return -errno;
+	copy_winsize(STDIN_FILENO, master);
+	return steal_fd(master);
+}
 
-		close(master);
+/* The host's `uname -m`, as emulator discovery takes it. */
+static void host_machine(char *machine, size_t size)
+{
+	if (arch_host_machine(machine, size) < 0)
+		snprintf(machine, size, "unknown");
+}
+
+/*
+ * Whether c's programs can run: its arch is native, or has a static emulator
+ * that mount_binfmt() will find the same way (same $PATH).  Returns 0,
+ * -ENOEXEC with res->outcome RUN_NO_EMULATOR and res->emulator saying what
+ * was found, or -errno.
+ */
+static int emulator_check(const struct container *c, struct run_result *res)
+{
+	char machine[65];
+	int r;
+
+	host_machine(machine, sizeof(machine));
+	r = emulator_find(c->arch, machine, getenv("PATH"), &res->emulator);
+	if (r < 0)
 		return r;
-	}
-	return master;
+	if (res->emulator.status == EMULATOR_FOUND || res->emulator.status == EMULATOR_NATIVE)
+		return 0;
+	res->outcome = RUN_NO_EMULATOR;
+	res->error = -ENOEXEC;
+	return -ENOEXEC;
 }
 
 static void fill_mount_config(struct mount_config *cfg, const struct container *c, const struct identity *id,
 			      const struct bind_mount *binds, size_t n_binds, char *machine, size_t machine_size)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	if (arch_host_machine(machine, machine_size) < 0)
-		snprintf(machine, machine_size, "unknown");
+	host_machine(machine, machine_size);
 	cfg->rootfs = c->rootfs;
 	cfg->hostname = c->name;
 	cfg->home = id->home[0] == '/' && !streq(id->home, "/") ? id->home : NULL;
@@ -760,6 +817,12 @@ int container_exec(const struct container *c, const struct exec_request *req, st
 		if (r < 0)
 			return r;
 	}
+	/* A started container has its entries already: the kernel holds their emulators open (flag F). */
+	r = state.running ? 0 : emulator_check(c, res);
+	if (r == -ENOEXEC)
+		return 0; /* the outcome is in res */
+	if (r < 0)
+		return r;
 	sfd = signals_fd(false, req->tty);
 	if (sfd < 0)
 		return sfd;
@@ -858,6 +921,9 @@ int container_start(const struct container *c, const struct bind_mount *binds, s
 		return r;
 	if (state.running)
 		return -EALREADY;
+	r = emulator_check(c, res);
+	if (r < 0)
+		return r;
 	r = identity_read(&id);
 	if (r < 0)
 		return r;

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "../binfmt/emulator.h"
 #include "container.h"
 #include "mounts.h"
 
@@ -34,13 +35,20 @@ struct exec_request {
 	const struct bind_mount *binds; /* only for a stopped container */
 	size_t n_binds;
 	bool root; /* run as uid 0 with the build-safe capabilities */
-	bool tty;  /* give the command a new terminal of the container's devpts (enter) */
+	/*
+	 * Give the command a new terminal of the container's devpts as stdin
+	 * and stdout, proxied to ours (stdin must be a terminal): raw mode,
+	 * window size and hangup follow it, as in `podman run -t`.
+	 */
+	bool tty;
+	bool tty_keep_stderr; /* with tty: stderr stays ours (redirected) instead of the terminal */
 };
 
 enum run_outcome {
 	RUN_EXITED,	 /* status holds the command's exit status (128+N for signal N) */
 	RUN_EXEC_FAILED, /* the command could not be executed: error, found */
 	RUN_FAILED,	 /* crossroot failed: error, step */
+	RUN_NO_EMULATOR, /* nothing ran: no usable emulator for the container's arch (emulator says why) */
 };
 
 struct run_result {
@@ -49,12 +57,16 @@ struct run_result {
 	int error; /* -errno */
 	bool found;
 	char step[200];
+	struct emulator emulator; /* with RUN_NO_EMULATOR: what discovery found */
 };
 
 /*
- * Run req in container c (started or not, see above) and wait for it.
- * Returns 0 with *res filled (any outcome), or -errno when c could not even
- * be looked at.
+ * Run req in container c (started or not, see above) and wait for it.  On a
+ * stopped container, c's arch is checked first: native, or an emulator that
+ * emulator_find() (with $PATH) finds static; else nothing runs and the
+ * outcome is RUN_NO_EMULATOR.  (A started one has its entries already: the
+ * kernel holds their emulators open.)  Returns 0 with *res filled (any
+ * outcome), or -errno when c could not even be looked at.
  */
 int container_exec(const struct container *c, const struct exec_request *req, struct run_result *res);
 
@@ -62,7 +74,9 @@ int container_exec(const struct container *c, const struct exec_request *req, st
  * Start c: its init keeps its namespaces, mounts and binfmt entries until
  * container_stop().  binds are added for the container's lifetime.
  * Returns 0, -EALREADY when it runs already, -EWOULDBLOCK when another
- * crossroot is starting or stopping it, or -errno with res->step set.
+ * crossroot is starting or stopping it, -ENOEXEC with res->outcome
+ * RUN_NO_EMULATOR when c's arch has no usable emulator (checked first, as
+ * for container_exec()), or -errno with res->step set.
  */
 int container_start(const struct container *c, const struct bind_mount *binds, size_t n_binds, struct run_result *res);
 

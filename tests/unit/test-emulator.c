@@ -179,3 +179,23 @@ TEST(relative_search_path_entries_are_ignored)
 	CHECK_INT(unlink(path), ==, 0);
 	CHECK_INT(rmdir(dir), ==, 0);
 }
+
+TEST(what_discovery_found_is_described_for_messages)
+{
+	struct emulator emu = { .arch = arch_lookup("arm64"),
+				.status = EMULATOR_NOT_STATIC,
+				.rejected = "/usr/bin/qemu-aarch64" };
+	char buf[512];
+
+	CHECK_INT(emulator_describe(&emu, buf, sizeof(buf)), ==, 0);
+	CHECK_STR(buf, "/usr/bin/qemu-aarch64 is dynamically linked");
+	emu.status = EMULATOR_NOT_FOUND;
+	CHECK_INT(emulator_describe(&emu, buf, sizeof(buf)), ==, 0);
+	CHECK_STR(buf, "no qemu-aarch64-static or qemu-aarch64 in PATH or /usr/bin, and no " EMULATOR_LIBEXEC_DIR
+		       "/aarch64-binfmt-P");
+	CHECK_INT(emulator_describe(&emu, buf, 16), ==, -ENAMETOOLONG);
+	emu.status = EMULATOR_FOUND;
+	CHECK_INT(emulator_describe(&emu, buf, sizeof(buf)), ==, -EINVAL);
+	emu.status = EMULATOR_NATIVE;
+	CHECK_INT(emulator_describe(&emu, buf, sizeof(buf)), ==, -EINVAL);
+}
