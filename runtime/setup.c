@@ -215,8 +215,7 @@ static int open_root_dir(int parent, const char *name, bool create)
 
 	if (create && mkdirat(parent, name, 0755) < 0 && errno != EEXIST)
 		return -errno;
-	fd = sys_openat2(parent, name, O_PATH | O_DIRECTORY | O_CLOEXEC,
-			 RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+	fd = sys_openat2(parent, name, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0)
