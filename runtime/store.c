@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <libmount.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -21,19 +22,31 @@ enum container_mode store_default_mode(void)
 	return host_setup_done(getuid()) > 0 ? CONTAINER_MAPPED : CONTAINER_SINGLE;
 }
 
+/*
+ * How files extracted into a container of mode are owned: in mapped mode
+ * the user's uid and primary gid are the ids setup maps to themselves.
+ */
+static struct tarball_owners owners_for(enum container_mode mode)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	return (struct tarball_owners){ mode == CONTAINER_MAPPED, getuid(), pw ? pw->pw_gid : getgid() };
+}
+
 struct extract_args {
 	const char *rootfs;
 	const char *tarball;
-	bool keep_owners;
+	struct tarball_owners owners;
 };
 
 static int extract_in_userns(void *arg, void *out)
 {
 	const struct extract_args *a = arg;
+	struct store_import *result = out;
 
 	if (chdir(a->rootfs) < 0)
 		return -errno;
-	return tarball_extract(a->tarball, a->keep_owners, out);
+	return tarball_extract(a->tarball, &a->owners, &result->report, &result->error);
 }
 
 struct remove_args {
@@ -123,7 +136,7 @@ static int commit_temp(const struct container *c, const char *tmp)
 	return r;
 }
 
-int store_create_from_tar(struct container *c, const char *tarball, struct tarball_error *err)
+int store_create_from_tar(struct container *c, const char *tarball, struct store_import *result)
 {
 	char base[PATH_MAX], tmp_name[CONTAINER_NAME_MAX + 32], tmp[PATH_MAX], rootfs[PATH_MAX];
 	char tarball_path[PATH_MAX];
@@ -131,7 +144,7 @@ int store_create_from_tar(struct container *c, const char *tarball, struct tarba
 	struct stat st;
 	int r;
 
-	memset(err, 0, sizeof(*err));
+	memset(result, 0, sizeof(*result));
 	if (lstat(c->dir, &st) == 0)
 		return -EEXIST;
 	/* Extraction runs in the new rootfs as its working directory. */
@@ -140,8 +153,8 @@ int store_create_from_tar(struct container *c, const char *tarball, struct tarba
 	r = make_temp(c, base, tmp_name, sizeof(tmp_name), tmp, rootfs);
 	if (r < 0)
 		return r;
-	args = (struct extract_args){ rootfs, tarball_path, c->mode == CONTAINER_MAPPED };
-	r = userns_call(c->mode, extract_in_userns, &args, err, sizeof(*err));
+	args = (struct extract_args){ rootfs, tarball_path, owners_for(c->mode) };
+	r = userns_call(c->mode, extract_in_userns, &args, result, sizeof(*result));
 	/* The rename is the moment the container exists: before it, `list` cannot see it. */
 	if (r == 0)
 		r = commit_temp(c, tmp);
@@ -269,6 +282,7 @@ struct first_stage {
 	const struct bootstrap_plan *plan;
 	const char *rootfs;
 	const char *sources; /* /etc/apt/sources.list */
+	struct tarball_owners owners;
 	bool single;
 	bootstrap_progress_fn progress;
 	void *data;
@@ -285,7 +299,7 @@ static int first_stage_in_userns(void *arg, void *out)
 
 	if (chdir(a->rootfs) < 0)
 		return -errno;
-	r = bootstrap_extract(a->plan, a->plan->n_packages, !a->single, a->progress, a->data, err);
+	r = bootstrap_extract(a->plan, a->plan->n_packages, &a->owners, a->progress, a->data, err);
 	if (r < 0)
 		return r;
 	rootfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -470,13 +484,13 @@ int store_create_bootstrap(struct container *c, const struct bootstrap_options *
 	if (rootfs_cache_path(c, opts, &plan, cached, sizeof(cached)) < 0)
 		cached[0] = '\0';
 	else if (access(cached, R_OK) == 0) {
-		struct extract_args args = { rootfs, cached, c->mode == CONTAINER_MAPPED };
-		struct tarball_error terr;
+		struct extract_args args = { rootfs, cached, owners_for(c->mode) };
+		struct store_import import;
 		struct bootstrap_progress pr = { .stage = STAGE_EXTRACT,
 						 .done = plan.n_packages,
 						 .total = plan.n_packages };
 
-		r = userns_call(c->mode, extract_in_userns, &args, &terr, sizeof(terr));
+		r = userns_call(c->mode, extract_in_userns, &args, &import, sizeof(import));
 		if (r == 0) {
 			if (progress)
 				progress(data, &pr);
@@ -484,14 +498,20 @@ int store_create_bootstrap(struct container *c, const struct bootstrap_options *
 		}
 		if (r < 0) {
 			snprintf(err->message, sizeof(err->message), "extracting the cached rootfs %.200s: %.250s",
-				 cached, terr.what[0] ? terr.what : strerror(-r));
+				 cached, import.error.what[0] ? import.error.what : strerror(-r));
 			remove_dir(c->mode, base, tmp_name);
 		}
 		bootstrap_plan_free(&plan);
 		return r;
 	}
 	snprintf(sources, sizeof(sources), "deb %s %s main\n", plan.mirror, opts->suite);
-	first = (struct first_stage){ &plan, rootfs, sources, c->mode == CONTAINER_SINGLE, progress, data };
+	first = (struct first_stage){ .plan = &plan,
+				      .rootfs = rootfs,
+				      .sources = sources,
+				      .owners = owners_for(c->mode),
+				      .single = c->mode == CONTAINER_SINGLE,
+				      .progress = progress,
+				      .data = data };
 	r = userns_call(c->mode, first_stage_in_userns, &first, err, sizeof(*err));
 	if (r == 0) {
 		tmpc = *c;

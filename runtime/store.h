@@ -15,15 +15,24 @@
  */
 enum container_mode store_default_mode(void);
 
+/* What store_create_from_tar() changed, left out, or failed on. */
+struct store_import {
+	struct tarball_error error;   /* on failure: which member, and why */
+	struct tarball_report report; /* setuid/setgid bits dropped, device nodes skipped */
+};
+
 /*
  * Create container c (name, arch, mode, suite filled by the caller) from the
- * rootfs tarball at tarball.  Atomic: the rootfs is built in a hidden
- * directory (.NAME.tmp-PID) and renamed into place with its config only
- * when complete; on failure the hidden directory is removed, and a crash
- * leaves only a hidden directory that `list` never shows.  Returns 0,
- * -EEXIST when NAME exists, or -errno with *err saying which member failed.
+ * rootfs tarball at tarball, under tarball_extract()'s rules (in mapped
+ * mode the members' owners are kept; no file becomes setuid or setgid to
+ * the user on the host; no device node is made).  Atomic: the rootfs is
+ * built in a hidden directory (.NAME.tmp-PID) and renamed into place with
+ * its config only when complete; on failure the hidden directory is
+ * removed, and a crash leaves only a hidden directory that `list` never
+ * shows.  Returns 0 with result->report filled, -EEXIST when NAME exists,
+ * or -errno with result->error saying which member failed.
  */
-int store_create_from_tar(struct container *c, const char *tarball, struct tarball_error *err);
+int store_create_from_tar(struct container *c, const char *tarball, struct store_import *result);
 
 /*
  * Create container c by bootstrapping opts's suite: the first stage
