@@ -678,6 +678,59 @@ static void report_import(const struct tarball_report *report)
 			  n == 1 ? "" : "s", list_names(&report->devices_skipped, names, sizeof(names)));
 }
 
+static const char *article(const char *arch)
+{
+	return strchr("aei", arch[0]) || !strncmp(arch, "s390", 4) ? "an" : "a";
+}
+
+/* "armhf or armel": every arch whose programs /bin/sh looks like, joined by sep; dpkg's when it is one. */
+static const char *arches_of_shell(const struct rootfs_arch *found, const char *sep, char *buf, size_t size)
+{
+	const struct arch_info *dpkg = arch_lookup(found->dpkg_arch);
+	size_t used = 0;
+
+	if (dpkg && arch_magic_matches(dpkg, found->elf_header, found->elf_len)) {
+		snprintf(buf, size, "%s", dpkg->name);
+		return buf;
+	}
+	buf[0] = '\0';
+	for (size_t i = 0; i < arch_count() && used < size; i++)
+		if (arch_magic_matches(&arch_table[i], found->elf_header, found->elf_len))
+			used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? sep : "", arch_table[i].name);
+	return buf;
+}
+
+/* Why the tarball's rootfs is not of the arch asked, and which to ask for instead, into message. */
+static void explain_wrong_arch(const struct container *c, const struct rootfs_arch *found,
+			       enum rootfs_arch_verdict verdict, char *message, size_t size)
+{
+	char is[64], use[128];
+
+	if (verdict == ROOTFS_ARCH_UNKNOWN)
+		snprintf(message, size,
+			 "the tarball holds no /bin/sh (an ELF program) and no dpkg database (/var/lib/dpkg/status): "
+			 "cannot tell whether it is %s %s rootfs; crossroot needs a rootfs with a shell",
+			 article(c->arch->name), c->arch->name);
+	else if (verdict == ROOTFS_ARCH_ELF_MISMATCH && !found->elf_arch)
+		snprintf(message, size,
+			 "the tarball holds no %s rootfs: its /bin/sh is an ELF program for machine %u, "
+			 "of no architecture crossroot knows",
+			 c->arch->name, found->elf_machine);
+	else if (verdict == ROOTFS_ARCH_ELF_MISMATCH)
+		snprintf(message, size, "the tarball holds %s %s rootfs (/bin/sh is ELF %s), not %s: use --arch %s",
+			 article(arches_of_shell(found, " or ", is, sizeof(is))), is, found->elf_arch->qemu_name,
+			 c->arch->name, arches_of_shell(found, " or --arch ", use, sizeof(use)));
+	else if (arch_lookup(found->dpkg_arch))
+		snprintf(message, size,
+			 "the tarball holds %s %s rootfs (dpkg's architecture in %s), not %s: use --arch %s",
+			 article(found->dpkg_arch), found->dpkg_arch, found->dpkg_source, c->arch->name,
+			 found->dpkg_arch);
+	else
+		snprintf(message, size,
+			 "the tarball holds %s %s rootfs (dpkg's architecture in %s), not %s; crossroot knows %s",
+			 article(found->dpkg_arch), found->dpkg_arch, found->dpkg_source, c->arch->name, arch_names());
+}
+
 /* create --from-tar: returns the exit status. */
 static int create_from_tar(struct container *c, const char *tarball)
 {
@@ -692,7 +745,9 @@ static int create_from_tar(struct container *c, const char *tarball)
 	}
 	if (r == -EEXIST)
 		return create_report(c, r, "");
-	if (result.error.what[0])
+	if (result.verdict != ROOTFS_ARCH_MATCH)
+		explain_wrong_arch(c, &result.found, result.verdict, message, sizeof(message));
+	else if (result.error.what[0])
 		snprintf(message, sizeof(message), "%.200s: %s%.200s%s%.150s", tarball,
 			 result.error.member[0] ? "member " : "", result.error.member,
 			 result.error.member[0] ? ": " : "", result.error.what);
@@ -738,7 +793,8 @@ int cmd_create(int argc, char **argv)
 		"  --from-tar FILE   import a rootfs tarball (plain, gz, xz, zst) instead; members\n"
 		"                    named absolutely or with '..', or written through a symlink,\n"
 		"                    are refused; in mapped mode owners are kept; no file becomes\n"
-		"                    setuid or setgid to you on the host; device nodes are skipped\n";
+		"                    setuid or setgid to you on the host; device nodes are skipped;\n"
+		"                    its /bin/sh and dpkg's database must say it is of ARCH\n";
 	const char *tarball = NULL, *include[128];
 	const struct arch_info *arch = NULL;
 	struct bootstrap_options opts = { .variant = "minbase" };

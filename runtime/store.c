@@ -39,14 +39,27 @@ struct extract_args {
 	struct tarball_owners owners;
 };
 
+/* Extract, then read what the rootfs says its architecture is. */
 static int extract_in_userns(void *arg, void *out)
 {
 	const struct extract_args *a = arg;
 	struct store_import *result = out;
+	_cleanup_close_ int rootfd = -EBADF;
+	int r;
 
 	if (chdir(a->rootfs) < 0)
 		return -errno;
-	return tarball_extract(a->tarball, &a->owners, &result->report, &result->error);
+	r = tarball_extract(a->tarball, &a->owners, &result->report, &result->error);
+	if (r < 0)
+		return r;
+	rootfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return -errno;
+	r = rootfs_arch_probe(rootfd, &result->found);
+	if (r < 0)
+		snprintf(result->error.what, sizeof(result->error.what),
+			 "reading its /bin/sh or dpkg database to tell its architecture: %s", strerror(-r));
+	return r;
 }
 
 struct remove_args {
@@ -155,6 +168,11 @@ int store_create_from_tar(struct container *c, const char *tarball, struct store
 		return r;
 	args = (struct extract_args){ rootfs, tarball_path, owners_for(c->mode) };
 	r = userns_call(c->mode, extract_in_userns, &args, result, sizeof(*result));
+	if (r == 0) {
+		result->verdict = rootfs_arch_check(&result->found, c->arch);
+		if (result->verdict != ROOTFS_ARCH_MATCH)
+			r = -ENOEXEC;
+	}
 	/* The rename is the moment the container exists: before it, `list` cannot see it. */
 	if (r == 0)
 		r = commit_temp(c, tmp);

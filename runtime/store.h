@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "../bootstrap/bootstrap.h"
+#include "../bootstrap/rootfs-arch.h"
 #include "../bootstrap/tarball.h"
 #include "container.h"
 
@@ -17,8 +18,10 @@ enum container_mode store_default_mode(void);
 
 /* What store_create_from_tar() changed, left out, or failed on. */
 struct store_import {
-	struct tarball_error error;   /* on failure: which member, and why */
-	struct tarball_report report; /* setuid/setgid bits dropped, device nodes skipped */
+	struct tarball_error error;	  /* on failure: which member, and why */
+	struct tarball_report report;	  /* setuid/setgid bits dropped, device nodes skipped */
+	struct rootfs_arch found;	  /* what the rootfs says its architecture is */
+	enum rootfs_arch_verdict verdict; /* whether that is c's */
 };
 
 /*
@@ -29,8 +32,12 @@ struct store_import {
  * built in a hidden directory (.NAME.tmp-PID) and renamed into place with
  * its config only when complete; on failure the hidden directory is
  * removed, and a crash leaves only a hidden directory that `list` never
- * shows.  Returns 0 with result->report filled, -EEXIST when NAME exists,
- * or -errno with result->error saying which member failed.
+ * shows.  The rootfs must be of c's arch: its /bin/sh an ELF program of
+ * it, dpkg's architecture (when it has dpkg) it, and at least one of them
+ * there (rootfs_arch_check()).  Returns 0 with result->report filled,
+ * -EEXIST when NAME exists, -ENOEXEC when the rootfs is not of c's arch
+ * (result->verdict says why, result->found what it is), or -errno with
+ * result->error saying which member failed.
  */
 int store_create_from_tar(struct container *c, const char *tarball, struct store_import *result);
 

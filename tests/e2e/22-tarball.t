@@ -109,6 +109,57 @@ err=$(as_user "$CR" create plain --arch arm64 --from-tar "$src" 2>&1 >/dev/null)
 expect_eq "a tarball with nothing to drop or skip imports without a warning" "" "$err"
 as_user "$CR" rm plain
 
+# The rootfs must be of the arch asked: /bin/sh's ELF header (its symlinks
+# resolved inside the rootfs) and dpkg's architecture say which it is.
+# refused NAME ARCH TARBALL PATTERN DESCRIPTION: create fails, names why, leaves nothing.
+refused() {
+	local err rc
+	err=$(as_user "$CR" create "$1" --arch "$2" --from-tar "$3" 2>&1); rc=$?
+	expect_eq "$5: exit 1" 1 "$rc"
+	expect_match "$5: the message says why" "$4" "$err"
+	check "$5: nothing is left in the store" \
+		sh -c "! ls -A '$TEST_HOME/.local/share/crossroot/containers' | grep -q '$1'"
+}
+refused wrong armhf "$src" "the tarball holds an arm64 rootfs \(/bin/sh is ELF aarch64\), not armhf: use --arch arm64" \
+	"an arm64 rootfs imported as armhf"
+as_user "$CR" create right --arch arm64 --from-tar "$src" >/dev/null
+expect_eq "imported as arm64 it works" aarch64 "$(as_user "$CR" run right -- /bin/uname -m)"
+as_user "$CR" rm right
+armhf=$E2E_DIR/rootfs/rootfs-armhf.tar
+cp "$armhf" "$E2E_DIR/dpkg.tar"
+cp "$armhf" "$E2E_DIR/inside.tar"
+python3 - "$E2E_DIR" "$PAY" <<'PY'
+import io, sys, tarfile
+d, pay = sys.argv[1], sys.argv[2]
+def add(t, name, data=b"", **kw):
+    i = tarfile.TarInfo(name)
+    for k, v in kw.items():
+        setattr(i, k, v)
+    i.size = len(data) if i.type == tarfile.REGTYPE else 0
+    t.addfile(i, io.BytesIO(data) if i.type == tarfile.REGTYPE else None)
+status = b"Package: base-files\nArchitecture: armhf\n\nPackage: dpkg\nStatus: install ok installed\nArchitecture: armhf\n\n"
+with tarfile.open(d + "/dpkg.tar", "a") as t:
+    add(t, "./var/lib/dpkg/status", status, mode=0o644)
+# /bin/sh -> an absolute path that holds an arm64 program on the host and an armhf one inside.
+with tarfile.open(d + "/inside.tar", "a") as t:
+    add(t, "./bin/sh", type=tarfile.SYMTYPE, linkname=pay + "/payload-arm64")
+    add(t, "." + pay + "/payload-arm64", open(pay + "/payload-armhf", "rb").read(), mode=0o755)
+with tarfile.open(d + "/noshell.tar", "w") as t:
+    add(t, "./etc/hostname", b"x\n", mode=0o644)
+PY
+chmod a+r "$E2E_DIR/dpkg.tar" "$E2E_DIR/inside.tar" "$E2E_DIR/noshell.tar"
+refused wrong armel "$E2E_DIR/dpkg.tar" \
+	"the tarball holds an armhf rootfs \(dpkg's architecture in /var/lib/dpkg/status\), not armel: use --arch armhf" \
+	"an armhf rootfs (says dpkg) imported as armel"
+as_user "$CR" create right --arch armhf --from-tar "$E2E_DIR/dpkg.tar" >/dev/null
+expect_eq "imported as armhf it works" 0 $?
+as_user "$CR" rm right
+as_user "$CR" create inside --arch armhf --from-tar "$E2E_DIR/inside.tar" >/dev/null
+expect_eq "an absolute /bin/sh symlink is resolved inside the rootfs, not on the host" 0 $?
+as_user "$CR" rm inside
+refused wrong arm64 "$E2E_DIR/noshell.tar" "no /bin/sh .*and no dpkg database.*cannot tell whether it is an arm64 rootfs" \
+	"a rootfs with neither /bin/sh nor dpkg"
+
 err=$(as_user "$CR" create nofile --arch arm64 --from-tar /nonexistent.tar 2>&1); rc=$?
 expect_eq "a missing tarball exits 1" 1 "$rc"
 expect_match "... naming it" "/nonexistent.tar: No such file or directory" "$err"
