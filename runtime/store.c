@@ -15,6 +15,7 @@
 #include "rmtree.h"
 #include "skel.h"
 #include "runtime.h"
+#include "second-stage.h"
 #include "util.h"
 
 enum container_mode store_default_mode(void)
@@ -333,102 +334,6 @@ static int first_stage_in_userns(void *arg, void *out)
 	return r;
 }
 
-#define DEBS_INSIDE "/var/cache/crossroot-debs"
-
-/* The second stage's script: dpkg installs the essential packages, then the rest, under emulation. */
-static char *second_stage_script(const struct bootstrap_plan *plan)
-{
-	size_t size = 4096 + plan->n_packages * (sizeof(DEBS_INSIDE) + 80);
-	char *script = malloc(size), *p = script;
-
-	if (!script)
-		return NULL;
-	p += sprintf(p, "set -e\n"
-			"export DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true LC_ALL=C\n"
-			"dpkg --force-depends --force-unsafe-io --install");
-	for (size_t i = 0; i < plan->n_packages; i++) {
-		if (i == plan->n_essential)
-			p += sprintf(p, "\ndpkg --force-depends --force-unsafe-io --install");
-		p += sprintf(p, " " DEBS_INSIDE "/%s", strrchr(plan->deb_paths[i], '/') + 1);
-	}
-	sprintf(p, "\ndpkg --force-unsafe-io --configure -a\n");
-	return script;
-}
-
-/*
- * Run the second stage in the new rootfs (a stopped container of the temp
- * directory), its output to log_path; "Setting up" lines count as progress.
- * Returns 0, or -EIO with err quoting the end of the log.
- */
-static int second_stage(const struct container *tmpc, const struct bootstrap_plan *plan, const char *debs,
-			const char *log_path, bootstrap_progress_fn progress, void *data, struct archive_error *err)
-{
-	struct bind_mount bind = { debs, DEBS_INSIDE, true };
-	_cleanup_free_ char *script = second_stage_script(plan);
-	char *argv[] = { "/bin/sh", "-c", script, NULL };
-	struct exec_request req = { .argv = argv, .binds = &bind, .n_binds = 1, .root = true, .cwd = "/" };
-	struct bootstrap_progress pr = { .stage = STAGE_CONFIGURE, .total = plan->n_packages };
-	_cleanup_fclose_ FILE *log = NULL, *in = NULL;
-	char line[4096], tail[4][256] = { "" };
-	int pipefd[2], status, n_lines = 0;
-	pid_t pid;
-
-	if (!script)
-		return -ENOMEM;
-	log = fopen(log_path, "we");
-	if (!log || pipe2(pipefd, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		int r = -errno;
-
-		close(pipefd[0]);
-		close(pipefd[1]);
-		// cppcheck-suppress resourceLeak ; log is closed by _cleanup_fclose_
-		return r;
-	}
-	if (pid == 0) {
-		struct run_result res;
-		int devnull = open("/dev/null", O_RDONLY);
-
-		dup2(devnull, 0);
-		dup2(pipefd[1], 1);
-		dup2(pipefd[1], 2);
-		if (container_exec(tmpc, &req, &res) < 0)
-			_exit(125);
-		if (res.outcome == RUN_FAILED) {
-			dprintf(1, "crossroot: %s: %s\n", res.step, strerror(-res.error));
-			_exit(125);
-		}
-		if (res.outcome == RUN_EXEC_FAILED) {
-			dprintf(1, "crossroot: /bin/sh: %s (the packages gave the rootfs no shell)\n",
-				strerror(-res.error));
-			_exit(127);
-		}
-		_exit(res.outcome == RUN_EXITED ? res.status : 127);
-	}
-	close(pipefd[1]);
-	in = fdopen(pipefd[0], "r");
-	if (!in)
-		return -errno;
-	while (fgets(line, sizeof(line), in)) {
-		fputs(line, log);
-		snprintf(tail[n_lines++ % 4], sizeof(tail[0]), "%.255s", line);
-		if (!strncmp(line, "Setting up ", 11)) {
-			pr.done++;
-			if (progress)
-				progress(data, &pr);
-		}
-	}
-	waitpid(pid, &status, 0);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	snprintf(err->message, sizeof(err->message),
-		 "dpkg failed inside the new rootfs (log: %.150s); it ended with:\n%.70s%.70s%.70s%.70s", log_path,
-		 tail[(n_lines + 0) % 4], tail[(n_lines + 1) % 4], tail[(n_lines + 2) % 4], tail[(n_lines + 3) % 4]);
-	return -EIO;
-}
-
 /*
  * The configured rootfs of a package set is cached as a tarball, so the
  * next create of the same set skips the second stage (dpkg under
@@ -475,11 +380,38 @@ static void rootfs_cache_store(const struct container *tmpc, const char *cache_p
 	store_export(tmpc, cache_path, &terr);
 }
 
+/*
+ * The second stage of c, built as tmpc.  On failure its log is kept in the
+ * cache, where the user can read it once the rootfs is gone, and err says
+ * why it failed.
+ */
+static int run_second_stage(const struct container *c, const struct container *tmpc, const struct bootstrap_plan *plan,
+			    const struct bootstrap_options *opts, bootstrap_progress_fn progress, void *data,
+			    struct archive_error *err)
+{
+	char debs[PATH_MAX], log_path[PATH_MAX], kept[PATH_MAX];
+	const char *log = log_path;
+	struct second_stage_end end;
+	int r;
+
+	if (format_buf(debs, sizeof(debs), "%s/debs", opts->cache_dir) < 0 ||
+	    format_buf(log_path, sizeof(log_path), "%s/create.log", tmpc->dir) < 0)
+		return archive_fail(err, -ENAMETOOLONG, "the cache or container directory's path is too long");
+	r = second_stage_run(tmpc, plan, debs, log_path, progress, data, &end);
+	if (r < 0) {
+		if (format_buf(kept, sizeof(kept), "%s/create-%s.log", opts->cache_dir, c->name) == 0 &&
+		    rename(log_path, kept) == 0)
+			log = kept;
+		second_stage_explain(tmpc, &end, log, err);
+	}
+	return r;
+}
+
 int store_create_bootstrap(struct container *c, const struct bootstrap_options *opts, bootstrap_progress_fn progress,
 			   void *data, struct archive_error *err)
 {
 	char base[PATH_MAX], tmp_name[CONTAINER_NAME_MAX + 32], tmp[PATH_MAX], rootfs[PATH_MAX];
-	char debs[PATH_MAX], log_path[PATH_MAX], sources[PATH_MAX + 64], cached[PATH_MAX] = "";
+	char sources[PATH_MAX + 64], cached[PATH_MAX] = "";
 	struct bootstrap_plan plan;
 	struct container tmpc;
 	struct first_stage first;
@@ -535,24 +467,7 @@ int store_create_bootstrap(struct container *c, const struct bootstrap_options *
 		tmpc = *c;
 		snprintf(tmpc.dir, sizeof(tmpc.dir), "%s", tmp);
 		snprintf(tmpc.rootfs, sizeof(tmpc.rootfs), "%s", rootfs);
-		snprintf(debs, sizeof(debs), "%s/debs", opts->cache_dir);
-		r = format_buf(log_path, sizeof(log_path), "%s/create.log", tmp);
-		if (r == 0)
-			r = second_stage(&tmpc, &plan, debs, log_path, progress, data, err);
-		if (r < 0) {
-			/* Keep the log where the user can read it once the rootfs is gone. */
-			char kept[PATH_MAX];
-
-			if (format_buf(kept, sizeof(kept), "%s/create-%s.log", opts->cache_dir, c->name) == 0 &&
-			    rename(log_path, kept) == 0) {
-				char *at = strstr(err->message, "); it ended");
-				char rest[sizeof(err->message)];
-
-				snprintf(rest, sizeof(rest), "%s", at ? at : ")");
-				snprintf(err->message, sizeof(err->message),
-					 "dpkg failed inside the new rootfs (log: %.150s%.300s", kept, rest);
-			}
-		}
+		r = run_second_stage(c, &tmpc, &plan, opts, progress, data, err);
 	}
 	if (r == 0 && cached[0])
 		rootfs_cache_store(&tmpc, cached);

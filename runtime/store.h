@@ -46,9 +46,11 @@ int store_create_from_tar(struct container *c, const char *tarball, struct store
  * (bootstrap_prepare(), then the data of every package extracted as root of
  * the user's namespace, and rootfs-skel/), then the second stage: dpkg
  * installs and configures every package inside the new rootfs under
- * emulation, its output in create.log.  Atomic like
+ * emulation (runtime/second-stage.c), its output in create.log, kept in
+ * the cache as create-NAME.log when it fails.  Atomic like
  * store_create_from_tar(); the download cache is kept either way, so the
- * next create reuses it.  Returns 0, -EEXIST, or -errno with err.
+ * next create reuses it.  Returns 0, -EEXIST, or -errno with err naming
+ * the cause (for the second stage: second_stage_explain()).
  */
 int store_create_bootstrap(struct container *c, const struct bootstrap_options *opts, bootstrap_progress_fn progress,
 			   void *data, struct archive_error *err);
