@@ -148,6 +148,14 @@ bool arch_magic_matches(const struct arch_info *arch, const uint8_t *header, siz
 	return true;
 }
 
+const struct arch_info *arch_lookup_elf(const uint8_t *header, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(arch_table); i++)
+		if (arch_magic_matches(&arch_table[i], header, len))
+			return &arch_table[i];
+	return NULL;
+}
+
 bool arch_is_native(const struct arch_info *arch, const char *host_machine)
 {
 	return arch->native_host && streq(arch->native_host, host_machine);

@@ -53,6 +53,13 @@ const struct arch_info *arch_lookup_qemu(const char *qemu_name);
 bool arch_magic_matches(const struct arch_info *arch, const uint8_t *header, size_t len);
 
 /*
+ * The first entry whose magic the ELF header of a program (its first len
+ * bytes) matches, or NULL when none does.  Entries that share an emulator
+ * share a magic (armhf, armel): the first of them is returned.
+ */
+const struct arch_info *arch_lookup_elf(const uint8_t *header, size_t len);
+
+/*
  * Whether arch runs without an emulator on a host whose `uname -m` is
  * host_machine (amd64 and i386 on x86_64).
  */

@@ -258,14 +258,14 @@ int bootstrap_prepare(const struct bootstrap_options *opts, struct bootstrap_pla
 	return r;
 }
 
-int bootstrap_extract(const struct bootstrap_plan *plan, size_t n, bool keep_owners, bootstrap_progress_fn progress,
-		      void *data, struct archive_error *err)
+int bootstrap_extract(const struct bootstrap_plan *plan, size_t n, const struct tarball_owners *owners,
+		      bootstrap_progress_fn progress, void *data, struct archive_error *err)
 {
 	struct bootstrap_progress pr = { .stage = STAGE_EXTRACT, .total = n };
 
 	for (size_t i = 0; i < n; i++) {
 		struct tarball_error terr;
-		int r = deb_extract_data(plan->deb_paths[i], keep_owners, &terr);
+		int r = deb_extract_data(plan->deb_paths[i], owners, &terr);
 
 		if (r < 0)
 			return archive_fail(err, r, "%s (%s): %s%s%s", plan->packages[i]->name, plan->deb_paths[i],

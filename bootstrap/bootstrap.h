@@ -62,11 +62,11 @@ int bootstrap_prepare(const struct bootstrap_options *opts, struct bootstrap_pla
 
 /*
  * Extract the data of the first n packages of plan into the working
- * directory (the new rootfs), keeping owners with keep_owners (mapped mode).
- * Returns 0 or -errno with err naming the package.
+ * directory (the new rootfs), owners and setuid bits as deb_extract_data()
+ * says.  Returns 0 or -errno with err naming the package.
  */
-int bootstrap_extract(const struct bootstrap_plan *plan, size_t n, bool keep_owners, bootstrap_progress_fn progress,
-		      void *data, struct archive_error *err);
+int bootstrap_extract(const struct bootstrap_plan *plan, size_t n, const struct tarball_owners *owners,
+		      bootstrap_progress_fn progress, void *data, struct archive_error *err);
 
 void bootstrap_plan_free(struct bootstrap_plan *plan);
 

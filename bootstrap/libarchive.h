@@ -58,6 +58,9 @@
 	X(archive_entry_pathname)                  \
 	X(archive_entry_hardlink)                  \
 	X(archive_entry_mode)                      \
+	X(archive_entry_set_mode)                  \
+	X(archive_entry_uid)                       \
+	X(archive_entry_gid)                       \
 	X(archive_entry_size)                      \
 	X(archive_entry_set_uid)                   \
 	X(archive_entry_set_gid)

@@ -57,60 +57,113 @@ static void write_free_ptr(struct archive **a)
 		la.archive_write_free(*a);
 }
 
+static void list_add(struct tarball_list *list, const char *name)
+{
+	if (list->count < TARBALL_NAMES_KEPT)
+		snprintf(list->names[list->count], sizeof(list->names[0]), "%s", name);
+	list->count++;
+}
+
+/*
+ * Clear the setuid and setgid bits that would be the user's own on the
+ * host (tarball.h says which).  Returns whether any was set.
+ */
+static bool drop_user_setid(struct archive_entry *entry, const struct tarball_owners *owners)
+{
+	mode_t mode = la.archive_entry_mode(entry), drop = 0;
+
+	if (S_ISDIR(mode))
+		return false;
+	if (!owners->keep || la.archive_entry_uid(entry) == (la_int64_t)owners->user_uid)
+		drop |= S_ISUID;
+	if (!owners->keep || la.archive_entry_gid(entry) == (la_int64_t)owners->user_gid)
+		drop |= S_ISGID;
+	if (!(mode & drop))
+		return false;
+	la.archive_entry_set_mode(entry, mode & ~drop);
+	return true;
+}
+
+/* Copy the data of the member just written from in to out. */
+static int copy_data(struct archive *in, struct archive *out, const char *name, struct tarball_error *err)
+{
+	const void *buf;
+	size_t size;
+	la_int64_t offset;
+	int r;
+
+	while ((r = la.archive_read_data_block(in, &buf, &size, &offset)) == ARCHIVE_OK)
+		if (la.archive_write_data_block(out, buf, size, offset) < ARCHIVE_OK)
+			return fail(err, out, la.archive_errno(out) ? -la.archive_errno(out) : -EIO, name, NULL);
+	return r == ARCHIVE_EOF ? 0 : fail(err, in, -EBADMSG, name, NULL);
+}
+
+/* Write the member whose header was just read, under the rules of tarball_extract(). */
+static int extract_entry(struct archive *in, struct archive *out, struct archive_entry *entry,
+			 const struct tarball_owners *owners, struct tarball_report *report, struct tarball_error *err)
+{
+	const char *name = la.archive_entry_pathname(entry);
+	mode_t mode = la.archive_entry_mode(entry);
+	int r;
+
+	if (!name || !name_is_safe(name))
+		return fail(err, NULL, -EPERM, name, "absolute or '..' member name: refused");
+	if (la.archive_entry_hardlink(entry) && !name_is_safe(la.archive_entry_hardlink(entry)))
+		return fail(err, NULL, -EPERM, name, "hard link to an absolute or '..' path: refused");
+	/* A tar member cannot be a socket; a device node cannot be made in a user namespace. */
+	if (S_ISCHR(mode) || S_ISBLK(mode)) {
+		list_add(&report->devices_skipped, name);
+		return 0;
+	}
+	if (drop_user_setid(entry, owners))
+		list_add(&report->setid_dropped, name);
+	if (!owners->keep) {
+		la.archive_entry_set_uid(entry, getuid());
+		la.archive_entry_set_gid(entry, getgid());
+	}
+	r = la.archive_write_header(out, entry);
+	if (r < ARCHIVE_WARN)
+		return fail(err, out, la.archive_errno(out) ? -la.archive_errno(out) : -EPERM, name, NULL);
+	if (r == ARCHIVE_OK && la.archive_entry_size(entry) > 0) {
+		r = copy_data(in, out, name, err);
+		if (r < 0)
+			return r;
+	}
+	if (la.archive_write_finish_entry(out) < ARCHIVE_WARN)
+		return fail(err, out, la.archive_errno(out) ? -la.archive_errno(out) : -EIO, name, NULL);
+	return 0;
+}
+
 /* Extract every entry of the open archive in into the working directory. */
-static int extract_entries(struct archive *in, bool keep_owners, struct tarball_error *err)
+static int extract_entries(struct archive *in, const struct tarball_owners *owners, struct tarball_report *report,
+			   struct tarball_error *err)
 {
 	__attribute__((cleanup(write_free_ptr))) struct archive *out = NULL;
 	int flags = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
 		    ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_XATTR;
+	struct tarball_report unwanted;
 	struct archive_entry *entry;
 	size_t members = 0;
 	int r;
 
-	if (keep_owners)
+	memset(&unwanted, 0, sizeof(unwanted));
+	if (!report)
+		report = &unwanted;
+	if (owners->keep)
 		flags |= ARCHIVE_EXTRACT_OWNER;
 	out = la.archive_write_disk_new();
 	if (!out)
 		return fail(err, NULL, -ENOMEM, NULL, NULL);
 	/* Owners by number: the rootfs's /etc/passwd is not the host's. */
 	la.archive_write_disk_set_options(out, flags);
-	for (;;) {
-		const char *name;
-		const void *buf;
-		size_t size;
-		la_int64_t offset;
-
-		r = la.archive_read_next_header(in, &entry);
-		if (r == ARCHIVE_EOF)
-			break;
+	while ((r = la.archive_read_next_header(in, &entry)) != ARCHIVE_EOF) {
 		/* ARCHIVE_RETRY (a damaged header) is an error too, not a member. */
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
 			return fail(err, in, -EBADMSG, NULL, NULL);
 		members++;
-		name = la.archive_entry_pathname(entry);
-		if (!name || !name_is_safe(name))
-			return fail(err, NULL, -EPERM, name, "absolute or '..' member name: refused");
-		if (la.archive_entry_hardlink(entry) && !name_is_safe(la.archive_entry_hardlink(entry)))
-			return fail(err, NULL, -EPERM, name, "hard link to an absolute or '..' path: refused");
-		if (S_ISCHR(la.archive_entry_mode(entry)) || S_ISBLK(la.archive_entry_mode(entry)))
-			continue; /* mknod is impossible in a user namespace; /dev is bound at run time */
-		if (!keep_owners) {
-			la.archive_entry_set_uid(entry, getuid());
-			la.archive_entry_set_gid(entry, getgid());
-		}
-		r = la.archive_write_header(out, entry);
-		if (r < ARCHIVE_WARN)
-			return fail(err, out, la.archive_errno(out) ? -la.archive_errno(out) : -EPERM, name, NULL);
-		if (r == ARCHIVE_OK && la.archive_entry_size(entry) > 0) {
-			while ((r = la.archive_read_data_block(in, &buf, &size, &offset)) == ARCHIVE_OK)
-				if (la.archive_write_data_block(out, buf, size, offset) < ARCHIVE_OK)
-					return fail(err, out, la.archive_errno(out) ? -la.archive_errno(out) : -EIO,
-						    name, NULL);
-			if (r != ARCHIVE_EOF)
-				return fail(err, in, -EBADMSG, name, NULL);
-		}
-		if (la.archive_write_finish_entry(out) < ARCHIVE_WARN)
-			return fail(err, out, la.archive_errno(out) ? -la.archive_errno(out) : -EIO, name, NULL);
+		r = extract_entry(in, out, entry, owners, report, err);
+		if (r < 0)
+			return r;
 	}
 	if (members == 0)
 		return fail(err, NULL, -EBADMSG, NULL, "no members: not a rootfs tarball");
@@ -138,17 +191,20 @@ static struct archive *open_reader(struct tarball_error *err)
 	return in;
 }
 
-int tarball_extract(const char *path, bool keep_owners, struct tarball_error *err)
+int tarball_extract(const char *path, const struct tarball_owners *owners, struct tarball_report *report,
+		    struct tarball_error *err)
 {
 	__attribute__((cleanup(read_free))) struct archive *in = NULL;
 
 	memset(err, 0, sizeof(*err));
+	if (report)
+		memset(report, 0, sizeof(*report));
 	in = open_reader(err);
 	if (!in)
 		return err->error;
 	if (la.archive_read_open_filename(in, path, 65536) != ARCHIVE_OK)
 		return fail(err, in, -EINVAL, NULL, NULL);
-	return extract_entries(in, keep_owners, err);
+	return extract_entries(in, owners, report, err);
 }
 
 /* The inner tar of a .deb, read through the outer ar archive. */
@@ -161,7 +217,7 @@ static la_ssize_t read_member(struct archive *inner, void *data, const void **bu
 	return n;
 }
 
-int deb_extract_data(const char *path, bool keep_owners, struct tarball_error *err)
+int deb_extract_data(const char *path, const struct tarball_owners *owners, struct tarball_error *err)
 {
 	__attribute__((cleanup(read_free))) struct archive *outer = NULL;
 	__attribute__((cleanup(read_free))) struct archive *inner = NULL;
@@ -188,7 +244,7 @@ int deb_extract_data(const char *path, bool keep_owners, struct tarball_error *e
 			return err->error;
 		if (la.archive_read_open(inner, outer, NULL, read_member, NULL) != ARCHIVE_OK)
 			return fail(err, inner, -EBADMSG, name, NULL);
-		return extract_entries(inner, keep_owners, err);
+		return extract_entries(inner, owners, NULL, err);
 	}
 	return fail(err, r == ARCHIVE_EOF ? NULL : outer, -EBADMSG, NULL,
 		    r == ARCHIVE_EOF ? "no data.tar member: not a .deb" : NULL);

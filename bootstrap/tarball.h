@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct tarball_error {
 	char member[256]; /* the member being handled, or "" */
@@ -13,24 +14,61 @@ struct tarball_error {
 };
 
 /*
+ * Whose the extracted files are.  With keep, the members' uids and gids are
+ * applied (mapped mode, as root of the user's namespace), and user_uid and
+ * user_gid are the ids inside that are the user's own on the host;
+ * without, every file belongs to the caller, which is the user on the host
+ * (single mode).
+ */
+struct tarball_owners {
+	bool keep;
+	uid_t user_uid;
+	gid_t user_gid;
+};
+
+#define TARBALL_NAMES_KEPT 4
+
+/* Members of one kind: how many, and the first TARBALL_NAMES_KEPT names. */
+struct tarball_list {
+	size_t count;
+	char names[TARBALL_NAMES_KEPT][128];
+};
+
+/* What an extraction changed or left out, for the caller to report. */
+struct tarball_report {
+	struct tarball_list setid_dropped;   /* files whose setuid or setgid bit was dropped */
+	struct tarball_list devices_skipped; /* character and block devices not created */
+};
+
+/*
  * Extract the tarball at path (plain, gzip, xz, zstd, bzip2: libarchive
  * detects the filter) into the current working directory, which the caller
  * has made the new rootfs.  Members named absolutely or with a ".."
  * component are refused (-EPERM), and so is writing through a symlink the
  * tarball made (libarchive's ARCHIVE_EXTRACT_SECURE_* checks), so nothing
- * is ever written outside the rootfs.  With keep_owners the members' uids
- * and gids are applied (mapped mode, as root of the user's namespace);
- * otherwise everything belongs to the caller.  Device nodes are skipped:
- * crossroot binds /dev at run time.  Returns 0 or -errno with *err filled.
+ * is ever written outside the rootfs.  Owners follow *owners.
+ *
+ * No file becomes setuid or setgid to the user on the host: a non-directory
+ * loses S_ISUID when its owner is the user's (user_uid, or any owner
+ * without keep) and S_ISGID when its group is (user_gid, or any without
+ * keep); root's setuid programs keep theirs in mapped mode (sudo works).  A
+ * directory's setgid bit only passes its group on and is kept.  Device
+ * nodes are skipped (mknod is impossible in a user namespace; crossroot
+ * binds /dev at run time).  FIFOs are kept: mkfifo needs no privilege and
+ * grants none.  Dropped bits and skipped nodes are listed in *report
+ * (NULL: not wanted).
+ *
+ * Returns 0 or -errno with *err filled.
  */
-int tarball_extract(const char *path, bool keep_owners, struct tarball_error *err);
+int tarball_extract(const char *path, const struct tarball_owners *owners, struct tarball_report *report,
+		    struct tarball_error *err);
 
 /*
  * Extract the data.tar member of the .deb at path into the working
  * directory, with the same rules as tarball_extract().  Returns 0, or
  * -EBADMSG for a file that is not a .deb or is truncated, or -errno.
  */
-int deb_extract_data(const char *path, bool keep_owners, struct tarball_error *err);
+int deb_extract_data(const char *path, const struct tarball_owners *owners, struct tarball_error *err);
 
 /* Whether name ends in .tar, .tar.gz, .tgz, .tar.xz, .tar.zst or .tar.bz2. */
 bool tarball_name_known(const char *name);

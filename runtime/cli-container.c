@@ -681,6 +681,116 @@ static int create_report(const struct container *c, int r, const char *message)
 	return EXIT_FAIL;
 }
 
+/* "a, b, c and N more": the names kept in list, into buf. */
+static const char *list_names(const struct tarball_list *list, char *buf, size_t size)
+{
+	size_t shown = list->count < TARBALL_NAMES_KEPT ? list->count : TARBALL_NAMES_KEPT;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < shown && used < size; i++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? ", " : "", list->names[i]);
+	if (list->count > shown && used < size)
+		snprintf(buf + used, size - used, " and %zu more", list->count - shown);
+	return buf;
+}
+
+/* Warn about what the import changed or left out of the tarball. */
+static void report_import(const struct tarball_report *report)
+{
+	char names[TARBALL_NAMES_KEPT * 140];
+	size_t n;
+
+	n = report->setid_dropped.count;
+	if (n)
+		cli_error("warning: setuid/setgid bits dropped from %zu file%s that would be yours on the host "
+			  "(anyone could run %s as you): %s",
+			  n, n == 1 ? "" : "s", n == 1 ? "it" : "them",
+			  list_names(&report->setid_dropped, names, sizeof(names)));
+	n = report->devices_skipped.count;
+	if (n)
+		cli_error("warning: %zu device node%s not created (crossroot binds /dev at run time): %s", n,
+			  n == 1 ? "" : "s", list_names(&report->devices_skipped, names, sizeof(names)));
+}
+
+static const char *article(const char *arch)
+{
+	return strchr("aei", arch[0]) || !strncmp(arch, "s390", 4) ? "an" : "a";
+}
+
+/* "armhf or armel": every arch whose programs /bin/sh looks like, joined by sep; dpkg's when it is one. */
+static const char *arches_of_shell(const struct rootfs_arch *found, const char *sep, char *buf, size_t size)
+{
+	const struct arch_info *dpkg = arch_lookup(found->dpkg_arch);
+	size_t used = 0;
+
+	if (dpkg && arch_magic_matches(dpkg, found->elf_header, found->elf_len)) {
+		snprintf(buf, size, "%s", dpkg->name);
+		return buf;
+	}
+	buf[0] = '\0';
+	for (size_t i = 0; i < arch_count() && used < size; i++)
+		if (arch_magic_matches(&arch_table[i], found->elf_header, found->elf_len))
+			used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? sep : "", arch_table[i].name);
+	return buf;
+}
+
+/* Why the tarball's rootfs is not of the arch asked, and which to ask for instead, into message. */
+static void explain_wrong_arch(const struct container *c, const struct rootfs_arch *found,
+			       enum rootfs_arch_verdict verdict, char *message, size_t size)
+{
+	char is[64], use[128];
+
+	if (verdict == ROOTFS_ARCH_UNKNOWN)
+		snprintf(message, size,
+			 "the tarball holds no /bin/sh (an ELF program) and no dpkg database (/var/lib/dpkg/status): "
+			 "cannot tell whether it is %s %s rootfs; crossroot needs a rootfs with a shell",
+			 article(c->arch->name), c->arch->name);
+	else if (verdict == ROOTFS_ARCH_ELF_MISMATCH && !found->elf_arch)
+		snprintf(message, size,
+			 "the tarball holds no %s rootfs: its /bin/sh is an ELF program for machine %u, "
+			 "of no architecture crossroot knows",
+			 c->arch->name, found->elf_machine);
+	else if (verdict == ROOTFS_ARCH_ELF_MISMATCH)
+		snprintf(message, size, "the tarball holds %s %s rootfs (/bin/sh is ELF %s), not %s: use --arch %s",
+			 article(arches_of_shell(found, " or ", is, sizeof(is))), is, found->elf_arch->qemu_name,
+			 c->arch->name, arches_of_shell(found, " or --arch ", use, sizeof(use)));
+	else if (arch_lookup(found->dpkg_arch))
+		snprintf(message, size,
+			 "the tarball holds %s %s rootfs (dpkg's architecture in %s), not %s: use --arch %s",
+			 article(found->dpkg_arch), found->dpkg_arch, found->dpkg_source, c->arch->name,
+			 found->dpkg_arch);
+	else
+		snprintf(message, size,
+			 "the tarball holds %s %s rootfs (dpkg's architecture in %s), not %s; crossroot knows %s",
+			 article(found->dpkg_arch), found->dpkg_arch, found->dpkg_source, c->arch->name, arch_names());
+}
+
+/* create --from-tar: returns the exit status. */
+static int create_from_tar(struct container *c, const char *tarball)
+{
+	struct store_import result;
+	char message[600];
+	int r;
+
+	r = store_create_from_tar(c, tarball, &result);
+	if (r == 0) {
+		report_import(&result.report);
+		return EXIT_OK;
+	}
+	if (r == -EEXIST)
+		return create_report(c, r, "");
+	if (result.verdict != ROOTFS_ARCH_MATCH)
+		explain_wrong_arch(c, &result.found, result.verdict, message, sizeof(message));
+	else if (result.error.what[0])
+		snprintf(message, sizeof(message), "%.200s: %s%.200s%s%.150s", tarball,
+			 result.error.member[0] ? "member " : "", result.error.member,
+			 result.error.member[0] ? ": " : "", result.error.what);
+	else
+		snprintf(message, sizeof(message), "%.400s: %s", tarball, strerror(-r));
+	return create_report(c, r, message);
+}
+
 int cmd_create(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -717,7 +827,9 @@ int cmd_create(int argc, char **argv)
 		"  --quiet           no progress\n"
 		"  --from-tar FILE   import a rootfs tarball (plain, gz, xz, zst) instead; members\n"
 		"                    named absolutely or with '..', or written through a symlink,\n"
-		"                    are refused; in mapped mode owners are kept\n";
+		"                    are refused; in mapped mode owners are kept; no file becomes\n"
+		"                    setuid or setgid to you on the host; device nodes are skipped;\n"
+		"                    its /bin/sh and dpkg's database must say it is of ARCH\n";
 	const char *tarball = NULL, *include[128];
 	const struct arch_info *arch = NULL;
 	struct bootstrap_options opts = { .variant = "minbase" };
@@ -802,24 +914,9 @@ int cmd_create(int argc, char **argv)
 	c.arch = arch;
 	c.mode = store_default_mode();
 	if (tarball) {
-		struct tarball_error err;
-
-		r = store_create_from_tar(&c, tarball, &err);
-		if (r < 0 && err.what[0]) {
-			char message[600];
-
-			snprintf(message, sizeof(message), "%.200s: %s%.200s%s%.150s", tarball,
-				 err.member[0] ? "member " : "", err.member, err.member[0] ? ": " : "", err.what);
-			return create_report(&c, r, message);
-		}
-		if (r < 0 && r != -EEXIST) {
-			char message[600];
-
-			snprintf(message, sizeof(message), "%.400s: %s", tarball, strerror(-r));
-			return create_report(&c, r, message);
-		}
-		if (r < 0)
-			return create_report(&c, r, "");
+		r = create_from_tar(&c, tarball);
+		if (r != EXIT_OK)
+			return r;
 	} else {
 		struct archive_error err;
 

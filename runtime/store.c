@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <libmount.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -15,6 +16,7 @@
 #include "rmtree.h"
 #include "skel.h"
 #include "runtime.h"
+#include "second-stage.h"
 #include "util.h"
 
 enum container_mode store_default_mode(void)
@@ -22,19 +24,44 @@ enum container_mode store_default_mode(void)
 	return host_setup_done(getuid()) > 0 ? CONTAINER_MAPPED : CONTAINER_SINGLE;
 }
 
+/*
+ * How files extracted into a container of mode are owned: in mapped mode
+ * the user's uid and primary gid are the ids setup maps to themselves.
+ */
+static struct tarball_owners owners_for(enum container_mode mode)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	return (struct tarball_owners){ mode == CONTAINER_MAPPED, getuid(), pw ? pw->pw_gid : getgid() };
+}
+
 struct extract_args {
 	const char *rootfs;
 	const char *tarball;
-	bool keep_owners;
+	struct tarball_owners owners;
 };
 
+/* Extract, then read what the rootfs says its architecture is. */
 static int extract_in_userns(void *arg, void *out)
 {
 	const struct extract_args *a = arg;
+	struct store_import *result = out;
+	_cleanup_close_ int rootfd = -EBADF;
+	int r;
 
 	if (chdir(a->rootfs) < 0)
 		return -errno;
-	return tarball_extract(a->tarball, a->keep_owners, out);
+	r = tarball_extract(a->tarball, &a->owners, &result->report, &result->error);
+	if (r < 0)
+		return r;
+	rootfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return -errno;
+	r = rootfs_arch_probe(rootfd, &result->found);
+	if (r < 0)
+		snprintf(result->error.what, sizeof(result->error.what),
+			 "reading its /bin/sh or dpkg database to tell its architecture: %s", strerror(-r));
+	return r;
 }
 
 struct remove_args {
@@ -182,7 +209,7 @@ static int commit_temp(const struct container *c, const char *tmp)
 	return r;
 }
 
-int store_create_from_tar(struct container *c, const char *tarball, struct tarball_error *err)
+int store_create_from_tar(struct container *c, const char *tarball, struct store_import *result)
 {
 	char base[PATH_MAX], tmp_name[CONTAINER_NAME_MAX + 32], tmp[PATH_MAX], rootfs[PATH_MAX];
 	char tarball_path[PATH_MAX];
@@ -191,7 +218,7 @@ int store_create_from_tar(struct container *c, const char *tarball, struct tarba
 	struct stat st;
 	int r;
 
-	memset(err, 0, sizeof(*err));
+	memset(result, 0, sizeof(*result));
 	if (lstat(c->dir, &st) == 0)
 		return -EEXIST;
 	/* Extraction runs in the new rootfs as its working directory. */
@@ -200,8 +227,13 @@ int store_create_from_tar(struct container *c, const char *tarball, struct tarba
 	lock = make_temp(c, base, tmp_name, sizeof(tmp_name), tmp, rootfs);
 	if (lock < 0)
 		return lock;
-	args = (struct extract_args){ rootfs, tarball_path, c->mode == CONTAINER_MAPPED };
-	r = userns_call(c->mode, extract_in_userns, &args, err, sizeof(*err));
+	args = (struct extract_args){ rootfs, tarball_path, owners_for(c->mode) };
+	r = userns_call(c->mode, extract_in_userns, &args, result, sizeof(*result));
+	if (r == 0) {
+		result->verdict = rootfs_arch_check(&result->found, c->arch);
+		if (result->verdict != ROOTFS_ARCH_MATCH)
+			r = -ENOEXEC;
+	}
 	/* The rename is the moment the container exists: before it, `list` cannot see it. */
 	if (r == 0)
 		r = commit_temp(c, tmp);
@@ -334,6 +366,7 @@ struct first_stage {
 	const struct bootstrap_plan *plan;
 	const char *rootfs;
 	const char *sources; /* /etc/apt/sources.list */
+	struct tarball_owners owners;
 	bool single;
 	bootstrap_progress_fn progress;
 	void *data;
@@ -350,7 +383,7 @@ static int first_stage_in_userns(void *arg, void *out)
 
 	if (chdir(a->rootfs) < 0)
 		return -errno;
-	r = bootstrap_extract(a->plan, a->plan->n_packages, !a->single, a->progress, a->data, err);
+	r = bootstrap_extract(a->plan, a->plan->n_packages, &a->owners, a->progress, a->data, err);
 	if (r < 0)
 		return r;
 	rootfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -364,102 +397,6 @@ static int first_stage_in_userns(void *arg, void *out)
 	if (r < 0)
 		snprintf(err->message, sizeof(err->message), "placing /%s: %s", failed, strerror(-r));
 	return r;
-}
-
-#define DEBS_INSIDE "/var/cache/crossroot-debs"
-
-/* The second stage's script: dpkg installs the essential packages, then the rest, under emulation. */
-static char *second_stage_script(const struct bootstrap_plan *plan)
-{
-	size_t size = 4096 + plan->n_packages * (sizeof(DEBS_INSIDE) + 80);
-	char *script = malloc(size), *p = script;
-
-	if (!script)
-		return NULL;
-	p += sprintf(p, "set -e\n"
-			"export DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true LC_ALL=C\n"
-			"dpkg --force-depends --force-unsafe-io --install");
-	for (size_t i = 0; i < plan->n_packages; i++) {
-		if (i == plan->n_essential)
-			p += sprintf(p, "\ndpkg --force-depends --force-unsafe-io --install");
-		p += sprintf(p, " " DEBS_INSIDE "/%s", strrchr(plan->deb_paths[i], '/') + 1);
-	}
-	sprintf(p, "\ndpkg --force-unsafe-io --configure -a\n");
-	return script;
-}
-
-/*
- * Run the second stage in the new rootfs (a stopped container of the temp
- * directory), its output to log_path; "Setting up" lines count as progress.
- * Returns 0, or -EIO with err quoting the end of the log.
- */
-static int second_stage(const struct container *tmpc, const struct bootstrap_plan *plan, const char *debs,
-			const char *log_path, bootstrap_progress_fn progress, void *data, struct archive_error *err)
-{
-	struct bind_mount bind = { debs, DEBS_INSIDE, true };
-	_cleanup_free_ char *script = second_stage_script(plan);
-	char *argv[] = { "/bin/sh", "-c", script, NULL };
-	struct exec_request req = { .argv = argv, .binds = &bind, .n_binds = 1, .root = true, .cwd = "/" };
-	struct bootstrap_progress pr = { .stage = STAGE_CONFIGURE, .total = plan->n_packages };
-	_cleanup_fclose_ FILE *log = NULL, *in = NULL;
-	char line[4096], tail[4][256] = { "" };
-	int pipefd[2], status, n_lines = 0;
-	pid_t pid;
-
-	if (!script)
-		return -ENOMEM;
-	log = fopen(log_path, "we");
-	if (!log || pipe2(pipefd, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		int r = -errno;
-
-		close(pipefd[0]);
-		close(pipefd[1]);
-		// cppcheck-suppress resourceLeak ; log is closed by _cleanup_fclose_
-		return r;
-	}
-	if (pid == 0) {
-		struct run_result res;
-		int devnull = open("/dev/null", O_RDONLY);
-
-		dup2(devnull, 0);
-		dup2(pipefd[1], 1);
-		dup2(pipefd[1], 2);
-		if (container_exec(tmpc, &req, &res) < 0)
-			_exit(125);
-		if (res.outcome == RUN_FAILED) {
-			dprintf(1, "crossroot: %s: %s\n", res.step, strerror(-res.error));
-			_exit(125);
-		}
-		if (res.outcome == RUN_EXEC_FAILED) {
-			dprintf(1, "crossroot: /bin/sh: %s (the packages gave the rootfs no shell)\n",
-				strerror(-res.error));
-			_exit(127);
-		}
-		_exit(res.outcome == RUN_EXITED ? res.status : 127);
-	}
-	close(pipefd[1]);
-	in = fdopen(pipefd[0], "r");
-	if (!in)
-		return -errno;
-	while (fgets(line, sizeof(line), in)) {
-		fputs(line, log);
-		snprintf(tail[n_lines++ % 4], sizeof(tail[0]), "%.255s", line);
-		if (!strncmp(line, "Setting up ", 11)) {
-			pr.done++;
-			if (progress)
-				progress(data, &pr);
-		}
-	}
-	waitpid(pid, &status, 0);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	snprintf(err->message, sizeof(err->message),
-		 "dpkg failed inside the new rootfs (log: %.150s); it ended with:\n%.70s%.70s%.70s%.70s", log_path,
-		 tail[(n_lines + 0) % 4], tail[(n_lines + 1) % 4], tail[(n_lines + 2) % 4], tail[(n_lines + 3) % 4]);
-	return -EIO;
 }
 
 /*
@@ -508,11 +445,38 @@ static void rootfs_cache_store(const struct container *tmpc, const char *cache_p
 	store_export(tmpc, cache_path, &terr);
 }
 
+/*
+ * The second stage of c, built as tmpc.  On failure its log is kept in the
+ * cache, where the user can read it once the rootfs is gone, and err says
+ * why it failed.
+ */
+static int run_second_stage(const struct container *c, const struct container *tmpc, const struct bootstrap_plan *plan,
+			    const struct bootstrap_options *opts, bootstrap_progress_fn progress, void *data,
+			    struct archive_error *err)
+{
+	char debs[PATH_MAX], log_path[PATH_MAX], kept[PATH_MAX];
+	const char *log = log_path;
+	struct second_stage_end end;
+	int r;
+
+	if (format_buf(debs, sizeof(debs), "%s/debs", opts->cache_dir) < 0 ||
+	    format_buf(log_path, sizeof(log_path), "%s/create.log", tmpc->dir) < 0)
+		return archive_fail(err, -ENAMETOOLONG, "the cache or container directory's path is too long");
+	r = second_stage_run(tmpc, plan, debs, log_path, progress, data, &end);
+	if (r < 0) {
+		if (format_buf(kept, sizeof(kept), "%s/create-%s.log", opts->cache_dir, c->name) == 0 &&
+		    rename(log_path, kept) == 0)
+			log = kept;
+		second_stage_explain(tmpc, &end, log, err);
+	}
+	return r;
+}
+
 int store_create_bootstrap(struct container *c, const struct bootstrap_options *opts, bootstrap_progress_fn progress,
 			   void *data, struct archive_error *err)
 {
 	char base[PATH_MAX], tmp_name[CONTAINER_NAME_MAX + 32], tmp[PATH_MAX], rootfs[PATH_MAX];
-	char debs[PATH_MAX], log_path[PATH_MAX], sources[PATH_MAX + 64], cached[PATH_MAX] = "";
+	char sources[PATH_MAX + 64], cached[PATH_MAX] = "";
 	struct bootstrap_plan plan;
 	struct container tmpc;
 	struct first_stage first;
@@ -536,13 +500,13 @@ int store_create_bootstrap(struct container *c, const struct bootstrap_options *
 	if (rootfs_cache_path(c, opts, &plan, cached, sizeof(cached)) < 0)
 		cached[0] = '\0';
 	else if (access(cached, R_OK) == 0) {
-		struct extract_args args = { rootfs, cached, c->mode == CONTAINER_MAPPED };
-		struct tarball_error terr;
+		struct extract_args args = { rootfs, cached, owners_for(c->mode) };
+		struct store_import import;
 		struct bootstrap_progress pr = { .stage = STAGE_EXTRACT,
 						 .done = plan.n_packages,
 						 .total = plan.n_packages };
 
-		r = userns_call(c->mode, extract_in_userns, &args, &terr, sizeof(terr));
+		r = userns_call(c->mode, extract_in_userns, &args, &import, sizeof(import));
 		if (r == 0) {
 			if (progress)
 				progress(data, &pr);
@@ -550,37 +514,26 @@ int store_create_bootstrap(struct container *c, const struct bootstrap_options *
 		}
 		if (r < 0) {
 			snprintf(err->message, sizeof(err->message), "extracting the cached rootfs %.200s: %.250s",
-				 cached, terr.what[0] ? terr.what : strerror(-r));
+				 cached, import.error.what[0] ? import.error.what : strerror(-r));
 			remove_dir(c->mode, base, tmp_name);
 		}
 		bootstrap_plan_free(&plan);
 		return r;
 	}
 	snprintf(sources, sizeof(sources), "deb %s %s main\n", plan.mirror, opts->suite);
-	first = (struct first_stage){ &plan, rootfs, sources, c->mode == CONTAINER_SINGLE, progress, data };
+	first = (struct first_stage){ .plan = &plan,
+				      .rootfs = rootfs,
+				      .sources = sources,
+				      .owners = owners_for(c->mode),
+				      .single = c->mode == CONTAINER_SINGLE,
+				      .progress = progress,
+				      .data = data };
 	r = userns_call(c->mode, first_stage_in_userns, &first, err, sizeof(*err));
 	if (r == 0) {
 		tmpc = *c;
 		snprintf(tmpc.dir, sizeof(tmpc.dir), "%s", tmp);
 		snprintf(tmpc.rootfs, sizeof(tmpc.rootfs), "%s", rootfs);
-		snprintf(debs, sizeof(debs), "%s/debs", opts->cache_dir);
-		r = format_buf(log_path, sizeof(log_path), "%s/create.log", tmp);
-		if (r == 0)
-			r = second_stage(&tmpc, &plan, debs, log_path, progress, data, err);
-		if (r < 0) {
-			/* Keep the log where the user can read it once the rootfs is gone. */
-			char kept[PATH_MAX];
-
-			if (format_buf(kept, sizeof(kept), "%s/create-%s.log", opts->cache_dir, c->name) == 0 &&
-			    rename(log_path, kept) == 0) {
-				char *at = strstr(err->message, "); it ended");
-				char rest[sizeof(err->message)];
-
-				snprintf(rest, sizeof(rest), "%s", at ? at : ")");
-				snprintf(err->message, sizeof(err->message),
-					 "dpkg failed inside the new rootfs (log: %.150s%.300s", kept, rest);
-			}
-		}
+		r = run_second_stage(c, &tmpc, &plan, opts, progress, data, err);
 	}
 	if (r == 0 && cached[0])
 		rootfs_cache_store(&tmpc, cached);

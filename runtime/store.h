@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "../bootstrap/bootstrap.h"
+#include "../bootstrap/rootfs-arch.h"
 #include "../bootstrap/tarball.h"
 #include "container.h"
 
@@ -15,24 +16,41 @@
  */
 enum container_mode store_default_mode(void);
 
+/* What store_create_from_tar() changed, left out, or failed on. */
+struct store_import {
+	struct tarball_error error;	  /* on failure: which member, and why */
+	struct tarball_report report;	  /* setuid/setgid bits dropped, device nodes skipped */
+	struct rootfs_arch found;	  /* what the rootfs says its architecture is */
+	enum rootfs_arch_verdict verdict; /* whether that is c's */
+};
+
 /*
  * Create container c (name, arch, mode, suite filled by the caller) from the
- * rootfs tarball at tarball.  Atomic: the rootfs is built in a hidden
- * directory (.NAME.tmp-PID) and renamed into place with its config only
- * when complete; on failure the hidden directory is removed, and a crash
- * leaves only a hidden directory that `list` never shows.  Returns 0,
- * -EEXIST when NAME exists, or -errno with *err saying which member failed.
+ * rootfs tarball at tarball, under tarball_extract()'s rules (in mapped
+ * mode the members' owners are kept; no file becomes setuid or setgid to
+ * the user on the host; no device node is made).  Atomic: the rootfs is
+ * built in a hidden directory (.NAME.tmp-PID) and renamed into place with
+ * its config only when complete; on failure the hidden directory is
+ * removed, and a crash leaves only a hidden directory that `list` never
+ * shows.  The rootfs must be of c's arch: its /bin/sh an ELF program of
+ * it, dpkg's architecture (when it has dpkg) it, and at least one of them
+ * there (rootfs_arch_check()).  Returns 0 with result->report filled,
+ * -EEXIST when NAME exists, -ENOEXEC when the rootfs is not of c's arch
+ * (result->verdict says why, result->found what it is), or -errno with
+ * result->error saying which member failed.
  */
-int store_create_from_tar(struct container *c, const char *tarball, struct tarball_error *err);
+int store_create_from_tar(struct container *c, const char *tarball, struct store_import *result);
 
 /*
  * Create container c by bootstrapping opts's suite: the first stage
  * (bootstrap_prepare(), then the data of every package extracted as root of
  * the user's namespace, and rootfs-skel/), then the second stage: dpkg
  * installs and configures every package inside the new rootfs under
- * emulation, its output in create.log.  Atomic like
+ * emulation (runtime/second-stage.c), its output in create.log, kept in
+ * the cache as create-NAME.log when it fails.  Atomic like
  * store_create_from_tar(); the download cache is kept either way, so the
- * next create reuses it.  Returns 0, -EEXIST, or -errno with err.
+ * next create reuses it.  Returns 0, -EEXIST, or -errno with err naming
+ * the cause (for the second stage: second_stage_explain()).
  */
 int store_create_bootstrap(struct container *c, const struct bootstrap_options *opts, bootstrap_progress_fn progress,
 			   void *data, struct archive_error *err);

@@ -10,7 +10,7 @@ fi
 run() { as_user "$CR" run "$@"; }
 
 expect_match "check reports single mode" '^-- +setup: not done: single mode' "$(as_user "$CR" check)"
-out=$(as_user "$CR" create one --arch arm64 --from-tar "$E2E_DIR/rootfs/rootfs-arm64.tar"); rc=$?
+out=$(as_user "$CR" create one --arch arm64 --from-tar "$E2E_DIR/rootfs/rootfs-arm64.tar" 2>/dev/null); rc=$?
 expect_eq "create works without setup" 0 "$rc"
 expect_match "... in single mode" 'single mode' "$out"
 expect_match "list shows single mode" '^one +arm64 +single +stopped ' "$(as_user "$CR" list)"
@@ -29,6 +29,27 @@ expect_eq "... without effect" "0 0" "$(run one -- /bin/stat -c '%u %g' /tmp/own
 run one -- /usr/bin/payload exit 42; expect_eq "exit codes pass through" 42 $?
 run one -- /bin/sh -c 'kill -KILL $$'; expect_eq "SIGKILL gives 137" 137 $?
 expect_eq "\$HOME is bound" "$TEST_HOME" "$(run one -- /usr/bin/payload cwd)"
+
+# Every file is the user's on the host: no setuid or setgid bit survives, not
+# even root's inside.
+cp "$E2E_DIR/rootfs/rootfs-arm64.tar" "$E2E_DIR/setid.tar"
+python3 - "$E2E_DIR/setid.tar" <<'PY'
+import sys, tarfile
+with tarfile.open(sys.argv[1], "a") as t:
+    for name, mode in (("./usr/bin/sgid-root", 0o2755), ("./usr/bin/both-root", 0o6755)):
+        i = tarfile.TarInfo(name)
+        i.mode = mode
+        t.addfile(i)
+PY
+chmod a+r "$E2E_DIR/setid.tar"
+err=$(as_user "$CR" create setid --arch arm64 --from-tar "$E2E_DIR/setid.tar" 2>&1 >/dev/null)
+r=$TEST_HOME/.local/share/crossroot/containers/setid/rootfs
+expect_eq "a setuid-root file loses setuid" 755 "$(stat -c %a "$r/usr/bin/payload-suid")"
+expect_eq "a setgid-root file loses setgid" 755 "$(stat -c %a "$r/usr/bin/sgid-root")"
+expect_eq "a setuid and setgid root file loses both" 755 "$(stat -c %a "$r/usr/bin/both-root")"
+check "... and no setuid or setgid file is left in the rootfs" sh -c "! find '$r' -xdev -type f -perm /6000 | grep -q ."
+expect_match "the dropped bits are reported" "warning: .*setuid/setgid bits dropped from 3 files.*payload-suid" "$err"
+as_user "$CR" rm setid
 
 as_user "$CR" start one; expect_eq "start works" 0 $?
 run one -- /bin/sh -c 'echo kept > /dev/shm/n'

@@ -25,7 +25,7 @@ if [ -n "${E2E_CREATED_USER:-}" ]; then
 	"$CR" teardown --user "$TEST_USER" >/dev/null
 	mkdir -p "$E2E_DIR/single-$TEST_USER" && chown "$TEST_USER" "$E2E_DIR/single-$TEST_USER"
 	as_user env XDG_DATA_HOME="$E2E_DIR/single-$TEST_USER" "$CR" create one --arch arm64 \
-		--from-tar "$E2E_DIR/rootfs/rootfs-arm64-sudo.tar" >/dev/null
+		--from-tar "$E2E_DIR/rootfs/rootfs-arm64-sudo.tar" >/dev/null 2>&1
 	err=$(as_user env XDG_DATA_HOME="$E2E_DIR/single-$TEST_USER" "$CR" run one -- /usr/bin/sudo -n true 2>&1); rc=$?
 	check "in single mode sudo fails (its documented limit)" test "$rc" -ne 0
 	expect_match "... with sudo's own message" 'sudo' "$err"

@@ -18,7 +18,8 @@ deb=$archive/pool/main/f/fake-base_1.0_arm64.deb
 cp "$deb" "$E2E_DIR/fake-base.good"
 
 # create_bad DESCRIPTION PATTERN [OPTIONS...]: create fails with exit 1, the
-# message matches, and nothing of it is listed or left in the store.
+# message matches, and nothing of it is listed or left in the store.  The
+# message stays in $last_err.
 create_bad() {
 	local desc=$1 pattern=$2 err rc
 	shift 2
@@ -28,11 +29,24 @@ create_bad() {
 	check "$desc: no container is listed" sh -c "! printf '%s' \"\$1\" | grep -q '^bad '" sh "$(as_user "$CR" list)"
 	check "$desc: nothing is left in the store" \
 		sh -c "! ls -A '$TEST_HOME/.local/share/crossroot/containers' 2>/dev/null | grep -q 'bad'"
+	last_err=$err
 }
 
-# The archive as made reaches dpkg, which it lacks: the second stage fails, cleanly too.
-create_bad "a second stage that fails" "dpkg failed inside the new rootfs \\(log: .*create-bad.log\\)"
+# The archive as made has no /bin/sh: the second stage cannot start, and fails cleanly too.
+create_bad "a second stage that cannot start" \
+	"the packages gave the new rootfs no /bin/sh, so its second stage .* could not start \\(log: .*create-bad.log\\)"
 check "... and its log is kept in the cache" test -s "$TEST_HOME/.cache/crossroot/create-bad.log"
+# A /bin/sh the kernel cannot execute (ENOEXEC), as every program of the
+# rootfs would be without the arch's emulator: the message says so, and what
+# to check, not that a shell is missing.
+create_bad "a rootfs whose programs the kernel cannot execute" \
+	"the kernel could not execute the programs of the new arm64 rootfs \\(/bin/sh: Exec format error\\).*'crossroot check'.*qemu-user-static" \
+	--include fake-shell
+expect_match "... and that this /bin/sh is no arm64 program" "its /bin/sh is not a program for arm64 at all \\(ELF machine 50\\)" "$last_err"
+# An arm64 /bin/sh that runs (under the emulator) but fails the script: the end of its output is quoted.
+create_bad "a second stage whose script fails" \
+	"dpkg failed inside the new rootfs \\(log: .*create-bad.log\\); it ended with:" --include failing-shell
+expect_match "... quoting the end of its output" "^usage: payload" "$last_err"
 create_bad "the Debian keyring cannot verify the test archive (verification is never bypassed)" \
 	"does not verify against /usr/share/keyrings/debian-archive-keyring.gpg" --keyring /usr/share/keyrings/debian-archive-keyring.gpg
 create_bad "an unknown suite" "unknown suite 'nosuch'" --suite nosuch

@@ -1,9 +1,14 @@
 #!/bin/bash
 # make-test-archive.sh DIR: a tiny Debian archive for arm64, suite "test",
-# signed with a key made here: DIR/keyring.gpg verifies it.  Two packages:
+# signed with a key made here: DIR/keyring.gpg verifies it.  Three packages:
 # fake-base (Essential, Priority required) holds 1 MiB of random data, so a
-# small filesystem fills up; apt (empty) is what the minbase variant adds.
-# Neither holds dpkg, so a create gets through the first stage only.
+# small filesystem fills up; apt (empty) is what the minbase variant adds;
+# fake-shell (optional, only with --include) holds a /bin/sh that is an ELF
+# program for ia64, a machine no QEMU emulates, so the kernel refuses to
+# execute it (ENOEXEC) as it would an arm64 one without its emulator;
+# failing-shell (optional too) holds a /bin/sh that is the arm64 test
+# payload ($PAYLOAD_DIR), which runs but is no shell, so the script fails.
+# None holds dpkg, so a create gets through the first stage only.
 # DIR/resign re-creates Packages.xz, Release and InRelease after a change to
 # the pool.
 set -euo pipefail
@@ -27,12 +32,24 @@ dpkg-deb --build -Zxz "$dir/pkg" "$dir/pool/main/f/fake-base_1.0_arm64.deb" >/de
 mkdir -p "$dir/apt/DEBIAN" "$dir/pool/main/a"
 printf 'Package: apt\nVersion: 1.0\nArchitecture: arm64\nPriority: important\nMaintainer: crossroot tests <test@example.invalid>\nDescription: stand-in\n' >"$dir/apt/DEBIAN/control"
 dpkg-deb --build "$dir/apt" "$dir/pool/main/a/apt_1.0_arm64.deb" >/dev/null
+mkdir -p "$dir/shell/DEBIAN" "$dir/shell/bin"
+printf 'Package: fake-shell\nVersion: 1.0\nArchitecture: arm64\nPriority: optional\nMaintainer: crossroot tests <test@example.invalid>\nDescription: a shell of another machine\n' >"$dir/shell/DEBIAN/control"
+# An ELF64 little-endian executable header, e_machine 50 (EM_IA_64).
+python3 -c 'import struct, sys; sys.stdout.buffer.write(b"\x7fELF\x02\x01\x01" + bytes(9) + struct.pack("<HHIQQQIHHHHHH", 2, 50, 1, 0x4000, 64, 0, 0, 64, 56, 0, 64, 0, 0))' >"$dir/shell/bin/sh"
+chmod 0755 "$dir/shell/bin/sh"
+dpkg-deb --build "$dir/shell" "$dir/pool/main/f/fake-shell_1.0_arm64.deb" >/dev/null
+mkdir -p "$dir/failing/DEBIAN" "$dir/failing/bin"
+sed 's/^Package: fake-shell$/Package: failing-shell/; s/^Description: .*/Description: a shell that fails/' \
+	"$dir/shell/DEBIAN/control" >"$dir/failing/DEBIAN/control"
+install -m 0755 "${PAYLOAD_DIR:?}/payload-arm64" "$dir/failing/bin/sh"
+dpkg-deb --build "$dir/failing" "$dir/pool/main/f/failing-shell_1.0_arm64.deb" >/dev/null
 cat >"$dir/resign" <<'RESIGN'
 #!/bin/bash
 set -euo pipefail
 cd "$(dirname "$0")"
 export GNUPGHOME=$PWD/gnupg
-for pair in pkg:pool/main/f/fake-base_1.0_arm64.deb apt:pool/main/a/apt_1.0_arm64.deb; do
+for pair in pkg:pool/main/f/fake-base_1.0_arm64.deb apt:pool/main/a/apt_1.0_arm64.deb \
+	shell:pool/main/f/fake-shell_1.0_arm64.deb failing:pool/main/f/failing-shell_1.0_arm64.deb; do
 	control=${pair%%:*}/DEBIAN/control deb=${pair#*:}
 	grep -v '^Maintainer\|^Description' "$control"
 	echo "Filename: $deb"

@@ -126,6 +126,27 @@ TEST(short_headers_never_match)
 	CHECK(!arch_magic_matches(arm64, h, arm64->magic_len - 1));
 }
 
+TEST(lookup_elf_names_the_arch_of_a_header)
+{
+	const struct arch_info *arm64 = arch_lookup("arm64");
+	uint8_t h[64];
+	size_t len;
+
+	for (size_t i = 0; i < arch_count(); i++) {
+		const struct arch_info *found;
+
+		len = build_header(&arch_table[i], ET_DYN, ELFOSABI_SYSV, 0, h);
+		found = arch_lookup_elf(h, len);
+		CHECK(found);
+		/* armhf and armel look alike: the first of them answers for both. */
+		CHECK(streq(found->qemu_name, arch_table[i].qemu_name));
+	}
+	len = build_header(arm64, ET_EXEC, ELFOSABI_SYSV, 0, h);
+	put16(h + 18, EM_IA_64, ELFDATA2LSB);
+	CHECK(arch_lookup_elf(h, len) == NULL);
+	CHECK(arch_lookup_elf(h, 4) == NULL);
+}
+
 /* Parse a "\x7f\x45..."-or-"\x7fELF" escaped string of a /usr/share/binfmts file. */
 static size_t unescape(const char *s, uint8_t *out, size_t max)
 {

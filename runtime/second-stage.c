@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "second-stage.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/wait.h>
+
+#include "../bootstrap/rootfs-arch.h"
+#include "util.h"
+
+#define DEBS_INSIDE "/var/cache/crossroot-debs"
+
+/* The second stage's script: dpkg installs the essential packages, then the rest, under emulation. */
+static char *second_stage_script(const struct bootstrap_plan *plan)
+{
+	size_t size = 4096 + plan->n_packages * (sizeof(DEBS_INSIDE) + 80);
+	char *script = malloc(size), *p = script;
+
+	if (!script)
+		return NULL;
+	p += sprintf(p, "set -e\n"
+			"export DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true LC_ALL=C\n"
+			"dpkg --force-depends --force-unsafe-io --install");
+	for (size_t i = 0; i < plan->n_packages; i++) {
+		if (i == plan->n_essential)
+			p += sprintf(p, "\ndpkg --force-depends --force-unsafe-io --install");
+		p += sprintf(p, " " DEBS_INSIDE "/%s", strrchr(plan->deb_paths[i], '/') + 1);
+	}
+	sprintf(p, "\ndpkg --force-unsafe-io --configure -a\n");
+	return script;
+}
+
+static int open_pipe(int *read_end, int *write_end, int flags)
+{
+	int fds[2];
+
+	if (pipe2(fds, O_CLOEXEC | flags) < 0)
+		return -errno;
+	*read_end = fds[0];
+	*write_end = fds[1];
+	return 0;
+}
+
+/*
+ * The forked child: run req in the new rootfs with its output on output,
+ * then send how it ended (struct run_result) on result.  The result is
+ * typed, so the parent never guesses the cause from the output's words.
+ */
+static _noreturn_ void run_child(const struct container *tmpc, const struct exec_request *req, int output, int result)
+{
+	struct run_result res = { .outcome = RUN_FAILED };
+	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int r;
+
+	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(output, 1) < 0 || dup2(output, 2) < 0)
+		_exit(125);
+	r = container_exec(tmpc, req, &res);
+	if (r < 0) {
+		res.outcome = RUN_FAILED;
+		res.error = r;
+		snprintf(res.step, sizeof(res.step), "run a command in the new rootfs");
+	}
+	if (write(result, &res, sizeof(res)) != (ssize_t)sizeof(res))
+		_exit(125);
+	_exit(res.outcome == RUN_EXITED && res.status == 0 ? 0 : 1);
+}
+
+/* Copy the stage's output to the log, keeping its last lines and counting "Setting up" as progress. */
+static void follow_output(FILE *in, FILE *log, size_t total, bootstrap_progress_fn progress, void *data,
+			  struct second_stage_end *end)
+{
+	struct bootstrap_progress pr = { .stage = STAGE_CONFIGURE, .total = total };
+	char line[4096];
+
+	while (fgets(line, sizeof(line), in)) {
+		fputs(line, log);
+		snprintf(end->tail[end->n_lines++ % ARRAY_SIZE(end->tail)], sizeof(end->tail[0]), "%.255s", line);
+		if (!strncmp(line, "Setting up ", 11)) {
+			pr.done++;
+			if (progress)
+				progress(data, &pr);
+		}
+	}
+}
+
+/* Record crossroot's own failure before the stage ran; returns r. */
+static int start_failed(struct second_stage_end *end, int r)
+{
+	end->run.error = r;
+	return r;
+}
+
+/* The return value for how the stage ended; when the shell never ran, the log says why too. */
+static int ended(const struct run_result *run, FILE *log)
+{
+	switch (run->outcome) {
+	case RUN_EXITED:
+		return run->status == 0 ? 0 : -EIO;
+	case RUN_EXEC_FAILED:
+		fprintf(log, "crossroot: /bin/sh: %s\n", strerror(-run->error));
+		return run->error < 0 ? run->error : -EIO;
+	case RUN_NO_EMULATOR:
+		fprintf(log, "crossroot: no usable emulator for the rootfs's arch\n");
+		return -ENOEXEC;
+	case RUN_FAILED:
+		fprintf(log, "crossroot: %s: %s\n", run->step, strerror(-run->error));
+		return run->error < 0 ? run->error : -EIO;
+	}
+	return -EIO;
+}
+
+/* Run req in tmpc's rootfs, its output copied to log, and wait; *end says how it ended. */
+static int run_logged(const struct container *tmpc, const struct exec_request *req, FILE *log, size_t total,
+		      bootstrap_progress_fn progress, void *data, struct second_stage_end *end)
+{
+	_cleanup_close_ int out_read = -EBADF, out_write = -EBADF, res_read = -EBADF, res_write = -EBADF;
+	_cleanup_fclose_ FILE *in = NULL;
+	int r, status = 0;
+	pid_t pid;
+
+	/* The result pipe never blocks: its one message fits, and the parent reads it after waitpid. */
+	r = open_pipe(&out_read, &out_write, 0);
+	if (r == 0)
+		r = open_pipe(&res_read, &res_write, O_NONBLOCK);
+	if (r < 0)
+		return start_failed(end, r);
+	pid = fork();
+	if (pid < 0)
+		return start_failed(end, -errno);
+	if (pid == 0)
+		run_child(tmpc, req, out_write, res_write);
+	close(steal_fd(out_write));
+	close(steal_fd(res_write));
+	in = fdopen(out_read, "r");
+	if (!in)
+		return start_failed(end, -errno);
+	steal_fd(out_read);
+	follow_output(in, log, total, progress, data, end);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (read(res_read, &end->run, sizeof(end->run)) != (ssize_t)sizeof(end->run)) {
+		end->run = (struct run_result){ .outcome = RUN_FAILED, .error = -ECHILD };
+		snprintf(end->run.step, sizeof(end->run.step), "the second stage's process (wait status 0x%x)",
+			 (unsigned)status);
+	}
+	return ended(&end->run, log);
+}
+
+int second_stage_run(const struct container *tmpc, const struct bootstrap_plan *plan, const char *debs,
+		     const char *log_path, bootstrap_progress_fn progress, void *data, struct second_stage_end *end)
+{
+	struct bind_mount bind = { debs, DEBS_INSIDE, true };
+	_cleanup_free_ char *script = second_stage_script(plan);
+	char *argv[] = { "/bin/sh", "-c", script, NULL };
+	struct exec_request req = { .argv = argv, .binds = &bind, .n_binds = 1, .root = true, .cwd = "/" };
+	_cleanup_fclose_ FILE *log = NULL;
+
+	memset(end, 0, sizeof(*end));
+	end->run.outcome = RUN_FAILED;
+	snprintf(end->run.step, sizeof(end->run.step), "start the second stage");
+	if (!script)
+		return start_failed(end, -ENOMEM);
+	log = fopen(log_path, "we");
+	if (!log)
+		return start_failed(end, -errno);
+	return run_logged(tmpc, &req, log, plan->n_packages, progress, data, end);
+}
+
+/*
+ * ENOEXEC from /bin/sh: the kernel found no way to run it (no binfmt entry,
+ * or no emulator behind it).  Its ELF header tells whether the packages are
+ * to blame instead: a shell of another machine.
+ */
+static void explain_noexec(const struct container *tmpc, const char *log, struct archive_error *err)
+{
+	const struct arch_info *arch = tmpc->arch;
+	_cleanup_close_ int rootfd = open(tmpc->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct rootfs_arch found;
+	char shell[160] = "", machine[32];
+
+	if (rootfd >= 0 && rootfs_arch_probe(rootfd, &found) == 0 && found.elf_len &&
+	    !arch_magic_matches(arch, found.elf_header, found.elf_len)) {
+		if (found.elf_arch)
+			snprintf(machine, sizeof(machine), "ELF %s", found.elf_arch->qemu_name);
+		else
+			snprintf(machine, sizeof(machine), "ELF machine %u", found.elf_machine);
+		snprintf(shell, sizeof(shell),
+			 "; but its /bin/sh is not a program for %s at all (%s): the packages are of another "
+			 "architecture",
+			 arch->name, machine);
+	}
+	archive_fail(err, -ENOEXEC,
+		     "the kernel could not execute the programs of the new %s rootfs (/bin/sh: Exec format error): "
+		     "'crossroot check' says whether the %s emulator (Debian's qemu-user-static) and its binfmt "
+		     "entry are in place%s (log: %.150s)",
+		     arch->name, arch->name, shell, log);
+}
+
+void second_stage_explain(const struct container *tmpc, const struct second_stage_end *end, const char *log,
+			  struct archive_error *err)
+{
+	const struct run_result *run = &end->run;
+	size_t n = end->n_lines;
+
+	if (run->outcome == RUN_EXEC_FAILED && run->error == -ENOEXEC)
+		explain_noexec(tmpc, log, err);
+	else if (run->outcome == RUN_EXEC_FAILED && run->error == -ENOENT && !run->found)
+		archive_fail(err, run->error,
+			     "the packages gave the new rootfs no /bin/sh, so its second stage (dpkg under emulation) "
+			     "could not start (log: %.150s)",
+			     log);
+	else if (run->outcome == RUN_EXEC_FAILED && run->error == -ENOENT)
+		archive_fail(
+			err, run->error,
+			"the new rootfs's /bin/sh cannot start: its interpreter (#! line or ELF loader) is missing "
+			"(log: %.150s)",
+			log);
+	else if (run->outcome == RUN_EXEC_FAILED)
+		archive_fail(err, run->error, "the new rootfs's /bin/sh cannot start: %s (log: %.150s)",
+			     strerror(-run->error), log);
+	else if (run->outcome == RUN_FAILED)
+		archive_fail(err, run->error, "the second stage could not start: %.150s: %s (log: %.150s)", run->step,
+			     strerror(-run->error), log);
+	else
+		archive_fail(err, -EIO,
+			     "dpkg failed inside the new rootfs (log: %.150s); it ended with:\n%.70s%.70s%.70s%.70s",
+			     log, end->tail[n % 4], end->tail[(n + 1) % 4], end->tail[(n + 2) % 4],
+			     end->tail[(n + 3) % 4]);
+}
