@@ -31,6 +31,10 @@ static void setup_error(const char *doing, const char *user, uid_t uid, int r)
 		cli_error("%s %s: " CROSSROOT_PIN_DIR "/%u holds something crossroot did not make; it was left "
 			  "alone: look at it, remove it, and run this again",
 			  doing, user, (unsigned)uid);
+	else if (r == -ETIMEDOUT)
+		cli_error("%s %s: a helper process in the user's namespace did not get going within 5 s (it was "
+			  "stopped or the machine is overloaded); it was killed: run this again",
+			  doing, user);
 	else
 		cli_error("%s %s: %s", doing, user, strerror(-r));
 }

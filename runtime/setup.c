@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
@@ -107,16 +108,39 @@ int setup_plan_user(const char *user, const char *subuid_file, const char *subgi
 	return r;
 }
 
+/* 0 when fd has input (or EOF) within timeout_ms, -ETIMEDOUT, or -errno. */
+static int poll_in(int fd, int timeout_ms)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	int n;
+
+	/* EINTR restarts the full wait: setup installs no signal handlers. */
+	while ((n = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR)
+		;
+	if (n < 0)
+		return -errno;
+	return n == 0 ? -ETIMEDOUT : 0;
+}
+
 /*
- * A helper process parked in a user namespace until *release is written:
- * either a new one it creates as uid:gid (userns_fd < 0), or the one
- * userns_fd refers to, which it joins.  Returns its pid, with *release the
- * write end of its pipe, or -errno.
+ * How long a helper may take to report that it is parked.  The user whose
+ * namespace it is in may signal it (it runs as the user, or in a namespace
+ * the user owns, where the user holds CAP_KILL), so root never waits on it
+ * unbounded: a helper stopped with SIGSTOP costs at most this, then fails.
+ */
+#define PARK_READY_TIMEOUT_MS 5000
+
+/*
+ * A helper process parked in a user namespace until unpark(): either a new
+ * one it creates as uid:gid (userns_fd < 0), or the one userns_fd refers to,
+ * which it joins.  Returns its pid, with *release the write end of its pipe,
+ * or -errno: -ETIMEDOUT it did not report within PARK_READY_TIMEOUT_MS (it
+ * is killed and reaped), -EPERM it could not enter the namespace.
  */
 static pid_t park_child(uid_t uid, gid_t gid, int userns_fd, int *release)
 {
 	_cleanup_close_ int ready_r = -EBADF, ready_w = -EBADF, hold_r = -EBADF, hold_w = -EBADF;
-	int fds[2], status;
+	int fds[2], status, r;
 	char byte = 0;
 	pid_t pid;
 
@@ -148,20 +172,30 @@ static pid_t park_child(uid_t uid, gid_t gid, int userns_fd, int *release)
 		_exit(0);
 	}
 	close(steal_fd(ready_w));
-	if (read(ready_r, &byte, 1) != 1) {
+	r = poll_in(ready_r, PARK_READY_TIMEOUT_MS);
+	if (r == 0 && read(ready_r, &byte, 1) != 1)
+		r = -EPERM;
+	if (r < 0) {
+		/* SIGKILL ends it even when stopped; never wait on a live helper. */
+		kill(pid, SIGKILL);
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
-		return -EPERM;
+		return r;
 	}
 	*release = steal_fd(hold_w);
 	return pid;
 }
 
+/*
+ * End a parked helper.  It is killed, not asked: a helper the user stopped
+ * would never read the closed pipe, and waitpid() would wait forever.
+ */
 static void unpark(pid_t pid, int release)
 {
 	int status;
 
 	close(release);
+	kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 }

@@ -57,8 +57,10 @@ int setup_plan_user(const char *user, const char *subuid_file, const char *subgi
  * is pinned there already with the same maps, nothing changes and *changed
  * is false; with other maps it is replaced.  Returns 0 or -errno: -EPERM a
  * directory on the way is not root's alone, -EEXIST the pin path holds
- * something crossroot did not make (nothing is done to it), or the errno of
- * the failed step.
+ * something crossroot did not make (nothing is done to it), -ETIMEDOUT a
+ * helper process in the user's namespace did not get going within 5 s (the
+ * user can stop it: it is killed, never waited on), or the errno of the
+ * failed step.
  */
 int setup_apply(const struct setup_plan *plan, bool *changed);
 

@@ -121,6 +121,45 @@ expect_eq "no namespace was mounted anywhere but in $PINS" "" "$(comm -13 <(echo
 check "the user's last setup left its pin in $PINS" sh -c \
 	"grep -q ' $PINS/$OTHER_UID .* nsfs ' /proc/self/mountinfo || ! test -e $PINS/$OTHER_UID"
 
+# Root's helper processes run as the user, or in the namespace the user
+# owns (where the user holds CAP_KILL): the second user stops everything it
+# may signal, over and over, while root sets it up (maps changing each
+# round) and sets everybody up.  Root must neither hang nor set up the
+# others any less.
+STOP_SECONDS=${STOP_SECONDS:-10}
+as_other python3 -c '
+import os, signal, sys, time
+end, sent = time.monotonic() + float(sys.argv[1]), 0
+while time.monotonic() < end:
+    try:
+        os.kill(-1, signal.SIGSTOP)
+        sent += 1
+    except OSError:
+        pass
+print("stops", sent)' "$STOP_SECONDS" >"$E2E_DIR/stopper.out" 2>&1 &
+stopper=$!
+rounds=0 hung=0 timed_out=0 others_missed=0
+start=$(date +%s)
+while [ $(($(date +%s) - start)) -lt "$STOP_SECONDS" ]; do
+	s=$((OTHER_SUBID_START + 65536 * (rounds % 2)))
+	sed -i "s/^$OTHER_USER:.*/$OTHER_USER:$s:65536/" /etc/subuid
+	out=$(timeout 30 "$CR" setup --user "$OTHER_USER" 2>&1)
+	case $? in 124) hung=$((hung + 1)) ;; esac
+	case $out in *"did not get going within"*) timed_out=$((timed_out + 1)) ;; esac
+	out=$(timeout 60 "$CR" setup --all 2>&1)
+	case $? in 124) hung=$((hung + 1)) ;; esac
+	grep -q "^$TEST_USER: already set up" <<<"$out" || others_missed=$((others_missed + 1))
+	rounds=$((rounds + 1))
+done
+wait "$stopper"
+diag "$rounds rounds of setup against a stopper ($(cat "$E2E_DIR/stopper.out")); $timed_out setups found their helper stopped"
+expect_match "the stopper ran" '^stops [0-9]+$' "$(cat "$E2E_DIR/stopper.out")"
+check "root ran rounds against it ($rounds)" test "$rounds" -ge 1
+expect_eq "no setup hung on a stopped helper" 0 "$hung"
+expect_eq "every setup --all still set up the other user" 0 "$others_missed"
+expect_eq "the victim's namespace is still the one pinned" "$victim_before" "$(victim_ns)"
+expect_eq "and once the stopper is gone, setup works" 0 "$(timeout 30 "$CR" setup --user "$OTHER_USER" >/dev/null 2>&1; echo $?)"
+
 umount "$NETNS"
 rm -rf "$PLAY"
 done_testing
