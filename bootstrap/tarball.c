@@ -2,6 +2,7 @@
 #include "tarball.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <fcntl.h>
@@ -74,14 +75,29 @@ static bool drop_user_setid(struct archive_entry *entry, const struct tarball_ow
 
 	if (S_ISDIR(mode))
 		return false;
-	if (!owners->keep || la.archive_entry_uid(entry) == (la_int64_t)owners->user_uid)
+	/* Compared as the kernel will see them: ids_fit() keeps out any wider. */
+	if (!owners->keep || (uid_t)la.archive_entry_uid(entry) == owners->user_uid)
 		drop |= S_ISUID;
-	if (!owners->keep || la.archive_entry_gid(entry) == (la_int64_t)owners->user_gid)
+	if (!owners->keep || (gid_t)la.archive_entry_gid(entry) == owners->user_gid)
 		drop |= S_ISGID;
 	if (!(mode & drop))
 		return false;
 	la.archive_entry_set_mode(entry, mode & ~drop);
 	return true;
+}
+
+/*
+ * Whether the member's owner and group are ids the kernel can take as they
+ * are: 0 .. 2^32 - 2.  A wider one (a pax header may say anything) would be
+ * cut to 32 bits by chown(2), so uid 2^32 + 1000 would become uid 1000
+ * after drop_user_setid() had judged it another's; (uid_t)-1 means "leave
+ * unchanged" to chown(2).
+ */
+static bool ids_fit(struct archive_entry *entry)
+{
+	la_int64_t uid = la.archive_entry_uid(entry), gid = la.archive_entry_gid(entry);
+
+	return uid >= 0 && uid < (la_int64_t)UINT32_MAX && gid >= 0 && gid < (la_int64_t)UINT32_MAX;
 }
 
 /* Copy the data of the member just written from in to out. */
@@ -115,6 +131,8 @@ static int extract_entry(struct archive *in, struct archive *out, struct archive
 		list_add(&report->devices_skipped, name);
 		return 0;
 	}
+	if (!ids_fit(entry))
+		return fail(err, NULL, -EOVERFLOW, name, "owner or group id is not a 32-bit id: refused");
 	if (drop_user_setid(entry, owners))
 		list_add(&report->setid_dropped, name);
 	if (!owners->keep) {

@@ -56,7 +56,9 @@ struct tarball_report {
  * nodes are skipped (mknod is impossible in a user namespace; crossroot
  * binds /dev at run time).  FIFOs are kept: mkfifo needs no privilege and
  * grants none.  Dropped bits and skipped nodes are listed in *report
- * (NULL: not wanted).
+ * (NULL: not wanted).  A member whose owner or group is not an id of
+ * 0 .. 2^32 - 2 (pax headers can say any number; chown(2) would cut it to
+ * 32 bits) is refused, -EOVERFLOW.
  *
  * Returns 0 or -errno with *err filled.
  */

@@ -105,6 +105,28 @@ expect_eq "a FIFO is kept" fifo "$(stat -c %F "$r/run/fifo")"
 expect_match "the dropped bits are reported with the count" "warning: .*setuid/setgid bits dropped from 3 files" "$err"
 expect_match "... and the names" "suid-user.*sgid-user.*both-other-uid-user-gid" "$err"
 expect_match "the skipped device nodes are reported" "warning: 2 device nodes not created.*char-node.*block-node" "$err"
+# An id wider than 32 bits (a pax header may say any number) would be cut by
+# chown(2): uid 2^32 + the user's uid would come out as the user's, setuid.
+for wide in uid gid; do
+	cp "$src" "$E2E_DIR/wide-$wide.tar"
+	python3 - "$E2E_DIR/wide-$wide.tar" "$TEST_UID" "$TEST_GID" "$wide" <<'PY'
+import sys, tarfile
+path, uid, gid, wide = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+i = tarfile.TarInfo("./usr/bin/wide-" + wide)
+i.mode = 0o6755
+i.pax_headers = {wide: str(2**32 + (uid if wide == "uid" else gid))}
+with tarfile.open(path, "a", format=tarfile.PAX_FORMAT) as t:
+    t.addfile(i)
+PY
+	chmod a+r "$E2E_DIR/wide-$wide.tar"
+	err=$(as_user "$CR" create "wide-$wide" --arch arm64 --from-tar "$E2E_DIR/wide-$wide.tar" 2>&1); rc=$?
+	expect_eq "a member whose $wide is 2^32 + the user's own is refused" 1 "$rc"
+	expect_match "... naming the member and why" "wide-$wide.*not a 32-bit id" "$err"
+	check "... and no container is left" sh -c "! ls -A '$TEST_HOME/.local/share/crossroot/containers' | grep -q 'wide-$wide'"
+	check "... nor any setuid or setgid file of the user's" \
+		sh -c "! find '$TEST_HOME/.local/share/crossroot' -xdev -user '$TEST_UID' -perm /6000 -type f | grep -q ."
+done
+
 err=$(as_user "$CR" create plain --arch arm64 --from-tar "$src" 2>&1 >/dev/null)
 expect_eq "a tarball with nothing to drop or skip imports without a warning" "" "$err"
 as_user "$CR" rm plain
