@@ -12,9 +12,11 @@ command -v script >/dev/null || prereq_fail "script(1) is not installed"
 setup_mapped
 create_container ne arm64
 
-# An amd64 container of the static payload alone: native here.
-mkdir -p "$E2E_DIR/amd64/usr/bin" "$E2E_DIR/amd64/etc"
+# An amd64 container of the static payload alone (also as /bin/sh, which
+# tells create its arch): native here.
+mkdir -p "$E2E_DIR/amd64/usr/bin" "$E2E_DIR/amd64/bin" "$E2E_DIR/amd64/etc"
 cp "$PAY/payload-amd64" "$E2E_DIR/amd64/usr/bin/payload"
+cp "$PAY/payload-amd64" "$E2E_DIR/amd64/bin/sh"
 tar --numeric-owner --owner=0 --group=0 -C "$E2E_DIR/amd64" -cf "$E2E_DIR/amd64.tar" .
 chmod a+r "$E2E_DIR/amd64.tar"
 as_user "$CR" create na --arch amd64 --from-tar "$E2E_DIR/amd64.tar" >/dev/null || prereq_fail "create an amd64 container"
