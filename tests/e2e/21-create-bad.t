@@ -90,10 +90,11 @@ out=$(as_user unshare --user --map-root-user --mount bash -c '
 	XDG_DATA_HOME=$full XDG_CACHE_HOME=$cache "$cr" create full --arch arm64 --suite test \
 		--mirror "$mirror" --keyring "$keyring" --quiet; echo "rc=$?"
 	XDG_DATA_HOME=$full "$cr" list
-	echo "left: $(ls -A "$full/crossroot/containers" 2>/dev/null | wc -l)"
+	# The store'"'"'s own .lock is not a container.
+	echo "left: $(ls -A "$full/crossroot/containers" 2>/dev/null | grep -vx .lock | tr "\n" " ")"
 ' bash "$CR" "$mirror" "$keyring" "$E2E_DIR/full-cache" "$E2E_DIR/full" 2>&1)
 expect_match "a full filesystem: exit 1" '^rc=1$' "$out"
 expect_match "... saying the disk is full" "No space left on device" "$out"
-expect_match "... nothing listed or left" '^left: 0$' "$out"
+expect_match "... nothing listed or left" '^left: $' "$out"
 
 done_testing
