@@ -111,7 +111,7 @@ int setup_plan_user(const char *user, const char *subuid_file, const char *subgi
 /* 0 when fd has input (or EOF) within timeout_ms, -ETIMEDOUT, or -errno. */
 static int poll_in(int fd, int timeout_ms)
 {
-	struct pollfd p = {.fd = fd, .events = POLLIN};
+	struct pollfd p = { .fd = fd, .events = POLLIN };
 	int n;
 
 	/* EINTR restarts the full wait: setup installs no signal handlers. */
