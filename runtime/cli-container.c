@@ -290,6 +290,7 @@ static int run_or_enter(int argc, char **argv, bool enter)
 	case RUN_NO_EMULATOR:
 		report_no_emulator(&c, &res.emulator);
 		return EXIT_RUN_FAILED;
+	case RUN_TIMED_OUT: /* run sets no time limit */
 	case RUN_FAILED:
 		break;
 	}

@@ -265,7 +265,25 @@ static int mount_binfmt(int rootfd, const struct mount_config *cfg, struct mount
 	return 0;
 }
 
-static int mount_dev(int rootfd, bool gid5_mapped, struct mount_error *err)
+/* Bind the host's node path ("/dev/NAME") onto an empty file NAME in dev. */
+static int bind_node(int dev, const char *path, struct mount_error *err)
+{
+	const char *name = path + strlen("/dev/");
+	_cleanup_close_ int node = -EBADF;
+	int f, r;
+
+	if (strncmp(path, "/dev/", 5) || !*name || strchr(name, '/') || name[0] == '.')
+		return fail(err, -EINVAL, "bind %.64s: not a name directly in /dev", path);
+	f = openat(dev, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (f < 0)
+		return fail(err, -errno, "create %.64s", path);
+	close(f);
+	node = openat(dev, name, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+	r = node < 0 ? -errno : mount_on_fd(path, node, NULL, MS_BIND, NULL);
+	return r < 0 ? fail(err, r, "bind %.64s", path) : 0;
+}
+
+static int mount_dev(int rootfd, const struct mount_config *cfg, struct mount_error *err)
 {
 	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
 	static const char *const links[][2] = {
@@ -287,17 +305,20 @@ static int mount_dev(int rootfd, bool gid5_mapped, struct mount_error *err)
 	/* No mknod is possible in a user namespace: bind the host's nodes onto empty files. */
 	for (size_t i = 0; i < ARRAY_SIZE(nodes); i++) {
 		char host[32];
-		_cleanup_close_ int node = -EBADF;
-		int f = openat(dev, nodes[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 
-		if (f < 0)
-			return fail(err, -errno, "create /dev/%s", nodes[i]);
-		close(f);
-		node = openat(dev, nodes[i], O_PATH | O_CLOEXEC | O_NOFOLLOW);
 		snprintf(host, sizeof(host), "/dev/%s", nodes[i]);
-		r = node < 0 ? -errno : mount_on_fd(host, node, NULL, MS_BIND, NULL);
+		r = bind_node(dev, host, err);
 		if (r < 0)
-			return fail(err, r, "bind %s", host);
+			return r;
+	}
+	for (size_t i = 0; i < cfg->n_devices; i++) {
+		/* One of the nodes above is there already. */
+		if (!strncmp(cfg->devices[i], "/dev/", 5) &&
+		    faccessat(dev, cfg->devices[i] + 5, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			continue;
+		r = bind_node(dev, cfg->devices[i], err);
+		if (r < 0)
+			return r;
 	}
 	if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0)
 		return fail(err, -errno, "create /dev/pts and /dev/shm");
@@ -307,7 +328,7 @@ static int mount_dev(int rootfd, bool gid5_mapped, struct mount_error *err)
 
 		/* A devpts of the container's own: ptys made inside exist inside. gid 5 is "tty" in Debian. */
 		r = mount_on_fd("devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC,
-				gid5_mapped ? "newinstance,ptmxmode=0666,mode=0620,gid=5"
+				cfg->mapped ? "newinstance,ptmxmode=0666,mode=0620,gid=5"
 					    : "newinstance,ptmxmode=0666,mode=0620");
 		if (r < 0)
 			return fail(err, r, "mount devpts on /dev/pts");
@@ -451,9 +472,9 @@ static int clone_trees(const struct mount_config *cfg, struct tree *trees, size_
 
 	*n = 0;
 	r = clone_tree("/sys", "/sys", false, &trees[(*n)++], err);
-	if (r == 0 && cfg->home)
+	if (r == 0 && cfg->home && !cfg->isolated)
 		r = clone_tree(cfg->home, cfg->home, false, &trees[(*n)++], err);
-	if (r == 0)
+	if (r == 0 && !cfg->isolated)
 		r = clone_tree("/var/tmp", "/var/tmp", false, &trees[(*n)++], err);
 	for (size_t i = 0; r == 0 && i < cfg->n_binds; i++)
 		r = clone_tree(cfg->binds[i].source, cfg->binds[i].target, cfg->binds[i].read_only, &trees[(*n)++],
@@ -502,7 +523,7 @@ int mount_container(const struct mount_config *cfg, struct mount_error *err)
 	if (r == 0 && cfg->sandboxed_binfmt)
 		r = mount_binfmt(rootfd, cfg, err);
 	if (r == 0)
-		r = mount_dev(rootfd, cfg->mapped, err);
+		r = mount_dev(rootfd, cfg, err);
 	/* Host trees last, in order, so that a bind inside $HOME lands on $HOME's mount. */
 	for (size_t i = 0; r == 0 && i < n_trees; i++) {
 		struct mount_error ignored = { 0 };

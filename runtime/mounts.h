@@ -34,9 +34,12 @@ struct bind_mount {
 int bind_mount_parse(char *spec, struct bind_mount *out);
 
 struct mount_config {
-	const char *rootfs;   /* host path of the rootfs directory */
-	const char *hostname; /* UTS name inside */
-	const char *home;     /* host $HOME, bound at the same path; NULL for none */
+	const char *rootfs;	    /* host path of the rootfs directory */
+	const char *hostname;	    /* UTS name inside */
+	const char *home;	    /* host $HOME, bound at the same path; NULL for none */
+	bool isolated;		    /* no host tree but binds: no $HOME, no /var/tmp */
+	const char *const *devices; /* host nodes "/dev/NAME" bound at the same path (a name directly in /dev) */
+	size_t n_devices;
 	const struct bind_mount *binds;
 	size_t n_binds;
 	uid_t user_uid; /* the user's passwd entry, added inside when missing (mapped mode) */
@@ -61,7 +64,7 @@ struct mount_error {
  * rootfs onto itself, mount /proc (a new instance: the caller is pid 1 of
  * its own pid namespace; the host's bound when that is refused), bind
  * /sys, build /dev (tmpfs, host nodes bound, a new devpts instance,
- * /dev/shm), mount binfmt_misc with the emulators registered, bind $HOME,
+ * /dev/shm, the devices asked for), mount binfmt_misc with the emulators registered, bind $HOME,
  * /var/tmp, /etc/resolv.conf and the user's binds, add the user's passwd
  * and group entries, set the hostname, and pivot_root.
  *

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 
 #include "host.h"
 #include "launch.h"
@@ -281,7 +282,7 @@ static _noreturn_ void command_exec(const struct container *c, const struct exec
 	step = "set the capabilities";
 	capng_clear(CAPNG_SELECT_BOTH);
 	for (size_t i = 0; i < ARRAY_SIZE(build_caps); i++)
-		if (!single || req->root)
+		if ((!single || req->root) && !req->isolated)
 			capng_update(CAPNG_ADD,
 				     CAPNG_BOUNDING_SET |
 					     (req->root ? CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_INHERITABLE : 0),
@@ -310,6 +311,9 @@ static _noreturn_ void command_exec(const struct container *c, const struct exec
 		}
 		r = capng_apply(CAPNG_SELECT_BOTH) < 0 ? -EPERM : 0;
 	}
+	/* Isolated: not even a setuid program inside gets a capability back. */
+	if (r == 0 && req->isolated && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		r = -errno;
 	if (r < 0)
 		goto fail;
 
@@ -460,12 +464,26 @@ static void drain(int master)
 		;
 }
 
+/* Milliseconds from now until deadline (CLOCK_MONOTONIC), at least 0; -1 for no deadline. */
+static int ms_until(const struct timespec *deadline)
+{
+	struct timespec now;
+	long long ms;
+
+	if (!deadline)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : ms > INT32_MAX ? INT32_MAX : (int)ms;
+}
+
 /*
  * Forward signals to target until waitee exits; with master >= 0, also copy
- * between our stdin/stdout and the terminal master.  Returns waitee's
+ * between our stdin/stdout and the terminal master.  At deadline (NULL:
+ * none) waitee is killed with SIGKILL and *timed_out set.  Returns waitee's
  * wait status.
  */
-static int supervise(int sfd, pid_t target, pid_t waitee, int master)
+static int supervise(int sfd, pid_t target, pid_t waitee, int master, const struct timespec *deadline, bool *timed_out)
 {
 	bool tty = master >= 0, stdin_open = tty;
 
@@ -475,10 +493,17 @@ static int supervise(int sfd, pid_t target, pid_t waitee, int master)
 		struct pollfd fds[3] = { { sfd, POLLIN, 0 },
 					 { master, POLLIN, 0 },
 					 { stdin_open ? 0 : -1, POLLIN, 0 } };
-		int status;
+		int status, n;
 
-		if (poll(fds, 3, -1) < 0 && errno != EINTR)
+		n = poll(fds, 3, ms_until(deadline));
+		if (n < 0 && errno != EINTR)
 			return -errno;
+		if (n == 0 && deadline && !*timed_out && ms_until(deadline) == 0) {
+			/* SIGKILL of a pid namespace's init kills all of it (pid_namespaces(7)). */
+			kill(waitee, SIGKILL);
+			*timed_out = true;
+			deadline = NULL;
+		}
 		if (fds[1].revents & (POLLIN | POLLHUP | POLLERR))
 			if (!copy_some(master, STDOUT_FILENO) && !(fds[1].revents & POLLIN))
 				master = -1; /* every copy of the slave is closed */
@@ -593,7 +618,7 @@ static void fill_mount_config(struct mount_config *cfg, const struct container *
 
 /* In the new pid namespace's first process: mounts, then the caller's part. Reports failure on sync. */
 static int init_setup(const struct container *c, const struct identity *id, const struct bind_mount *binds,
-		      size_t n_binds, int sync)
+		      size_t n_binds, const struct exec_request *req, int sync)
 {
 	struct mount_config cfg;
 	struct mount_error err;
@@ -602,6 +627,11 @@ static int init_setup(const struct container *c, const struct identity *id, cons
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	fill_mount_config(&cfg, c, id, binds, n_binds, machine, sizeof(machine));
+	if (req) {
+		cfg.isolated = req->isolated;
+		cfg.devices = req->devices;
+		cfg.n_devices = req->n_devices;
+	}
 	r = mount_container(&cfg, &err);
 	if (r < 0)
 		send_message(sync, MSG_FAILED, r, err.step, -1);
@@ -617,7 +647,7 @@ static _noreturn_ void run_init(const struct container *c, const struct exec_req
 	pid_t cmd;
 
 	sfd = signals_fd(true, false);
-	if (sfd < 0 || init_setup(c, id, req->binds, req->n_binds, sync) < 0)
+	if (sfd < 0 || init_setup(c, id, req->binds, req->n_binds, req, sync) < 0)
 		_exit(125);
 	if (req->tty) {
 		master = open_pty(slave, sizeof(slave));
@@ -696,7 +726,8 @@ static int exec_fresh(const struct container *c, const struct exec_request *req,
 	const char *step;
 	struct message msg;
 	struct termios saved;
-	bool raw = false;
+	struct timespec deadline;
+	bool raw = false, timed_out = false;
 	pid_t init;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
@@ -726,10 +757,16 @@ static int exec_fresh(const struct container *c, const struct exec_request *req,
 		failed(res, msg.error, msg.step);
 	if (r == 0 && msg.type == MSG_READY && req->tty)
 		raw = raw_terminal(&saved);
-	status = supervise(sfd, init, init, master);
+	if (req->timeout) {
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_sec += req->timeout;
+	}
+	status = supervise(sfd, init, init, master, req->timeout ? &deadline : NULL, &timed_out);
 	if (raw)
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
-	if (res->outcome != RUN_FAILED) {
+	if (timed_out) {
+		res->outcome = RUN_TIMED_OUT;
+	} else if (res->outcome != RUN_FAILED) {
 		res->outcome = RUN_EXITED;
 		res->status = wait_status_code(status);
 		read_report(report[0], res);
@@ -754,6 +791,8 @@ static int exec_join(const struct container *c, const struct exec_request *req, 
 
 	if (req->n_binds > 0)
 		return failed(res, -EBUSY, "add binds: the container is started; give --bind to start");
+	if (req->isolated || req->timeout || req->n_devices)
+		return failed(res, -EBUSY, "run isolated or with a time limit: the container is started; stop it");
 	pidfd = sys_pidfd_open(pid, 0);
 	if (pidfd < 0)
 		return failed(res, -errno, "find the container's init");
@@ -782,7 +821,7 @@ static int exec_join(const struct container *c, const struct exec_request *req, 
 	close(report[1]);
 	if (req->tty)
 		raw = raw_terminal(&saved);
-	status = supervise(sfd, cmd, cmd, master);
+	status = supervise(sfd, cmd, cmd, master, NULL, NULL);
 	if (raw)
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
 	res->outcome = RUN_EXITED;
@@ -839,7 +878,7 @@ static _noreturn_ void daemon_init(const struct container *c, const struct ident
 	int sfd, devnull;
 
 	sfd = signals_fd(true, false);
-	if (sfd < 0 || init_setup(c, id, binds, n_binds, sync) < 0)
+	if (sfd < 0 || init_setup(c, id, binds, n_binds, NULL, sync) < 0)
 		_exit(125);
 	send_message(sync, MSG_READY, 0, NULL, -1);
 	/*

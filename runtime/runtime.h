@@ -42,6 +42,18 @@ struct exec_request {
 	 */
 	bool tty;
 	bool tty_keep_stderr; /* with tty: stderr stays ours (redirected) instead of the terminal */
+	/*
+	 * Only for a stopped container (else RUN_FAILED, -EBUSY).  isolated: no
+	 * host tree but req->binds (no $HOME, no /var/tmp), an empty capability
+	 * bounding set and no_new_privs, so nothing inside (sudo, a setuid
+	 * program) can gain a capability.  timeout: seconds after which the
+	 * container's init, and with it every process of its pid namespace
+	 * (pid_namespaces(7)), is killed with SIGKILL; 0 for none.
+	 */
+	bool isolated;
+	unsigned timeout;
+	const char *const *devices; /* host device nodes "/dev/NAME" bound in /dev (stopped containers) */
+	size_t n_devices;
 };
 
 enum run_outcome {
@@ -49,6 +61,7 @@ enum run_outcome {
 	RUN_EXEC_FAILED, /* the command could not be executed: error, found */
 	RUN_FAILED,	 /* crossroot failed: error, step */
 	RUN_NO_EMULATOR, /* nothing ran: no usable emulator for the container's arch (emulator says why) */
+	RUN_TIMED_OUT,	 /* req->timeout passed: every process of the container was killed */
 };
 
 struct run_result {

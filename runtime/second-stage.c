@@ -102,6 +102,9 @@ static int ended(const struct run_result *run, FILE *log)
 	case RUN_NO_EMULATOR:
 		fprintf(log, "crossroot: no usable emulator for the rootfs's arch\n");
 		return -ENOEXEC;
+	case RUN_TIMED_OUT: /* the stage sets no time limit */
+		fprintf(log, "crossroot: the second stage ran out of time\n");
+		return -ETIMEDOUT;
 	case RUN_FAILED:
 		fprintf(log, "crossroot: %s: %s\n", run->step, strerror(-run->error));
 		return run->error < 0 ? run->error : -EIO;
