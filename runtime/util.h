@@ -8,6 +8,7 @@
 #ifndef CROSSROOT_UTIL_H
 #define CROSSROOT_UTIL_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -50,6 +51,13 @@ static inline void fclosep(FILE **f)
 #define _cleanup_free_ __attribute__((cleanup(freep)))
 #define _cleanup_close_ __attribute__((cleanup(closep)))
 #define _cleanup_fclose_ __attribute__((cleanup(fclosep)))
+
+static inline void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+#define _cleanup_closedir_ __attribute__((cleanup(closedirp)))
 
 /* Hand ownership out of a cleanup-tagged variable. */
 #define steal_ptr(p)                      \

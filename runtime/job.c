@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "job.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#ifndef CROSSROOT_BUNDLED_JOBS
+#define CROSSROOT_BUNDLED_JOBS "/usr/local/share/crossroot/jobs"
+#endif
+
+static int job_fail(struct job_error *err, const char *file, unsigned line, int r, const char *fmt, ...) _printf_(5, 6);
+static int job_fail(struct job_error *err, const char *file, unsigned line, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	snprintf(err->file, sizeof(err->file), "%s", file);
+	err->line = line;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static bool name_chars(const char *s, const char *extra)
+{
+	for (; *s; s++)
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && !strchr(extra, *s))
+			return false;
+	return true;
+}
+
+int job_name_valid(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > JOB_NAME_MAX || !isalnum((unsigned char)name[0]) || !name_chars(name, "-_."))
+		return -EINVAL;
+	return 0;
+}
+
+int job_dirs(char *user, char *bundled)
+{
+	const char *env = getenv("CROSSROOT_JOBS_DIR");
+
+	snprintf(bundled, PATH_MAX, "%s", env && env[0] == '/' ? env : CROSSROOT_BUNDLED_JOBS);
+	return xdg_user_dir("XDG_CONFIG_HOME", ".config", "crossroot/jobs", user, PATH_MAX);
+}
+
+/* Split line into at most max words separated by blanks, in place.  Returns the count. */
+static size_t split_words(char *line, char **words, size_t max)
+{
+	size_t n = 0;
+
+	for (char *w = strtok(line, " \t"); w; w = strtok(NULL, " \t")) {
+		if (n == max)
+			return max + 1;
+		words[n++] = w;
+	}
+	return n;
+}
+
+/* The rest of line after its first word, blanks skipped, or "". */
+static const char *rest_of(const char *line)
+{
+	line += strspn(line, " \t");
+	line += strcspn(line, " \t");
+	return line + strspn(line, " \t");
+}
+
+static int parse_setting(struct job *job, char **w, size_t n, const char *file, unsigned line, struct job_error *err)
+{
+	static const char *const types[] = { "text", "file", "dir", "command" };
+	struct job_setting *s;
+	size_t i = 3;
+
+	if (n < 4 || n > 5)
+		return job_fail(err, file, line, -EINVAL,
+				"'setting NAME TYPE [ro|rw] required|optional|once': wrong number of words");
+	if (job->n_settings == JOB_MAX_SETTINGS)
+		return job_fail(err, file, line, -EINVAL, "more than %d settings", JOB_MAX_SETTINGS);
+	if (strlen(w[1]) >= sizeof(s->name) || !islower((unsigned char)w[1][0]) || !name_chars(w[1], "_"))
+		return job_fail(err, file, line, -EINVAL, "invalid setting name '%.40s': use a-z 0-9 _, from a letter",
+				w[1]);
+	if (job_setting(job, w[1]))
+		return job_fail(err, file, line, -EINVAL, "setting '%s' declared twice", w[1]);
+	s = &job->settings[job->n_settings];
+	memset(s, 0, sizeof(*s));
+	snprintf(s->name, sizeof(s->name), "%s", w[1]);
+	for (s->type = 0; s->type < ARRAY_SIZE(types) && !streq(types[s->type], w[2]); s->type++)
+		;
+	if (s->type == ARRAY_SIZE(types))
+		return job_fail(err, file, line, -EINVAL,
+				"unknown setting type '%.40s': use text, file, dir or command", w[2]);
+	if (n == 5) {
+		if (s->type != JOB_SET_FILE && s->type != JOB_SET_DIR)
+			return job_fail(err, file, line, -EINVAL, "ro or rw is for file and dir settings only");
+		if (!streq(w[3], "ro") && !streq(w[3], "rw"))
+			return job_fail(err, file, line, -EINVAL, "'%.40s': use ro or rw", w[3]);
+		s->writable = streq(w[3], "rw");
+		i = 4;
+	}
+	if (streq(w[i], "required"))
+		s->need = JOB_REQUIRED;
+	else if (streq(w[i], "optional"))
+		s->need = JOB_OPTIONAL;
+	else if (streq(w[i], "once"))
+		s->need = JOB_ONCE;
+	else
+		return job_fail(err, file, line, -EINVAL, "'%.40s': use required, optional or once", w[i]);
+	job->n_settings++;
+	return 0;
+}
+
+/* One directive of job.conf (line is the text after leading blanks, no newline). */
+static int parse_line(struct job *job, char *text, const char *file, unsigned line, struct job_error *err)
+{
+	char copy[JOB_VALUE_MAX + 64], *w[8];
+	const char *rest = rest_of(text);
+	size_t n;
+
+	snprintf(copy, sizeof(copy), "%s", text);
+	n = split_words(copy, w, ARRAY_SIZE(w) - 1);
+	if (streq(w[0], "description")) {
+		snprintf(job->description, sizeof(job->description), "%s", rest);
+		return 0;
+	}
+	if (streq(w[0], "env")) {
+		const char *eq = strchr(rest, '='), *blank = strpbrk(rest, " \t");
+
+		if (n < 2 || !eq || eq == rest || (blank && blank < eq))
+			return job_fail(err, file, line, -EINVAL, "'env NAME=VALUE': no NAME=");
+		if (job->n_env == JOB_MAX_ENV)
+			return job_fail(err, file, line, -EINVAL, "more than %d env lines", JOB_MAX_ENV);
+		snprintf(job->env[job->n_env++], JOB_VALUE_MAX, "%s", rest);
+		return 0;
+	}
+	if (streq(w[0], "packages")) {
+		char list[JOB_VALUE_MAX + 64], *save = NULL;
+		size_t before = job->n_packages;
+
+		snprintf(list, sizeof(list), "%s", rest);
+		for (char *p = strtok_r(list, " \t", &save); p; p = strtok_r(NULL, " \t", &save)) {
+			if (job->n_packages == JOB_MAX_PACKAGES || strlen(p) >= sizeof(job->packages[0]))
+				return job_fail(err, file, line, -EINVAL, "too many packages, or a name too long");
+			if (!name_chars(p, "+-.") || !isalnum((unsigned char)p[0]))
+				return job_fail(err, file, line, -EINVAL, "invalid package name '%.64s'", p);
+			snprintf(job->packages[job->n_packages++], sizeof(job->packages[0]), "%s", p);
+		}
+		if (job->n_packages == before)
+			return job_fail(err, file, line, -EINVAL, "'packages PKG...': no package");
+		return 0;
+	}
+	if (streq(w[0], "setting"))
+		return parse_setting(job, w, n, file, line, err);
+	if (n != 2 && !(n == 3 && streq(w[0], "bind")))
+		return job_fail(err, file, line, -EINVAL, "'%.40s' takes %s", w[0],
+				streq(w[0], "bind") ? "a path and ro or rw" : "one value");
+	if (streq(w[0], "suite")) {
+		if (strlen(w[1]) >= sizeof(job->suite) || !name_chars(w[1], "-._"))
+			return job_fail(err, file, line, -EINVAL, "invalid suite '%.64s'", w[1]);
+		snprintf(job->suite, sizeof(job->suite), "%s", w[1]);
+	} else if (streq(w[0], "arch")) {
+		if (strlen(w[1]) >= sizeof(job->arch) || !name_chars(w[1], ""))
+			return job_fail(err, file, line, -EINVAL, "invalid arch '%.64s'", w[1]);
+		snprintf(job->arch, sizeof(job->arch), "%s", w[1]);
+	} else if (streq(w[0], "timeout")) {
+		unsigned long t;
+
+		if (parse_ulong(w[1], &t) < 0 || t == 0 || t > 7 * 24 * 3600)
+			return job_fail(err, file, line, -EINVAL, "timeout '%.40s': give seconds, 1 to 604800", w[1]);
+		job->timeout = (unsigned)t;
+	} else if (streq(w[0], "script")) {
+		if (strlen(w[1]) >= sizeof(job->script) || strchr(w[1], '/') || w[1][0] == '.')
+			return job_fail(err, file, line, -EINVAL,
+					"script '%.64s': give a file name in the job directory", w[1]);
+		snprintf(job->script, sizeof(job->script), "%s", w[1]);
+	} else if (streq(w[0], "bind")) {
+		struct job_bind *b = &job->binds[job->n_binds];
+
+		if (n != 3 || (!streq(w[2], "ro") && !streq(w[2], "rw")))
+			return job_fail(err, file, line, -EINVAL, "'bind PATH ro|rw': say ro or rw");
+		if (w[1][0] != '/' || strlen(w[1]) >= sizeof(b->path) || strstr(w[1], "/../") ||
+		    !strncmp(w[1], "/job", 4))
+			return job_fail(err, file, line, -EINVAL, "bind '%.64s': give an absolute path outside /job",
+					w[1]);
+		if (job->n_binds == JOB_MAX_BINDS)
+			return job_fail(err, file, line, -EINVAL, "more than %d binds", JOB_MAX_BINDS);
+		snprintf(b->path, sizeof(b->path), "%s", w[1]);
+		b->writable = streq(w[2], "rw");
+		if (access(b->path, b->writable ? R_OK | W_OK : R_OK) < 0)
+			return job_fail(err, file, line, -errno, "bind %s %s: you cannot %s it: %s", b->path, w[2],
+					b->writable ? "read and write" : "read", strerror(errno));
+		job->n_binds++;
+	} else if (streq(w[0], "device")) {
+		if (strncmp(w[1], "/dev/", 5) || strlen(w[1]) >= sizeof(job->devices[0]) || strstr(w[1], ".."))
+			return job_fail(err, file, line, -EINVAL, "device '%.64s': give a path under /dev", w[1]);
+		if (job->n_devices == JOB_MAX_DEVICES)
+			return job_fail(err, file, line, -EINVAL, "more than %d devices", JOB_MAX_DEVICES);
+		snprintf(job->devices[job->n_devices++], sizeof(job->devices[0]), "%s", w[1]);
+	} else {
+		return job_fail(err, file, line, -EINVAL,
+				"unknown key '%.40s' (known: description suite arch packages timeout script bind "
+				"device env setting)",
+				w[0]);
+	}
+	return 0;
+}
+
+int job_parse(const char *name, const char *dir, bool bundled, struct job *job, struct job_error *err)
+{
+	char file[PATH_MAX], script[PATH_MAX], text[JOB_VALUE_MAX + 64];
+	_cleanup_fclose_ FILE *f = NULL;
+	unsigned line = 0;
+	int r;
+
+	memset(job, 0, sizeof(*job));
+	memset(err, 0, sizeof(*err));
+	snprintf(job->name, sizeof(job->name), "%s", name);
+	snprintf(job->dir, sizeof(job->dir), "%s", dir);
+	job->bundled = bundled;
+	job->timeout = JOB_DEFAULT_TIMEOUT;
+	snprintf(job->suite, sizeof(job->suite), "%s", JOB_DEFAULT_SUITE);
+	snprintf(job->script, sizeof(job->script), "run");
+	if (format_buf(file, sizeof(file), "%s/job.conf", dir) < 0)
+		return job_fail(err, dir, 0, -ENAMETOOLONG, "path too long");
+	f = fopen(file, "re");
+	if (!f)
+		return job_fail(err, file, 0, -errno, "%s", strerror(errno));
+	while (fgets(text, sizeof(text), f)) {
+		size_t len = strlen(text);
+		char *t = text + strspn(text, " \t");
+
+		line++;
+		if (len == sizeof(text) - 1 && text[len - 1] != '\n')
+			return job_fail(err, file, line, -EINVAL, "line too long");
+		while (len > 0 && strchr("\n\r \t", text[len - 1]))
+			text[--len] = '\0';
+		if (!*t || *t == '#')
+			continue;
+		r = parse_line(job, t, file, line, err);
+		if (r < 0)
+			return r;
+	}
+	if (ferror(f))
+		return job_fail(err, file, 0, -EIO, "cannot read it");
+	if (format_buf(script, sizeof(script), "%s/%s", dir, job->script) < 0 || access(script, X_OK) < 0)
+		return job_fail(err, file, 0, -ENOENT, "the script %s is missing or not executable", script);
+	return 0;
+}
+
+int job_find(const char *name, struct job *job, struct job_error *err)
+{
+	char user[PATH_MAX], bundled[PATH_MAX], dir[PATH_MAX];
+	struct stat st;
+
+	memset(err, 0, sizeof(*err));
+	if (job_dirs(user, bundled) < 0)
+		user[0] = '\0';
+	if (user[0] && format_buf(dir, sizeof(dir), "%s/%s", user, name) == 0 && stat(dir, &st) == 0 &&
+	    S_ISDIR(st.st_mode))
+		return job_parse(name, dir, false, job, err);
+	if (format_buf(dir, sizeof(dir), "%s/%s", bundled, name) == 0 && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return job_parse(name, dir, true, job, err);
+	return job_fail(err, "", 0, -ENOENT, "no job named '%s' in %s or %s", name, user[0] ? user : "(no home)",
+			bundled);
+}
+
+struct job_setting *job_setting(struct job *job, const char *name)
+{
+	for (size_t i = 0; i < job->n_settings; i++)
+		if (streq(job->settings[i].name, name))
+			return &job->settings[i];
+	return NULL;
+}
+
+int job_settings_load(struct job *job, const char *file, struct job_error *err)
+{
+	_cleanup_fclose_ FILE *f = fopen(file, "re");
+	char text[JOB_VALUE_MAX + 64];
+	unsigned line = 0;
+
+	if (!f)
+		return errno == ENOENT ? 0 : job_fail(err, file, 0, -errno, "%s", strerror(errno));
+	while (fgets(text, sizeof(text), f)) {
+		char *eq = strchr(text, '=');
+		struct job_setting *s;
+		size_t len = strlen(text);
+
+		line++;
+		if (len > 0 && text[len - 1] == '\n')
+			text[--len] = '\0';
+		if (!eq)
+			return job_fail(err, file, line, -EINVAL, "not NAME=VALUE");
+		*eq = '\0';
+		s = job_setting(job, text);
+		if (!s || s->need == JOB_ONCE)
+			continue;
+		snprintf(s->value, sizeof(s->value), "%s", eq + 1);
+		s->set = true;
+	}
+	return ferror(f) ? job_fail(err, file, 0, -EIO, "cannot read it") : 0;
+}
+
+int job_setting_assign(struct job *job, const char *spec, char *why, size_t why_size)
+{
+	const char *eq = strchr(spec, '=');
+	char name[64], value[JOB_VALUE_MAX];
+	struct job_setting *s;
+
+	if (!eq || eq == spec || (size_t)(eq - spec) >= sizeof(name)) {
+		snprintf(why, why_size, "'--set %.64s': give NAME=VALUE", spec);
+		return -EINVAL;
+	}
+	snprintf(name, sizeof(name), "%.*s", (int)(eq - spec), spec);
+	s = job_setting(job, name);
+	if (!s) {
+		size_t used =
+			(size_t)snprintf(why, why_size, "job '%s' has no setting '%s' (its settings:", job->name, name);
+
+		for (size_t i = 0; i < job->n_settings && used < why_size; i++)
+			used += (size_t)snprintf(why + used, why_size - used, " %s", job->settings[i].name);
+		if (used < why_size)
+			snprintf(why + used, why_size - used, "%s)", job->n_settings ? "" : " none");
+		return -EINVAL;
+	}
+	if (strchr(eq + 1, '\n') || strlen(eq + 1) >= sizeof(value)) {
+		snprintf(why, why_size, "the value of '%s' holds a newline or is too long", name);
+		return -EINVAL;
+	}
+	snprintf(value, sizeof(value), "%s", eq + 1);
+	if (value[0] && value[0] != '/' && (s->type == JOB_SET_FILE || s->type == JOB_SET_DIR)) {
+		char cwd[PATH_MAX];
+
+		if (!getcwd(cwd, sizeof(cwd)) || format_buf(s->value, sizeof(s->value), "%s/%s", cwd, value) < 0) {
+			snprintf(why, why_size, "'%s': cannot make the path %s absolute", name, value);
+			return -EINVAL;
+		}
+	} else {
+		snprintf(s->value, sizeof(s->value), "%s", value);
+	}
+	s->set = value[0] != '\0';
+	return 0;
+}
+
+int job_settings_check(const struct job *job, char *why, size_t why_size)
+{
+	for (size_t i = 0; i < job->n_settings; i++) {
+		const struct job_setting *s = &job->settings[i];
+		struct stat st;
+		bool dir = s->type == JOB_SET_DIR;
+
+		if (!s->set) {
+			if (s->need == JOB_REQUIRED) {
+				snprintf(why, why_size, "job '%s' needs setting '%s': give --set %s=%s", job->name,
+					 s->name, s->name,
+					 dir			      ? "DIR"
+					 : s->type == JOB_SET_FILE    ? "FILE"
+					 : s->type == JOB_SET_COMMAND ? "COMMAND"
+								      : "VALUE");
+				return -EINVAL;
+			}
+			continue;
+		}
+		if (s->type != JOB_SET_FILE && !dir)
+			continue;
+		if (stat(s->value, &st) < 0 || (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) ||
+		    access(s->value, s->writable ? R_OK | W_OK : R_OK) < 0) {
+			snprintf(why, why_size, "setting '%s': %s is not a %s you can %s", s->name, s->value,
+				 dir ? "directory" : "file", s->writable ? "read and write" : "read");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int job_settings_save(const struct job *job, const char *file)
+{
+	char tmp[PATH_MAX];
+	_cleanup_fclose_ FILE *f = NULL;
+	int fd;
+
+	if (format_buf(tmp, sizeof(tmp), "%s.new", file) < 0)
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		return -errno;
+	}
+	for (size_t i = 0; i < job->n_settings; i++)
+		if (job->settings[i].set && job->settings[i].need != JOB_ONCE)
+			fprintf(f, "%s=%s\n", job->settings[i].name, job->settings[i].value);
+	if (fflush(f) != 0 || fsync(fileno(f)) < 0 || rename(tmp, file) < 0) {
+		int r = -errno;
+
+		unlink(tmp);
+		return r;
+	}
+	return 0;
+}
