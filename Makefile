@@ -4,6 +4,7 @@ VERSION   := 0.1.0
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 MANDIR    ?= $(PREFIX)/share/man
+JOBSDIR   ?= $(PREFIX)/share/crossroot/jobs
 B         ?= build
 
 CC        ?= cc
@@ -22,16 +23,16 @@ endif
 WARNINGS  := -Wall -Wextra -Wno-unused-parameter -Werror=shadow -Werror=strict-prototypes \
 	-Werror=missing-prototypes -Werror=implicit-function-declaration -Werror=int-conversion \
 	-Werror=incompatible-pointer-types -Werror=format=2
-ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DCROSSROOT_VERSION='"$(VERSION)"' $(WARNINGS) -MMD -MP \
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DCROSSROOT_VERSION='"$(VERSION)"' -DCROSSROOT_BUNDLED_JOBS='"$(JOBSDIR)"' $(WARNINGS) -MMD -MP \
 	$(PKG_CFLAGS) $(CFLAGS)
 LDLIBS    := -Wl,--as-needed $(PKG_LIBS)
 
 # The library layer (no printing, no exit) and the command layer on top.
 LIB_SRCS  := runtime/util.c runtime/host.c runtime/userns.c runtime/launch.c runtime/container.c runtime/setup.c \
-	runtime/mounts.c runtime/syscall-filter.c runtime/runtime.c runtime/rmtree.c runtime/store.c runtime/second-stage.c runtime/skel.c \
+	runtime/mounts.c runtime/syscall-filter.c runtime/runtime.c runtime/rmtree.c runtime/store.c runtime/second-stage.c runtime/skel.c runtime/job.c \
 	bootstrap/tarball.c bootstrap/rootfs-arch.c bootstrap/libarchive.c bootstrap/netlibs.c bootstrap/archive.c bootstrap/packages.c bootstrap/bootstrap.c \
 	binfmt/arch.c binfmt/emulator.c binfmt/binfmt.c
-CLI_SRCS  := runtime/main.c runtime/cli.c runtime/cli-check.c runtime/cli-binfmt.c runtime/cli-setup.c runtime/cli-container.c
+CLI_SRCS  := runtime/main.c runtime/cli.c runtime/cli-check.c runtime/cli-binfmt.c runtime/cli-setup.c runtime/cli-container.c runtime/cli-job.c
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o) $(B)/rootfs-skel.o
@@ -123,6 +124,10 @@ install: $(B)/crossroot
 	install -D -m 0644 doc/crossroot.1 $(DESTDIR)$(MANDIR)/man1/crossroot.1
 	sed "s|/usr/local/bin/crossroot|$(BINDIR)/crossroot|" contrib/systemd/crossroot-setup.service | \
 		install -D -m 0644 /dev/stdin $(DESTDIR)$(PREFIX)/lib/systemd/system/crossroot-setup.service
+	# The bundled jobs: job.conf and data 0644, scripts 0755, as in the tree.
+	for f in $$(cd contrib/jobs && find . -type f | sort); do \
+		install -D -m $$(test -x contrib/jobs/$$f && echo 0755 || echo 0644) contrib/jobs/$$f $(DESTDIR)$(JOBSDIR)/$$f; \
+	done
 
 clean:
 	rm -rf build build-asan

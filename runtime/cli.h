@@ -85,5 +85,6 @@ int cmd_list(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_binfmt(int argc, char **argv);
+int cmd_job(int argc, char **argv);
 
 #endif

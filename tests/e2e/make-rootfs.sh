@@ -58,7 +58,7 @@ mkdir -p "$r/etc" "$r/proc" "$r/sys" "$r/dev" "$r/home" "$r/root" "$r/var/tmp" "
 chmod 1777 "$r/tmp" "$r/var/tmp"
 chmod 0700 "$r/root"
 for applet in sh ash ls cat id echo sleep uname tty stty ps kill touch mkdir rm true false env \
-	grep head wc stat readlink mount umount hostname whoami test chown chmod ln sed pwd; do
+	grep head wc stat readlink mount umount hostname whoami test chown chmod ln sed pwd tr date setsid; do
 	[ -e "$r/bin/$applet" ] || ln -s busybox "$r/bin/$applet"
 done
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$r/etc/passwd"

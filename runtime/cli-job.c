@@ -1,0 +1,955 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* crossroot job list | run | timer */
+#include <dirent.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <ctype.h>
+#include <time.h>
+
+#include "cli.h"
+#include "job.h"
+#include "runtime.h"
+#include "syscalls.h"
+
+/* Runs kept in the state directory's logs/. */
+#define JOB_LOGS_KEPT 10
+#define JOB_EXIT_TIMEOUT 124
+
+/* The host's own Debian arch (amd64 on x86_64): jobs run natively by default. */
+static const struct arch_info *host_arch(void)
+{
+	char machine[65];
+
+	if (arch_host_machine(machine, sizeof(machine)) < 0)
+		return NULL;
+	for (size_t i = 0; i < arch_count(); i++)
+		if (arch_table[i].native_host && streq(arch_table[i].native_host, machine) &&
+		    streq(arch_table[i].uname_m, machine) && !arch_table[i].personality32)
+			return &arch_table[i];
+	return NULL;
+}
+
+static void report_job_error(const struct job_error *err)
+{
+	if (err->line)
+		cli_error("%s:%u: %s", err->file, err->line, err->message);
+	else if (err->file[0])
+		cli_error("%s: %s", err->file, err->message);
+	else
+		cli_error("%s", err->message);
+}
+
+/* ${XDG_STATE_HOME:-~/.local/state}/crossroot/jobs/NAME, made private (0700). */
+static int state_dir(const char *name, char *buf, size_t size)
+{
+	char suffix[PATH_MAX];
+	int r;
+
+	snprintf(suffix, sizeof(suffix), "crossroot/jobs/%s", name);
+	r = xdg_user_dir("XDG_STATE_HOME", ".local/state", suffix, buf, size);
+	if (r < 0)
+		return r;
+	return mkdir_private(buf, true);
+}
+
+/* ---- job list ---- */
+
+static void list_dir(const char *dir, const char *where, const char *shadow_dir)
+{
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	struct dirent *e;
+	char names[256][JOB_NAME_MAX + 1];
+	size_t n = 0;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) && n < ARRAY_SIZE(names))
+		if (job_name_valid(e->d_name) == 0)
+			snprintf(names[n++], sizeof(names[0]), "%.*s", JOB_NAME_MAX, e->d_name);
+	qsort(names, n, sizeof(names[0]), (int (*)(const void *, const void *))strcmp);
+	for (size_t i = 0; i < n; i++) {
+		struct job job;
+		struct job_error err;
+		char sub[PATH_MAX];
+		struct stat st;
+
+		if (format_buf(sub, sizeof(sub), "%s/%s", dir, names[i]) < 0 || stat(sub, &st) < 0 ||
+		    !S_ISDIR(st.st_mode))
+			continue;
+		/* A job of the user's own of the same name is the one that runs. */
+		if (shadow_dir && format_buf(sub, sizeof(sub), "%s/%s", shadow_dir, names[i]) == 0 &&
+		    stat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+			continue;
+		format_buf(sub, sizeof(sub), "%s/%s", dir, names[i]);
+		if (job_parse(names[i], sub, shadow_dir != NULL, &job, &err) < 0)
+			printf("%-16s %-8s (broken: %s%s%u: %s)\n", names[i], where, err.file, err.line ? ":" : "",
+			       err.line, err.message);
+		else
+			printf("%-16s %-8s %s\n", names[i], where, job.description);
+	}
+}
+
+static int job_list(int argc, char **argv)
+{
+	static const char help[] = "Usage: crossroot job list\n"
+				   "\n"
+				   "List the jobs: your own (${XDG_CONFIG_HOME:-~/.config}/crossroot/jobs)\n"
+				   "and the bundled ones; yours win over a bundled one of the same name.\n";
+	char user[PATH_MAX], bundled[PATH_MAX];
+	int r = cli_parse_help_only("job list", help, argc, argv);
+
+	if (r >= 0)
+		return r;
+	if (optind < argc)
+		return cli_usage_error("job list", "unexpected argument '%.80s'", argv[optind]);
+	if (job_dirs(user, bundled) < 0)
+		user[0] = '\0';
+	printf("%-16s %-8s %s\n", "JOB", "FROM", "DESCRIPTION");
+	if (user[0])
+		list_dir(user, "yours", NULL);
+	list_dir(bundled, "bundled", user[0] ? user : NULL);
+	return EXIT_OK;
+}
+
+/* ---- job run ---- */
+
+struct run_args {
+	const char *container;
+	const char *sets[JOB_MAX_SETTINGS * 2];
+	size_t n_sets;
+	char **args; /* after "--" */
+	int n_args;
+};
+
+static const char run_help[] = "Usage: crossroot job run JOB [--container NAME] [--set NAME=VALUE]... [-- ARG...]\n"
+			       "\n"
+			       "Run JOB's script in its container, as you, with no capabilities, the\n"
+			       "default seccomp filter and only what job.conf declares: the job directory\n"
+			       "at " JOB_LIB_INSIDE " (read-only), its state directory\n"
+			       "${XDG_STATE_HOME:-~/.local/state}/crossroot/jobs/JOB at " JOB_STATE_INSIDE " (the\n"
+			       "working directory), file and dir settings at " JOB_SET_INSIDE "/NAME, its binds\n"
+			       "and the devices present.  Your home directory is not visible.  The\n"
+			       "container job-JOB is created on first use, with the packages the job needs.\n"
+			       "Output is shown and also logged in the state directory's logs/ (the last\n"
+			       "10 runs).  At the job's time limit, every process it started is killed.\n"
+			       "\n"
+			       "  --container NAME   run in container NAME instead (stopped; it must have\n"
+			       "                     the packages)\n"
+			       "  --set NAME=VALUE   a setting (saved for later runs, except 'once' ones;\n"
+			       "                     NAME= unsets it)\n"
+			       "\n"
+			       "Exit status: the script's; 124 when the time limit killed it; 125 when\n"
+			       "crossroot failed, bad usage or a bad job file included; when the script\n"
+			       "succeeded but a command setting run on the host failed, that command's.\n";
+
+static int parse_job_run(int argc, char **argv, struct run_args *a, const char **name)
+{
+	static const struct option options[] = {
+		{ "container", required_argument, NULL, 'c' },
+		{ "set", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int ch;
+
+	*name = NULL;
+	optind = 0;
+	opterr = 0;
+	/* Options and JOB in any order, up to "--". */
+	while (optind < argc) {
+		if ((ch = getopt_long(argc, argv, "+:h", options, NULL)) == -1) {
+			if (optind >= argc || streq(argv[optind - 1], "--"))
+				break;
+			if (*name) {
+				cli_usage_error("job run",
+						"unexpected argument '%.80s': arguments for the "
+						"script go after '--'",
+						argv[optind]);
+				return EXIT_RUN_FAILED;
+			}
+			*name = argv[optind++];
+			continue;
+		}
+		switch (ch) {
+		case 'h':
+			fputs(run_help, stdout);
+			return EXIT_OK;
+		case 'c':
+			a->container = optarg;
+			break;
+		case 's':
+			if (a->n_sets == ARRAY_SIZE(a->sets)) {
+				cli_usage_error("job run", "too many --set options");
+				return EXIT_RUN_FAILED;
+			}
+			a->sets[a->n_sets++] = optarg;
+			break;
+		default:
+			cli_option_error("job run", argv, ch);
+			return EXIT_RUN_FAILED;
+		}
+	}
+	a->args = argv + optind;
+	a->n_args = argc - optind;
+	if (!*name) {
+		cli_usage_error("job run", "missing the job name ('crossroot job list' shows them)");
+		return EXIT_RUN_FAILED;
+	}
+	if (job_name_valid(*name) < 0) {
+		cli_usage_error("job run", "invalid job name '%.80s'", *name);
+		return EXIT_RUN_FAILED;
+	}
+	return -1;
+}
+
+/* Run argv (argv[0] a path) and wait.  Returns its exit status (128+N for signal N), or -errno. */
+static int spawn_wait(char *const *argv, const char *cwd, char *const *env)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (cwd && chdir(cwd) < 0)
+			_exit(125);
+		if (env)
+			execve(argv[0], argv, env);
+		else
+			execv(argv[0], argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/*
+ * Whether every package is installed in c's rootfs, from dpkg's status file
+ * read inside the rootfs (RESOLVE_IN_ROOT: its symlinks stay in it).  The
+ * missing ones go to missing as "a b c".  Returns 0 or -errno.
+ */
+static int missing_packages(const struct container *c, const struct job *job, char *missing, size_t size)
+{
+	_cleanup_close_ int root = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_fclose_ FILE *f = NULL;
+	bool installed[JOB_MAX_PACKAGES] = { false };
+	char line[4096], package[128] = "";
+	size_t used = 0;
+	int fd;
+
+	missing[0] = '\0';
+	if (root < 0)
+		return -errno;
+	if (job->n_packages == 0)
+		return 0;
+	fd = sys_openat2(root, "var/lib/dpkg/status", O_RDONLY | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+	/* No dpkg database: none of them is installed. */
+	if (fd < 0 && errno != ENOENT)
+		return -errno;
+	if (fd < 0)
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!strncmp(line, "Package: ", 9))
+			snprintf(package, sizeof(package), "%.127s", line + 9);
+		else if (streq(line, "Status: install ok installed"))
+			for (size_t i = 0; i < job->n_packages; i++)
+				if (streq(job->packages[i], package))
+					installed[i] = true;
+	}
+	for (size_t i = 0; i < job->n_packages && used < size; i++)
+		if (!installed[i])
+			used += (size_t)snprintf(missing + used, size - used, "%s%s", used ? " " : "",
+						 job->packages[i]);
+	return 0;
+}
+
+/*
+ * The container the job runs in: --container NAME, or job-JOB, created on
+ * first use.  Returns 0 with *c loaded, or EXIT_RUN_FAILED (reported).
+ */
+static int job_container(const struct job *job, const char *named, struct container *c)
+{
+	const struct arch_info *arch = job->arch[0] ? arch_lookup(job->arch) : host_arch();
+	struct container_state state;
+	char cname[CONTAINER_NAME_MAX + 1], missing[1024];
+	int r;
+
+	if (!arch) {
+		cli_error("%s/job.conf: unknown arch '%s' (known: %s)", job->dir, job->arch, arch_names());
+		return EXIT_RUN_FAILED;
+	}
+	snprintf(cname, sizeof(cname), "job-%s", job->name);
+	r = container_load(named ? named : cname, c);
+	if (r == -ENOENT && !named) {
+		char packages[JOB_MAX_PACKAGES * 64] = "", self[PATH_MAX];
+		char *argv[] = { self,	    "create",		cname,	     "--arch", (char *)arch->name,
+				 "--suite", (char *)job->suite, "--include", packages, NULL };
+		size_t used = 0;
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+		if (n < 0) {
+			cli_error("job %s: cannot find crossroot itself: %s", job->name, strerror(errno));
+			return EXIT_RUN_FAILED;
+		}
+		self[n] = '\0';
+		for (size_t i = 0; i < job->n_packages; i++)
+			used += (size_t)snprintf(packages + used, sizeof(packages) - used, "%s%s", i ? "," : "",
+						 job->packages[i]);
+		if (job->n_packages == 0)
+			argv[7] = NULL;
+		fprintf(stderr, "crossroot: job %s: creating its container %s (%s %s%s%s), once\n", job->name, cname,
+			job->suite, arch->name, used ? ", with " : "", packages);
+		r = spawn_wait(argv, NULL, NULL);
+		if (r != 0) {
+			cli_error("job %s: creating the container %s failed (above)", job->name, cname);
+			return EXIT_RUN_FAILED;
+		}
+		r = container_load(cname, c);
+	}
+	if (r == -ENOENT) {
+		cli_error("job %s: no container named '%s' ('crossroot list' shows yours)", job->name, named);
+		return EXIT_RUN_FAILED;
+	}
+	if (r < 0) {
+		cli_error("job %s: container '%s': %s", job->name, named ? named : cname, strerror(-r));
+		return EXIT_RUN_FAILED;
+	}
+	if (job->arch[0] && c->arch != arch) {
+		cli_error("job %s needs an %s container; '%s' is %s", job->name, arch->name, c->name, c->arch->name);
+		return EXIT_RUN_FAILED;
+	}
+	r = container_state_read(c, &state);
+	if (r == 0 && state.running) {
+		cli_error("job %s: container '%s' is started; a job runs in a stopped container only (its binds "
+			  "and time limit are its own): 'crossroot stop %s' first",
+			  job->name, c->name, c->name);
+		return EXIT_RUN_FAILED;
+	}
+	r = missing_packages(c, job, missing, sizeof(missing));
+	if (r < 0) {
+		cli_error("job %s: cannot read the package list of '%s': %s", job->name, c->name, strerror(-r));
+		return EXIT_RUN_FAILED;
+	}
+	if (missing[0]) {
+		cli_error("job %s: container '%s' lacks packages it needs: %s", job->name, c->name, missing);
+		cli_hint("crossroot run %s --root -- apt-get install -y %s", c->name, missing);
+		return EXIT_RUN_FAILED;
+	}
+	return 0;
+}
+
+/* The output of a run goes to our stdout and stderr and into a log file, through a child process. */
+struct tee {
+	pid_t pid;
+	int saved_out, saved_err;
+};
+
+static _noreturn_ void tee_loop(int out, int err, int log)
+{
+	struct pollfd fds[2] = { { out, POLLIN, 0 }, { err, POLLIN, 0 } };
+	char buf[65536];
+
+	/* Ends when every writer is gone, not when a signal meant for the job arrives. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(1);
+		}
+		for (int i = 0; i < 2; i++) {
+			ssize_t n;
+
+			if (fds[i].fd < 0 || !fds[i].revents)
+				continue;
+			n = read(fds[i].fd, buf, sizeof(buf));
+			if (n <= 0) {
+				if (n < 0 && errno == EINTR)
+					continue;
+				fds[i].fd = -1;
+				continue;
+			}
+			/* A closed stdout must not keep the log from being written. */
+			(void)!write_once(i == 0 ? STDOUT_FILENO : STDERR_FILENO, buf, (size_t)n);
+			(void)!write_once(log, buf, (size_t)n);
+		}
+	}
+	_exit(0);
+}
+
+static int tee_start(int log, struct tee *t)
+{
+	int out[2], err[2];
+
+	if (pipe2(out, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(err, O_CLOEXEC) < 0) {
+		close(out[0]);
+		close(out[1]);
+		return -errno;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	t->pid = fork();
+	if (t->pid < 0)
+		return -errno;
+	if (t->pid == 0) {
+		close(out[1]);
+		close(err[1]);
+		tee_loop(out[0], err[0], log);
+	}
+	close(out[0]);
+	close(err[0]);
+	t->saved_out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	t->saved_err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	dup2(out[1], STDOUT_FILENO);
+	dup2(err[1], STDERR_FILENO);
+	close(out[1]);
+	close(err[1]);
+	return 0;
+}
+
+static void tee_stop(struct tee *t)
+{
+	int status;
+
+	fflush(stdout);
+	fflush(stderr);
+	dup2(t->saved_out, STDOUT_FILENO);
+	dup2(t->saved_err, STDERR_FILENO);
+	close(t->saved_out);
+	close(t->saved_err);
+	while (waitpid(t->pid, &status, 0) < 0 && errno == EINTR)
+		;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A new log file in state/logs, the oldest removed so that JOB_LOGS_KEPT remain.  Returns its fd or -errno. */
+static int open_log(const char *state, char *path, size_t size)
+{
+	char dir[PATH_MAX], stamp[32];
+	_cleanup_closedir_ DIR *d = NULL;
+	char *names[256];
+	size_t n = 0;
+	struct dirent *e;
+	time_t now = time(NULL);
+	struct tm tm;
+	int fd;
+
+	if (format_buf(dir, sizeof(dir), "%s/logs", state) < 0)
+		return -ENAMETOOLONG;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	d = opendir(dir);
+	while (d && (e = readdir(d)) && n < ARRAY_SIZE(names))
+		if (strlen(e->d_name) > 4 && streq(e->d_name + strlen(e->d_name) - 4, ".log"))
+			names[n++] = strdup(e->d_name);
+	qsort(names, n, sizeof(names[0]), compare_names);
+	for (size_t i = 0; i < n; i++) {
+		if (names[i] && i + JOB_LOGS_KEPT <= n) {
+			char old[PATH_MAX];
+
+			if (format_buf(old, sizeof(old), "%s/%s", dir, names[i]) == 0)
+				unlink(old);
+		}
+		free(names[i]);
+	}
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	for (unsigned i = 0; i < 100; i++) {
+		if (format_buf(path, size, "%s/%s%s%.0u.log", dir, stamp, i ? "-" : "", i) < 0)
+			return -ENAMETOOLONG;
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd < 0 ? -errno : fd;
+	}
+	return -EEXIST;
+}
+
+/* NAME -> JOB_SET_NAME */
+static void env_name(const char *name, char *buf, size_t size)
+{
+	size_t i = (size_t)snprintf(buf, size, "JOB_SET_");
+
+	for (; *name && i + 1 < size; name++)
+		buf[i++] = (char)toupper((unsigned char)*name);
+	buf[i] = '\0';
+}
+
+/* The job's command settings, on the host, after a run that changed something. */
+static int run_commands(const struct job *job, const char *state)
+{
+	char *env[JOB_MAX_SETTINGS + 8];
+	size_t n = 0;
+	int status = 0;
+
+	for (char **e = environ; *e && n < 3; e++)
+		if (!strncmp(*e, "PATH=", 5) || !strncmp(*e, "HOME=", 5) || !strncmp(*e, "USER=", 5))
+			env[n++] = *e;
+	if (asprintf(&env[n], "JOB_NAME=%s", job->name) >= 0)
+		n++;
+	if (asprintf(&env[n], "JOB_STATE=%s", state) >= 0)
+		n++;
+	for (size_t i = 0; i < job->n_settings; i++) {
+		char key[64];
+
+		if (!job->settings[i].set || job->settings[i].type == JOB_SET_COMMAND)
+			continue;
+		env_name(job->settings[i].name, key, sizeof(key));
+		if (asprintf(&env[n], "%s=%s", key, job->settings[i].value) >= 0)
+			n++;
+	}
+	env[n] = NULL;
+	for (size_t i = 0; i < job->n_settings && status == 0; i++) {
+		const struct job_setting *s = &job->settings[i];
+		char *argv[] = { "/bin/sh", "-c", (char *)s->value, NULL };
+
+		if (s->type != JOB_SET_COMMAND || !s->set)
+			continue;
+		fprintf(stderr, "crossroot: job %s: running %s on the host: %s\n", job->name, s->name, s->value);
+		status = spawn_wait(argv, state, env);
+		if (status != 0)
+			cli_error("job %s: the %s command failed (exit status %d): %s", job->name, s->name,
+				  status < 0 ? 125 : status, s->value);
+	}
+	return status < 0 ? EXIT_RUN_FAILED : status;
+}
+
+/* Everything a run binds and sets, built from the job and its settings. */
+struct job_mounts {
+	struct bind_mount binds[MOUNT_MAX_BINDS];
+	size_t n_binds;
+	const char *devices[JOB_MAX_DEVICES];
+	size_t n_devices;
+	char targets[JOB_MAX_SETTINGS][64];
+	char *env[JOB_MAX_ENV + JOB_MAX_SETTINGS + 8];
+	size_t n_env;
+};
+
+static void add_bind(struct job_mounts *m, const char *source, const char *target, bool ro)
+{
+	m->binds[m->n_binds++] = (struct bind_mount){ source, target, ro };
+}
+
+/* "key=value", or key alone when value is NULL (key is then "NAME=VALUE"). */
+static void add_env(struct job_mounts *m, const char *key, const char *value)
+{
+	if (asprintf(&m->env[m->n_env], "%s%s%s", key, value ? "=" : "", value ? value : "") >= 0)
+		m->n_env++;
+	m->env[m->n_env] = NULL;
+}
+
+static void job_mounts_build(const struct job *job, const char *state, struct job_mounts *m)
+{
+	memset(m, 0, sizeof(*m));
+	add_bind(m, job->dir, JOB_LIB_INSIDE, true);
+	add_bind(m, state, JOB_STATE_INSIDE, false);
+	add_env(m, "JOB_NAME", job->name);
+	add_env(m, "JOB_STATE", JOB_STATE_INSIDE);
+	add_env(m, "HOME", JOB_STATE_INSIDE);
+	for (size_t i = 0; i < job->n_env; i++)
+		add_env(m, job->env[i], NULL);
+	for (size_t i = 0; i < job->n_settings; i++) {
+		const struct job_setting *s = &job->settings[i];
+		char key[64];
+
+		if (!s->set || s->type == JOB_SET_COMMAND)
+			continue;
+		env_name(s->name, key, sizeof(key));
+		if (s->type == JOB_SET_TEXT) {
+			add_env(m, key, s->value);
+			continue;
+		}
+		snprintf(m->targets[i], sizeof(m->targets[i]), JOB_SET_INSIDE "/%s", s->name);
+		add_bind(m, s->value, m->targets[i], !s->writable);
+		add_env(m, key, m->targets[i]);
+	}
+	for (size_t i = 0; i < job->n_binds; i++)
+		add_bind(m, job->binds[i].path, job->binds[i].path, !job->binds[i].writable);
+	for (size_t i = 0; i < job->n_devices; i++) {
+		struct stat st;
+
+		/* "When present": a device the host lacks is simply not there inside. */
+		if (stat(job->devices[i], &st) == 0 && S_ISCHR(st.st_mode) && access(job->devices[i], R_OK | W_OK) == 0)
+			m->devices[m->n_devices++] = job->devices[i];
+	}
+}
+
+static void job_mounts_free(struct job_mounts *m)
+{
+	for (size_t i = 0; i < m->n_env; i++)
+		free(m->env[i]);
+}
+
+/* The run in the container, in a child process of crossroot's.  Returns the exit status. */
+static int job_in_container(const struct job *job, const struct run_args *a, const char *state)
+{
+	char script[PATH_MAX];
+	char *argv[256];
+	struct job_mounts m;
+	struct run_result res;
+	struct container c;
+	int r;
+
+	r = job_container(job, a->container, &c);
+	if (r != 0)
+		return r;
+	if ((size_t)a->n_args + 2 > ARRAY_SIZE(argv)) {
+		cli_error("job %s: too many arguments", job->name);
+		return EXIT_RUN_FAILED;
+	}
+	snprintf(script, sizeof(script), JOB_LIB_INSIDE "/%s", job->script);
+	argv[0] = script;
+	for (int i = 0; i < a->n_args; i++)
+		argv[i + 1] = a->args[i];
+	argv[a->n_args + 1] = NULL;
+	job_mounts_build(job, state, &m);
+	{
+		struct exec_request req = {
+			.argv = argv,
+			.env = m.env,
+			.cwd = JOB_STATE_INSIDE,
+			.binds = m.binds,
+			.n_binds = m.n_binds,
+			.isolated = true,
+			.timeout = job->timeout,
+			.devices = m.devices,
+			.n_devices = m.n_devices,
+		};
+
+		r = container_exec(&c, &req, &res);
+	}
+	job_mounts_free(&m);
+	if (r < 0) {
+		cli_error("job %s: %s: %s", job->name, c.name, strerror(-r));
+		return EXIT_RUN_FAILED;
+	}
+	switch (res.outcome) {
+	case RUN_EXITED:
+		return res.status;
+	case RUN_TIMED_OUT:
+		cli_error("job %s: time limit of %u s reached: every process of the run was killed", job->name,
+			  job->timeout);
+		return JOB_EXIT_TIMEOUT;
+	case RUN_EXEC_FAILED:
+		cli_exec_error(script, res.error, res.found);
+		return res.found ? EXIT_RUN_NOEXEC : EXIT_RUN_NOTFOUND;
+	case RUN_NO_EMULATOR:
+		cli_error("job %s: container '%s' is %s, and this host cannot run %s programs: %s", job->name, c.name,
+			  c.arch->name, c.arch->name, emulator_hint(&res.emulator));
+		return EXIT_RUN_FAILED;
+	case RUN_FAILED:
+	default:
+		cli_error("job %s: %s: %s: %s", job->name, c.name, res.step, strerror(-res.error));
+		return EXIT_RUN_FAILED;
+	}
+}
+
+static pid_t forward_to;
+
+/* A signal sent to crossroot alone (kill, systemd) goes on to the run; a terminal's reached it already. */
+static void forward_signal(int sig, siginfo_t *info, void *context)
+{
+	if (forward_to > 0 && info->si_code != SI_KERNEL)
+		kill(forward_to, sig);
+}
+
+/*
+ * The run, then the host commands when it changed something.  The run is
+ * a child process: entering the container moves the calling process into
+ * the container's namespaces, and the commands must run on the host.
+ */
+static int job_execute(const struct job *job, const struct run_args *a, const char *state)
+{
+	static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa = { .sa_sigaction = forward_signal, .sa_flags = SA_SIGINFO | SA_RESTART };
+	char changed[PATH_MAX];
+	int status;
+	pid_t pid;
+
+	format_buf(changed, sizeof(changed), "%s/changed", state);
+	if (unlink(changed) < 0 && errno != ENOENT) {
+		cli_error("job %s: cannot remove %s: %s", job->name, changed, strerror(errno));
+		return EXIT_RUN_FAILED;
+	}
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+		sigaction(forwarded[i], &sa, NULL);
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		cli_error("job %s: fork: %s", job->name, strerror(errno));
+		return EXIT_RUN_FAILED;
+	}
+	if (pid == 0) {
+		for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+			signal(forwarded[i], SIG_DFL);
+		/* Killed with us: the container's init dies with its crossroot in turn. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		status = job_in_container(job, a, state);
+		fflush(stdout);
+		fflush(stderr);
+		_exit(status);
+	}
+	forward_to = pid;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			cli_error("job %s: waitpid: %s", job->name, strerror(errno));
+			return EXIT_RUN_FAILED;
+		}
+	forward_to = 0;
+	if (!WIFEXITED(status)) {
+		cli_error("job %s: crossroot's run process died of signal %d", job->name, WTERMSIG(status));
+		return EXIT_RUN_FAILED;
+	}
+	status = WEXITSTATUS(status);
+	if (status == 0 && access(changed, F_OK) == 0)
+		return run_commands(job, state);
+	return status;
+}
+
+static int job_run(int argc, char **argv)
+{
+	char state[PATH_MAX], file[PATH_MAX], log_path[PATH_MAX], why[1024];
+	_cleanup_close_ int lock = -EBADF, log = -EBADF;
+	struct run_args a;
+	struct job_error err;
+	struct job job;
+	struct tee tee = { 0 };
+	const char *name;
+	time_t start = time(NULL);
+	int r, status;
+
+	memset(&a, 0, sizeof(a));
+	r = parse_job_run(argc, argv, &a, &name);
+	if (r >= 0)
+		return r;
+	r = job_find(name, &job, &err);
+	if (r < 0) {
+		report_job_error(&err);
+		return EXIT_RUN_FAILED;
+	}
+	r = state_dir(job.name, state, sizeof(state));
+	if (r < 0) {
+		cli_error("job %s: cannot make its state directory: %s", job.name, strerror(-r));
+		return EXIT_RUN_FAILED;
+	}
+	/* One run of a job at a time: a timer that fires during a long run does not start a second. */
+	format_buf(file, sizeof(file), "%s/.lock", state);
+	lock = open(file, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0) {
+		cli_error("job %s is running already (%s is locked)", job.name, file);
+		return EXIT_RUN_FAILED;
+	}
+	format_buf(file, sizeof(file), "%s/settings", state);
+	r = job_settings_load(&job, file, &err);
+	if (r < 0) {
+		report_job_error(&err);
+		return EXIT_RUN_FAILED;
+	}
+	for (size_t i = 0; i < a.n_sets; i++)
+		if (job_setting_assign(&job, a.sets[i], why, sizeof(why)) < 0) {
+			cli_usage_error("job run", "%s", why);
+			return EXIT_RUN_FAILED;
+		}
+	if (job_settings_check(&job, why, sizeof(why)) < 0) {
+		cli_error("%s", why);
+		return EXIT_RUN_FAILED;
+	}
+	r = job_settings_save(&job, file);
+	if (r < 0) {
+		cli_error("job %s: cannot save its settings in %s: %s", job.name, file, strerror(-r));
+		return EXIT_RUN_FAILED;
+	}
+	log = open_log(state, log_path, sizeof(log_path));
+	if (log < 0) {
+		cli_error("job %s: cannot open a log in %s/logs: %s", job.name, state, strerror(-log));
+		return EXIT_RUN_FAILED;
+	}
+	dprintf(log, "# crossroot job run %s, started %s", job.name, ctime(&start));
+	r = tee_start(log, &tee);
+	if (r < 0) {
+		cli_error("job %s: cannot set up its log: %s", job.name, strerror(-r));
+		return EXIT_RUN_FAILED;
+	}
+	status = job_execute(&job, &a, state);
+	tee_stop(&tee);
+	dprintf(log, "# exit status %d after %lld s\n", status, (long long)(time(NULL) - start));
+	return status;
+}
+
+/* ---- job timer ---- */
+
+static int job_timer(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "on-calendar", required_argument, NULL, 'c' },
+		{ "print", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	static const char help[] = "Usage: crossroot job timer JOB --on-calendar SPEC [--print]\n"
+				   "\n"
+				   "Run JOB on a schedule: write the systemd user units crossroot-job-JOB.service\n"
+				   "and .timer (OnCalendar=SPEC, systemd.time(7); Persistent=true, so a run\n"
+				   "missed while the machine was off happens at the next boot) to\n"
+				   "${XDG_CONFIG_HOME:-~/.config}/systemd/user and enable the timer.  Give the\n"
+				   "job's settings with 'crossroot job run' first: the timer runs it with the\n"
+				   "saved ones.  Without systemd (or with --print) the units are printed\n"
+				   "instead, with what to do with them.  For runs while you are logged out:\n"
+				   "'loginctl enable-linger'.\n";
+	const char *calendar = NULL, *name;
+	char self[PATH_MAX], dir[PATH_MAX], path[PATH_MAX], service[PATH_MAX + 1024], timer[1024];
+	bool print = false;
+	struct job_error err;
+	struct job job;
+	ssize_t n;
+	int ch, r;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			fputs(help, stdout);
+			return EXIT_OK;
+		case 'c':
+			calendar = optarg;
+			break;
+		case 'p':
+			print = true;
+			break;
+		default:
+			return cli_option_error("job timer", argv, ch);
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error("job timer", optind >= argc ? "missing the job name" : "too many arguments");
+	name = argv[optind];
+	if (!calendar)
+		return cli_usage_error("job timer", "give --on-calendar SPEC (for example: daily, or '*-*-* 03:00')");
+	if (!calendar[0] || strpbrk(calendar, "\n\r\\%"))
+		return cli_usage_error("job timer", "invalid --on-calendar '%.80s'", calendar);
+	if (job_name_valid(name) < 0)
+		return cli_usage_error("job timer", "invalid job name '%.80s'", name);
+	r = job_find(name, &job, &err);
+	if (r < 0) {
+		report_job_error(&err);
+		return EXIT_FAIL;
+	}
+	if (access("/usr/bin/systemd-analyze", X_OK) == 0) {
+		char *check[] = { "/usr/bin/systemd-analyze", "calendar", (char *)calendar, NULL };
+		int fd = open("/dev/null", O_WRONLY | O_CLOEXEC), saved = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+
+		fflush(stdout);
+		dup2(fd, STDOUT_FILENO);
+		r = spawn_wait(check, NULL, NULL);
+		dup2(saved, STDOUT_FILENO);
+		close(saved);
+		close(fd);
+		if (r != 0)
+			return cli_usage_error("job timer",
+					       "'%s' is not a calendar event systemd understands "
+					       "(systemd-analyze calendar said why, above)",
+					       calendar);
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0) {
+		cli_error("cannot find crossroot itself: %s", strerror(errno));
+		return EXIT_FAIL;
+	}
+	self[n] = '\0';
+	format_buf(service, sizeof(service),
+		   "[Unit]\n"
+		   "Description=crossroot job %s: %s\n"
+		   "\n"
+		   "[Service]\n"
+		   "Type=oneshot\n"
+		   "ExecStart=\"%s\" job run %s\n",
+		   job.name, job.description, self, job.name);
+	format_buf(timer, sizeof(timer),
+		   "[Unit]\n"
+		   "Description=crossroot job %s, on %s\n"
+		   "\n"
+		   "[Timer]\n"
+		   "OnCalendar=%s\n"
+		   "Persistent=true\n"
+		   "RandomizedDelaySec=10min\n"
+		   "\n"
+		   "[Install]\n"
+		   "WantedBy=timers.target\n",
+		   job.name, calendar, calendar);
+	if (xdg_user_dir("XDG_CONFIG_HOME", ".config", "systemd/user", dir, sizeof(dir)) < 0) {
+		cli_error("cannot tell where systemd user units go: no home directory");
+		return EXIT_FAIL;
+	}
+	if (print || access("/usr/bin/systemctl", X_OK) < 0) {
+		printf("# %s/crossroot-job-%s.service\n%s\n# %s/crossroot-job-%s.timer\n%s", dir, job.name, service,
+		       dir, job.name, timer);
+		printf("# Save them there, then: systemctl --user daemon-reload && systemctl --user enable --now "
+		       "crossroot-job-%s.timer\n",
+		       job.name);
+		return EXIT_OK;
+	}
+	r = mkdir_p(dir, 0755);
+	if (r == 0 && format_buf(path, sizeof(path), "%s/crossroot-job-%s.service", dir, job.name) == 0)
+		r = write_file_at(AT_FDCWD, path, service);
+	if (r == 0 && format_buf(path, sizeof(path), "%s/crossroot-job-%s.timer", dir, job.name) == 0)
+		r = write_file_at(AT_FDCWD, path, timer);
+	if (r < 0) {
+		cli_error("cannot write the units in %s: %s", dir, strerror(-r));
+		return EXIT_FAIL;
+	}
+	printf("wrote %s/crossroot-job-%s.service and .timer\n", dir, job.name);
+	{
+		char unit[128];
+		char *reload[] = { "/usr/bin/systemctl", "--user", "daemon-reload", NULL };
+		char *enable[] = { "/usr/bin/systemctl", "--user", "enable", "--now", unit, NULL };
+
+		snprintf(unit, sizeof(unit), "crossroot-job-%s.timer", job.name);
+		if (spawn_wait(reload, NULL, NULL) != 0 || spawn_wait(enable, NULL, NULL) != 0) {
+			cli_error("systemctl --user could not enable %s (no user session bus?)", unit);
+			cli_hint("in your session: systemctl --user daemon-reload && systemctl --user enable --now %s",
+				 unit);
+			return EXIT_FAIL;
+		}
+		printf("enabled %s: 'systemctl --user list-timers' shows the next run\n", unit);
+	}
+	return EXIT_OK;
+}
+
+int cmd_job(int argc, char **argv)
+{
+	static const struct command table[] = {
+		{ "list", job_list, "list the bundled jobs and yours" },
+		{ "run", job_run, "run a job in its container" },
+		{ "timer", job_timer, "run a job on a schedule (a systemd user timer)" },
+	};
+
+	return cli_dispatch(table, ARRAY_SIZE(table), "job", argc - 1, argv + 1);
+}
