@@ -219,7 +219,8 @@ static struct deb_package *provider(const struct deb_index *index, const char *n
 
 		if (!prov || (selected_only && !index->packages[i].selected))
 			continue;
-		for (const char *p = prov; (p = strstr(p, name)); p += len)
+		/* name is not NUL-terminated: "foo (>= 2.1)" asks for foo, of any version provided. */
+		for (const char *p = prov; (p = memmem(p, strlen(p), name, len)); p += len)
 			if ((p == prov || strchr(" ,", p[-1])) && strchr(" ,(:", p[len]))
 				return &index->packages[i];
 	}

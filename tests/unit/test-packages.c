@@ -23,6 +23,10 @@ static const char index_text[] =
 	"SHA256: 13\n\n"
 	"Package: broken\nPriority: optional\nDepends: nothing-provides-this\nFilename: pool/x.deb\nSize: 10\n"
 	"SHA256: 14\n\n"
+	"Package: certbot\nPriority: optional\nDepends: acme-abi-2 (>= 2.1)\nFilename: pool/c.deb\nSize: 10\n"
+	"SHA256: 15\n\n"
+	"Package: acme\nPriority: optional\nProvides: acme-abi-2 (= 2.1.0)\nFilename: pool/ac.deb\nSize: 10\n"
+	"SHA256: 16\n\n"
 	"Package: nofile\nPriority: required\n\n";
 
 static void load(struct deb_index *index)
@@ -39,7 +43,7 @@ TEST(index_parses_fields)
 	struct deb_package *p;
 
 	load(&index);
-	CHECK_INT(index.n, ==, 10); /* "nofile" has no Filename: not installable */
+	CHECK_INT(index.n, ==, 12); /* "nofile" has no Filename: not installable */
 	p = deb_index_find(&index, "dpkg");
 	CHECK(p);
 	CHECK(p->essential);
@@ -67,6 +71,20 @@ TEST(selection_closes_over_depends_alternatives_and_provides)
 	CHECK(deb_index_find(&index, "keys")->selected);   /* only provider of a virtual package */
 	CHECK(deb_index_find(&index, "libapt")->selected); /* ":any" qualifier stripped */
 	CHECK(!deb_index_find(&index, "broken")->selected);
+	deb_index_free(&index);
+}
+
+/* certbot's "python3-acme-abi-2 (>= 2.1)": only python3-acme provides it, with a version. */
+TEST(versioned_dependency_on_a_virtual_package)
+{
+	const char *extras[] = { "certbot", NULL };
+	struct deb_index index;
+	char missing[256] = "";
+
+	load(&index);
+	CHECK_INT(deb_select(&index, extras, missing, sizeof(missing)), ==, 7);
+	CHECK_STR(missing, "");
+	CHECK(deb_index_find(&index, "acme")->selected);
 	deb_index_free(&index);
 }
 
