@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# shellcheck shell=bash
 # Helpers for the end-to-end tests of the bundled jobs (sourced by bash).
 #
 # pebble_start DIR [OWNER] starts a private ACME server for cert-renew:
@@ -46,9 +47,9 @@ while True:
 
 # _pebble_wait_up WHAT PID COMMAND...: poll COMMAND for up to 15 s while PID lives.
 _pebble_wait_up() {
-	local what=$1 pid=$2 i
+	local what=$1 pid=$2
 	shift 2
-	for i in $(seq 150); do
+	for _ in $(seq 150); do
 		"$@" >/dev/null 2>&1 && return 0
 		if ! kill -0 "$pid" 2>/dev/null; then
 			echo "pebble_start: $what exited; its log:" >&2
@@ -156,9 +157,9 @@ pebble_start() {
 # pebble_stop: ends the servers (TERM, then KILL after 3 s) and removes
 # the directory pebble_start filled.  Safe to call twice.
 pebble_stop() {
-	local pid i alive
+	local pid alive
 	for pid in $_pebble_pids; do kill -TERM "$pid" 2>/dev/null; done
-	for i in $(seq 30); do
+	for _ in $(seq 30); do
 		alive=""
 		for pid in $_pebble_pids; do kill -0 "$pid" 2>/dev/null && alive=1; done
 		[ -z "$alive" ] && break
