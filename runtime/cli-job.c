@@ -138,6 +138,8 @@ static const char run_help[] = "Usage: crossroot job run JOB [--container NAME] 
 			       "container job-JOB is created on first use, with the packages the job needs.\n"
 			       "Output is shown and also logged in the state directory's logs/ (the last\n"
 			       "10 runs).  At the job's time limit, every process it started is killed.\n"
+			       "JOB@NAME is an instance of JOB: settings and state of its own, the same\n"
+			       "container.\n"
 			       "\n"
 			       "  --container NAME   run in container NAME instead (stopped; it must have\n"
 			       "                     the packages)\n"
@@ -294,7 +296,8 @@ static int job_container(const struct job *job, const char *named, struct contai
 		cli_error("%s/job.conf: unknown arch '%s' (known: %s)", job->dir, job->arch, arch_names());
 		return EXIT_RUN_FAILED;
 	}
-	snprintf(cname, sizeof(cname), "job-%s", job->name);
+	/* Instances (JOB@NAME) share the job's container. */
+	snprintf(cname, sizeof(cname), "job-%s", job->base);
 	r = container_load(named ? named : cname, c);
 	if (r == -ENOENT && !named) {
 		char packages[JOB_MAX_PACKAGES * 64] = "", self[PATH_MAX];

@@ -38,11 +38,22 @@ static bool name_chars(const char *s, const char *extra)
 	return true;
 }
 
+static bool simple_name(const char *name, size_t len)
+{
+	if (len == 0 || !isalnum((unsigned char)name[0]))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!islower((unsigned char)name[i]) && !isdigit((unsigned char)name[i]) && !strchr("-_.", name[i]))
+			return false;
+	return true;
+}
+
 int job_name_valid(const char *name)
 {
-	size_t len = strlen(name);
+	size_t len = strlen(name), base = strcspn(name, "@");
 
-	if (len == 0 || len > JOB_NAME_MAX || !isalnum((unsigned char)name[0]) || !name_chars(name, "-_."))
+	if (len > JOB_NAME_MAX || !simple_name(name, base) ||
+	    (base < len && !simple_name(name + base + 1, len - base - 1)))
 		return -EINVAL;
 	return 0;
 }
@@ -225,6 +236,7 @@ int job_parse(const char *name, const char *dir, bool bundled, struct job *job, 
 	memset(job, 0, sizeof(*job));
 	memset(err, 0, sizeof(*err));
 	snprintf(job->name, sizeof(job->name), "%s", name);
+	snprintf(job->base, sizeof(job->base), "%.*s", (int)strcspn(name, "@"), name);
 	snprintf(job->dir, sizeof(job->dir), "%s", dir);
 	job->bundled = bundled;
 	job->timeout = JOB_DEFAULT_TIMEOUT;
@@ -260,18 +272,20 @@ int job_parse(const char *name, const char *dir, bool bundled, struct job *job, 
 int job_find(const char *name, struct job *job, struct job_error *err)
 {
 	char user[PATH_MAX], bundled[PATH_MAX], dir[PATH_MAX];
+	int base = (int)strcspn(name, "@");
 	struct stat st;
 
 	memset(err, 0, sizeof(*err));
 	if (job_dirs(user, bundled) < 0)
 		user[0] = '\0';
-	if (user[0] && format_buf(dir, sizeof(dir), "%s/%s", user, name) == 0 && stat(dir, &st) == 0 &&
+	if (user[0] && format_buf(dir, sizeof(dir), "%s/%.*s", user, base, name) == 0 && stat(dir, &st) == 0 &&
 	    S_ISDIR(st.st_mode))
 		return job_parse(name, dir, false, job, err);
-	if (format_buf(dir, sizeof(dir), "%s/%s", bundled, name) == 0 && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+	if (format_buf(dir, sizeof(dir), "%s/%.*s", bundled, base, name) == 0 && stat(dir, &st) == 0 &&
+	    S_ISDIR(st.st_mode))
 		return job_parse(name, dir, true, job, err);
-	return job_fail(err, "", 0, -ENOENT, "no job named '%s' in %s or %s", name, user[0] ? user : "(no home)",
-			bundled);
+	return job_fail(err, "", 0, -ENOENT, "no job named '%.*s' in %s or %s", base, name,
+			user[0] ? user : "(no home)", bundled);
 }
 
 struct job_setting *job_setting(struct job *job, const char *name)

@@ -63,9 +63,10 @@ struct job_bind {
 };
 
 struct job {
-	char name[JOB_NAME_MAX + 1];
-	char dir[PATH_MAX]; /* the job directory */
-	bool bundled;	    /* found in the bundled directory, not the user's */
+	char name[JOB_NAME_MAX + 1]; /* as asked for: "cert-renew" or "cert-renew@b" */
+	char base[JOB_NAME_MAX + 1]; /* the job directory's name: "cert-renew" */
+	char dir[PATH_MAX];	     /* the job directory */
+	bool bundled;		     /* found in the bundled directory, not the user's */
 	char description[256];
 	char suite[64];
 	char arch[32]; /* "" for the host's */
@@ -92,7 +93,10 @@ struct job_error {
 
 /*
  * Whether name can name a job: 1 to JOB_NAME_MAX characters of [a-z0-9-_.],
- * starting with a letter or digit.  Returns 0 or -EINVAL.
+ * starting with a letter or digit, optionally followed by "@INSTANCE" of
+ * the same characters: cert-renew@example.org is the job cert-renew with a
+ * state (and so settings) of its own, in the same container.  Returns 0 or
+ * -EINVAL.
  */
 int job_name_valid(const char *name);
 
@@ -114,7 +118,8 @@ int job_dirs(char *user, char *bundled);
 int job_parse(const char *name, const char *dir, bool bundled, struct job *job, struct job_error *err);
 
 /*
- * Find job name, the user's own first, then the bundled one, and parse it.
+ * Find job name (its part before any '@'), the user's own first, then the
+ * bundled one, and parse it.
  * Returns 0, -ENOENT (no such job: err->message says where it looked), or
  * job_parse()'s errors.
  */

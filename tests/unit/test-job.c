@@ -140,6 +140,11 @@ TEST(job_names)
 	CHECK_INT(job_name_valid(".hidden"), ==, -EINVAL);
 	CHECK_INT(job_name_valid("Upper"), ==, -EINVAL);
 	CHECK_INT(job_name_valid("a b"), ==, -EINVAL);
+	CHECK_INT(job_name_valid("cert-renew@example.org"), ==, 0);
+	CHECK_INT(job_name_valid("cert-renew@"), ==, -EINVAL);
+	CHECK_INT(job_name_valid("@x"), ==, -EINVAL);
+	CHECK_INT(job_name_valid("a@b@c"), ==, -EINVAL);
+	CHECK_INT(job_name_valid("a@../x"), ==, -EINVAL);
 }
 
 TEST(settings_are_assigned_checked_saved_and_loaded)
