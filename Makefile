@@ -125,7 +125,7 @@ install: $(B)/crossroot
 	sed "s|/usr/local/bin/crossroot|$(BINDIR)/crossroot|" contrib/systemd/crossroot-setup.service | \
 		install -D -m 0644 /dev/stdin $(DESTDIR)$(PREFIX)/lib/systemd/system/crossroot-setup.service
 	# The bundled jobs: job.conf and data 0644, scripts 0755, as in the tree.
-	for f in $$(cd contrib/jobs && find . -type f | sort); do \
+	for f in $$(cd contrib/jobs && find . -mindepth 2 -type f | sort); do \
 		install -D -m $$(test -x contrib/jobs/$$f && echo 0755 || echo 0644) contrib/jobs/$$f $(DESTDIR)$(JOBSDIR)/$$f; \
 	done
 
