@@ -80,11 +80,16 @@ int setup_plan_user(const char *user, const char *subuid_file, const char *subgi
 		    char *why, size_t why_size)
 {
 	struct passwd *pw;
+	unsigned long id;
 	int r;
 
 	memset(plan, 0, sizeof(*plan));
 	why[0] = '\0';
 	pw = getpwnam(user);
+	/* subuid(5): a line may name the user by uid. */
+	if (!pw && user[0] && strspn(user, "0123456789") == strlen(user) && parse_ulong(user, &id) == 0 &&
+	    id < (unsigned long)(uid_t)-1)
+		pw = getpwuid((uid_t)id);
 	if (!pw) {
 		snprintf(why, why_size, "no user named '%s' in the password database", user);
 		return -ESRCH;
@@ -96,10 +101,10 @@ int setup_plan_user(const char *user, const char *subuid_file, const char *subgi
 	snprintf(plan->user, sizeof(plan->user), "%s", pw->pw_name);
 	plan->uid = pw->pw_uid;
 	plan->gid = pw->pw_gid;
-	r = choose_range(subuid_file, user, plan->uid, plan->uid, &plan->subuid, why, why_size);
+	r = choose_range(subuid_file, plan->user, plan->uid, plan->uid, &plan->subuid, why, why_size);
 	if (r < 0)
 		return r;
-	r = choose_range(subgid_file, user, plan->uid, plan->gid, &plan->subgid, why, why_size);
+	r = choose_range(subgid_file, plan->user, plan->uid, plan->gid, &plan->subgid, why, why_size);
 	if (r < 0)
 		return r;
 	r = build_map(&plan->subuid, plan->uid, plan->uid_map, sizeof(plan->uid_map));
@@ -157,6 +162,12 @@ static pid_t park_child(uid_t uid, gid_t gid, int userns_fd, int *release)
 		return -errno;
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/*
+		 * Never ptrace-able by the user, whatever fs.suid_dumpable says: the
+		 * kernel makes it non-dumpable on the id change, this makes it so
+		 * before (prctl(2) PR_SET_DUMPABLE).
+		 */
+		prctl(PR_SET_DUMPABLE, 0);
 		if (userns_fd >= 0) {
 			if (setns(userns_fd, CLONE_NEWUSER) < 0)
 				_exit(1);

@@ -68,6 +68,14 @@ expect_match "check reports single mode again" '^-- +setup: not done: single mod
 out=$("$CR" teardown --user "$TEST_USER"); rc=$?
 expect_eq "teardown again exits 0" 0 "$rc"
 
+# subuid(5) lets a line name its user by uid: setup --all takes that too.
+cp /etc/subuid "$E2E_DIR/subuid.saved"
+sed -i "s/^$TEST_USER:/$TEST_UID:/" /etc/subuid
+out=$("$CR" setup --all 2>&1); rc=$?
+cp "$E2E_DIR/subuid.saved" /etc/subuid
+expect_match "setup --all sets up a user whose /etc/subuid line gives the uid" "^$TEST_USER: user namespace pinned" "$out"
+"$CR" teardown --user "$TEST_USER" >/dev/null
+
 unit="$TESTS_DIR/../contrib/systemd/crossroot-setup.service"
 check "a systemd unit runs setup --all at boot" grep -q '^ExecStart=.*crossroot setup --all' "$unit"
 check "... as a oneshot wanted by multi-user.target" sh -c "grep -q '^Type=oneshot' '$unit' && grep -q '^WantedBy=multi-user.target' '$unit'"
