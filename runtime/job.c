@@ -66,6 +66,15 @@ int job_dirs(char *user, char *bundled)
 	return xdg_user_dir("XDG_CONFIG_HOME", ".config", "crossroot/jobs", user, PATH_MAX);
 }
 
+/* Whether path has a ".." component. */
+static bool has_dotdot(const char *path)
+{
+	for (const char *p = path; (p = strstr(p, "..")); p += 2)
+		if ((p == path || p[-1] == '/') && (p[2] == '/' || p[2] == '\0'))
+			return true;
+	return false;
+}
+
 /* Split line into at most max words separated by blanks, in place.  Returns the count. */
 static size_t split_words(char *line, char **words, size_t max)
 {
@@ -199,8 +208,8 @@ static int parse_line(struct job *job, char *text, const char *file, unsigned li
 
 		if (n != 3 || (!streq(w[2], "ro") && !streq(w[2], "rw")))
 			return job_fail(err, file, line, -EINVAL, "'bind PATH ro|rw': say ro or rw");
-		if (w[1][0] != '/' || strlen(w[1]) >= sizeof(b->path) || strstr(w[1], "/../") ||
-		    !strncmp(w[1], "/job", 4))
+		if (w[1][0] != '/' || strlen(w[1]) >= sizeof(b->path) || has_dotdot(w[1]) || streq(w[1], "/job") ||
+		    !strncmp(w[1], "/job/", 5))
 			return job_fail(err, file, line, -EINVAL, "bind '%.64s': give an absolute path outside /job",
 					w[1]);
 		if (job->n_binds == JOB_MAX_BINDS)
@@ -230,6 +239,9 @@ int job_parse(const char *name, const char *dir, bool bundled, struct job *job, 
 {
 	char file[PATH_MAX], script[PATH_MAX], text[JOB_VALUE_MAX + 64];
 	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
 	unsigned line = 0;
 	int r;
 
@@ -247,13 +259,17 @@ int job_parse(const char *name, const char *dir, bool bundled, struct job *job, 
 	f = fopen(file, "re");
 	if (!f)
 		return job_fail(err, file, 0, -errno, "%s", strerror(errno));
-	while (fgets(text, sizeof(text), f)) {
-		size_t len = strlen(text);
-		char *t = text + strspn(text, " \t");
+	while ((n = getline(&buf, &cap, f)) >= 0) {
+		size_t len = (size_t)n;
+		char *t = text;
 
 		line++;
-		if (len == sizeof(text) - 1 && text[len - 1] != '\n')
+		if (len >= sizeof(text))
 			return job_fail(err, file, line, -EINVAL, "line too long");
+		if (memchr(buf, '\0', len))
+			return job_fail(err, file, line, -EINVAL, "a NUL byte: job.conf is text");
+		memcpy(text, buf, len + 1);
+		t = text + strspn(text, " \t");
 		while (len > 0 && strchr("\n\r \t", text[len - 1]))
 			text[--len] = '\0';
 		if (!*t || *t == '#')

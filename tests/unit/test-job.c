@@ -107,6 +107,8 @@ TEST(bad_lines_name_their_line)
 	expect_bad("\nbind tmp ro\n", 2, "absolute path");
 	expect_bad("bind /tmp\n", 1, "ro or rw");
 	expect_bad("bind /job/x ro\n", 1, "outside /job");
+	expect_bad("bind /tmp/.. ro\n", 1, "absolute path");
+	expect_bad("bind /tmp/../etc ro\n", 1, "absolute path");
 	expect_bad("bind /nonexistent/crossroot rw\n", 1, "you cannot read and write it");
 	expect_bad("device /etc/passwd\n", 1, "under /dev");
 	expect_bad("env =x\n", 1, "NAME=");
@@ -120,6 +122,25 @@ TEST(bad_lines_name_their_line)
 	expect_bad("setting k text required\nsetting k text optional\n", 2, "declared twice");
 	expect_bad("script ../run\n", 1, "a file name in the job directory");
 	expect_bad("suite a/b\n", 1, "invalid suite");
+}
+
+TEST(a_nul_byte_is_refused)
+{
+	static const char conf[] = "timeout 3\0bogus\ndescription x\n";
+	char path[128];
+	struct job job;
+	struct job_error err;
+	const char *dir = make_job("");
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/job.conf", dir);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	CHECK(fd >= 0);
+	CHECK_INT(write(fd, conf, sizeof(conf) - 1), ==, (long long)sizeof(conf) - 1);
+	close(fd);
+	CHECK_INT(job_parse("x", dir, false, &job, &err), ==, -EINVAL);
+	CHECK_INT(err.line, ==, 1);
+	CHECK(strstr(err.message, "NUL byte") != NULL);
 }
 
 TEST(a_missing_script_names_it)
