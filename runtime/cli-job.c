@@ -58,6 +58,19 @@ static int state_dir(const char *name, char *buf, size_t size)
 	return mkdir_private(buf, true);
 }
 
+/*
+ * ${XDG_CONFIG_HOME:-~/.config}/crossroot/job-settings, private: where a
+ * job's saved settings and its lock live.  Never in the state directory:
+ * the job writes there, and a setting it planted would bind a host path
+ * or run a command on the host at the next run.
+ */
+static int settings_dir(char *buf, size_t size)
+{
+	int r = xdg_user_dir("XDG_CONFIG_HOME", ".config", "crossroot/job-settings", buf, size);
+
+	return r < 0 ? r : mkdir_private(buf, true);
+}
+
 /* ---- job list ---- */
 
 static void list_dir(const char *dir, const char *where, const char *shadow_dir)
@@ -451,42 +464,48 @@ static int compare_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* A new log file in state/logs, the oldest removed so that JOB_LOGS_KEPT remain.  Returns its fd or -errno. */
-static int open_log(const char *state, char *path, size_t size)
+/*
+ * A new log file in logs/ of the state directory statefd, the oldest
+ * removed so that JOB_LOGS_KEPT remain; its name into name.  The job can
+ * write the state directory: everything goes through fds, and a logs that is
+ * not a directory (a symlink the job planted) is refused, never followed.
+ * Returns the log's fd or -errno (-ENOTDIR for such a logs).
+ */
+static int open_log(int statefd, char *name, size_t size)
 {
-	char dir[PATH_MAX], stamp[32];
+	_cleanup_close_ int dirfd = -EBADF;
 	_cleanup_closedir_ DIR *d = NULL;
-	char *names[256];
+	char stamp[32], *names[256];
 	size_t n = 0;
 	struct dirent *e;
 	time_t now = time(NULL);
 	struct tm tm;
 	int fd;
 
-	if (format_buf(dir, sizeof(dir), "%s/logs", state) < 0)
-		return -ENAMETOOLONG;
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+	if (mkdirat(statefd, "logs", 0700) < 0 && errno != EEXIST)
 		return -errno;
-	d = opendir(dir);
+	dirfd = openat(statefd, "logs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dirfd < 0)
+		return errno == ELOOP ? -ENOTDIR : -errno;
+	fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+	d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d && fd >= 0)
+		close(fd);
 	while (d && (e = readdir(d)) && n < ARRAY_SIZE(names))
-		if (strlen(e->d_name) > 4 && streq(e->d_name + strlen(e->d_name) - 4, ".log"))
+		if (e->d_type == DT_REG && strlen(e->d_name) > 4 && streq(e->d_name + strlen(e->d_name) - 4, ".log"))
 			names[n++] = strdup(e->d_name);
 	qsort(names, n, sizeof(names[0]), compare_names);
 	for (size_t i = 0; i < n; i++) {
-		if (names[i] && i + JOB_LOGS_KEPT <= n) {
-			char old[PATH_MAX];
-
-			if (format_buf(old, sizeof(old), "%s/%s", dir, names[i]) == 0)
-				unlink(old);
-		}
+		if (names[i] && i + JOB_LOGS_KEPT <= n)
+			unlinkat(dirfd, names[i], 0);
 		free(names[i]);
 	}
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
 	for (unsigned i = 0; i < 100; i++) {
-		if (format_buf(path, size, "%s/%s%s%.0u.log", dir, stamp, i ? "-" : "", i) < 0)
+		if (format_buf(name, size, "%s%s%.0u.log", stamp, i ? "-" : "", i) < 0)
 			return -ENAMETOOLONG;
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd >= 0 || errno != EEXIST)
 			return fd < 0 ? -errno : fd;
 	}
@@ -686,17 +705,16 @@ static void forward_signal(int sig, siginfo_t *info, void *context)
  * a child process: entering the container moves the calling process into
  * the container's namespaces, and the commands must run on the host.
  */
-static int job_execute(const struct job *job, const struct run_args *a, const char *state)
+static int job_execute(const struct job *job, const struct run_args *a, const char *state, int statefd)
 {
 	static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 	struct sigaction sa = { .sa_sigaction = forward_signal, .sa_flags = SA_SIGINFO | SA_RESTART };
-	char changed[PATH_MAX];
+	struct stat st;
 	int status;
 	pid_t pid;
 
-	format_buf(changed, sizeof(changed), "%s/changed", state);
-	if (unlink(changed) < 0 && errno != ENOENT) {
-		cli_error("job %s: cannot remove %s: %s", job->name, changed, strerror(errno));
+	if (unlinkat(statefd, "changed", 0) < 0 && errno != ENOENT) {
+		cli_error("job %s: cannot remove %s/changed: %s", job->name, state, strerror(errno));
 		return EXIT_RUN_FAILED;
 	}
 	sigemptyset(&sa.sa_mask);
@@ -731,15 +749,15 @@ static int job_execute(const struct job *job, const struct run_args *a, const ch
 		return EXIT_RUN_FAILED;
 	}
 	status = WEXITSTATUS(status);
-	if (status == 0 && access(changed, F_OK) == 0)
+	if (status == 0 && fstatat(statefd, "changed", &st, AT_SYMLINK_NOFOLLOW) == 0)
 		return run_commands(job, state);
 	return status;
 }
 
 static int job_run(int argc, char **argv)
 {
-	char state[PATH_MAX], file[PATH_MAX], log_path[PATH_MAX], why[1024];
-	_cleanup_close_ int lock = -EBADF, log = -EBADF;
+	char state[PATH_MAX], dir[PATH_MAX], file[PATH_MAX], log_name[64], why[1024];
+	_cleanup_close_ int lock = -EBADF, log = -EBADF, statefd = -EBADF;
 	struct run_args a;
 	struct job_error err;
 	struct job job;
@@ -758,18 +776,31 @@ static int job_run(int argc, char **argv)
 		return EXIT_RUN_FAILED;
 	}
 	r = state_dir(job.name, state, sizeof(state));
+	if (r == 0) {
+		statefd = open(state, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		r = statefd < 0 ? -errno : 0;
+	}
 	if (r < 0) {
 		cli_error("job %s: cannot make its state directory: %s", job.name, strerror(-r));
 		return EXIT_RUN_FAILED;
 	}
+	r = settings_dir(dir, sizeof(dir));
+	if (r < 0) {
+		cli_error("job %s: cannot make the directory for its settings: %s", job.name, strerror(-r));
+		return EXIT_RUN_FAILED;
+	}
 	/* One run of a job at a time: a timer that fires during a long run does not start a second. */
-	format_buf(file, sizeof(file), "%s/.lock", state);
+	format_buf(file, sizeof(file), "%s/%s.lock", dir, job.name);
 	lock = open(file, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0) {
+	if (lock < 0) {
+		cli_error("job %s: cannot open its lock %s: %s", job.name, file, strerror(errno));
+		return EXIT_RUN_FAILED;
+	}
+	if (flock(lock, LOCK_EX | LOCK_NB) < 0) {
 		cli_error("job %s is running already (%s is locked)", job.name, file);
 		return EXIT_RUN_FAILED;
 	}
-	format_buf(file, sizeof(file), "%s/settings", state);
+	format_buf(file, sizeof(file), "%s/%s", dir, job.name);
 	r = job_settings_load(&job, file, &err);
 	if (r < 0) {
 		report_job_error(&err);
@@ -789,7 +820,11 @@ static int job_run(int argc, char **argv)
 		cli_error("job %s: cannot save its settings in %s: %s", job.name, file, strerror(-r));
 		return EXIT_RUN_FAILED;
 	}
-	log = open_log(state, log_path, sizeof(log_path));
+	log = open_log(statefd, log_name, sizeof(log_name));
+	if (log == -ENOTDIR) {
+		cli_error("job %s: %s/logs is not a directory (did the job replace it?): remove it", job.name, state);
+		return EXIT_RUN_FAILED;
+	}
 	if (log < 0) {
 		cli_error("job %s: cannot open a log in %s/logs: %s", job.name, state, strerror(-log));
 		return EXIT_RUN_FAILED;
@@ -800,7 +835,7 @@ static int job_run(int argc, char **argv)
 		cli_error("job %s: cannot set up its log: %s", job.name, strerror(-r));
 		return EXIT_RUN_FAILED;
 	}
-	status = job_execute(&job, &a, state);
+	status = job_execute(&job, &a, state, statefd);
 	tee_stop(&tee);
 	dprintf(log, "# exit status %d after %lld s\n", status, (long long)(time(NULL) - start));
 	return status;

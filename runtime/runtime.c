@@ -250,6 +250,28 @@ static int attach_terminal(const char *slave, bool with_stderr)
 }
 
 /* Never returns: in the command's process, become who req says and exec. */
+/* Mark every fd from first on close-on-exec.  Returns 0 or -errno. */
+static int cloexec_from(int first)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *e;
+
+	if (sys_close_range((unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+	/* Kernels before 5.11: one by one. */
+	d = opendir("/proc/self/fd");
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		unsigned long fd;
+
+		if (parse_ulong(e->d_name, &fd) == 0 && fd >= (unsigned long)first && (int)fd != dirfd(d) &&
+		    fcntl((int)fd, F_SETFD, FD_CLOEXEC) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
 static _noreturn_ void command_exec(const struct container *c, const struct exec_request *req,
 				    const struct identity *id, const char *pty_slave, int report)
 {
@@ -314,6 +336,11 @@ static _noreturn_ void command_exec(const struct container *c, const struct exec
 	/* Isolated: not even a setuid program inside gets a capability back. */
 	if (r == 0 && req->isolated && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		r = -errno;
+	/* Nor any fd the caller left open (a shell's, a CI runner's): they would lead to the host. */
+	if (r == 0 && req->isolated) {
+		step = "close the caller's file descriptors";
+		r = cloexec_from(3);
+	}
 	if (r < 0)
 		goto fail;
 

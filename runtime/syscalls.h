@@ -129,4 +129,16 @@ static inline int sys_pidfd_open(pid_t pid, unsigned int flags)
 	return (int)syscall(__NR_pidfd_open, pid, flags);
 }
 
+/* close_range(2), Linux 5.9; CLOSE_RANGE_CLOEXEC, 5.11. */
+#ifndef __NR_close_range
+#define __NR_close_range 436
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+static inline int sys_close_range(unsigned int first, unsigned int last, unsigned int flags)
+{
+	return (int)syscall(__NR_close_range, first, last, flags);
+}
+
 #endif

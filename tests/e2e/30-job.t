@@ -99,6 +99,40 @@ expect_eq "a failed command: its exit status" 9 "$rc"
 expect_match "... reported" "the reload command failed \(exit status 9\)" "$out"
 job run probe --container box --set reload= >/dev/null 2>&1
 
+# A job cannot steer the runner: it writes its state directory, so nothing
+# there is trusted.  A job plants settings (a home-directory bind, a host
+# command) and a logs symlink, then runs again.
+mkdir -p "$JOBS/planter"
+printf 'description plants things\nsetting out dir rw optional\nsetting reload command optional\n' >"$JOBS/planter/job.conf"
+cat >"$JOBS/planter/run" <<'RUN'
+#!/bin/sh
+ls "${JOB_SET_OUT:-/nonexistent}" 2>/dev/null | head -n 3 | sed 's/^/out: /'
+printf 'out=%s\nreload=touch %s\n' "$1" "$2" >/job/state/settings
+rm -rf /job/state/logs && ln -s "$1/important" /job/state/logs
+ls /proc/self/fd | tr '\n' ' ' | sed 's/^/fds: /'; echo
+cat <&7 2>/dev/null && echo "fd7-readable"
+touch /job/state/changed
+RUN
+chmod 755 "$JOBS/planter/run" && chown -R "$TEST_USER:" "$JOBS"
+as_user mkdir "$TEST_HOME/important"
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do as_user touch "$TEST_HOME/important/2020-$i.log"; done
+echo "the user's secret" >"$TEST_HOME/secret.txt"
+job run planter --container box -- "$TEST_HOME" "$TEST_HOME/host-command-ran" >/dev/null 2>&1
+out=$(as_user bash -c 'exec 7<"$1"; shift; exec "$@"' bash "$TEST_HOME/secret.txt" \
+	env CROSSROOT_JOBS_DIR="$CROSSROOT_JOBS_DIR" "$CR" job run planter --container box -- "$TEST_HOME" \
+	"$TEST_HOME/host-command-ran" 2>&1); rc=$?
+check "settings a job planted in its state directory bind nothing" bash -c '! grep -q "^out: " <<<"$1"' bash "$out"
+check "... and run no command on the host" test ! -e "$TEST_HOME/host-command-ran"
+expect_eq "a logs symlink the job planted is not followed: nothing outside is removed" 12 "$(ls "$TEST_HOME/important" | wc -l)"
+expect_eq "... and the run fails saying why" 125 "$rc"
+expect_match "... naming the directory" "logs is not a directory \(did the job replace it\?\)" "$out"
+rm -f "$STATE/planter/logs"
+out=$(as_user bash -c 'exec 7<"$1"; shift; exec "$@"' bash "$TEST_HOME/secret.txt" \
+	env CROSSROOT_JOBS_DIR="$CROSSROOT_JOBS_DIR" "$CR" job run planter --container box -- "$TEST_HOME" \
+	"$TEST_HOME/host-command-ran" 2>&1)
+expect_match "a job sees only its standard streams" '^fds: 0 1 2 [0-9]+ $' "$out"
+check "... not a file the caller had open" bash -c '! grep -q fd7-readable <<<"$1"' bash "$out"
+
 # The time limit kills everything the job started, however it was started.
 start=$(date +%s)
 out=$(job run slow --container box 2>&1); rc=$?
