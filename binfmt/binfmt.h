@@ -132,6 +132,30 @@ int binfmt_attach(int mount_fd, const char *path);
  */
 int binfmt_sandbox_probe(void);
 
+/*
+ * Where a container's binfmt entries come from.  auto: a sandboxed instance
+ * where the kernel has one (>= 6.7), else the host-wide entries root
+ * registered; sandboxed: only a sandboxed instance; host: only the
+ * host-wide entries, each entry's interpreter bound read-only into the
+ * container at its path.
+ */
+enum binfmt_mode { BINFMT_MODE_AUTO, BINFMT_MODE_SANDBOXED, BINFMT_MODE_HOST };
+
+/* The file root may write "binfmt auto|sandboxed|host" into. */
+#define BINFMT_CONFIG_FILE "/etc/crossroot/crossroot.conf"
+
+/*
+ * The binfmt mode in force: $CROSSROOT_BINFMT when set, else the "binfmt"
+ * line of BINFMT_CONFIG_FILE, else auto.  *source receives where it came
+ * from ("CROSSROOT_BINFMT", the file and line "...:3", or "default").
+ * Returns 0, or -EINVAL with *source naming where an invalid value was
+ * (the mode is then auto), or -errno when the file exists but cannot be read.
+ */
+int binfmt_mode_get(enum binfmt_mode *mode, char *source, size_t size);
+
+/* "auto", "sandboxed" or "host". */
+const char *binfmt_mode_name(enum binfmt_mode mode);
+
 /* What binfmt_register_emulators() did for one emulator. */
 enum binfmt_outcome {
 	BINFMT_REGISTERED,  /* crossroot's entry was added now */

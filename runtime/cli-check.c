@@ -145,6 +145,34 @@ static bool check_binfmt(struct report *rep, bool userns, bool sandbox_kernel, i
 	return false;
 }
 
+/* The binfmt mode containers will use, and why.  Returns 1 when it is a sandboxed instance. */
+static int check_binfmt_mode(struct report *rep, bool sandbox)
+{
+	enum binfmt_mode mode;
+	char source[PATH_MAX + 16];
+	int r = binfmt_mode_get(&mode, source, sizeof(source));
+
+	if (r < 0) {
+		item(rep, FAIL, "binfmt mode", "invalid in %s", source);
+		hint(rep,
+		     "give auto, sandboxed or host (\"binfmt MODE\" in " BINFMT_CONFIG_FILE ", or CROSSROOT_BINFMT)");
+		return sandbox;
+	}
+	if (mode == BINFMT_MODE_HOST) {
+		item(rep, OK, "binfmt mode", "host (%s): the host-wide entries root registered", source);
+		return 0;
+	}
+	if (mode == BINFMT_MODE_SANDBOXED && !sandbox) {
+		item(rep, FAIL, "binfmt mode", "sandboxed (%s), but sandboxed binfmt_misc is unavailable here", source);
+		hint(rep, "use auto or host, with root's host-wide entries");
+		return 0;
+	}
+	item(rep, OK, "binfmt mode", "%s (%s): %s", binfmt_mode_name(mode), source,
+	     sandbox ? "each container registers the emulators in a sandboxed binfmt_misc"
+		     : "the host-wide entries root registered (no sandboxed binfmt_misc here)");
+	return sandbox;
+}
+
 /* One line per foreign arch; returns the number of usable emulators. */
 static int check_emulators(struct report *rep, bool sandbox)
 {
@@ -257,6 +285,7 @@ int cmd_check(int argc, char **argv)
 	check_kernel(&rep, &sandbox_kernel);
 	userns = check_userns(&rep);
 	can_binfmt = check_binfmt(&rep, userns, sandbox_kernel, &sandbox);
+	sandbox = check_binfmt_mode(&rep, sandbox > 0);
 	emulators = check_emulators(&rep, sandbox > 0);
 	if (emulators == 0) {
 		item(&rep, FAIL, "emulators", "none usable: foreign-architecture programs cannot run");

@@ -107,7 +107,16 @@ static int register_host_if_needed(void)
 	size_t n = 0;
 	int r;
 
-	if (binfmt_sandbox_probe() > 0 || arch_host_machine(machine, sizeof(machine)) < 0)
+	enum binfmt_mode mode;
+	char source[PATH_MAX + 16];
+
+	/* Host-wide entries are what host mode uses, and what auto falls back to without sandboxed binfmt_misc. */
+	if (binfmt_mode_get(&mode, source, sizeof(source)) < 0) {
+		cli_error("the binfmt mode in %s is not auto, sandboxed or host", source);
+		return -EINVAL;
+	}
+	if (mode == BINFMT_MODE_SANDBOXED || (mode == BINFMT_MODE_AUTO && binfmt_sandbox_probe() > 0) ||
+	    arch_host_machine(machine, sizeof(machine)) < 0)
 		return 0;
 	dirfd = binfmt_host_mount();
 	if (dirfd < 0) {

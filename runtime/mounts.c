@@ -238,6 +238,39 @@ static int mount_proc(int rootfd, struct mount_error *err)
 	return r < 0 ? fail(err, r, "mount /proc") : 0;
 }
 
+/*
+ * Host mode: the host-wide entry root registered for the container's arch
+ * runs its programs (exec(2) walks up to the nearest instance).  Its
+ * interpreter is bound read-only at its path inside, so that nothing
+ * installed in the container can replace it (an F entry's kernel-held file
+ * would run anyway; one without F opens that path).
+ */
+static int use_host_entry(int rootfd, const struct mount_config *cfg, struct mount_error *err)
+{
+	_cleanup_close_ int dirfd = -EBADF;
+	struct binfmt_entry entry;
+	struct tree t = { .fd = -EBADF };
+	int r;
+
+	if (!cfg->arch || arch_is_native(cfg->arch, cfg->host_machine))
+		return 0;
+	dirfd = binfmt_host_open();
+	r = dirfd < 0 ? 0 : binfmt_find_claimant(dirfd, cfg->arch, NULL, &entry);
+	if (r < 0)
+		return fail(err, r, "read the host's binfmt entries");
+	if (r == 0)
+		return fail(err, -ENOEXEC,
+			    "no host binfmt entry runs %s programs (binfmt mode %s): root must run "
+			    "'crossroot binfmt register'",
+			    cfg->arch->name, binfmt_mode_name(cfg->binfmt_mode));
+	r = clone_tree(entry.interpreter, entry.interpreter, true, &t, err);
+	if (r == 0)
+		r = attach_tree(rootfd, &t, err);
+	if (t.fd >= 0)
+		close(t.fd);
+	return r;
+}
+
 static int mount_binfmt(int rootfd, const struct mount_config *cfg, struct mount_error *err)
 {
 	struct binfmt_result results[ARCH_COUNT_MAX];
@@ -245,7 +278,12 @@ static int mount_binfmt(int rootfd, const struct mount_config *cfg, struct mount
 	size_t n;
 	int r;
 
+	if (cfg->binfmt_mode == BINFMT_MODE_HOST)
+		return use_host_entry(rootfd, cfg, err);
 	mnt = binfmt_sandbox_mount();
+	/* Kernels before 6.7 refuse the mount (EPERM): auto falls back to the host's entries. */
+	if (mnt < 0 && cfg->binfmt_mode == BINFMT_MODE_AUTO && (mnt == -EPERM || mnt == -EACCES))
+		return use_host_entry(rootfd, cfg, err);
 	if (mnt < 0)
 		return fail(err, mnt, "mount a sandboxed binfmt_misc");
 	/* C only here, where it cannot reach beyond the user's namespace. */

@@ -47,7 +47,9 @@ struct mount_config {
 	const char *user_name; /* NULL: no entry is added */
 	bool mapped;	       /* mapped mode: ids 0-65535 exist (gid 5 for devpts) */
 	const char *user_shell;
-	bool sandboxed_binfmt;		  /* register emulators in a sandboxed binfmt_misc */
+	bool sandboxed_binfmt;		  /* set up binfmt entries for the container (see binfmt_mode) */
+	enum binfmt_mode binfmt_mode;	  /* where they come from (binfmt.h) */
+	const struct arch_info *arch;	  /* the container's arch: host mode binds its entry's interpreter */
 	const char *host_machine;	  /* for emulator discovery */
 	const char *emulator_search_path; /* PATH for emulator discovery */
 };
@@ -64,7 +66,11 @@ struct mount_error {
  * rootfs onto itself, mount /proc (a new instance: the caller is pid 1 of
  * its own pid namespace; the host's bound when that is refused), bind
  * /sys, build /dev (tmpfs, host nodes bound, a new devpts instance,
- * /dev/shm, the devices asked for), mount binfmt_misc with the emulators registered, bind $HOME,
+ * /dev/shm, the devices asked for), set up the binfmt entries (a sandboxed
+ * binfmt_misc with the emulators registered; in host mode, or auto on a
+ * kernel without sandboxed binfmt_misc, the host-wide entry for the
+ * container's arch, its interpreter bound read-only at its path; -ENOEXEC
+ * when there is none), bind $HOME,
  * /var/tmp, /etc/resolv.conf and the user's binds, add the user's passwd
  * and group entries, set the hostname, and pivot_root.
  *

@@ -39,6 +39,9 @@ struct identity {
 	char home[PATH_MAX];
 	char shell[PATH_MAX];
 	char cwd[PATH_MAX];
+	enum binfmt_mode binfmt_mode; /* binfmt_mode_get() */
+	int binfmt_error;	      /* its error; binfmt_source says where */
+	char binfmt_source[PATH_MAX + 16];
 };
 
 /* Init and command report to crossroot over a socketpair (init) or a pipe (command). */
@@ -73,7 +76,20 @@ static int identity_read(struct identity *id)
 	snprintf(id->shell, sizeof(id->shell), "%s", pw->pw_shell && pw->pw_shell[0] ? pw->pw_shell : "/bin/sh");
 	if (!getcwd(id->cwd, sizeof(id->cwd)))
 		snprintf(id->cwd, sizeof(id->cwd), "/");
+	id->binfmt_error = binfmt_mode_get(&id->binfmt_mode, id->binfmt_source, sizeof(id->binfmt_source));
 	return 0;
+}
+
+/* A binfmt mode that could not be read, as crossroot's failure in res.  Returns whether there was one. */
+static bool binfmt_mode_failed(const struct identity *id, struct run_result *res)
+{
+	if (!id->binfmt_error)
+		return false;
+	res->outcome = RUN_FAILED;
+	res->error = id->binfmt_error;
+	snprintf(res->step, sizeof(res->step), "the binfmt mode in %.120s (auto, sandboxed or host)",
+		 id->binfmt_source);
+	return true;
 }
 
 static int send_message(int fd, int type, int error, const char *step, int pass_fd)
@@ -639,6 +655,8 @@ static void fill_mount_config(struct mount_config *cfg, const struct container *
 		cfg->user_shell = id->shell;
 	}
 	cfg->sandboxed_binfmt = true;
+	cfg->arch = c->arch;
+	cfg->binfmt_mode = id->binfmt_mode;
 	cfg->host_machine = machine;
 	cfg->emulator_search_path = getenv("PATH");
 }
@@ -871,6 +889,8 @@ int container_exec(const struct container *c, const struct exec_request *req, st
 	r = identity_read(&id);
 	if (r < 0)
 		return r;
+	if (binfmt_mode_failed(&id, res))
+		return 0;
 	r = container_state_read(c, &state);
 	if (r < 0)
 		return r;
@@ -993,6 +1013,8 @@ int container_start(const struct container *c, const struct bind_mount *binds, s
 	r = identity_read(&id);
 	if (r < 0)
 		return r;
+	if (binfmt_mode_failed(&id, res))
+		return -EINVAL;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
 		return -errno;
 	helper = fork();
