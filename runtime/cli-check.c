@@ -59,8 +59,16 @@ static void check_kernel(struct report *rep, bool *sandbox_kernel)
 		return;
 	}
 	*sandbox_kernel = kernel_at_least(&v, 6, 7);
-	if (!kernel_at_least(&v, 5, 2)) {
-		item(rep, FAIL, "kernel", "%s (crossroot needs Linux >= 5.2)", v.release);
+	/*
+	 * The newest call crossroot cannot do without: mount_setattr(2), 5.12,
+	 * for read-only binds.  Before it: the new mount API (open_tree,
+	 * move_mount, fsopen) 5.2, pidfd_open 5.3, openat2 5.6, setns(2) on a
+	 * pidfd and STATX_MNT_ID 5.8.  close_range(2)'s CLOSE_RANGE_CLOEXEC
+	 * (5.11) has a fallback.
+	 */
+	if (!kernel_at_least(&v, 5, 12)) {
+		item(rep, FAIL, "kernel", "%s (crossroot needs Linux >= 5.12: mount_setattr, openat2, pidfd setns)",
+		     v.release);
 		hint(rep, "boot a newer kernel");
 		return;
 	}
