@@ -41,13 +41,14 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
 HARNESS   := $(B)/tests/unit/harness.o
 
 # Test payload, cross-built static for each architecture the tests exercise.
-PAYLOAD_ARCHES := arm64 armhf riscv64 ppc64el s390x amd64
+PAYLOAD_ARCHES := arm64 armhf riscv64 ppc64el s390x amd64 i386
 CROSS_arm64    := aarch64-linux-gnu-
 CROSS_armhf    := arm-linux-gnueabihf-
 CROSS_riscv64  := riscv64-linux-gnu-
 CROSS_ppc64el  := powerpc64le-linux-gnu-
 CROSS_s390x    := s390x-linux-gnu-
 CROSS_amd64    :=
+CROSS_i386     := i686-linux-gnu-
 PAYLOADS  := $(PAYLOAD_ARCHES:%=$(B)/payload/payload-%)
 
 .SECONDARY:
@@ -85,7 +86,7 @@ $(B)/payload/payload-%: tests/payload/payload.c
 payloads: $(PAYLOADS)
 
 # Small rootfs tarballs for the runtime tests: Debian's busybox-static plus the payload.
-ROOTFS_ARCHES := arm64 armhf
+ROOTFS_ARCHES := arm64 armhf i386
 ROOTFS    := $(ROOTFS_ARCHES:%=$(B)/rootfs/rootfs-%.tar) $(B)/rootfs/rootfs-arm64-sudo.tar
 $(B)/rootfs/rootfs-%.tar: tests/e2e/make-rootfs.sh $(B)/payload/payload-%
 	@mkdir -p $(@D)

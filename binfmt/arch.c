@@ -4,7 +4,9 @@
 #include <elf.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 
 #include "../runtime/util.h"
 
@@ -156,9 +158,59 @@ const struct arch_info *arch_lookup_elf(const uint8_t *header, size_t len)
 	return NULL;
 }
 
+/*
+ * Whether this kernel runs a 32-bit x86 program: a minimal static i386 ELF
+ * (exit(0) through int 0x80) executed from a memfd in a child.  Kernels
+ * built without CONFIG_IA32_EMULATION, or booted with ia32_emulation=0,
+ * refuse it with ENOEXEC.  Done once per process.
+ */
+static bool x86_32_runs(void)
+{
+	static int runs = -1;
+	/* ELF header (52 bytes), one PT_LOAD program header (32), code (12). */
+	static const uint8_t elf[] = {
+		0x7f, 'E',  'L',  'F',	1,    1,    1,	  0,	0, 0, 0, 0, 0, 0, 0, 0, /* e_ident */
+		2,    0,    3,	  0,	1,    0,    0,	  0,				/* ET_EXEC, EM_386, version */
+		0x54, 0x80, 0x04, 0x08,							/* e_entry 0x08048054 */
+		0x34, 0,    0,	  0,	0,    0,    0,	  0,	0, 0, 0, 0, /* e_phoff 52, e_shoff, e_flags */
+		0x34, 0,    0x20, 0,	1,    0,    0,	  0,	0, 0, 0, 0, /* sizes, 1 phdr, no sections */
+		1,    0,    0,	  0,	0,    0,    0,	  0,		    /* PT_LOAD, offset 0 */
+		0x00, 0x80, 0x04, 0x08, 0x00, 0x80, 0x04, 0x08,		    /* vaddr, paddr */
+		0x60, 0,    0,	  0,	0x60, 0,    0,	  0,		    /* filesz, memsz */
+		5,    0,    0,	  0,	0,    0x10, 0,	  0,		    /* R+X, align 4096 */
+		0xb8, 1,    0,	  0,	0,				    /* mov eax, 1 (exit) */
+		0x31, 0xdb,						    /* xor ebx, ebx */
+		0xcd, 0x80,						    /* int 0x80 */
+		0x90, 0x90, 0x90,
+	};
+	char *argv[] = { "x86-32-probe", NULL }, *envp[] = { NULL };
+	int fd, status;
+	pid_t pid;
+
+	if (runs >= 0)
+		return runs;
+	fd = (int)syscall(SYS_memfd_create, "crossroot-x86-32-probe", 1U /* MFD_CLOEXEC */);
+	if (fd < 0 || write(fd, elf, sizeof(elf)) != (ssize_t)sizeof(elf)) {
+		if (fd >= 0)
+			close(fd);
+		return false; /* cannot tell: not assumed */
+	}
+	pid = fork();
+	if (pid == 0) {
+		fexecve(fd, argv, envp);
+		_exit(127);
+	}
+	close(fd);
+	runs = pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	return runs;
+}
+
 bool arch_is_native(const struct arch_info *arch, const char *host_machine)
 {
-	return arch->native_host && streq(arch->native_host, host_machine);
+	if (!arch->native_host || !streq(arch->native_host, host_machine))
+		return false;
+	/* Native is probed, not assumed: many kernels refuse 32-bit x86 programs. */
+	return !arch->personality32 || x86_32_runs();
 }
 
 int arch_host_machine(char *buf, size_t size)

@@ -61,7 +61,10 @@ const struct arch_info *arch_lookup_elf(const uint8_t *header, size_t len);
 
 /*
  * Whether arch runs without an emulator on a host whose `uname -m` is
- * host_machine (amd64 and i386 on x86_64).
+ * host_machine: amd64 on x86_64, and i386 there only when the kernel runs
+ * 32-bit x86 programs, which is probed once per process by executing a
+ * minimal i386 program (kernels without CONFIG_IA32_EMULATION, or booted
+ * with ia32_emulation=0, refuse it: execve(2) ENOEXEC).
  */
 bool arch_is_native(const struct arch_info *arch, const char *host_machine);
 

@@ -14,8 +14,8 @@ run="qemu-user-static gpgv debian-archive-keyring ca-certificates"
 # end-to-end tests drive (useradd/usermod, runuser/unshare, pkill, file, tmux,
 # python3 for the racing second user, systemd-analyze for the boot unit).
 test="gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-riscv64-linux-gnu gcc-powerpc64le-linux-gnu
-gcc-s390x-linux-gnu libc6-dev-arm64-cross libc6-dev-armhf-cross libc6-dev-riscv64-cross
-libc6-dev-ppc64el-cross libc6-dev-s390x-cross perl passwd util-linux procps file tmux bsdutils
+gcc-s390x-linux-gnu gcc-i686-linux-gnu libc6-dev-arm64-cross libc6-dev-armhf-cross libc6-dev-riscv64-cross
+libc6-dev-ppc64el-cross libc6-dev-s390x-cross libc6-dev-i386-cross perl passwd util-linux procps file tmux bsdutils
 clang-format cppcheck curl xz-utils zstd gnupg python3 systemd
 pebble openssl"
 # Jobs (tests/e2e/jobs-lib.sh): pebble (with pebble-challtestsrv) is the ACME

@@ -216,7 +216,10 @@ static int check_emulators(struct report *rep, bool sandbox)
 			hint(rep, "as root, once per boot: crossroot binfmt register");
 			continue;
 		}
-		item(rep, OK, label, "%s (static%s)", emu.path, emu.preserve_argv0 ? ", keeps argv[0]" : "");
+		item(rep, OK, label, "%s (static%s)%s", emu.path, emu.preserve_argv0 ? ", keeps argv[0]" : "",
+		     arch->native_host && streq(arch->native_host, machine)
+			     ? ": this kernel refuses its programs natively (no 32-bit x86 support)"
+			     : "");
 		usable++;
 	}
 	return usable;

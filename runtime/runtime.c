@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -39,6 +40,7 @@ struct identity {
 	char home[PATH_MAX];
 	char shell[PATH_MAX];
 	char cwd[PATH_MAX];
+	char machine[65];	      /* the host's uname -m */
 	enum binfmt_mode binfmt_mode; /* binfmt_mode_get() */
 	int binfmt_error;	      /* its error; binfmt_source says where */
 	char binfmt_source[PATH_MAX + 16];
@@ -76,6 +78,10 @@ static int identity_read(struct identity *id)
 	snprintf(id->shell, sizeof(id->shell), "%s", pw->pw_shell && pw->pw_shell[0] ? pw->pw_shell : "/bin/sh");
 	if (!getcwd(id->cwd, sizeof(id->cwd)))
 		snprintf(id->cwd, sizeof(id->cwd), "/");
+	if (arch_host_machine(id->machine, sizeof(id->machine)) < 0)
+		snprintf(id->machine, sizeof(id->machine), "unknown");
+	/* Probe 32-bit x86 here, on the host: inside a container an emulator would answer. */
+	arch_is_native(arch_lookup("i386"), id->machine);
 	id->binfmt_error = binfmt_mode_get(&id->binfmt_mode, id->binfmt_source, sizeof(id->binfmt_source));
 	return 0;
 }
@@ -311,6 +317,14 @@ static _noreturn_ void command_exec(const struct container *c, const struct exec
 		r = attach_terminal(pty_slave, !req->tty_keep_stderr);
 		if (r < 0)
 			goto fail;
+	}
+	/* A 32-bit arch run natively says so: uname -m gives i686, as on a 32-bit kernel. */
+	if (c->arch->personality32 && arch_is_native(c->arch, id->machine)) {
+		step = "set the 32-bit personality";
+		if (personality(PER_LINUX32) < 0) {
+			r = -errno;
+			goto fail;
+		}
 	}
 	/* Loaded while root of the namespace, so no_new_privs is not needed and sudo keeps working. */
 	step = "load the seccomp filter";
