@@ -125,6 +125,11 @@ install: $(B)/crossroot
 	install -D -m 0644 doc/crossroot.1 $(DESTDIR)$(MANDIR)/man1/crossroot.1
 	sed "s|/usr/local/bin/crossroot|$(BINDIR)/crossroot|" contrib/systemd/crossroot-setup.service | \
 		install -D -m 0644 /dev/stdin $(DESTDIR)$(PREFIX)/lib/systemd/system/crossroot-setup.service
+	# Where AppArmor is (Ubuntu restricts user namespaces to profiles that allow them).
+	if [ -d $(DESTDIR)/etc/apparmor.d ]; then \
+		sed "s|/usr/local/bin/crossroot|$(BINDIR)/crossroot|" contrib/apparmor/crossroot | \
+			install -D -m 0644 /dev/stdin $(DESTDIR)/etc/apparmor.d/crossroot; \
+	fi
 	# The bundled jobs: job.conf and data 0644, scripts 0755, as in the tree.
 	for f in $$(cd contrib/jobs && find . -mindepth 2 -type f | sort); do \
 		install -D -m $$(test -x contrib/jobs/$$f && echo 0755 || echo 0644) contrib/jobs/$$f $(DESTDIR)$(JOBSDIR)/$$f; \

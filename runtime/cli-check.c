@@ -115,8 +115,8 @@ static bool check_userns(struct report *rep)
 	check_sysctl(rep, "user/max_user_namespaces", 0, "sysctl -w user.max_user_namespaces=15000");
 	check_sysctl(rep, "kernel/unprivileged_userns_clone", 0, "sysctl -w kernel.unprivileged_userns_clone=1");
 	check_sysctl(rep, "kernel/apparmor_restrict_unprivileged_userns", 1,
-		     "sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or allow crossroot in an AppArmor "
-		     "profile with 'userns,'");
+		     "load crossroot's AppArmor profile (make install puts it in /etc/apparmor.d/crossroot): "
+		     "apparmor_parser -r /etc/apparmor.d/crossroot");
 	return r == 0;
 }
 
