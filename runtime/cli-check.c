@@ -106,8 +106,15 @@ static bool check_userns(struct report *rep)
 {
 	int r = host_userns_probe();
 
-	if (r == 0)
-		item(rep, OK, "user namespaces", "an unprivileged process can create one");
+	if (r == 0 && (r = host_userns_root_probe()) == -EPERM) {
+		item(rep, FAIL, "user namespaces",
+		     "can create one but not be root in it: this process lacks CAP_SETFCAP (Linux >= 5.12 "
+		     "requires it to map uid 0), as inside a container that dropped it");
+		hint(rep, "inside a crossroot container: run the outer one with --root; in Docker or Kubernetes: "
+			  "keep CAP_SETFCAP (see README, Nested)");
+		r = -EPERM;
+	} else if (r == 0)
+		item(rep, OK, "user namespaces", "an unprivileged process can create one and be root in it");
 	else {
 		item(rep, FAIL, "user namespaces", "cannot create one (%s)", strerror(-r));
 		hint(rep, "enable unprivileged user namespaces (see the sysctl lines)");

@@ -47,6 +47,32 @@ int host_userns_probe(void)
 	return -WEXITSTATUS(status);
 }
 
+int host_userns_root_probe(void)
+{
+	int status, r;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		char map[64];
+
+		snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)geteuid());
+		if (unshare(CLONE_NEWUSER) < 0)
+			_exit(errno & 0xff);
+		r = write_file_at(AT_FDCWD, "/proc/self/setgroups", "deny");
+		if (r == 0)
+			r = write_file_at(AT_FDCWD, "/proc/self/uid_map", map);
+		_exit(-r & 0xff);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	if (!WIFEXITED(status))
+		return -ECHILD;
+	return -WEXITSTATUS(status);
+}
+
 int host_sysctl_read(const char *name, long *value)
 {
 	char path[256], text[64], *end;

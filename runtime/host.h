@@ -39,6 +39,16 @@ bool kernel_at_least(const struct kernel_version *v, unsigned major, unsigned mi
 int host_userns_probe(void);
 
 /*
+ * Whether this process can be root of a user namespace it creates: a child
+ * unshares one and maps uid 0 in it to its own uid.  Returns 0, or -errno:
+ * -EPERM when the mapping is refused, which on Linux >= 5.12 happens when
+ * the creator lacks CAP_SETFCAP in its own namespace (kernel commit
+ * db2e718a4798 "capabilities: require CAP_SETFCAP to map uid 0"), as in a
+ * container run without it.
+ */
+int host_userns_root_probe(void);
+
+/*
  * Read an integer sysctl given as a path under /proc/sys ("user/max_user_namespaces").
  * Returns 0 and *value, -ENOENT when this kernel has no such sysctl, or -errno.
  */
