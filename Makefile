@@ -85,7 +85,8 @@ $(B)/payload/payload-%: tests/payload/payload.c
 payloads: $(PAYLOADS)
 
 # Small rootfs tarballs for the runtime tests: Debian's busybox-static plus the payload.
-ROOTFS_ARCHES := arm64 armhf
+# amd64 is the native case (no emulator, no binfmt entry), run on an old kernel too.
+ROOTFS_ARCHES := arm64 armhf amd64
 ROOTFS    := $(ROOTFS_ARCHES:%=$(B)/rootfs/rootfs-%.tar) $(B)/rootfs/rootfs-arm64-sudo.tar
 $(B)/rootfs/rootfs-%.tar: tests/e2e/make-rootfs.sh $(B)/payload/payload-%
 	@mkdir -p $(@D)
