@@ -86,7 +86,9 @@ $(B)/payload/payload-%: tests/payload/payload.c
 payloads: $(PAYLOADS)
 
 # Small rootfs tarballs for the runtime tests: Debian's busybox-static plus the payload.
-ROOTFS_ARCHES := arm64 armhf i386
+# amd64 is the native case (no emulator, no binfmt entry), run on an old kernel
+# too; i386 is native only where the kernel runs 32-bit x86 programs.
+ROOTFS_ARCHES := arm64 armhf amd64 i386
 ROOTFS    := $(ROOTFS_ARCHES:%=$(B)/rootfs/rootfs-%.tar) $(B)/rootfs/rootfs-arm64-sudo.tar
 $(B)/rootfs/rootfs-%.tar: tests/e2e/make-rootfs.sh $(B)/payload/payload-%
 	@mkdir -p $(@D)
