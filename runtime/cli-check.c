@@ -223,6 +223,14 @@ static int check_emulators(struct report *rep, bool sandbox)
 			hint(rep, "as root, once per boot: crossroot binfmt register");
 			continue;
 		}
+		if (!sandbox) {
+			/* Host entries: name the one that runs them, crossroot's or another tool's. */
+			item(rep, OK, label, "%s (static%s), through host entry %s (flags %s)", emu.path,
+			     emu.preserve_argv0 ? ", keeps argv[0]" : "", entry.name,
+			     entry.flags[0] ? entry.flags : "none");
+			usable++;
+			continue;
+		}
 		item(rep, OK, label, "%s (static%s)%s", emu.path, emu.preserve_argv0 ? ", keeps argv[0]" : "",
 		     arch->native_host && streq(arch->native_host, machine)
 			     ? ": this kernel refuses its programs natively (no 32-bit x86 support)"

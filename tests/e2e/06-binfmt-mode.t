@@ -40,6 +40,9 @@ expect_match "check says which mode is used and where that was chosen" \
 	'^ok +binfmt mode: host \(CROSSROOT_BINFMT\): the host-wide entries root registered' \
 	"$(as_user env CROSSROOT_BINFMT=host "$CR" check 2>&1)"
 "$CR" binfmt register >/dev/null || prereq_fail "crossroot binfmt register (root)"
+expect_match "check names the host entry that runs arm64 programs" \
+	'^ok +emulator arm64: .* through host entry crossroot-aarch64 \(flags P?F\)' \
+	"$(as_user env CROSSROOT_BINFMT=host "$CR" check 2>&1)"
 emu=$(sed -n 's/^interpreter //p' /proc/sys/fs/binfmt_misc/crossroot-aarch64)
 emu_sum=$(sha256sum <"$emu")
 out=$(as_user env CROSSROOT_BINFMT=host "$CR" run box -- /usr/bin/payload uname-m 2>&1); rc=$?
