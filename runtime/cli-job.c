@@ -990,5 +990,13 @@ int cmd_job(int argc, char **argv)
 		{ "timer", job_timer, "run a job on a schedule (a systemd user timer)" },
 	};
 
+	/* Usage errors here say "Try 'crossroot job --help'": it must work. */
+	if (argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
+		fputs("Usage: crossroot job COMMAND [ARGS...]\n\n", stdout);
+		for (size_t i = 0; i < ARRAY_SIZE(table); i++)
+			printf("  %-8s %s\n", table[i].name, table[i].summary);
+		fputs("\nRun 'crossroot job COMMAND --help' for a command's options.\n", stdout);
+		return EXIT_OK;
+	}
 	return cli_dispatch(table, ARRAY_SIZE(table), "job", argc - 1, argv + 1);
 }

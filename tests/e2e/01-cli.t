@@ -29,7 +29,8 @@ err=$(as_user "$CR" binfmt frob 2>&1 >/dev/null); rc=$?
 expect_eq "an unknown binfmt command exits 2" 2 "$rc"
 expect_match "it points at binfmt --help" "^Try 'crossroot binfmt --help'" "$err"
 
-for cmd in check "binfmt" "binfmt status" "binfmt register" "binfmt unregister" "binfmt exec"; do
+for cmd in check "binfmt" "binfmt status" "binfmt register" "binfmt unregister" "binfmt exec" \
+	"job" "job list" "job run" "job timer"; do
 	# shellcheck disable=SC2086
 	out=$(as_user "$CR" $cmd --help); rc=$?
 	expect_eq "crossroot $cmd --help exits 0" 0 "$rc"
