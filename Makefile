@@ -132,6 +132,10 @@ install: $(B)/crossroot
 		sed "s|/usr/local/bin/crossroot|$(BINDIR)/crossroot|" contrib/apparmor/crossroot | \
 			install -D -m 0644 /dev/stdin $(DESTDIR)/etc/apparmor.d/crossroot; \
 	fi
+	# Shell completion, where each shell looks for it.
+	install -D -m 0644 contrib/completion/crossroot.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/crossroot
+	install -D -m 0644 contrib/completion/_crossroot $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_crossroot
+	install -D -m 0644 contrib/completion/crossroot.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/crossroot.fish
 	# The bundled jobs: job.conf and data 0644, scripts 0755, as in the tree.
 	for f in $$(cd contrib/jobs && find . -mindepth 2 -type f | sort); do \
 		install -D -m $$(test -x contrib/jobs/$$f && echo 0755 || echo 0644) contrib/jobs/$$f $(DESTDIR)$(JOBSDIR)/$$f; \
