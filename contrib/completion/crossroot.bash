@@ -13,6 +13,7 @@
 _crossroot_bin() {
 	local cr=${COMP_WORDS[0]}
 	case $cr in
+	# shellcheck disable=SC2088 # a literal ~ typed on the command line
 	"~/"*) cr=$HOME/${cr#"~/"} ;;
 	esac
 	printf '%s\n' "$cr"
@@ -56,9 +57,9 @@ _crossroot_files() {
 }
 
 _crossroot() {
-	local cword=$COMP_CWORD cur=${COMP_WORDS[COMP_CWORD]} prev=
-	local i w verb= sub= dashdash= npos=0 skip=
-	local opts= argopts=
+	local cword=$COMP_CWORD cur=${COMP_WORDS[COMP_CWORD]} prev=''
+	local i w verb='' sub='' dashdash='' npos=0 skip=''
+	local opts='' argopts=''
 
 	COMPREPLY=()
 	# With '=' in COMP_WORDBREAKS, "--arch=ar" arrives as "--arch" "=" "ar".
