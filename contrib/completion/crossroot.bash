@@ -12,8 +12,8 @@
 # The crossroot on the command line (build/crossroot, ~/bin/crossroot, ...).
 _crossroot_bin() {
 	local cr=${COMP_WORDS[0]}
-	case $cr in
 	# shellcheck disable=SC2088 # a literal ~ typed on the command line
+	case $cr in
 	"~/"*) cr=$HOME/${cr#"~/"} ;;
 	esac
 	printf '%s\n' "$cr"
