@@ -315,7 +315,7 @@ static int binfmt_exec_cmd(int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+:h", options)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(help, stdout);

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "host.h"
 #include "runtime.h"
+#include "env.h"
 #include "store.h"
 
 #define MAX_BINDS MOUNT_MAX_BINDS
@@ -102,6 +103,107 @@ struct run_options {
 	size_t n_env;
 };
 
+/* Add "KEY=VALUE" to o's variables; returns 0, or -EINVAL after reporting a usage error. */
+static int add_variable(const char *cmd, struct run_options *o, char *entry)
+{
+	if (o->n_env == MAX_ENV) {
+		cli_usage_error(cmd, "more than %d variables from --env and --env-file", MAX_ENV);
+		return -EINVAL;
+	}
+	o->env[o->n_env++] = entry;
+	o->req.env = o->env;
+	return 0;
+}
+
+/* KEY alone: the caller's value, or nothing when the caller has none (podman's rule). */
+static int add_host_variable(const char *cmd, struct run_options *o, const char *key)
+{
+	const char *value = getenv(key);
+	char *entry;
+
+	if (!value)
+		return 0;
+	if (asprintf(&entry, "%s=%s", key, value) < 0) {
+		cli_error("%s: out of memory", cmd);
+		return -EINVAL;
+	}
+	return add_variable(cmd, o, entry);
+}
+
+static int env_option(const char *cmd, struct run_options *o, char *arg)
+{
+	size_t len = strcspn(arg, "=");
+
+	if (!len) {
+		cli_usage_error(cmd, "--env needs KEY=VALUE or KEY, not '%.80s'", arg);
+		return -EINVAL;
+	}
+	if (len > 255) {
+		cli_usage_error(cmd, "--env: a name longer than 255 characters");
+		return -EINVAL;
+	}
+	return arg[len] ? add_variable(cmd, o, arg) : add_host_variable(cmd, o, arg);
+}
+
+struct env_file_target {
+	const char *cmd;
+	struct run_options *o;
+};
+
+static int env_file_add(void *data, const char *key, const char *value)
+{
+	struct env_file_target *t = data;
+	char *entry;
+
+	if (!value)
+		return add_host_variable(t->cmd, t->o, key) < 0 ? -ECANCELED : 0;
+	if (asprintf(&entry, "%s=%s", key, value) < 0)
+		return -ENOMEM;
+	return add_variable(t->cmd, t->o, entry) < 0 ? -ECANCELED : 0;
+}
+
+static int env_file_option(const char *cmd, struct run_options *o, const char *path)
+{
+	struct env_file_target target = { cmd, o };
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	unsigned line;
+	int r;
+
+	if (!f) {
+		cli_usage_error(cmd, "--env-file %.200s: %m", path);
+		return -EINVAL;
+	}
+	r = env_file_parse(f, env_file_add, &target, &line);
+	if (r == -EINVAL || r == -E2BIG)
+		cli_usage_error(cmd, "%.200s:%u: not a variable: write KEY=VALUE or KEY (KEY of A-Z a-z 0-9 _)", path,
+				line);
+	else if (r < 0 && r != -ECANCELED)
+		cli_usage_error(cmd, "--env-file %.200s: %s", path, strerror(-r));
+	return r < 0 ? -EINVAL : 0;
+}
+
+static int bind_option(const char *cmd, struct run_options *o, char *arg)
+{
+	char spec[256];
+
+	snprintf(spec, sizeof(spec), "%s", arg);
+	if (o->req.n_binds == MAX_BINDS) {
+		cli_usage_error(cmd, "more than %d --bind options", MAX_BINDS);
+		return -EINVAL;
+	}
+	if (bind_mount_parse(arg, &o->binds[o->req.n_binds]) < 0) {
+		cli_usage_error(cmd, "--bind needs SRC[:DST[:ro]] with absolute paths, not '%.80s'", spec);
+		return -EINVAL;
+	}
+	if (streq(o->binds[o->req.n_binds].target, "/") || !o->binds[o->req.n_binds].target[1]) {
+		cli_usage_error(cmd, "--bind cannot replace the container's / ('%.80s')", spec);
+		return -EINVAL;
+	}
+	o->req.binds = o->binds;
+	o->req.n_binds++;
+	return 0;
+}
+
 /* Parse one shared option; returns 0, or -EINVAL after reporting a usage error. */
 static int run_option(const char *cmd, int c, struct run_options *o)
 {
@@ -109,7 +211,7 @@ static int run_option(const char *cmd, int c, struct run_options *o)
 	case 'r':
 		o->req.root = true;
 		return 0;
-	case 'C':
+	case 'w':
 		if (optarg[0] != '/') {
 			cli_usage_error(cmd, "--cwd needs an absolute path inside the container, not '%.80s'", optarg);
 			return -EINVAL;
@@ -117,49 +219,44 @@ static int run_option(const char *cmd, int c, struct run_options *o)
 		o->req.cwd = optarg;
 		return 0;
 	case 'e':
-		if (!strchr(optarg, '=') || optarg[0] == '=') {
-			cli_usage_error(cmd, "--env needs KEY=VALUE, not '%.80s'", optarg);
+		return env_option(cmd, o, optarg);
+	case 'E':
+		return env_file_option(cmd, o, optarg);
+	case 'v':
+		/* podman's -v SRC alone makes an anonymous volume: not what a bind at the same path is. */
+		if (!strchr(optarg, ':')) {
+			cli_usage_error(cmd, "-v needs SRC:DST[:ro] (--bind SRC binds at the same path), not '%.80s'",
+					optarg);
 			return -EINVAL;
 		}
-		if (strchr(optarg, '=') - optarg > 255) {
-			cli_usage_error(cmd, "--env: a name longer than 255 characters");
+		return bind_option(cmd, o, optarg);
+	case 'b':
+		return bind_option(cmd, o, optarg);
+	case 'u':
+		if (!optarg[0]) {
+			cli_usage_error(cmd, "--user needs a user name or uid of the container");
 			return -EINVAL;
 		}
-		if (o->n_env == MAX_ENV) {
-			cli_usage_error(cmd, "more than %d --env options", MAX_ENV);
-			return -EINVAL;
-		}
-		o->env[o->n_env++] = optarg;
-		o->req.env = o->env;
+		o->req.user = optarg;
 		return 0;
-	case 'b': {
-		char spec[256];
-
-		snprintf(spec, sizeof(spec), "%s", optarg);
-		if (o->req.n_binds == MAX_BINDS) {
-			cli_usage_error(cmd, "more than %d --bind options", MAX_BINDS);
-			return -EINVAL;
-		}
-		if (bind_mount_parse(optarg, &o->binds[o->req.n_binds]) < 0) {
-			cli_usage_error(cmd, "--bind needs SRC[:DST[:ro]] with absolute paths, not '%.80s'", spec);
-			return -EINVAL;
-		}
-		if (streq(o->binds[o->req.n_binds].target, "/") || !o->binds[o->req.n_binds].target[1]) {
-			cli_usage_error(cmd, "--bind cannot replace the container's / ('%.80s')", spec);
-			return -EINVAL;
-		}
-		o->req.binds = o->binds;
-		o->req.n_binds++;
+	case 'i': /* stdin always passes through */
+	case 't': /* a terminal is given whenever stdin and stdout are one */
 		return 0;
-	}
 	}
 	return -EINVAL;
 }
 
+/*
+ * -e, -v, -w, -u, -i and -t are podman's and docker's letters, meaning the
+ * same here, so that commands people already type keep working.
+ */
+#define RUN_SHORT_OPTIONS "+:he:v:w:u:it"
 static const struct option run_long_options[] = {
-	{ "root", no_argument, NULL, 'r' },	 { "cwd", required_argument, NULL, 'C' },
-	{ "env", required_argument, NULL, 'e' }, { "bind", required_argument, NULL, 'b' },
-	{ "help", no_argument, NULL, 'h' },	 {},
+	{ "root", no_argument, NULL, 'r' },	   { "cwd", required_argument, NULL, 'w' },
+	{ "env", required_argument, NULL, 'e' },   { "env-file", required_argument, NULL, 'E' },
+	{ "bind", required_argument, NULL, 'b' },  { "user", required_argument, NULL, 'u' },
+	{ "interactive", no_argument, NULL, 'i' }, { "tty", no_argument, NULL, 't' },
+	{ "help", no_argument, NULL, 'h' },	   {},
 };
 
 /*
@@ -173,12 +270,12 @@ static int parse_run_options(const char *cmd, const char *help, int argc, char *
 
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+:h", run_long_options, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, RUN_SHORT_OPTIONS, run_long_options)) != -1) {
 		if (ch == 'h') {
 			fputs(help, stdout);
 			return EXIT_OK;
 		}
-		if (!strchr("rCeb", ch)) {
+		if (ch > 0xff || !strchr("rweEvbuit", ch)) {
 			cli_option_error(cmd, argv, ch);
 			return EXIT_RUN_FAILED;
 		}
@@ -201,36 +298,52 @@ static bool run_interactive(void)
 
 static int run_or_enter(int argc, char **argv, bool enter)
 {
-	static const char run_help[] = "Usage: crossroot run NAME [OPTIONS] -- CMD [ARG...]\n"
-				       "\n"
-				       "Run CMD in container NAME, as you (your own uid, no capabilities) unless\n"
-				       "--root.  On a started container CMD joins it (like podman exec) and what\n"
-				       "it leaves running stays until 'crossroot stop'; on a stopped one the\n"
-				       "container lives exactly as long as CMD.\n"
-				       "\n"
-				       "From a terminal (stdin and stdout are terminals, and run is in the\n"
-				       "foreground), CMD gets a new terminal of the container's own devpts, as\n"
-				       "with 'crossroot enter': tty names it, the window size follows yours, and\n"
-				       "stderr goes there too unless you redirected it.  Otherwise (pipes, files,\n"
-				       "CI) stdin, stdout and stderr pass straight through, unchanged.  SIGINT,\n"
-				       "SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to CMD.\n"
-				       "\n"
-				       "  --root                 run as uid 0 with a build-safe set of capabilities\n"
-				       "  --cwd DIR              working directory inside (default: yours when it\n"
-				       "                         exists inside, e.g. under $HOME; else $HOME; else /)\n"
-				       "  --env KEY=VALUE        set a variable (repeatable)\n"
-				       "  --bind SRC[:DST[:ro]]  bind a host path (stopped containers; repeatable)\n"
-				       "\n"
-				       "Exit status: CMD's (128+N when it died of signal N); 125 when crossroot\n"
-				       "failed, bad usage included; 126 when CMD could not be executed; 127 when\n"
-				       "CMD was not found.\n";
-	static const char enter_help[] =
-		"Usage: crossroot enter NAME [--root] [--cwd DIR] [--env KEY=VALUE]... [--bind SRC[:DST[:ro]]]...\n"
+	static const char run_help[] =
+		"Usage: crossroot run NAME [OPTIONS] -- CMD [ARG...]\n"
 		"\n"
-		"Start a login shell in container NAME on a new terminal of the container's\n"
-		"own devpts: job control works and the window size follows yours.  Options\n"
-		"as for 'crossroot run'.  Exit status: the shell's; 125 when crossroot\n"
-		"failed; 126 or 127 when the shell could not be run or found.\n";
+		"Run CMD in container NAME, as you (your own uid, no capabilities) unless\n"
+		"--root.  On a started container CMD joins it (like podman exec) and what\n"
+		"it leaves running stays until 'crossroot stop'; on a stopped one the\n"
+		"container lives exactly as long as CMD.\n"
+		"\n"
+		"From a terminal (stdin and stdout are terminals, and run is in the\n"
+		"foreground), CMD gets a new terminal of the container's own devpts, as\n"
+		"with 'crossroot enter': tty names it, the window size follows yours, and\n"
+		"stderr goes there too unless you redirected it.  Otherwise (pipes, files,\n"
+		"CI) stdin, stdout and stderr pass straight through, unchanged.  SIGINT,\n"
+		"SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to CMD.\n"
+		"\n"
+		"  --root                 run as uid 0 with a build-safe set of capabilities\n"
+		"  -u, --user USER        run as USER of the container, a name or a uid (mapped\n"
+		"                         mode; a uid without a passwd entry gets gid 0)\n"
+		"  -w, --cwd DIR          working directory inside (default: yours when it\n"
+		"                         exists inside, e.g. under $HOME; else $HOME; else /)\n"
+		"  -e, --env KEY=VALUE    set a variable (repeatable); -e KEY passes your KEY\n"
+		"                         (not set inside when you have none)\n"
+		"  --env-file FILE        KEY=VALUE lines (VALUE taken literally), KEY lines as\n"
+		"                         -e KEY, '#' comments and blank lines\n"
+		"  --bind SRC[:DST[:ro]]  bind a host path (stopped containers; repeatable)\n"
+		"  -v SRC:DST[:ro]        the same, as in podman (DST is required)\n"
+		"  -i, -t                 accepted for podman's sake: stdin always passes\n"
+		"                         through, and the terminal is decided as above\n"
+		"\n"
+		"Environment: PATH, HOME, USER, LOGNAME and SHELL are crossroot's; from\n"
+		"yours pass TERM, LANG, every LC_*, TZ and the proxy variables http_proxy,\n"
+		"https_proxy, ftp_proxy, no_proxy and all_proxy (in lower or upper case);\n"
+		"nothing else unless given with -e or --env-file, which come last and win.\n"
+		"Long options are never abbreviated.\n"
+		"\n"
+		"Exit status: CMD's (128+N when it died of signal N); 125 when crossroot\n"
+		"failed, bad usage included; 126 when CMD could not be executed; 127 when\n"
+		"CMD was not found.\n";
+	static const char enter_help[] = "Usage: crossroot enter NAME [--root | --user USER] [--cwd DIR] [--env "
+					 "KEY[=VALUE]]... [--env-file FILE]...\n"
+					 "                       [--bind SRC[:DST[:ro]]]...\n"
+					 "\n"
+					 "Start a login shell in container NAME on a new terminal of the container's\n"
+					 "own devpts: job control works and the window size follows yours.  Options\n"
+					 "as for 'crossroot run'.  Exit status: the shell's; 125 when crossroot\n"
+					 "failed; 126 or 127 when the shell could not be run or found.\n";
 	const char *cmd = enter ? "enter" : "run";
 	struct run_options o;
 	struct run_result res;
@@ -263,8 +376,20 @@ static int run_or_enter(int argc, char **argv, bool enter)
 		cli_usage_error(cmd, "missing the command: crossroot run %s -- CMD [ARG...]", name);
 		return EXIT_RUN_FAILED;
 	}
+	if (o.req.user && o.req.root) {
+		cli_usage_error(cmd, "--root and --user exclude each other (--user 0 is uid 0 without --root's setup)");
+		return EXIT_RUN_FAILED;
+	}
 	if (load_or_report(cmd, name, &c) != 0)
 		return EXIT_RUN_FAILED;
+	if (o.req.user && c.mode == CONTAINER_SINGLE) {
+		cli_error("--user needs mapped mode: '%s' is in single mode, where only your own uid exists "
+			  "(it is uid 0 inside; --root gives it the capabilities)",
+			  name);
+		cli_hint("ask root to run 'crossroot setup --user %s', then create the container again", user_name());
+		return EXIT_RUN_FAILED;
+	}
+	o.req.inherit_env = true;
 	o.req.argv = enter ? NULL : argv + optind;
 	o.req.tty = enter || run_interactive();
 	o.req.tty_keep_stderr = !enter && !isatty(STDERR_FILENO);
@@ -315,7 +440,7 @@ static const char *name_only(const char *cmd, const char *help, int argc, char *
 
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, ":h", options)) != -1) {
 		if (ch == 'h') {
 			fputs(help, stdout);
 			*status = EXIT_OK;
@@ -342,7 +467,7 @@ static int report_lock(const char *name, int r)
 
 int cmd_start(int argc, char **argv)
 {
-	static const char help[] = "Usage: crossroot start NAME [--bind SRC[:DST[:ro]]]...\n"
+	static const char help[] = "Usage: crossroot start NAME [--bind SRC[:DST[:ro]]]... [-v SRC:DST[:ro]]...\n"
 				   "\n"
 				   "Start container NAME: its namespaces, mounts and binfmt entries stay\n"
 				   "until 'crossroot stop NAME' or reboot, shared by every run and enter.\n";
@@ -355,14 +480,16 @@ int cmd_start(int argc, char **argv)
 	remember_caller();
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", run_long_options, NULL)) != -1) {
+	/* RUN_SHORT_OPTIONS without its '+': NAME may come before the options. */
+	while ((ch = cli_getopt(argc, argv, RUN_SHORT_OPTIONS + 1, run_long_options)) != -1) {
 		if (ch == 'h') {
 			fputs(help, stdout);
 			return EXIT_OK;
 		}
-		if (ch == 'r' || ch == 'C' || ch == 'e')
-			return cli_usage_error("start", "--root, --cwd and --env are for run and enter, not start");
-		if (ch != 'b')
+		if (ch < 0xff && strchr("rweEuit", ch))
+			return cli_usage_error("start", "--root, --cwd, --env, --env-file, --user, -i and -t are for "
+							"run and enter; start takes only --bind (-v)");
+		if (ch != 'b' && ch != 'v')
 			return cli_option_error("start", argv, ch);
 		if (run_option("start", ch, &o) < 0)
 			return EXIT_USAGE;
@@ -487,7 +614,7 @@ int cmd_list(int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, ":h", options)) != -1) {
 		if (ch == 'h') {
 			fputs(help, stdout);
 			return EXIT_OK;
@@ -560,7 +687,7 @@ int cmd_export(int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, ":h", options)) != -1) {
 		if (ch != 'h')
 			return cli_option_error("export", argv, ch);
 		fputs(help, stdout);
@@ -844,7 +971,7 @@ int cmd_create(int argc, char **argv)
 	opterr = 0;
 	include[0] = NULL;
 	remember_caller();
-	while ((ch = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, ":h", options)) != -1) {
 		switch (ch) {
 		case 'h':
 			fputs(help, stdout);

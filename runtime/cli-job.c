@@ -179,7 +179,7 @@ static int parse_job_run(int argc, char **argv, struct run_args *a, const char *
 	opterr = 0;
 	/* Options and JOB in any order, up to "--". */
 	while (optind < argc) {
-		if ((ch = getopt_long(argc, argv, "+:h", options, NULL)) == -1) {
+		if ((ch = cli_getopt(argc, argv, "+:h", options)) == -1) {
 			if (optind >= argc || streq(argv[optind - 1], "--"))
 				break;
 			if (*name) {
@@ -872,7 +872,7 @@ static int job_timer(int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, ":h", options)) != -1) {
 		switch (ch) {
 		case 'h':
 			fputs(help, stdout);

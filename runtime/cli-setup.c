@@ -155,7 +155,7 @@ int cmd_setup(int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:u:ah", options, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+:u:ah", options)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(help, stdout);
@@ -200,7 +200,7 @@ int cmd_teardown(int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:u:h", options, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+:u:h", options)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(help, stdout);

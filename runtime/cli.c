@@ -51,10 +51,44 @@ int cli_dispatch(const struct command *table, size_t n, const char *prefix, int 
 	return cli_usage_error(prefix, "unknown command '%s%s%.64s'", prefix, prefix[0] ? " " : "", argv[0]);
 }
 
+/* The long option an abbreviation stood for, and the word as given: for cli_option_error(). */
+static const char *abbreviated_name;
+static char abbreviated_word[80];
+
+int cli_getopt(int argc, char **argv, const char *optstring, const struct option *longopts)
+{
+	int index = -1, c = getopt_long(argc, argv, optstring, longopts, &index);
+	const char *word;
+	size_t len;
+
+	if (c == -1 || c == '?' || c == ':' || index < 0)
+		return c;
+	/*
+	 * The word getopt_long() just matched is behind optind, before its
+	 * argument when that was a word of its own ("--env X", not "--env=X").
+	 * GNU getopt permutes argv only at the next call, so it is still there.
+	 */
+	word = argv[optind - 1];
+	if (optarg && optarg == argv[optind - 1] && optind >= 2)
+		word = argv[optind - 2];
+	if (strncmp(word, "--", 2) != 0)
+		return c;
+	len = strcspn(word + 2, "=");
+	if (len == strlen(longopts[index].name) && !strncmp(word + 2, longopts[index].name, len))
+		return c;
+	abbreviated_name = longopts[index].name;
+	snprintf(abbreviated_word, sizeof(abbreviated_word), "%.*s", (int)(len + 2 < 64 ? len + 2 : 64), word);
+	return CLI_OPT_ABBREVIATED;
+}
+
 int cli_option_error(const char *cmd, char **argv, int c)
 {
 	const char *opt = argv[optind - 1];
 	char shortopt[3] = { '-', (char)optopt, '\0' };
+
+	if (c == CLI_OPT_ABBREVIATED)
+		return cli_usage_error(cmd, "unknown option '%s': options are never abbreviated (did you mean '--%s'?)",
+				       abbreviated_word, abbreviated_name);
 
 	/*
 	 * optopt names a short option, even inside a group such as -xy; for a
@@ -78,7 +112,7 @@ int cli_parse_help_only(const char *cmd, const char *help, int argc, char **argv
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+:h", options)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(help, stdout);

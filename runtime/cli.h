@@ -39,8 +39,22 @@ void cli_hint(const char *fmt, ...) _printf_(1, 2);
  */
 int cli_usage_error(const char *cmd, const char *fmt, ...) _printf_(2, 3);
 
+struct option;
+
+/* What cli_getopt() returns for an abbreviated long option ("--jso" for "--json"). */
+#define CLI_OPT_ABBREVIATED 0x10000
+
 /*
- * Report the option error getopt_long() returned as c (with opterr = 0 and
+ * getopt_long() that accepts long options only when written in full:
+ * getopt_long() takes any unambiguous prefix, so "--jso" would be --json
+ * today and something else once another option starts with "jso"; and
+ * "--env" must never become "--env-file".  Returns CLI_OPT_ABBREVIATED
+ * for such a word (cli_option_error() names it), else what getopt_long() does.
+ */
+int cli_getopt(int argc, char **argv, const char *optstring, const struct option *longopts);
+
+/*
+ * Report the option error getopt_long() (or cli_getopt()) returned as c (with opterr = 0 and
  * a ':'-prefixed optstring): an unknown option or one missing its argument.
  * Returns EXIT_USAGE.
  */

@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 
 	open_standard_fds();
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:hV", options, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+:hV", options)) != -1) {
 		switch (c) {
 		case 'h':
 			print_help();

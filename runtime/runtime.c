@@ -22,6 +22,7 @@
 #include <termios.h>
 #include <time.h>
 
+#include "env.h"
 #include "host.h"
 #include "launch.h"
 #include "syscall-filter.h"
@@ -250,6 +251,93 @@ static void add_env(char **env, size_t *n, size_t max, const char *key, const ch
 }
 
 /*
+ * Supplementary groups of name in the container's /etc/group, after gid.
+ * Returns how many went into groups (at least 1).
+ */
+static size_t user_groups(const char *name, gid_t gid, gid_t *groups, size_t max)
+{
+	_cleanup_fclose_ FILE *f = fopen("/etc/group", "re");
+	struct group *gr;
+	size_t n = 0;
+
+	groups[n++] = gid;
+	while (f && n < max && (gr = fgetgrent(f)))
+		for (char **m = gr->gr_mem; m && *m; m++)
+			if (streq(*m, name) && gr->gr_gid != gid) {
+				groups[n++] = gr->gr_gid;
+				break;
+			}
+	return n;
+}
+
+/*
+ * Turn who (the caller) into spec, a user name or uid of the container:
+ * its entry in the container's /etc/passwd, read with fgetpwent() because
+ * getpwnam() would load NSS modules from the rootfs, of another arch.
+ * Returns 0, or -ENOENT for a name that is not there.
+ */
+static int user_resolve(const char *spec, struct identity *who)
+{
+	_cleanup_fclose_ FILE *f = fopen("/etc/passwd", "re");
+	unsigned long uid;
+	bool numeric = parse_ulong(spec, &uid) == 0 && uid < UINT32_MAX;
+	struct passwd *pw;
+
+	while (f && (pw = fgetpwent(f)))
+		if (numeric ? pw->pw_uid == (uid_t)uid : streq(pw->pw_name, spec)) {
+			who->uid = pw->pw_uid;
+			who->gid = pw->pw_gid;
+			snprintf(who->name, sizeof(who->name), "%s", pw->pw_name);
+			snprintf(who->home, sizeof(who->home), "%s", pw->pw_dir && pw->pw_dir[0] ? pw->pw_dir : "/");
+			snprintf(who->shell, sizeof(who->shell), "%s",
+				 pw->pw_shell && pw->pw_shell[0] ? pw->pw_shell : "/bin/sh");
+			return 0;
+		}
+	if (!numeric)
+		return -ENOENT;
+	who->uid = (uid_t)uid;
+	who->gid = 0;
+	snprintf(who->name, sizeof(who->name), "%lu", uid);
+	snprintf(who->home, sizeof(who->home), "/");
+	snprintf(who->shell, sizeof(who->shell), "/bin/sh");
+	return 0;
+}
+
+/* The environment of the command: crossroot's own variables, the caller's that pass, then req->env. */
+static void build_env(char **env, size_t max, const struct exec_request *req, const struct identity *who, bool as_user,
+		      const char *home, const char *shell)
+{
+	size_t n = 0;
+
+	add_env(env, &n, max, "PATH", INSIDE_PATH);
+	add_env(env, &n, max, "HOME", home);
+	add_env(env, &n, max, "USER", as_user ? who->name : "root");
+	add_env(env, &n, max, "LOGNAME", as_user ? who->name : "root");
+	add_env(env, &n, max, "SHELL", shell);
+	add_env(env, &n, max, "TERM", getenv("TERM"));
+	add_env(env, &n, max, "LANG", getenv("LANG"));
+	for (char **e = environ; req->inherit_env && *e; e++)
+		if (env_inherited(*e)) {
+			char key[256];
+			const char *eq = strchr(*e, '=');
+
+			if ((size_t)(eq - *e) < sizeof(key)) {
+				snprintf(key, sizeof(key), "%.*s", (int)(eq - *e), *e);
+				add_env(env, &n, max, key, eq + 1);
+			}
+		}
+	for (char *const *e = req->env; e && *e; e++) {
+		char key[256];
+		const char *eq = strchr(*e, '=');
+
+		if (eq && (size_t)(eq - *e) < sizeof(key)) {
+			snprintf(key, sizeof(key), "%.*s", (int)(eq - *e), *e);
+			add_env(env, &n, max, key, eq + 1);
+		}
+	}
+}
+
+/*
  * In the command's process: a session of its own with the terminal at slave
  * as controlling terminal, stdin and stdout (and stderr when with_stderr).
  * Returns 0 or -errno.
@@ -299,8 +387,9 @@ static _noreturn_ void command_exec(const struct container *c, const struct exec
 {
 	bool single = c->mode == CONTAINER_SINGLE;
 	bool as_user = !req->root && !single;
+	static struct identity who;
 	static char *env[256];
-	size_t n_env = 0;
+	static char user_step[160];
 	char shell[PATH_MAX], login_name[PATH_MAX];
 	char *shell_argv[] = { login_name, NULL };
 	char *const *argv = req->argv;
@@ -326,6 +415,14 @@ static _noreturn_ void command_exec(const struct container *c, const struct exec
 			goto fail;
 		}
 	}
+	who = *id;
+	if (req->user) {
+		snprintf(user_step, sizeof(user_step), "find user '%.64s' in the container's /etc/passwd", req->user);
+		step = user_step;
+		r = single || req->root ? -EPERM : user_resolve(req->user, &who);
+		if (r < 0)
+			goto fail;
+	}
 	/* Loaded while root of the namespace, so no_new_privs is not needed and sudo keeps working. */
 	step = "load the seccomp filter";
 	r = seccomp_apply(single);
@@ -340,11 +437,15 @@ static _noreturn_ void command_exec(const struct container *c, const struct exec
 					     (req->root ? CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_INHERITABLE : 0),
 				     build_caps[i]);
 	if (as_user) {
-		gid_t gid = id->gid;
+		gid_t gid = who.gid, groups[32];
+		size_t n_groups = req->user ? user_groups(who.name, gid, groups, ARRAY_SIZE(groups)) : 1;
 
+		groups[0] = gid;
+		if (req->user)
+			step = "switch to the user (in mapped mode, uids 0-65535 exist)";
 		/* The bounding set is what sudo inside can get back; then drop to the user. */
-		if (capng_apply(CAPNG_SELECT_BOUNDS) < 0 || setgroups(1, &gid) < 0 || setresgid(gid, gid, gid) < 0 ||
-		    setresuid(id->uid, id->uid, id->uid) < 0) {
+		if (capng_apply(CAPNG_SELECT_BOUNDS) < 0 || setgroups(n_groups, groups) < 0 ||
+		    setresgid(gid, gid, gid) < 0 || setresuid(who.uid, who.uid, who.uid) < 0) {
 			r = -errno ? -errno : -EPERM;
 			goto fail;
 		}
@@ -374,7 +475,7 @@ static _noreturn_ void command_exec(const struct container *c, const struct exec
 	if (r < 0)
 		goto fail;
 
-	home = req->root ? "/root" : id->home;
+	home = req->root ? "/root" : who.home;
 	step = "change to the working directory";
 	if (req->cwd) {
 		if (chdir(req->cwd) < 0) {
@@ -386,23 +487,8 @@ static _noreturn_ void command_exec(const struct container *c, const struct exec
 		goto fail;
 	}
 
-	snprintf(shell, sizeof(shell), "%s", access(id->shell, X_OK) == 0 ? id->shell : "/bin/sh");
-	add_env(env, &n_env, ARRAY_SIZE(env), "PATH", INSIDE_PATH);
-	add_env(env, &n_env, ARRAY_SIZE(env), "HOME", home);
-	add_env(env, &n_env, ARRAY_SIZE(env), "USER", as_user ? id->name : "root");
-	add_env(env, &n_env, ARRAY_SIZE(env), "LOGNAME", as_user ? id->name : "root");
-	add_env(env, &n_env, ARRAY_SIZE(env), "SHELL", shell);
-	add_env(env, &n_env, ARRAY_SIZE(env), "TERM", getenv("TERM"));
-	add_env(env, &n_env, ARRAY_SIZE(env), "LANG", getenv("LANG"));
-	for (char *const *e = req->env; e && *e; e++) {
-		char key[256];
-		const char *eq = strchr(*e, '=');
-
-		if (eq && (size_t)(eq - *e) < sizeof(key)) {
-			snprintf(key, sizeof(key), "%.*s", (int)(eq - *e), *e);
-			add_env(env, &n_env, ARRAY_SIZE(env), key, eq + 1);
-		}
-	}
+	snprintf(shell, sizeof(shell), "%s", access(who.shell, X_OK) == 0 ? who.shell : "/bin/sh");
+	build_env(env, ARRAY_SIZE(env), req, &who, as_user, home, shell);
 	/*
 	 * The command dies with crossroot: a CI job that kills `crossroot run`
 	 * must not leave it running (on a started container its parent is
@@ -419,7 +505,7 @@ static _noreturn_ void command_exec(const struct container *c, const struct exec
 	} else {
 		const char *path = INSIDE_PATH;
 
-		for (size_t i = 0; i < n_env; i++)
+		for (size_t i = 0; env[i]; i++)
 			if (!strncmp(env[i], "PATH=", 5))
 				path = env[i] + 5;
 		r = exec_search(argv[0], argv, env, path, &found);

@@ -31,7 +31,19 @@
 struct exec_request {
 	char *const *argv; /* the command; NULL: the user's login shell */
 	char *const *env;  /* extra "K=V" entries, NULL-terminated, or NULL */
-	const char *cwd;   /* working directory inside; NULL: the caller's when it exists inside, else $HOME, else / */
+	/*
+	 * Pass the caller's variables that env_inherited() names (locale, TZ,
+	 * proxies); without it only TERM and LANG pass.
+	 */
+	bool inherit_env;
+	/*
+	 * Run as this user of the container instead of the caller (mapped mode
+	 * only; else RUN_FAILED, -EPERM): a name or a uid, looked up in the
+	 * container's /etc/passwd; a uid it does not list runs with gid 0 and
+	 * HOME=/, as in podman.  NULL: the caller, or uid 0 with root.
+	 */
+	const char *user;
+	const char *cwd; /* working directory inside; NULL: the caller's when it exists inside, else $HOME, else / */
 	const struct bind_mount *binds; /* only for a stopped container */
 	size_t n_binds;
 	bool root; /* run as uid 0 with the build-safe capabilities */
