@@ -844,6 +844,28 @@ static int job_run(int argc, char **argv)
 
 /* ---- job timer ---- */
 
+/* Write text to the unit file at path, replacing it (a new file renamed over it, 0644).  Returns 0 or -errno. */
+static int write_unit(const char *path, const char *text)
+{
+	char tmp[PATH_MAX];
+	int fd, r = 0;
+
+	if (format_buf(tmp, sizeof(tmp), "%s.new", path) < 0)
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	r = write_once(fd, text, strlen(text));
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
+
 static int job_timer(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -859,9 +881,9 @@ static int job_timer(int argc, char **argv)
 				   "missed while the machine was off happens at the next boot) to\n"
 				   "${XDG_CONFIG_HOME:-~/.config}/systemd/user and enable the timer.  Give the\n"
 				   "job's settings with 'crossroot job run' first: the timer runs it with the\n"
-				   "saved ones.  Without systemd (or with --print) the units are printed\n"
-				   "instead, with what to do with them.  For runs while you are logged out:\n"
-				   "'loginctl enable-linger'.\n";
+				   "saved ones.  Where systemd does not run the machine the units are\n"
+				   "written but not enabled; --print prints them instead of writing them.\n"
+				   "For runs while you are logged out: 'loginctl enable-linger'.\n";
 	const char *calendar = NULL, *name;
 	char self[PATH_MAX], dir[PATH_MAX], path[PATH_MAX], service[PATH_MAX + 1024], timer[1024];
 	bool print = false;
@@ -947,7 +969,7 @@ static int job_timer(int argc, char **argv)
 		cli_error("cannot tell where systemd user units go: no home directory");
 		return EXIT_FAIL;
 	}
-	if (print || access("/usr/bin/systemctl", X_OK) < 0) {
+	if (print) {
 		printf("# %s/crossroot-job-%s.service\n%s\n# %s/crossroot-job-%s.timer\n%s", dir, job.name, service,
 		       dir, job.name, timer);
 		printf("# Save them there, then: systemctl --user daemon-reload && systemctl --user enable --now "
@@ -957,9 +979,9 @@ static int job_timer(int argc, char **argv)
 	}
 	r = mkdir_p(dir, 0755);
 	if (r == 0 && format_buf(path, sizeof(path), "%s/crossroot-job-%s.service", dir, job.name) == 0)
-		r = write_file_at(AT_FDCWD, path, service);
+		r = write_unit(path, service);
 	if (r == 0 && format_buf(path, sizeof(path), "%s/crossroot-job-%s.timer", dir, job.name) == 0)
-		r = write_file_at(AT_FDCWD, path, timer);
+		r = write_unit(path, timer);
 	if (r < 0) {
 		cli_error("cannot write the units in %s: %s", dir, strerror(-r));
 		return EXIT_FAIL;
@@ -971,6 +993,13 @@ static int job_timer(int argc, char **argv)
 		char *enable[] = { "/usr/bin/systemctl", "--user", "enable", "--now", unit, NULL };
 
 		snprintf(unit, sizeof(unit), "crossroot-job-%s.timer", job.name);
+		/* sd_booted(3): systemd runs this machine when /run/systemd/system exists. */
+		if (access("/run/systemd/system", F_OK) < 0 || access("/usr/bin/systemctl", X_OK) < 0) {
+			printf("systemd does not run this machine: nothing enabled; where it does, run "
+			       "'systemctl --user daemon-reload && systemctl --user enable --now %s'\n",
+			       unit);
+			return EXIT_OK;
+		}
 		if (spawn_wait(reload, NULL, NULL) != 0 || spawn_wait(enable, NULL, NULL) != 0) {
 			cli_error("systemctl --user could not enable %s (no user session bus?)", unit);
 			cli_hint("in your session: systemctl --user daemon-reload && systemctl --user enable --now %s",

@@ -25,7 +25,7 @@ echo "== pebble runs at $PEBBLE_URL"
 [ -e "$dir/key.pem" ] || openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/key.pem" 2>/dev/null
 chmod 600 "$dir/key.pem"
 
-echo "== first run: the job's container is created once (a minute or two), then the CSR and a certificate"
+echo "== first run: the job's container is created once (a few minutes), then the CSR and a certificate"
 "$cr" job run cert-renew@demo --set domains="demo.test www.demo.test" --set server="$PEBBLE_URL" \
 	--set webroot="$PEBBLE_WEBROOT" --set output="$dir/certs" --set ca="$PEBBLE_CA" --set key="$dir/key.pem" \
 	-- issue

@@ -189,6 +189,18 @@ expect_eq "job timer --print exits 0" 0 "$rc"
 expect_match "... prints the service" "^ExecStart=\"$CR\" job run probe\$" "$out"
 expect_match "... and the timer" '^OnCalendar=daily$' "$out"
 expect_match "... persistent" '^Persistent=true$' "$out"
+out=$(job timer probe --on-calendar daily 2>&1); rc=$?
+units=$TEST_HOME/.config/systemd/user
+check "job timer writes the service" grep -q "^ExecStart=\"$CR\" job run probe\$" "$units/crossroot-job-probe.service"
+check "... and the timer" grep -q '^OnCalendar=daily$' "$units/crossroot-job-probe.timer"
+if [ -d /run/systemd/system ]; then
+	# The test user has no user manager (no session, no linger): enabling fails, saying what to do.
+	expect_eq "... and, systemd running without a user manager, exits 1" 1 "$rc"
+	expect_match "... saying how to enable it" "systemctl --user daemon-reload && systemctl --user enable --now crossroot-job-probe.timer" "$out"
+else
+	expect_eq "... and, systemd not running here, exits 0" 0 "$rc"
+	expect_match "... saying nothing was enabled and how to" "systemd does not run this machine: nothing enabled" "$out"
+fi
 if command -v systemd-analyze >/dev/null; then
 	out=$(job timer probe --on-calendar 'not a time' 2>&1); rc=$?
 	expect_eq "a calendar spec systemd rejects is bad usage" 2 "$rc"

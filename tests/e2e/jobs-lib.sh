@@ -166,8 +166,9 @@ pebble_stop() {
 		sleep 0.1
 	done
 	for pid in $_pebble_pids; do
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
+		# Gone already after TERM is the usual case, not an error (callers may run under set -e).
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
 	done
 	_pebble_pids=""
 	[ -n "$_pebble_dir" ] && rm -rf "$_pebble_dir"
