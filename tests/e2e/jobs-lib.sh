@@ -158,7 +158,7 @@ pebble_start() {
 # the directory pebble_start filled.  Safe to call twice.
 pebble_stop() {
 	local pid alive
-	for pid in $_pebble_pids; do kill -TERM "$pid" 2>/dev/null; done
+	for pid in $_pebble_pids; do kill -TERM "$pid" 2>/dev/null || true; done
 	for _ in $(seq 30); do
 		alive=""
 		for pid in $_pebble_pids; do kill -0 "$pid" 2>/dev/null && alive=1; done
