@@ -8,6 +8,7 @@
 #define CROSSROOT_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "util.h"
 
@@ -65,6 +66,9 @@ int cli_parse_help_only(const char *cmd, const char *help, int argc, char **argv
  * their own.
  */
 void cli_exec_error(const char *cmd, int err, bool found);
+
+/* bytes in binary units with one decimal ("1.5M", "512B"), into buf. */
+void cli_human_size(uint64_t bytes, char *buf, size_t size);
 
 struct binfmt_result;
 /*
