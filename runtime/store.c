@@ -297,42 +297,6 @@ int store_remove(const struct container *c, char *left, size_t left_size)
 	return r;
 }
 
-static int add_sizes(int fd, uint64_t *total, int depth)
-{
-	DIR *dir;
-	struct dirent *de;
-	int dfd;
-
-	if (depth > 256)
-		return -ELOOP;
-	dfd = dup(fd);
-	if (dfd < 0)
-		return -errno;
-	dir = fdopendir(dfd);
-	if (!dir) {
-		close(dfd);
-		return -errno;
-	}
-	while ((de = readdir(dir))) {
-		struct stat st;
-
-		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-			continue;
-		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;
-		*total += (uint64_t)st.st_blocks * 512;
-		if (S_ISDIR(st.st_mode)) {
-			_cleanup_close_ int sub =
-				openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-			if (sub >= 0)
-				add_sizes(sub, total, depth + 1);
-		}
-	}
-	closedir(dir);
-	return 0;
-}
-
 static int size_in_userns(void *arg, void *out)
 {
 	_cleanup_close_ int fd = open(arg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -341,7 +305,7 @@ static int size_in_userns(void *arg, void *out)
 
 	if (fd < 0)
 		return -errno;
-	r = add_sizes(fd, &total, 0);
+	r = dir_usage(fd, &total, NULL);
 	memcpy(out, &total, sizeof(total));
 	return r;
 }
