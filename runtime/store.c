@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "cache.h"
 #include "host.h"
 #include "mounts.h"
 #include "rmtree.h"
@@ -436,6 +437,34 @@ static int run_second_stage(const struct container *c, const struct container *t
 	return r;
 }
 
+/*
+ * Record in the new container's directory what of the cache it is made of
+ * (its .debs, its suite's index files, the cached rootfs of its set), so
+ * that `crossroot prune` keeps them while it exists: with them, the next
+ * create of the same set, --offline too, needs no network.
+ */
+static int record_cache_use(const char *tmp, const struct bootstrap_options *opts, const struct bootstrap_plan *plan,
+			    const char *cached)
+{
+	static const char *const index_files[] = { "InRelease", "Release.verified", NULL };
+	size_t n = plan->n_packages, k = 0;
+	_cleanup_free_ char **paths = calloc(n + 4, sizeof(*paths));
+	char files[3][PATH_MAX];
+
+	if (!paths)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		paths[k++] = plan->deb_paths[i];
+	for (size_t i = 0; index_files[i]; i++)
+		if (format_buf(files[i], PATH_MAX, "%s/%s", plan->index_dir, index_files[i]) == 0)
+			paths[k++] = files[i];
+	if (format_buf(files[2], PATH_MAX, "%s/Packages-%s.xz", plan->index_dir, opts->arch->name) == 0)
+		paths[k++] = files[2];
+	if (cached[0])
+		paths[k++] = (char *)cached;
+	return cache_record_use(tmp, opts->cache_dir, paths, k);
+}
+
 int store_create_bootstrap(struct container *c, const struct bootstrap_options *opts, bootstrap_progress_fn progress,
 			   void *data, struct archive_error *err)
 {
@@ -444,13 +473,17 @@ int store_create_bootstrap(struct container *c, const struct bootstrap_options *
 	struct bootstrap_plan plan;
 	struct container tmpc;
 	struct first_stage first;
-	_cleanup_close_ int lock = -EBADF;
+	_cleanup_close_ int lock = -EBADF, cache = -EBADF;
 	struct stat st;
 	int r;
 
 	memset(err, 0, sizeof(*err));
 	if (lstat(c->dir, &st) == 0)
 		return -EEXIST;
+	/* Shared with other creates, for the whole create: prune (exclusive) waits, and removes nothing in use. */
+	if ((r = mkdir_private(opts->cache_dir, true)) < 0 || (cache = cache_lock(opts->cache_dir, LOCK_SH)) < 0)
+		return archive_fail(err, r < 0 ? r : cache, "cannot create or lock the cache %s: %s", opts->cache_dir,
+				    strerror(-(r < 0 ? r : cache)));
 	r = bootstrap_prepare(opts, &plan, progress, data, err);
 	if (r < 0) {
 		bootstrap_plan_free(&plan);
@@ -463,7 +496,15 @@ int store_create_bootstrap(struct container *c, const struct bootstrap_options *
 	}
 	if (rootfs_cache_path(c, opts, &plan, cached, sizeof(cached)) < 0)
 		cached[0] = '\0';
-	else if (access(cached, R_OK) == 0) {
+	r = record_cache_use(tmp, opts, &plan, cached);
+	if (r < 0) {
+		snprintf(err->message, sizeof(err->message), "recording what of the cache %.200s it uses: %s",
+			 opts->cache_dir, strerror(-r));
+		remove_dir(c->mode, base, tmp_name);
+		bootstrap_plan_free(&plan);
+		return r;
+	}
+	if (cached[0] && access(cached, R_OK) == 0) {
 		struct extract_args args = { rootfs, cached, owners_for(c->mode) };
 		struct store_import import;
 		struct bootstrap_progress pr = { .stage = STAGE_EXTRACT,
