@@ -88,6 +88,7 @@ int cmd_enter(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_prune(int argc, char **argv);
 int cmd_binfmt(int argc, char **argv);
 int cmd_job(int argc, char **argv);
 
