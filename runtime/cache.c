@@ -171,6 +171,15 @@ static bool item_used(const struct prune *p, const char *path, const char *name,
 	return st->st_mtime >= p->opts->now - (time_t)CACHE_RECENT_DAYS * 24 * 3600;
 }
 
+static void report_failure(struct prune *p, const char *path, int error)
+{
+	struct cache_item item = { .path = path, .error = error };
+
+	p->result->failed++;
+	if (p->fn)
+		p->fn(p->data, &item);
+}
+
 /* Judge, and unless it is used remove, the entry name of dirfd (path from the cache's top). */
 static void prune_item(struct prune *p, int dirfd, const char *name, const char *path, const struct stat *st)
 {
@@ -202,6 +211,16 @@ static void prune_item(struct prune *p, int dirfd, const char *name, const char 
 		p->fn(p->data, &item);
 }
 
+/* How many levels below a top directory of the cache are its layout; -1: it is one item. */
+static int top_levels(const char *name)
+{
+	if (streq(name, "archives")) /* archives/MIRROR/SUITE/FILE */
+		return 2;
+	if (streq(name, "debs") || streq(name, "rootfs"))
+		return 0;
+	return -1;
+}
+
 /*
  * The entries of dirfd (path from the cache's top, "" for the top itself).
  * levels: how many levels of directories below are the cache's layout, to
@@ -220,10 +239,8 @@ static int prune_dir(struct prune *p, int dirfd, const char *path, int levels)
 		struct stat st;
 		int sub_levels = levels - 1;
 
-		if (!path[0]) /* the top: which directories are layout, by name */
-			sub_levels = streq(name, "archives")			    ? 2
-				     : streq(name, "debs") || streq(name, "rootfs") ? 0
-										    : -1;
+		if (!path[0])
+			sub_levels = top_levels(name);
 		if (streq(name, ".") || streq(name, "..") || (!path[0] && streq(name, ".lock")) ||
 		    format_buf(sub, sizeof(sub), "%s%s%s", path, path[0] ? "/" : "", name) < 0 ||
 		    fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
@@ -232,9 +249,10 @@ static int prune_dir(struct prune *p, int dirfd, const char *path, int levels)
 		}
 		if (S_ISDIR(st.st_mode) && sub_levels >= 0) {
 			_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int r = fd < 0 ? -errno : prune_dir(p, fd, sub, sub_levels);
 
-			if (fd >= 0)
-				prune_dir(p, fd, sub, sub_levels);
+			if (r < 0) /* unreadable: nothing below it is judged, and the user hears of it */
+				report_failure(p, sub, r);
 			/* archives/MIRROR and archives/MIRROR/SUITE go once empty; the top directories stay. */
 			if (path[0] && !p->opts->dry_run)
 				unlinkat(dirfd, name, AT_REMOVEDIR);
