@@ -62,7 +62,7 @@ int cmd_prune(int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":hn", options, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			fputs(help, stdout);
