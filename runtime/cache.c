@@ -43,7 +43,8 @@ int cache_record_use(const char *dir, const char *cache_dir, char *const *paths,
 		/* Used now: prune keeps it for CACHE_RECENT_DAYS even once no container records it. */
 		utimensat(AT_FDCWD, paths[i], NULL, AT_SYMLINK_NOFOLLOW);
 	}
-	if (fflush(f) != 0 || ferror(f))
+	/* On disk before the container's rename, like its config: a crash must not leave it unrecorded. */
+	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0)
 		return errno ? -errno : -EIO;
 	return 0;
 }
