@@ -208,6 +208,7 @@ int bootstrap_prepare(const struct bootstrap_options *opts, struct bootstrap_pla
 	if (progress)
 		progress(data, &pr);
 	if (mirror_dir(opts, plan->mirror, dir, sizeof(dir)) < 0 ||
+	    format_buf(plan->index_dir, sizeof(plan->index_dir), "%s", dir) < 0 ||
 	    format_buf(debs, sizeof(debs), "%s/debs", opts->cache_dir) < 0)
 		return archive_fail(err, -ENAMETOOLONG, "cache path too long");
 	/* The cache is private to its owner, like the store. */

@@ -45,7 +45,8 @@ struct bootstrap_plan {
 	struct deb_index index;
 	struct deb_package **packages; /* selected, essential ones first */
 	size_t n_packages, n_essential;
-	char **deb_paths; /* cache path of each package's .deb */
+	char **deb_paths;	  /* cache path of each package's .deb */
+	char index_dir[PATH_MAX]; /* the suite's InRelease, Release.verified and Packages-ARCH.xz are here */
 	uint64_t bytes;
 };
 

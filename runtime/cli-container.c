@@ -583,33 +583,24 @@ int cmd_rm(int argc, char **argv)
 	return EXIT_OK;
 }
 
-static void human_size(uint64_t bytes, char *buf, size_t size)
-{
-	static const char units[] = "BKMGT";
-	double v = (double)bytes;
-	int u = 0;
-
-	while (v >= 1024 && u < 4) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, size, u ? "%.1f%c" : "%.0f%c", v, units[u]);
-}
-
 int cmd_list(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "size", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	static const char help[] = "Usage: crossroot list [--json]\n"
+	static const char help[] = "Usage: crossroot list [--size] [--json]\n"
 				   "\n"
-				   "Your containers: name, arch, mode (mapped or single), state (started or\n"
-				   "stopped, checked against the running processes) and rootfs size.\n";
+				   "Your containers: name, arch, mode (mapped or single) and state (started or\n"
+				   "stopped, checked against the running processes).\n"
+				   "\n"
+				   "  --size  add each rootfs's disk usage (walks every file: slow for large ones)\n"
+				   "  --json  a JSON array of objects, \"size\" in bytes with --size\n";
 	char base[PATH_MAX];
 	struct dirent **names = NULL;
-	bool json = false;
+	bool json = false, sizes = false;
 	int ch, n, shown = 0;
 
 	optind = 0;
@@ -619,9 +610,12 @@ int cmd_list(int argc, char **argv)
 			fputs(help, stdout);
 			return EXIT_OK;
 		}
-		if (ch != 'j')
+		if (ch == 'j')
+			json = true;
+		else if (ch == 's')
+			sizes = true;
+		else
 			return cli_option_error("list", argv, ch);
-		json = true;
 	}
 	if (optind < argc)
 		return cli_usage_error("list", "unexpected argument '%.80s'", argv[optind]);
@@ -637,10 +631,11 @@ int cmd_list(int argc, char **argv)
 	if (json)
 		printf("[");
 	else
-		printf("%-20s %-9s %-7s %-8s %s\n", "NAME", "ARCH", "MODE", "STATE", "SIZE");
+		printf(sizes ? "%-20s %-9s %-7s %-8s SIZE\n" : "%-20s %-9s %-7s %s\n", "NAME", "ARCH", "MODE", "STATE");
 	for (int i = 0; i < n; i++) {
 		struct container c;
 		struct container_state state;
+		const char *mode, *st;
 		uint64_t bytes = 0;
 		char size[32];
 
@@ -652,18 +647,22 @@ int cmd_list(int argc, char **argv)
 		free(names[i]);
 		if (container_state_read(&c, &state) < 0)
 			state.running = false;
-		store_size(&c, &bytes);
-		if (json)
-			printf("%s\n  {\"name\": \"%s\", \"arch\": \"%s\", \"mode\": \"%s\", \"state\": \"%s\", "
-			       "\"size\": %llu}",
-			       shown ? "," : "", c.name, c.arch->name, c.mode == CONTAINER_MAPPED ? "mapped" : "single",
-			       state.running ? "started" : "stopped", (unsigned long long)bytes);
-		else {
-			human_size(bytes, size, sizeof(size));
-			printf("%-20s %-9s %-7s %-8s %s\n", c.name, c.arch->name,
-			       c.mode == CONTAINER_MAPPED ? "mapped" : "single", state.running ? "started" : "stopped",
-			       size);
-		}
+		mode = c.mode == CONTAINER_MAPPED ? "mapped" : "single";
+		st = state.running ? "started" : "stopped";
+		/* Only on request: the walk reads every inode of every rootfs. */
+		if (sizes)
+			store_size(&c, &bytes);
+		if (json) {
+			printf("%s\n  {\"name\": \"%s\", \"arch\": \"%s\", \"mode\": \"%s\", \"state\": \"%s\"",
+			       shown ? "," : "", c.name, c.arch->name, mode, st);
+			if (sizes)
+				printf(", \"size\": %llu", (unsigned long long)bytes);
+			printf("}");
+		} else if (sizes) {
+			cli_human_size(bytes, size, sizeof(size));
+			printf("%-20s %-9s %-7s %-8s %s\n", c.name, c.arch->name, mode, st, size);
+		} else
+			printf("%-20s %-9s %-7s %s\n", c.name, c.arch->name, mode, st);
 		shown++;
 	}
 	free(names);

@@ -139,3 +139,16 @@ void cli_exec_error(const char *cmd, int err, bool found)
 	else
 		cli_error("%.256s: %s", cmd, strerror(-err));
 }
+
+void cli_human_size(uint64_t bytes, char *buf, size_t size)
+{
+	static const char units[] = "BKMGT";
+	double v = (double)bytes;
+	int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, size, u ? "%.1f%c" : "%.0f%c", v, units[u]);
+}

@@ -8,6 +8,7 @@
 #define CROSSROOT_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "util.h"
 
@@ -80,6 +81,9 @@ int cli_parse_help_only(const char *cmd, const char *help, int argc, char **argv
  */
 void cli_exec_error(const char *cmd, int err, bool found);
 
+/* bytes in binary units with one decimal ("1.5M", "512B"), into buf. */
+void cli_human_size(uint64_t bytes, char *buf, size_t size);
+
 struct binfmt_result;
 /*
  * Print one line per result of binfmt_register_emulators() (errors to
@@ -98,6 +102,7 @@ int cmd_enter(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_prune(int argc, char **argv);
 int cmd_binfmt(int argc, char **argv);
 int cmd_job(int argc, char **argv);
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "cache.h"
 #include "host.h"
 #include "mounts.h"
 #include "rmtree.h"
@@ -297,42 +298,6 @@ int store_remove(const struct container *c, char *left, size_t left_size)
 	return r;
 }
 
-static int add_sizes(int fd, uint64_t *total, int depth)
-{
-	DIR *dir;
-	struct dirent *de;
-	int dfd;
-
-	if (depth > 256)
-		return -ELOOP;
-	dfd = dup(fd);
-	if (dfd < 0)
-		return -errno;
-	dir = fdopendir(dfd);
-	if (!dir) {
-		close(dfd);
-		return -errno;
-	}
-	while ((de = readdir(dir))) {
-		struct stat st;
-
-		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-			continue;
-		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;
-		*total += (uint64_t)st.st_blocks * 512;
-		if (S_ISDIR(st.st_mode)) {
-			_cleanup_close_ int sub =
-				openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-			if (sub >= 0)
-				add_sizes(sub, total, depth + 1);
-		}
-	}
-	closedir(dir);
-	return 0;
-}
-
 static int size_in_userns(void *arg, void *out)
 {
 	_cleanup_close_ int fd = open(arg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -341,7 +306,7 @@ static int size_in_userns(void *arg, void *out)
 
 	if (fd < 0)
 		return -errno;
-	r = add_sizes(fd, &total, 0);
+	r = dir_usage(fd, &total, NULL);
 	memcpy(out, &total, sizeof(total));
 	return r;
 }
@@ -472,6 +437,34 @@ static int run_second_stage(const struct container *c, const struct container *t
 	return r;
 }
 
+/*
+ * Record in the new container's directory what of the cache it is made of
+ * (its .debs, its suite's index files, the cached rootfs of its set), so
+ * that `crossroot prune` keeps them while it exists: with them, the next
+ * create of the same set, --offline too, needs no network.
+ */
+static int record_cache_use(const char *tmp, const struct bootstrap_options *opts, const struct bootstrap_plan *plan,
+			    const char *cached)
+{
+	static const char *const index_files[] = { "InRelease", "Release.verified", NULL };
+	size_t n = plan->n_packages, k = 0;
+	_cleanup_free_ char **paths = calloc(n + 4, sizeof(*paths));
+	char files[3][PATH_MAX];
+
+	if (!paths)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		paths[k++] = plan->deb_paths[i];
+	for (size_t i = 0; index_files[i]; i++)
+		if (format_buf(files[i], PATH_MAX, "%s/%s", plan->index_dir, index_files[i]) == 0)
+			paths[k++] = files[i];
+	if (format_buf(files[2], PATH_MAX, "%s/Packages-%s.xz", plan->index_dir, opts->arch->name) == 0)
+		paths[k++] = files[2];
+	if (cached[0])
+		paths[k++] = (char *)cached;
+	return cache_record_use(tmp, opts->cache_dir, paths, k);
+}
+
 int store_create_bootstrap(struct container *c, const struct bootstrap_options *opts, bootstrap_progress_fn progress,
 			   void *data, struct archive_error *err)
 {
@@ -480,13 +473,17 @@ int store_create_bootstrap(struct container *c, const struct bootstrap_options *
 	struct bootstrap_plan plan;
 	struct container tmpc;
 	struct first_stage first;
-	_cleanup_close_ int lock = -EBADF;
+	_cleanup_close_ int lock = -EBADF, cache = -EBADF;
 	struct stat st;
 	int r;
 
 	memset(err, 0, sizeof(*err));
 	if (lstat(c->dir, &st) == 0)
 		return -EEXIST;
+	/* Shared with other creates, for the whole create: prune (exclusive) waits, and removes nothing in use. */
+	if ((r = mkdir_private(opts->cache_dir, true)) < 0 || (cache = cache_lock(opts->cache_dir, LOCK_SH)) < 0)
+		return archive_fail(err, r < 0 ? r : cache, "cannot create or lock the cache %s: %s", opts->cache_dir,
+				    strerror(-(r < 0 ? r : cache)));
 	r = bootstrap_prepare(opts, &plan, progress, data, err);
 	if (r < 0) {
 		bootstrap_plan_free(&plan);
@@ -499,7 +496,15 @@ int store_create_bootstrap(struct container *c, const struct bootstrap_options *
 	}
 	if (rootfs_cache_path(c, opts, &plan, cached, sizeof(cached)) < 0)
 		cached[0] = '\0';
-	else if (access(cached, R_OK) == 0) {
+	r = record_cache_use(tmp, opts, &plan, cached);
+	if (r < 0) {
+		snprintf(err->message, sizeof(err->message), "recording what of the cache %.200s it uses: %s",
+			 opts->cache_dir, strerror(-r));
+		remove_dir(c->mode, base, tmp_name);
+		bootstrap_plan_free(&plan);
+		return r;
+	}
+	if (cached[0] && access(cached, R_OK) == 0) {
 		struct extract_args args = { rootfs, cached, owners_for(c->mode) };
 		struct store_import import;
 		struct bootstrap_progress pr = { .stage = STAGE_EXTRACT,

@@ -156,3 +156,45 @@ int fd_mount_id(int fd, unsigned long long *out)
 	*out = stx.stx_mnt_id;
 	return 0;
 }
+
+static int dir_usage_below(int fd, uint64_t *bytes, uint64_t *files, int depth)
+{
+	_cleanup_closedir_ DIR *dir = NULL;
+	struct dirent *de;
+	int dfd;
+
+	if (depth > 256)
+		return -ELOOP;
+	dfd = dup(fd);
+	if (dfd < 0)
+		return -errno;
+	dir = fdopendir(dfd);
+	if (!dir) {
+		close(dfd);
+		return -errno;
+	}
+	while ((de = readdir(dir))) {
+		struct stat st;
+
+		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		*bytes += (uint64_t)st.st_blocks * 512;
+		if (!S_ISDIR(st.st_mode)) {
+			if (files)
+				(*files)++;
+			continue;
+		}
+		_cleanup_close_ int sub = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (sub >= 0)
+			dir_usage_below(sub, bytes, files, depth + 1);
+	}
+	return 0;
+}
+
+int dir_usage(int fd, uint64_t *bytes, uint64_t *files)
+{
+	return dir_usage_below(fd, bytes, files, 0);
+}

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,5 +140,14 @@ int fd_mount_id(int fd, unsigned long long *out);
  * -ENOENT when no home directory is known, or -ENAMETOOLONG.
  */
 int xdg_user_dir(const char *xdg_var, const char *home_default, const char *suffix, char *buf, size_t size);
+
+/*
+ * Disk usage of everything below the directory fd (allocated blocks, the
+ * directories inside included, fd's own not), added to *bytes, and the
+ * number of entries that are not directories added to *files (when not
+ * NULL).  Never follows a symlink; entries that vanish or cannot be read
+ * are skipped.  Returns 0 or -errno.
+ */
+int dir_usage(int fd, uint64_t *bytes, uint64_t *files);
 
 #endif

@@ -85,16 +85,21 @@ _crossroot() {
 			case $w in -*) continue ;; esac
 			verb=$w
 			case $verb in
-			check | list) opts="--help" ;;
+			check) opts="--help" ;;
+			list) opts="--size --json --help" ;;
+			prune) opts="--all --dry-run --help" ;;
 			setup) opts="--user --all --help" argopts="--user" ;;
 			teardown) opts="--user --help" argopts="--user" ;;
 			create)
 				opts="--arch --suite --variant --include --mirror --keyring --offline --quiet --from-tar --help"
 				argopts="--arch --suite --variant --include --mirror --keyring --from-tar"
 				;;
-			start) opts="--bind --help" argopts="--bind" ;;
+			start) opts="--bind -v --help" argopts="--bind -v" ;;
 			stop | rm | export) opts="--help" ;;
-			run | enter) opts="--root --cwd --env --bind --help" argopts="--cwd --env --bind" ;;
+			run | enter)
+				opts="--root --user -u --cwd -w --env -e --env-file --bind -v -i -t --help"
+				argopts="--user -u --cwd -w --env -e --env-file --bind -v"
+				;;
 			esac
 			continue
 		fi
@@ -130,7 +135,7 @@ _crossroot() {
 	if [ -z "$verb" ]; then
 		case $cur in
 		-*) _crossroot_reply "$cur" --help --version ;;
-		*) _crossroot_reply "$cur" check setup teardown create start stop run enter list rm export binfmt job ;;
+		*) _crossroot_reply "$cur" check setup teardown create start stop run enter list prune rm export binfmt job ;;
 		esac
 		return 0
 	fi

@@ -141,6 +141,7 @@ complete -c crossroot -n 'test -z "$(__crossroot_verb)"' -a stop -d 'Stop a cont
 complete -c crossroot -n 'test -z "$(__crossroot_verb)"' -a run -d 'Run a command in a container'
 complete -c crossroot -n 'test -z "$(__crossroot_verb)"' -a enter -d 'Open a shell in a container'
 complete -c crossroot -n 'test -z "$(__crossroot_verb)"' -a list -d 'List your containers'
+complete -c crossroot -n 'test -z "$(__crossroot_verb)"' -a prune -d 'Remove from the cache what nothing uses'
 complete -c crossroot -n 'test -z "$(__crossroot_verb)"' -a rm -d 'Remove a container'
 complete -c crossroot -n 'test -z "$(__crossroot_verb)"' -a export -d "Write a container's rootfs as a tarball"
 complete -c crossroot -n 'test -z "$(__crossroot_verb)"' -a binfmt -d 'Show, register or use binfmt_misc entries'
@@ -155,6 +156,9 @@ complete -c crossroot -n '__crossroot_verb_is setup' -l all -d 'Every user with 
 
 # list
 complete -c crossroot -n '__crossroot_verb_is list' -l json -d 'Print JSON'
+complete -c crossroot -n '__crossroot_verb_is list' -l size -d "Add each rootfs's disk usage"
+complete -c crossroot -n '__crossroot_verb_is prune' -l all -d 'Empty the cache'
+complete -c crossroot -n '__crossroot_verb_is prune' -l dry-run -d 'Only say what would go'
 
 # create
 set -l cr_create '__crossroot_verb_is create'

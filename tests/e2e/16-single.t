@@ -13,7 +13,7 @@ expect_match "check reports single mode" '^-- +setup: not done: single mode' "$(
 out=$(as_user "$CR" create one --arch arm64 --from-tar "$E2E_DIR/rootfs/rootfs-arm64.tar" 2>/dev/null); rc=$?
 expect_eq "create works without setup" 0 "$rc"
 expect_match "... in single mode" 'single mode' "$out"
-expect_match "list shows single mode" '^one +arm64 +single +stopped ' "$(as_user "$CR" list)"
+expect_match "list shows single mode" '^one +arm64 +single +stopped$' "$(as_user "$CR" list)"
 expect_eq "uname -m is aarch64" aarch64 "$(run one -- /bin/uname -m)"
 expect_eq "the user is uid 0 inside" "uid=0 gid=0 euid=0 egid=0" "$(run one -- /usr/bin/payload id)"
 status=$(run one -- /bin/cat /proc/self/status)

@@ -62,7 +62,7 @@ expect_match "... saying why" "cannot run arm64 programs here" "$out"
 out=$(without_emulator none "$CR" start ne 2>&1); rc=$?
 expect_eq "no emulator: start fails (exit 1, as start's failures do)" 1 "$rc"
 expect_match "... saying why" "cannot run arm64 programs here: no qemu-aarch64-static" "$out"
-expect_match "... and the container is not started" '^ne +arm64 +mapped +stopped ' "$(as_user "$CR" list)"
+expect_match "... and the container is not started" '^ne +arm64 +mapped +stopped$' "$(as_user "$CR" list)"
 
 expect_eq "a native arch needs no emulator" x86_64 "$(without_emulator none "$CR" run na -- /usr/bin/payload uname-m)"
 

@@ -37,6 +37,20 @@ expect_match "apt-get install works inside with --root" '^installed$' "$out"
 expect_match "... and the package runs" '^Hello, world!$' "$(run b-arm64 -- hello)"
 expect_match "apt's download sandbox user _apt exists" '^_apt:' "$(run b-arm64 -- getent passwd _apt)"
 
+# Each bootstrap records what of the cache it uses; prune keeps all of it even
+# when old, so the offline create below still finds everything.
+refs=$TEST_HOME/.local/share/crossroot/containers/b-arm64/cache-refs
+expect_match "a bootstrap records the cached rootfs of its set" '^rootfs/[0-9a-f]{64}\.tar\.zst$' "$(cat "$refs")"
+expect_match "... its .debs" '^debs/[0-9a-f]{64}\.deb$' "$(cat "$refs")"
+expect_match "... and its suite's index" '^archives/.*/Packages-arm64\.xz$' "$(cat "$refs")"
+expect_eq "... all of them in the cache" "" "$(while read -r p; do [ -f "$cache/$p" ] || echo "$p"; done <"$refs")"
+find "$cache" -mindepth 1 ! -name .lock -exec touch -h -d '30 days ago' {} +
+out=$(as_user "$CR" prune 2>&1); rc=$?
+expect_eq "prune, with everything old, exits 0" 0 "$rc"
+expect_eq "... and removes nothing the containers recorded" "" \
+	"$(cat "$TEST_HOME"/.local/share/crossroot/containers/b-*/cache-refs | while read -r p; do [ -e "$cache/$p" ] || echo "$p"; done)"
+diag "$out"
+
 # A second create of the same set needs no network: any attempt would fail at the proxy.
 out=$(as_user env http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 \
 	"$CR" create again --arch arm64 --suite "$suite" --variant buildd --offline --quiet 2>&1); rc=$?

@@ -37,7 +37,7 @@ out=$(complete_words cr)
 expect_eq "crossroot cr<TAB> completes to create" "create" "$out"
 out=$(complete_words "")
 expect_eq "crossroot <TAB> lists every verb" \
-	"check setup teardown create start stop run enter list rm export binfmt job" "$(echo $out)"
+	"check setup teardown create start stop run enter list prune rm export binfmt job" "$(echo $out)"
 out=$(complete_words --v)
 expect_eq "crossroot --v<TAB> is --version" "--version" "$out"
 
