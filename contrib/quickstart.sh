@@ -63,6 +63,6 @@ runuser -u "$user" -- bash -euo pipefail -c '
 	"$cr" run quickstart-arm64 --bind "$PWD:/work" --cwd /work -- ./hello
 	echo "== the result, seen from the host"
 	file hello
-	"$cr" list
+	"$cr" list --size
 ' bash "$work" "$suite"
 echo "The container stays: 'crossroot enter quickstart-arm64' as $user opens a shell in it."
