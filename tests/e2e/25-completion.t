@@ -67,7 +67,7 @@ out=$(complete_words create x --variant "")
 expect_eq "--variant <TAB> lists the variants" "minbase buildd" "$(echo $out)"
 
 out=$(complete_words run compl-box --)
-expect_eq "run's options" "--root --cwd --env --bind --help" "$(echo $out)"
+expect_eq "run's options" "--root --user --cwd --env --env-file --bind --help" "$(echo $out)"
 out=$(complete_words run compl-box --r)
 expect_eq "crossroot run NAME --r<TAB> is --root" "--root" "$out"
 out=$(complete_words create x --)
