@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "../../runtime/job.h"
+#include "../../runtime/rmtree.h"
 #include "../../runtime/util.h"
 #include "harness.h"
 
@@ -18,13 +19,24 @@ static void put(const char *path, const char *text, mode_t mode)
 	close(fd);
 }
 
+static char made[32][64];
+static size_t n_made;
+
+/* Remove every job directory this test made (each test runs in a process of its own). */
+static void remove_jobs(void)
+{
+	for (size_t i = 0; i < n_made; i++)
+		rmtree_at(AT_FDCWD, made[i]);
+	n_made = 0;
+}
+
 /* A job directory in /tmp holding job.conf with conf and an executable script "run". */
 static const char *make_job(const char *conf)
 {
-	static char dir[64];
+	char *dir = made[n_made < 32 ? n_made++ : 31];
 	char path[128];
 
-	snprintf(dir, sizeof(dir), "/tmp/crossroot-job.XXXXXX");
+	snprintf(dir, sizeof(made[0]), "/tmp/crossroot-job.XXXXXX");
 	if (!mkdtemp(dir))
 		harness_fail(__FILE__, __LINE__, "mkdtemp: %m");
 	snprintf(path, sizeof(path), "%s/job.conf", dir);
@@ -71,6 +83,7 @@ TEST(a_full_job_conf_parses)
 	CHECK_INT(job_setting(&job, "webroot")->type, ==, JOB_SET_DIR);
 	CHECK_INT(job_setting(&job, "key")->need, ==, JOB_ONCE);
 	CHECK_INT(job_setting(&job, "reload")->type, ==, JOB_SET_COMMAND);
+	remove_jobs();
 }
 
 TEST(defaults_when_unsaid)
@@ -83,6 +96,7 @@ TEST(defaults_when_unsaid)
 	CHECK_STR(job.arch, "");
 	CHECK_INT(job.timeout, ==, JOB_DEFAULT_TIMEOUT);
 	CHECK_INT(job.n_packages, ==, 0);
+	remove_jobs();
 }
 
 /* conf must fail at line with a message containing what. */
@@ -122,6 +136,7 @@ TEST(bad_lines_name_their_line)
 	expect_bad("setting k text required\nsetting k text optional\n", 2, "declared twice");
 	expect_bad("script ../run\n", 1, "a file name in the job directory");
 	expect_bad("suite a/b\n", 1, "invalid suite");
+	remove_jobs();
 }
 
 TEST(a_nul_byte_is_refused)
@@ -141,6 +156,7 @@ TEST(a_nul_byte_is_refused)
 	CHECK_INT(job_parse("x", dir, false, &job, &err), ==, -EINVAL);
 	CHECK_INT(err.line, ==, 1);
 	CHECK(strstr(err.message, "NUL byte") != NULL);
+	remove_jobs();
 }
 
 TEST(a_missing_script_names_it)
@@ -150,6 +166,7 @@ TEST(a_missing_script_names_it)
 
 	CHECK_INT(job_parse("x", make_job("script other\n"), false, &job, &err), ==, -ENOENT);
 	CHECK(strstr(err.message, "/other is missing or not executable") != NULL);
+	remove_jobs();
 }
 
 TEST(job_names)
@@ -204,4 +221,5 @@ TEST(settings_are_assigned_checked_saved_and_loaded)
 	CHECK_INT(job_settings_load(&again, file, &err), ==, 0);
 	CHECK_STR(job_setting(&again, "domains")->value, "example.org www.example.org");
 	CHECK(!job_setting(&again, "key")->set);
+	remove_jobs();
 }
