@@ -12,17 +12,11 @@
 
 int cache_lock(const char *cache_dir, int operation)
 {
-	_cleanup_close_ int fd = -EBADF;
 	char path[PATH_MAX];
 
 	if (format_buf(path, sizeof(path), "%s/.lock", cache_dir) < 0)
 		return -ENAMETOOLONG;
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, operation) < 0)
-		return -errno;
-	return steal_fd(fd);
+	return flock_file(path, operation);
 }
 
 int cache_record_use(const char *dir, const char *cache_dir, char *const *paths, size_t n)

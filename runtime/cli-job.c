@@ -792,13 +792,13 @@ static int job_run(int argc, char **argv)
 	}
 	/* One run of a job at a time: a timer that fires during a long run does not start a second. */
 	format_buf(file, sizeof(file), "%s/%s.lock", dir, job.name);
-	lock = open(file, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (lock < 0) {
-		cli_error("job %s: cannot open its lock %s: %s", job.name, file, strerror(errno));
+	lock = flock_file(file, LOCK_EX | LOCK_NB);
+	if (lock == -EWOULDBLOCK) {
+		cli_error("job %s is running already (%s is locked)", job.name, file);
 		return EXIT_RUN_FAILED;
 	}
-	if (flock(lock, LOCK_EX | LOCK_NB) < 0) {
-		cli_error("job %s is running already (%s is locked)", job.name, file);
+	if (lock < 0) {
+		cli_error("job %s: cannot open its lock %s: %s", job.name, file, strerror(-lock));
 		return EXIT_RUN_FAILED;
 	}
 	format_buf(file, sizeof(file), "%s/%s", dir, job.name);
@@ -843,28 +843,6 @@ static int job_run(int argc, char **argv)
 }
 
 /* ---- job timer ---- */
-
-/* Write text to the unit file at path, replacing it (a new file renamed over it, 0644).  Returns 0 or -errno. */
-static int write_unit(const char *path, const char *text)
-{
-	char tmp[PATH_MAX];
-	int fd, r = 0;
-
-	if (format_buf(tmp, sizeof(tmp), "%s.new", path) < 0)
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	r = write_once(fd, text, strlen(text));
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	close(fd);
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		unlink(tmp);
-	return r;
-}
 
 static int job_timer(int argc, char **argv)
 {
@@ -979,9 +957,9 @@ static int job_timer(int argc, char **argv)
 	}
 	r = mkdir_p(dir, 0755);
 	if (r == 0 && format_buf(path, sizeof(path), "%s/crossroot-job-%s.service", dir, job.name) == 0)
-		r = write_unit(path, service);
+		r = write_file_atomic(path, service, 0644);
 	if (r == 0 && format_buf(path, sizeof(path), "%s/crossroot-job-%s.timer", dir, job.name) == 0)
-		r = write_unit(path, timer);
+		r = write_file_atomic(path, timer, 0644);
 	if (r < 0) {
 		cli_error("cannot write the units in %s: %s", dir, strerror(-r));
 		return EXIT_FAIL;

@@ -87,24 +87,11 @@ int container_load(const char *name, struct container *c)
 /* Write text to dir/file through a temporary file and rename(2), so readers see all or nothing. */
 static int write_atomic(const struct container *c, const char *file, const char *text)
 {
-	char path[PATH_MAX], tmp[PATH_MAX];
-	_cleanup_close_ int fd = -EBADF;
-	int r;
+	char path[PATH_MAX];
 
-	if (config_path(c, file, path, sizeof(path)) < 0 ||
-	    format_buf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) < 0)
+	if (config_path(c, file, path, sizeof(path)) < 0)
 		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return -errno;
-	r = write_once(fd, text, strlen(text));
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		unlink(tmp);
-	return r;
+	return write_file_atomic(path, text, 0644);
 }
 
 int container_save_config(const struct container *c)
@@ -123,16 +110,10 @@ int container_save_config(const struct container *c)
 static int lock_file(const struct container *c, int operation)
 {
 	char path[PATH_MAX];
-	_cleanup_close_ int fd = -EBADF;
 
 	if (config_path(c, "lock", path, sizeof(path)) < 0)
 		return -ENAMETOOLONG;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, operation) < 0)
-		return -errno;
-	return steal_fd(fd);
+	return flock_file(path, operation);
 }
 
 int container_lock_shared(const struct container *c)

@@ -414,28 +414,16 @@ int job_settings_check(const struct job *job, char *why, size_t why_size)
 
 int job_settings_save(const struct job *job, const char *file)
 {
-	char tmp[PATH_MAX];
-	_cleanup_fclose_ FILE *f = NULL;
-	int fd;
+	_cleanup_free_ char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+	int r;
 
-	if (format_buf(tmp, sizeof(tmp), "%s.new", file) < 0)
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
+	if (!f)
 		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		return -errno;
-	}
 	for (size_t i = 0; i < job->n_settings; i++)
 		if (job->settings[i].set && job->settings[i].need != JOB_ONCE)
 			fprintf(f, "%s=%s\n", job->settings[i].name, job->settings[i].value);
-	if (fflush(f) != 0 || fsync(fileno(f)) < 0 || rename(tmp, file) < 0) {
-		int r = -errno;
-
-		unlink(tmp);
-		return r;
-	}
-	return 0;
+	r = fclose(f) == 0 ? 0 : -ENOMEM;
+	return r < 0 ? r : write_file_atomic(file, text, 0600);
 }

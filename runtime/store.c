@@ -94,17 +94,11 @@ static int remove_dir(enum container_mode mode, const char *parent, const char *
  */
 static int store_lock(const char *base)
 {
-	_cleanup_close_ int fd = -EBADF;
 	char path[PATH_MAX];
 
 	if (format_buf(path, sizeof(path), "%s/.lock", base) < 0)
 		return -ENAMETOOLONG;
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX) < 0)
-		return -errno;
-	return steal_fd(fd);
+	return flock_file(path, LOCK_EX);
 }
 
 /*

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "util.h"
 
+#include <sys/file.h>
+
 #include <ctype.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -197,4 +199,36 @@ static int dir_usage_below(int fd, uint64_t *bytes, uint64_t *files, int depth)
 int dir_usage(int fd, uint64_t *bytes, uint64_t *files)
 {
 	return dir_usage_below(fd, bytes, files, 0);
+}
+
+int write_file_atomic(const char *path, const char *text, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	if (format_buf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) < 0)
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return -errno;
+	r = write_once(fd, text, strlen(text));
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
+
+int flock_file(const char *path, int operation)
+{
+	_cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, operation) < 0)
+		return -errno;
+	return steal_fd(fd);
 }

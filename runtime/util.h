@@ -113,6 +113,21 @@ int write_file_at(int dirfd, const char *path, const char *s);
 int parse_ulong(const char *s, unsigned long *out);
 
 /*
+ * Replace the file at path with text, all or nothing: a temporary file
+ * (path.tmp.PID, mode) written, fsync(2)ed and rename(2)d over it, never
+ * through a symlink.  Returns 0 or -errno.
+ */
+int write_file_atomic(const char *path, const char *text, mode_t mode);
+
+/*
+ * Open the lock file path (made 0600 when missing, never through a symlink)
+ * and flock(2) it with operation (LOCK_SH or LOCK_EX, optionally |
+ * LOCK_NB).  Returns the fd that holds the lock, -EWOULDBLOCK when another
+ * holds it (LOCK_NB), or -errno.
+ */
+int flock_file(const char *path, int operation);
+
+/*
  * mkdir -p: create path and its missing parents (0755; path itself with
  * mode).  Existing directories are fine.  Returns 0 or -errno.
  */
