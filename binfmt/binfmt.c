@@ -317,7 +317,7 @@ const char *binfmt_mode_name(enum binfmt_mode mode)
 	return mode == BINFMT_MODE_SANDBOXED ? "sandboxed" : mode == BINFMT_MODE_HOST ? "host" : "auto";
 }
 
-static int parse_mode(const char *text, enum binfmt_mode *mode)
+int binfmt_mode_parse(const char *text, enum binfmt_mode *mode)
 {
 	for (enum binfmt_mode m = BINFMT_MODE_AUTO; m <= BINFMT_MODE_HOST; m++)
 		if (streq(text, binfmt_mode_name(m))) {
@@ -325,35 +325,4 @@ static int parse_mode(const char *text, enum binfmt_mode *mode)
 			return 0;
 		}
 	return -EINVAL;
-}
-
-int binfmt_mode_get(enum binfmt_mode *mode, char *source, size_t size)
-{
-	const char *env = getenv("CROSSROOT_BINFMT");
-	_cleanup_fclose_ FILE *f = NULL;
-	char line[256];
-	unsigned n = 0;
-
-	*mode = BINFMT_MODE_AUTO;
-	if (env && *env) {
-		snprintf(source, size, "CROSSROOT_BINFMT");
-		return parse_mode(env, mode);
-	}
-	snprintf(source, size, "default");
-	f = fopen(BINFMT_CONFIG_FILE, "re");
-	if (!f)
-		return errno == ENOENT ? 0 : -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char key[32], value[32], extra[2];
-		int words = sscanf(line, "%31s %31s %1s", key, value, extra);
-
-		n++;
-		if (words < 1 || key[0] == '#' || !streq(key, "binfmt"))
-			continue;
-		snprintf(source, size, "%s:%u", BINFMT_CONFIG_FILE, n);
-		*mode = BINFMT_MODE_AUTO;
-		if (words != 2 || parse_mode(value, mode) < 0)
-			return -EINVAL;
-	}
-	return 0;
 }

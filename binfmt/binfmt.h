@@ -141,17 +141,8 @@ int binfmt_sandbox_probe(void);
  */
 enum binfmt_mode { BINFMT_MODE_AUTO, BINFMT_MODE_SANDBOXED, BINFMT_MODE_HOST };
 
-/* The file root may write "binfmt auto|sandboxed|host" into. */
-#define BINFMT_CONFIG_FILE "/etc/crossroot/crossroot.conf"
-
-/*
- * The binfmt mode in force: $CROSSROOT_BINFMT when set, else the "binfmt"
- * line of BINFMT_CONFIG_FILE, else auto.  *source receives where it came
- * from ("CROSSROOT_BINFMT", the file and line "...:3", or "default").
- * Returns 0, or -EINVAL with *source naming where an invalid value was
- * (the mode is then auto), or -errno when the file exists but cannot be read.
- */
-int binfmt_mode_get(enum binfmt_mode *mode, char *source, size_t size);
+/* The mode named text ("auto", "sandboxed" or "host") into *mode.  Returns 0 or -EINVAL. */
+int binfmt_mode_parse(const char *text, enum binfmt_mode *mode);
 
 /* "auto", "sandboxed" or "host". */
 const char *binfmt_mode_name(enum binfmt_mode mode);

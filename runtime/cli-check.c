@@ -6,6 +6,7 @@
 
 #include "../binfmt/binfmt.h"
 #include "cli.h"
+#include "config.h"
 #include "host.h"
 
 enum level { OK, INFO, WARN, FAIL };
@@ -164,13 +165,12 @@ static bool check_binfmt(struct report *rep, bool userns, bool sandbox_kernel, i
 static int check_binfmt_mode(struct report *rep, bool sandbox)
 {
 	enum binfmt_mode mode;
-	char source[PATH_MAX + 16];
-	int r = binfmt_mode_get(&mode, source, sizeof(source));
+	char source[PATH_MAX + 200];
+	int r = config_binfmt_mode(0, &mode, source, sizeof(source));
 
 	if (r < 0) {
-		item(rep, FAIL, "binfmt mode", "invalid in %s", source);
-		hint(rep,
-		     "give auto, sandboxed or host (\"binfmt MODE\" in " BINFMT_CONFIG_FILE ", or CROSSROOT_BINFMT)");
+		item(rep, FAIL, "binfmt mode", "%s", source);
+		hint(rep, "fix that line (see 'crossroot config'), or set CROSSROOT_BINFMT to auto, sandboxed or host");
 		return sandbox;
 	}
 	if (mode == BINFMT_MODE_HOST) {

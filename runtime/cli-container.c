@@ -7,6 +7,7 @@
 #include <pwd.h>
 
 #include "cli.h"
+#include "config.h"
 #include "host.h"
 #include "runtime.h"
 #include "env.h"
@@ -296,13 +297,23 @@ static bool run_interactive(void)
 	return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
 }
 
+/* Whether run and enter have a container to use when given no NAME. */
+static bool has_default(const struct config *cfg)
+{
+	char first[CONTAINER_NAME_MAX + 1], list[8];
+
+	return cfg->v[CONFIG_CONTAINER].value[0] || container_names(first, sizeof(first), list, sizeof(list)) == 1;
+}
+
 static int run_or_enter(int argc, char **argv, bool enter)
 {
 	static const char run_help[] =
-		"Usage: crossroot run NAME [OPTIONS] -- CMD [ARG...]\n"
+		"Usage: crossroot run [NAME] [OPTIONS] -- CMD [ARG...]\n"
 		"\n"
-		"Run CMD in container NAME, as you (your own uid, no capabilities) unless\n"
-		"--root.  On a started container CMD joins it (like podman exec) and what\n"
+		"Run CMD in container NAME (without NAME, the default container: the\n"
+		"'container' setting, else your only one; see 'crossroot config'), as you\n"
+		"(your own uid, no capabilities) unless --root.  On a started container CMD joins it (like podman "
+		"exec) and what\n"
 		"it leaves running stays until 'crossroot stop'; on a stopped one the\n"
 		"container lives exactly as long as CMD.\n"
 		"\n"
@@ -336,15 +347,18 @@ static int run_or_enter(int argc, char **argv, bool enter)
 		"Exit status: CMD's (128+N when it died of signal N); 125 when crossroot\n"
 		"failed, bad usage included; 126 when CMD could not be executed; 127 when\n"
 		"CMD was not found.\n";
-	static const char enter_help[] = "Usage: crossroot enter NAME [--root | --user USER] [--cwd DIR] [--env "
+	static const char enter_help[] = "Usage: crossroot enter [NAME] [--root | --user USER] [--cwd DIR] [--env "
 					 "KEY[=VALUE]]... [--env-file FILE]...\n"
 					 "                       [--bind SRC[:DST[:ro]]]...\n"
 					 "\n"
-					 "Start a login shell in container NAME on a new terminal of the container's\n"
-					 "own devpts: job control works and the window size follows yours.  Options\n"
-					 "as for 'crossroot run'.  Exit status: the shell's; 125 when crossroot\n"
+					 "Start a login shell in container NAME (without NAME, the default\n"
+					 "container, as for run) on a new terminal of the container's own devpts:\n"
+					 "job control works and the window size follows yours.  Options as for\n"
+					 "'crossroot run'.  Exit status: the shell's; 125 when crossroot\n"
 					 "failed; 126 or 127 when the shell could not be run or found.\n";
 	const char *cmd = enter ? "enter" : "run";
+	char default_name[CONTAINER_NAME_MAX + 1];
+	struct config cfg;
 	struct run_options o;
 	struct run_result res;
 	struct container c;
@@ -357,17 +371,26 @@ static int run_or_enter(int argc, char **argv, bool enter)
 	r = parse_run_options(cmd, enter ? enter_help : run_help, argc, argv, &o);
 	if (r >= 0)
 		return r;
-	if (optind >= argc) {
-		cli_usage_error(cmd, "missing the container name");
+	if (cli_config_load(&cfg) < 0)
+		return EXIT_RUN_FAILED;
+	if (!enter && optind >= argc) {
+		cli_usage_error(cmd, "missing the command: crossroot run [NAME] -- CMD [ARG...]");
 		return EXIT_RUN_FAILED;
 	}
-	name = argv[optind];
-	argv[optind] = argv[0];
-	argc -= optind;
-	argv += optind;
-	r = parse_run_options(cmd, enter ? enter_help : run_help, argc, argv, &o);
-	if (r >= 0)
-		return r;
+	/* No NAME: enter with nothing left, or run whose first word after the options is "--". */
+	if (enter ? optind >= argc : optind > 1 && streq(argv[optind - 1], "--")) {
+		if (cli_default_container(&cfg, cmd, default_name, sizeof(default_name)) < 0)
+			return EXIT_RUN_FAILED;
+		name = default_name;
+	} else {
+		name = argv[optind];
+		argv[optind] = argv[0];
+		argc -= optind;
+		argv += optind;
+		r = parse_run_options(cmd, enter ? enter_help : run_help, argc, argv, &o);
+		if (r >= 0)
+			return r;
+	}
 	if (enter && optind < argc) {
 		cli_usage_error(cmd, "unexpected argument '%.80s' (use 'crossroot run' for a command)", argv[optind]);
 		return EXIT_RUN_FAILED;
@@ -380,8 +403,14 @@ static int run_or_enter(int argc, char **argv, bool enter)
 		cli_usage_error(cmd, "--root and --user exclude each other (--user 0 is uid 0 without --root's setup)");
 		return EXIT_RUN_FAILED;
 	}
-	if (load_or_report(cmd, name, &c) != 0)
+	if (load_or_report(cmd, name, &c) != 0) {
+		if (name == default_name && cfg.v[CONFIG_CONTAINER].value[0])
+			cli_hint("'%s' is the default container set at %s", name, cfg.v[CONFIG_CONTAINER].source);
+		else if (!enter && has_default(&cfg))
+			cli_hint("to run '%s' in your default container, put '--' first: crossroot run -- %s ...", name,
+				 name);
 		return EXIT_RUN_FAILED;
+	}
 	if (o.req.user && c.mode == CONTAINER_SINGLE) {
 		cli_error("--user needs mapped mode: '%s' is in single mode, where only your own uid exists "
 			  "(it is uid 0 inside; --root gives it the capabilities)",
@@ -771,19 +800,6 @@ static void show_progress(void *data, const struct bootstrap_progress *p)
 	d->last_done = p->done;
 }
 
-static const char *default_suite(void)
-{
-	static char suite[64];
-	char text[4096], *p;
-
-	if (read_file_at(AT_FDCWD, "/etc/os-release", text, sizeof(text)) > 0 && strstr(text, "\nID=debian") &&
-	    (p = strstr(text, "VERSION_CODENAME=")) && p[17] != '\n') {
-		snprintf(suite, sizeof(suite), "%.*s", (int)strcspn(p + 17, "\n\""), p + 17);
-		return suite;
-	}
-	return "stable";
-}
-
 /* Split "a,b,c" into list (NULL-terminated, at most max - 1 names), in place. Returns 0 or -E2BIG. */
 static int split_list(char *text, const char **list, size_t *n, size_t max)
 {
@@ -945,6 +961,8 @@ int cmd_create(int argc, char **argv)
 		"installs them inside the new rootfs under emulation.  The container\n"
 		"appears only when complete; an interrupted create leaves nothing usable.\n"
 		"\n"
+		"Defaults not given here come from your settings ('crossroot config').\n"
+		"\n"
 		"  --suite SUITE     Debian suite (default: the host's, else stable)\n"
 		"  --variant V       minbase (required + apt, the default) or buildd (+ build-essential)\n"
 		"  --include P,...   more packages\n"
@@ -959,7 +977,9 @@ int cmd_create(int argc, char **argv)
 		"                    its /bin/sh and dpkg's database must say it is of ARCH\n";
 	const char *tarball = NULL, *include[128];
 	const struct arch_info *arch = NULL;
-	struct bootstrap_options opts = { .variant = "minbase" };
+	struct bootstrap_options opts = { 0 };
+	const char *why;
+	struct config cfg;
 	struct create_display display = { .stage = STAGE_INDEX, .last_percent = -1 };
 	char cache[PATH_MAX];
 	size_t n_include = 0;
@@ -1028,6 +1048,8 @@ int cmd_create(int argc, char **argv)
 		return cli_usage_error("create", optind >= argc ? "missing the container name" : "too many arguments");
 	if (!arch)
 		return cli_usage_error("create", "give --arch ARCH (known: %s)", arch_names());
+	if (cli_config_load(&cfg) < 0)
+		return EXIT_FAIL;
 	r = container_init(&c, argv[optind]);
 	if (r == -EINVAL)
 		return cli_usage_error("create",
@@ -1048,7 +1070,12 @@ int cmd_create(int argc, char **argv)
 		struct archive_error err;
 
 		opts.arch = arch;
-		opts.suite = opts.suite ? opts.suite : default_suite();
+		if (!opts.suite)
+			opts.suite = cfg.v[CONFIG_SUITE].value[0] ? cfg.v[CONFIG_SUITE].value : cli_default_suite(&why);
+		if (!opts.mirror && cfg.v[CONFIG_MIRROR].value[0])
+			opts.mirror = cfg.v[CONFIG_MIRROR].value;
+		if (!opts.variant)
+			opts.variant = cfg.v[CONFIG_VARIANT].value[0] ? cfg.v[CONFIG_VARIANT].value : "minbase";
 		opts.include = include;
 		if (bootstrap_cache_dir(cache, sizeof(cache)) < 0) {
 			cli_error("cannot tell where the download cache goes: no home directory");

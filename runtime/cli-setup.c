@@ -5,6 +5,7 @@
 
 #include "../binfmt/binfmt.h"
 #include "cli.h"
+#include "config.h"
 #include "setup.h"
 
 #define SUBUID_FILE "/etc/subuid"
@@ -111,9 +112,10 @@ static int register_host_if_needed(void)
 	char source[PATH_MAX + 16];
 
 	/* Host-wide entries are what host mode uses, and what auto falls back to without sandboxed binfmt_misc. */
-	if (binfmt_mode_get(&mode, source, sizeof(source)) < 0) {
-		cli_error("the binfmt mode in %s is not auto, sandboxed or host", source);
-		return -EINVAL;
+	r = config_binfmt_mode(CONFIG_SYSTEM_ONLY, &mode, source, sizeof(source));
+	if (r < 0) {
+		cli_error("%s", source);
+		return r;
 	}
 	if (mode == BINFMT_MODE_SANDBOXED || (mode == BINFMT_MODE_AUTO && binfmt_sandbox_probe() > 0) ||
 	    arch_host_machine(machine, sizeof(machine)) < 0)

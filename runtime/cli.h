@@ -91,6 +91,25 @@ struct binfmt_result;
  */
 int cli_print_binfmt_results(const struct binfmt_result *results, size_t n);
 
+struct config;
+/*
+ * config_load() for a command: a bad file is reported ("crossroot:
+ * FILE:LINE: what is wrong" and a hint).  Returns 0 or the -errno, reported.
+ */
+int cli_config_load(struct config *cfg);
+
+/*
+ * The container run and enter use when given no NAME (cmd names the
+ * command, for the hint): cfg's "container", else the user's only
+ * container.  Into name.  Returns 0, or -ENOENT (or -errno) after
+ * reporting that there is none and how to name one.
+ */
+int cli_default_container(const struct config *cfg, const char *cmd, char *name, size_t size);
+
+/* create's suite when none is configured: the host's codename on Debian, else "stable"; where from in *source. */
+const char *cli_default_suite(const char **source);
+
+int cmd_config(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_setup(int argc, char **argv);
 int cmd_teardown(int argc, char **argv);

@@ -2,6 +2,9 @@
 #include "container.h"
 
 #include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -44,6 +47,36 @@ int container_init(struct container *c, const char *name)
 	if (r < 0)
 		return r;
 	return format_buf(c->rootfs, sizeof(c->rootfs), "%s/rootfs", c->dir);
+}
+
+int container_names(char *first, size_t first_size, char *list, size_t list_size)
+{
+	struct dirent **names = NULL;
+	char base[PATH_MAX];
+	size_t used = 0;
+	int n, count = 0, r;
+
+	first[0] = list[0] = '\0';
+	r = container_base_dir(base, sizeof(base));
+	if (r < 0)
+		return r;
+	n = scandir(base, &names, NULL, alphasort);
+	if (n < 0)
+		return errno == ENOENT ? 0 : -errno;
+	for (int i = 0; i < n; i++) {
+		struct container c;
+
+		if (names[i]->d_name[0] != '.' && container_load(names[i]->d_name, &c) == 0) {
+			if (!count++)
+				snprintf(first, first_size, "%s", c.name);
+			if (used < list_size)
+				used += (size_t)snprintf(list + used, list_size - used, "%s%s", used ? ", " : "",
+							 c.name);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return count;
 }
 
 static int config_path(const struct container *c, const char *file, char *buf, size_t size)

@@ -51,6 +51,14 @@ int container_name_valid(const char *name);
 int container_base_dir(char *buf, size_t size);
 
 /*
+ * Count the user's containers (creates and removals in progress, whose
+ * names are hidden, left out): the first in alphabetical order into first,
+ * and "a, b, c" (as many as fit) into list.  Returns the number (0 when
+ * there is no container directory yet) or -errno.
+ */
+int container_names(char *first, size_t first_size, char *list, size_t list_size);
+
+/*
  * Fill c's name, dir and rootfs for container name (nothing is read).
  * Returns 0, -EINVAL for an invalid name, or -ENAMETOOLONG.
  */

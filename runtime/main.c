@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{ "rm", cmd_rm, "remove a container" },
 	{ "export", cmd_export, "write a container's rootfs as a tarball" },
 	{ "prune", cmd_prune, "remove what the download and rootfs cache holds that nothing uses" },
+	{ "config", cmd_config, "show the settings in force and where each comes from" },
 	{ "binfmt", cmd_binfmt, "show, register or use binfmt_misc entries for the emulators" },
 	{ "job", cmd_job, "list, run or schedule jobs (certificate renewal, TPM2 keys)" },
 };

@@ -22,6 +22,7 @@
 #include <termios.h>
 #include <time.h>
 
+#include "config.h"
 #include "env.h"
 #include "host.h"
 #include "launch.h"
@@ -42,9 +43,9 @@ struct identity {
 	char shell[PATH_MAX];
 	char cwd[PATH_MAX];
 	char machine[65];	      /* the host's uname -m */
-	enum binfmt_mode binfmt_mode; /* binfmt_mode_get() */
+	enum binfmt_mode binfmt_mode; /* config_binfmt_mode() */
 	int binfmt_error;	      /* its error; binfmt_source says where */
-	char binfmt_source[PATH_MAX + 16];
+	char binfmt_source[PATH_MAX + 200];
 };
 
 /* Init and command report to crossroot over a socketpair (init) or a pipe (command). */
@@ -83,7 +84,7 @@ static int identity_read(struct identity *id)
 		snprintf(id->machine, sizeof(id->machine), "unknown");
 	/* Probe 32-bit x86 here, on the host: inside a container an emulator would answer. */
 	arch_is_native(arch_lookup("i386"), id->machine);
-	id->binfmt_error = binfmt_mode_get(&id->binfmt_mode, id->binfmt_source, sizeof(id->binfmt_source));
+	id->binfmt_error = config_binfmt_mode(0, &id->binfmt_mode, id->binfmt_source, sizeof(id->binfmt_source));
 	return 0;
 }
 
@@ -94,8 +95,7 @@ static bool binfmt_mode_failed(const struct identity *id, struct run_result *res
 		return false;
 	res->outcome = RUN_FAILED;
 	res->error = id->binfmt_error;
-	snprintf(res->step, sizeof(res->step), "the binfmt mode in %.120s (auto, sandboxed or host)",
-		 id->binfmt_source);
+	snprintf(res->step, sizeof(res->step), "%.198s", id->binfmt_source);
 	return true;
 }
 

@@ -85,7 +85,7 @@ _crossroot() {
 			case $w in -*) continue ;; esac
 			verb=$w
 			case $verb in
-			check) opts="--help" ;;
+			check | config) opts="--help" ;;
 			list) opts="--size --json --help" ;;
 			prune) opts="--all --dry-run --help" ;;
 			setup) opts="--user --all --help" argopts="--user" ;;
@@ -135,7 +135,7 @@ _crossroot() {
 	if [ -z "$verb" ]; then
 		case $cur in
 		-*) _crossroot_reply "$cur" --help --version ;;
-		*) _crossroot_reply "$cur" check setup teardown create start stop run enter list prune rm export binfmt job ;;
+		*) _crossroot_reply "$cur" check setup teardown create start stop run enter list prune rm export config binfmt job ;;
 		esac
 		return 0
 	fi
@@ -175,6 +175,9 @@ _crossroot() {
 		;;
 	start | stop | run | enter | rm)
 		((npos == 0)) && mapfile -t COMPREPLY < <(compgen -W "$(_crossroot_containers)" -- "$cur")
+		;;
+	config)
+		((npos == 0)) && _crossroot_reply "$cur" container mirror suite variant components binfmt
 		;;
 	export)
 		if ((npos == 0)); then

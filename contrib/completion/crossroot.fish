@@ -144,6 +144,7 @@ complete -c crossroot -n 'test -z "$(__crossroot_verb)"' -a list -d 'List your c
 complete -c crossroot -n 'test -z "$(__crossroot_verb)"' -a prune -d 'Remove from the cache what nothing uses'
 complete -c crossroot -n 'test -z "$(__crossroot_verb)"' -a rm -d 'Remove a container'
 complete -c crossroot -n 'test -z "$(__crossroot_verb)"' -a export -d "Write a container's rootfs as a tarball"
+complete -c crossroot -n 'test -z "$(__crossroot_verb)"' -a config -d 'Show the settings in force and where each comes from'
 complete -c crossroot -n 'test -z "$(__crossroot_verb)"' -a binfmt -d 'Show, register or use binfmt_misc entries'
 complete -c crossroot -n 'test -z "$(__crossroot_verb)"' -a job -d 'List, run or schedule jobs'
 
@@ -159,6 +160,9 @@ complete -c crossroot -n '__crossroot_verb_is list' -l json -d 'Print JSON'
 complete -c crossroot -n '__crossroot_verb_is list' -l size -d "Add each rootfs's disk usage"
 complete -c crossroot -n '__crossroot_verb_is prune' -l all -d 'Empty the cache'
 complete -c crossroot -n '__crossroot_verb_is prune' -l dry-run -d 'Only say what would go'
+
+# config
+complete -c crossroot -n '__crossroot_verb_is config; and test (count (commandline -opc)) -le 2' -a 'container mirror suite variant components binfmt' -d 'Setting'
 
 # create
 set -l cr_create '__crossroot_verb_is create'

@@ -24,7 +24,7 @@ grep -q ' /proc/sys/fs/binfmt_misc ' /proc/self/mountinfo || mounted_here=1
 
 out=$(as_user env CROSSROOT_BINFMT=bogus "$CR" run box -- /usr/bin/payload uname-m 2>&1); rc=$?
 expect_eq "an unknown binfmt mode: exit 125" 125 "$rc"
-expect_match "... naming where it came from and the modes" "the binfmt mode in CROSSROOT_BINFMT \(auto, sandboxed or host\)" "$out"
+expect_match "... naming where it came from and the modes" "CROSSROOT_BINFMT: invalid binfmt mode 'bogus': give auto, sandboxed or host" "$out"
 
 # Without a host entry for the container's arch, host mode says what root must
 # do.  Another tool's entry may claim arm64 on some hosts: then armhf.
@@ -72,7 +72,7 @@ expect_eq "CROSSROOT_BINFMT=sandboxed overrides it: crossroot's own instance ins
 printf 'binfmt\n' >"$CONF"
 out=$(as_user "$CR" run box -- /usr/bin/payload uname-m 2>&1); rc=$?
 expect_eq "a bad binfmt line: exit 125" 125 "$rc"
-expect_match "... naming the file and line" "the binfmt mode in $CONF:1" "$out"
+expect_match "... naming the file and line" "$CONF:1: 'binfmt' needs a value" "$out"
 rm -f "$CONF"
 inside=$(as_user "$CR" run box -- /bin/sh -c "ls /proc/sys/fs/binfmt_misc | grep -c crossroot-aarch64" 2>&1)
 expect_eq "without a setting, auto uses a sandboxed instance on this kernel ($(uname -r))" 1 "$inside"

@@ -97,4 +97,26 @@ expect_match "a full filesystem: exit 1" '^rc=1$' "$out"
 expect_match "... saying the disk is full" "No space left on device" "$out"
 expect_match "... nothing listed or left" '^left: $' "$out"
 
+# Settings give create its defaults (mirror, suite, variant); options win.
+ucfg=$TEST_HOME/.config/crossroot/config
+as_user mkdir -p "$(dirname "$ucfg")"
+printf 'mirror %s\nsuite test\n' "$mirror" | as_user sh -c 'cat >"$1"' sh "$ucfg"
+err=$(as_user "$CR" create bad --arch arm64 --keyring "$keyring" --quiet 2>&1); rc=$?
+expect_eq "create with the mirror and suite of the settings: exit 1 (this archive cannot make a rootfs)" 1 "$rc"
+expect_match "... got as far as this archive's missing /bin/sh: the mirror and suite came from the settings" \
+	"the packages gave the new rootfs no /bin/sh" "$err"
+err=$(as_user "$CR" create bad --arch arm64 --suite nosuch --keyring "$keyring" --quiet 2>&1)
+expect_match "--suite wins over the settings' suite" "unknown suite 'nosuch'" "$err"
+printf 'mirror %s\nsuite test\nvariant buildd\n' "$mirror" | as_user sh -c 'cat >"$1"' sh "$ucfg"
+err=$(as_user "$CR" create bad --arch arm64 --keyring "$keyring" --quiet 2>&1)
+expect_match "the settings' variant buildd asks for build-essential" "build-essential" "$err"
+err=$(as_user "$CR" create bad --arch arm64 --variant minbase --keyring "$keyring" --quiet 2>&1)
+expect_match "--variant wins over the settings' variant" "the packages gave the new rootfs no /bin/sh" "$err"
+printf 'suite bad/suite\n' | as_user sh -c 'cat >"$1"' sh "$ucfg"
+err=$(as_user "$CR" create bad --arch arm64 --suite test --mirror "$mirror" --keyring "$keyring" --quiet 2>&1); rc=$?
+expect_eq "a bad line in the settings fails create (exit 1) even with every option given" 1 "$rc"
+expect_match "... naming the file and line" "$ucfg:1: invalid suite 'bad/suite'" "$err"
+check "... and no container is left" sh -c "! ls -A '$TEST_HOME/.local/share/crossroot/containers' 2>/dev/null | grep -q bad"
+rm -f "$ucfg"
+
 done_testing

@@ -37,7 +37,7 @@ out=$(complete_words cr)
 expect_eq "crossroot cr<TAB> completes to create" "create" "$out"
 out=$(complete_words "")
 expect_eq "crossroot <TAB> lists every verb" \
-	"check setup teardown create start stop run enter list prune rm export binfmt job" "$(echo $out)"
+	"check setup teardown create start stop run enter list prune rm export config binfmt job" "$(echo $out)"
 out=$(complete_words --v)
 expect_eq "crossroot --v<TAB> is --version" "--version" "$out"
 
@@ -76,6 +76,11 @@ for o in --arch --suite --variant --include --mirror --keyring --offline --quiet
 done
 out=$(complete_words run compl-box -- --)
 expect_eq "nothing of crossroot's after --" "" "$out"
+
+out=$(complete_words config "")
+expect_eq "config <TAB> lists the settings" "container mirror suite variant components binfmt" "$(echo $out)"
+out=$(complete_words config suite "")
+expect_eq "... only as its one argument" "" "$out"
 
 out=$(complete_words binfmt "")
 expect_eq "binfmt's subcommands" "status register unregister exec" "$(echo $out)"

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "container.h"
+#include "util.h"
+
+static const char *const key_names[CONFIG_KEYS] = {
+	[CONFIG_CONTAINER] = "container", [CONFIG_MIRROR] = "mirror",	      [CONFIG_SUITE] = "suite",
+	[CONFIG_VARIANT] = "variant",	  [CONFIG_COMPONENTS] = "components", [CONFIG_BINFMT] = "binfmt",
+};
+
+const char *config_key_name(enum config_key key)
+{
+	return key_names[key];
+}
+
+static bool only_of(const char *text, const char *allowed)
+{
+	return text[0] && strspn(text, allowed) == strlen(text);
+}
+
+#define LOWER_DIGITS "abcdefghijklmnopqrstuvwxyz0123456789"
+
+int config_check(enum config_key key, const char *value, char *hint, size_t size)
+{
+	enum binfmt_mode mode;
+	const char *want = NULL;
+
+	switch (key) {
+	case CONFIG_CONTAINER:
+		if (container_name_valid(value) < 0)
+			want = "a container name: 1-64 characters of A-Z a-z 0-9 . _ -, not starting with '-' or '.'";
+		break;
+	case CONFIG_MIRROR:
+		if ((strncmp(value, "http://", 7) && strncmp(value, "https://", 8)) || strpbrk(value, " \t\n\r"))
+			want = "an http:// or https:// URL";
+		break;
+	case CONFIG_SUITE:
+		if (strlen(value) > 63 || !only_of(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZ" LOWER_DIGITS ".-_"))
+			want = "a Debian suite name such as bookworm";
+		break;
+	case CONFIG_VARIANT:
+		if (!streq(value, "minbase") && !streq(value, "buildd"))
+			want = "minbase or buildd";
+		break;
+	case CONFIG_COMPONENTS:
+		if (!only_of(value, LOWER_DIGITS "-,") || value[0] == ',' || value[strlen(value) - 1] == ',' ||
+		    strstr(value, ",,"))
+			want = "archive components separated by commas, such as main,contrib";
+		break;
+	case CONFIG_BINFMT:
+		if (binfmt_mode_parse(value, &mode) < 0)
+			want = "auto, sandboxed or host";
+		break;
+	case CONFIG_KEYS:
+		break;
+	}
+	if (!want)
+		return 0;
+	snprintf(hint, size, "%s", want);
+	return -EINVAL;
+}
+
+static int key_lookup(const char *name, enum config_key *key)
+{
+	for (enum config_key k = 0; k < CONFIG_KEYS; k++)
+		if (streq(name, key_names[k])) {
+			*key = k;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+/* Format error and return -EINVAL. */
+_printf_(3, 4) static int invalid(char *error, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(error, size, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* Apply one line of path (number n) to cfg; seen[] marks the keys this file gave. */
+static int config_line(struct config *cfg, const char *path, unsigned n, char *line, bool seen[], char *error,
+		       size_t size)
+{
+	char *key_text = line + strspn(line, " \t"), *value, *end;
+	char hint[128];
+	enum config_key key;
+
+	line[strcspn(line, "\n")] = '\0';
+	if (!key_text[0] || key_text[0] == '#')
+		return 0;
+	value = key_text + strcspn(key_text, " \t");
+	if (*value)
+		*value++ = '\0';
+	value += strspn(value, " \t");
+	for (end = value + strlen(value); end > value && (end[-1] == ' ' || end[-1] == '\t');)
+		*--end = '\0';
+	if (key_lookup(key_text, &key) < 0)
+		return invalid(
+			error, size,
+			"%s:%u: unknown key '%.40s' (known: container, mirror, suite, variant, components, binfmt)",
+			path, n, key_text);
+	if (!value[0])
+		return invalid(error, size, "%s:%u: '%s' needs a value", path, n, key_text);
+	if (seen[key])
+		return invalid(error, size, "%s:%u: '%s' is given again (first at %s)", path, n, key_text,
+			       cfg->v[key].source);
+	if (strlen(value) >= sizeof(cfg->v[key].value))
+		return invalid(error, size, "%s:%u: the %s is too long", path, n, key_text);
+	if (config_check(key, value, hint, sizeof(hint)) < 0)
+		return invalid(error, size, "%s:%u: invalid %s '%.80s': give %s", path, n, key_text, value, hint);
+	seen[key] = true;
+	snprintf(cfg->v[key].value, sizeof(cfg->v[key].value), "%s", value);
+	snprintf(cfg->v[key].source, sizeof(cfg->v[key].source), "%s:%u", path, n);
+	return 0;
+}
+
+static int config_file(struct config *cfg, const char *path, char *error, size_t size)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	bool seen[CONFIG_KEYS] = { false };
+	char line[1024];
+	unsigned n = 0;
+	int r;
+
+	if (!f) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		r = -errno;
+		format_buf(error, size, "%s: %s", path, strerror(-r));
+		return r;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		n++;
+		if (!strchr(line, '\n') && !feof(f))
+			return invalid(error, size, "%s:%u: line longer than %zu bytes", path, n, sizeof(line) - 2);
+		r = config_line(cfg, path, n, line, seen, error, size);
+		if (r < 0)
+			return r;
+	}
+	if (ferror(f)) {
+		format_buf(error, size, "%s: read error", path);
+		return -EIO;
+	}
+	return 0;
+}
+
+int config_load(struct config *cfg, unsigned flags, char *error, size_t size)
+{
+	const char *env = getenv("CROSSROOT_BINFMT");
+	char hint[128];
+	int r;
+
+	memset(cfg, 0, sizeof(*cfg));
+	error[0] = '\0';
+	r = config_file(cfg, CONFIG_SYSTEM_FILE, error, size);
+	if (r < 0)
+		return r;
+	if (!(flags & CONFIG_SYSTEM_ONLY) && geteuid() != 0 &&
+	    xdg_user_dir("XDG_CONFIG_HOME", ".config", "crossroot/config", cfg->user_file, sizeof(cfg->user_file)) ==
+		    0) {
+		r = config_file(cfg, cfg->user_file, error, size);
+		if (r < 0)
+			return r;
+	}
+	if (env && *env) {
+		if (config_check(CONFIG_BINFMT, env, hint, sizeof(hint)) < 0)
+			return invalid(error, size, "CROSSROOT_BINFMT: invalid binfmt mode '%.40s': give %s", env,
+				       hint);
+		snprintf(cfg->v[CONFIG_BINFMT].value, sizeof(cfg->v[CONFIG_BINFMT].value), "%s", env);
+		snprintf(cfg->v[CONFIG_BINFMT].source, sizeof(cfg->v[CONFIG_BINFMT].source), "CROSSROOT_BINFMT");
+	}
+	return 0;
+}
+
+int config_binfmt_mode(unsigned flags, enum binfmt_mode *mode, char *source, size_t size)
+{
+	struct config cfg;
+	int r = config_load(&cfg, flags, source, size);
+
+	*mode = BINFMT_MODE_AUTO;
+	if (r < 0)
+		return r;
+	if (!cfg.v[CONFIG_BINFMT].value[0]) {
+		snprintf(source, size, "default");
+		return 0;
+	}
+	snprintf(source, size, "%s", cfg.v[CONFIG_BINFMT].source);
+	return binfmt_mode_parse(cfg.v[CONFIG_BINFMT].value, mode);
+}
