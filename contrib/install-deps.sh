@@ -7,7 +7,7 @@
 set -eu
 
 # Build: compiler and the libraries crossroot links (pkg-config names in Makefile).
-build="build-essential pkg-config libmount-dev libcap-ng-dev libseccomp-dev libarchive-dev libcurl4-openssl-dev"
+build="build-essential pkg-config libmount-dev libcap-ng-dev libseccomp-dev libarchive-dev libcurl4-openssl-dev libjson-c-dev"
 # Run: static QEMU user-mode emulators; gpgv and the archive keyring verify InRelease.
 run="qemu-user-static gpgv debian-archive-keyring ca-certificates"
 # Test: cross compilers for the static test payload, prove, and the tools the

@@ -40,31 +40,80 @@ static int host_claimant(int dirfd, const struct arch_info *arch, struct binfmt_
 	return binfmt_find_claimant(dirfd, arch, NULL, out) > 0;
 }
 
+/* One arch of binfmt status --json: the table's columns with types of their own. */
+static struct json_object *status_object(const struct arch_info *arch, const struct emulator *emu, int host_fd,
+					 const struct binfmt_entry *entry, bool claimed, int sandbox)
+{
+	struct json_object *obj = jc.json_object_new_object();
+	bool found = emu->status == EMULATOR_FOUND;
+
+	cli_json_add_string(obj, "arch", arch->name);
+	cli_json_add(obj, "native", jc.json_object_new_boolean(emu->status == EMULATOR_NATIVE));
+	cli_json_add_string(obj, "emulator",
+			    found				 ? emu->path
+			    : emu->status == EMULATOR_NOT_STATIC ? emu->rejected
+								 : NULL);
+	cli_json_add(obj, "static",
+		     emu->status == EMULATOR_NATIVE || emu->status == EMULATOR_NOT_FOUND
+			     ? NULL
+			     : jc.json_object_new_boolean(found));
+	cli_json_add(obj, "host_mounted", jc.json_object_new_boolean(host_fd >= 0));
+	cli_json_add_string(obj, "host_entry", claimed ? entry->name : NULL);
+	cli_json_add_string(obj, "host_flags", claimed ? entry->flags : NULL);
+	cli_json_add(obj, "sandboxed",
+		     emu->status == EMULATOR_NATIVE ? NULL : jc.json_object_new_boolean(found && sandbox > 0));
+	return obj;
+}
+
 static int binfmt_status(int argc, char **argv)
 {
-	static const char help[] = "Usage: crossroot binfmt status\n"
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	static const char help[] = "Usage: crossroot binfmt status [--json]\n"
 				   "\n"
 				   "One line per architecture: its emulator, whether the emulator is static,\n"
 				   "the host-wide binfmt entry that claims it and that entry's flags, and\n"
-				   "whether crossroot can register it in a sandboxed binfmt_misc.\n";
+				   "whether crossroot can register it in a sandboxed binfmt_misc.\n"
+				   "\n"
+				   "  --json  a JSON array of objects: \"arch\", \"native\", \"emulator\" (path\n"
+				   "          or null), \"static\", \"host_mounted\", \"host_entry\" and\n"
+				   "          \"host_flags\" (null when no entry claims it), \"sandboxed\"\n";
 	_cleanup_close_ int host_fd = -EBADF;
+	struct json_object *array = NULL;
 	char machine[65];
-	int r, sandbox;
+	int ch, r, sandbox;
 
-	r = cli_parse_help_only("binfmt status", help, argc, argv);
-	if (r >= 0)
-		return r;
+	optind = 0;
+	opterr = 0;
+	while ((ch = cli_getopt(argc, argv, ":h", options)) != -1) {
+		if (ch == 'h') {
+			fputs(help, stdout);
+			return EXIT_OK;
+		}
+		if (ch != 'j')
+			return cli_option_error("binfmt status", argv, ch);
+		if (!array && !(array = cli_json_new(true)))
+			return EXIT_FAIL;
+	}
+	if (optind < argc)
+		return cli_usage_error("binfmt status", "unexpected argument '%.80s'", argv[optind]);
 	if (host_machine_or_fail(machine, sizeof(machine)) < 0)
 		return EXIT_FAIL;
 	host_fd = binfmt_host_open();
 	sandbox = binfmt_sandbox_probe();
 
-	printf("%-9s %-34s %-6s %-22s %-6s %s\n", "ARCH", "EMULATOR", "STATIC", "HOST ENTRY", "FLAGS", "SANDBOXED");
+	if (!array)
+		printf("%-9s %-34s %-6s %-22s %-6s %s\n", "ARCH", "EMULATOR", "STATIC", "HOST ENTRY", "FLAGS",
+		       "SANDBOXED");
 	for (size_t i = 0; i < arch_count(); i++) {
 		const struct arch_info *arch = &arch_table[i];
 		struct emulator emu;
 		struct binfmt_entry entry;
 		const char *path = "-", *is_static = "-", *host = "-", *flags = "-", *sandboxed = "-";
+		bool claimed = false;
 
 		r = emulator_find(arch, machine, getenv("PATH"), &emu);
 		if (r < 0) {
@@ -93,13 +142,18 @@ static int binfmt_status(int argc, char **argv)
 		if (emu.status != EMULATOR_NATIVE) {
 			if (host_fd < 0)
 				host = "(not mounted)";
-			else if (host_claimant(host_fd, arch, &entry)) {
+			else if ((claimed = host_claimant(host_fd, arch, &entry))) {
 				host = entry.name;
 				flags = entry.flags[0] ? entry.flags : "none";
 			}
 		}
-		printf("%-9s %-34s %-6s %-22s %-6s %s\n", arch->name, path, is_static, host, flags, sandboxed);
+		if (array)
+			cli_json_add(array, NULL, status_object(arch, &emu, host_fd, &entry, claimed, sandbox));
+		else
+			printf("%-9s %-34s %-6s %-22s %-6s %s\n", arch->name, path, is_static, host, flags, sandboxed);
 	}
+	if (array && cli_json_print(array) < 0)
+		return EXIT_FAIL;
 	if (sandbox < 0)
 		cli_hint("user namespaces are not available, so sandboxed binfmt_misc cannot be used: "
 			 "run 'crossroot check'");

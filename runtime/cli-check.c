@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* crossroot check: what this host supports, one line per item, a hint per problem. */
 #include <fcntl.h>
+#include <getopt.h>
 #include <pwd.h>
 #include <stdarg.h>
 
@@ -14,6 +15,7 @@ enum level { OK, INFO, WARN, FAIL };
 struct report {
 	bool failed;
 	char last_hint[512];
+	struct json_object *items; /* with --json: the items, printed at the end; else NULL */
 };
 
 static void item(struct report *rep, enum level level, const char *label, const char *fmt, ...) _printf_(4, 5);
@@ -21,24 +23,42 @@ static void item(struct report *rep, enum level level, const char *label, const 
 static void item(struct report *rep, enum level level, const char *label, const char *fmt, ...)
 {
 	static const char *const words[] = { [OK] = "ok", [INFO] = "--", [WARN] = "warn", [FAIL] = "FAIL" };
+	static const char *const json_words[] = { [OK] = "ok", [INFO] = "info", [WARN] = "warn", [FAIL] = "fail" };
+	char text[1024];
 	va_list ap;
 
-	printf("%-5s %s: ", words[level], label);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	putchar('\n');
 	if (level == FAIL)
 		rep->failed = true;
+	if (rep->items) {
+		/* Each item carries its own hints: one repeated is repeated. */
+		rep->last_hint[0] = '\0';
+		struct json_object *obj = jc.json_object_new_object();
+
+		cli_json_add_string(obj, "item", label);
+		cli_json_add_string(obj, "level", json_words[level]);
+		cli_json_add_string(obj, "message", text);
+		cli_json_add(obj, "hints", jc.json_object_new_array());
+		cli_json_add(rep->items, NULL, obj);
+		return;
+	}
+	printf("%-5s %s: %s\n", words[level], label, text);
 }
 
-/* A hint on stdout, part of the report; the same hint twice in a row is printed once. */
+/*
+ * A hint on stdout, part of the report (with --json, in the last item's
+ * "hints"); the same hint twice in a row is printed once.
+ */
 static void hint(struct report *rep, const char *fmt, ...) _printf_(2, 3);
 
 static void hint(struct report *rep, const char *fmt, ...)
 {
 	char text[sizeof(rep->last_hint)];
+	struct json_object *last, *hints;
 	va_list ap;
+	size_t n;
 
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
@@ -46,7 +66,14 @@ static void hint(struct report *rep, const char *fmt, ...)
 	if (streq(text, rep->last_hint))
 		return;
 	snprintf(rep->last_hint, sizeof(rep->last_hint), "%s", text);
-	printf("Hint: %s\n", text);
+	if (!rep->items) {
+		printf("Hint: %s\n", text);
+		return;
+	}
+	n = jc.json_object_array_length(rep->items);
+	if (n && (last = jc.json_object_array_get_idx(rep->items, n - 1)) &&
+	    jc.json_object_object_get_ex(last, "hints", &hints))
+		cli_json_add_string(hints, NULL, text);
 }
 
 static void check_kernel(struct report *rep, bool *sandbox_kernel)
@@ -290,21 +317,44 @@ static void check_setup(struct report *rep, uid_t uid)
 
 int cmd_check(int argc, char **argv)
 {
-	static const char help[] = "Usage: crossroot check\n"
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	static const char help[] = "Usage: crossroot check [--json]\n"
 				   "\n"
 				   "Report what this host supports for crossroot, one line per item\n"
 				   "(ok, -- for information, warn, FAIL), with a Hint: line per problem.\n"
-				   "Exit status: 0 when you can build here, 1 otherwise.\n";
+				   "Exit status: 0 when you can build here, 1 otherwise.\n"
+				   "\n"
+				   "  --json  one JSON object: \"user\", \"ok\" (the exit status's verdict),\n"
+				   "          \"foreign_architectures\" and \"items\", each with \"item\",\n"
+				   "          \"level\" (ok, info, warn, fail), \"message\" and \"hints\"\n";
 	struct report rep = { 0 };
+	struct json_object *out = NULL;
 	struct passwd *pw;
 	bool sandbox_kernel, userns, can_binfmt;
-	int r, sandbox, emulators;
+	int ch, sandbox, emulators;
 	uid_t uid = getuid();
 	char user[64];
 
-	r = cli_parse_help_only("check", help, argc, argv);
-	if (r >= 0)
-		return r;
+	optind = 0;
+	opterr = 0;
+	while ((ch = cli_getopt(argc, argv, ":h", options)) != -1) {
+		if (ch == 'h') {
+			fputs(help, stdout);
+			return EXIT_OK;
+		}
+		if (ch != 'j')
+			return cli_option_error("check", argv, ch);
+		if (!out && !(out = cli_json_new(false)))
+			return EXIT_FAIL;
+	}
+	if (optind < argc)
+		return cli_usage_error("check", "unexpected argument '%.80s'", argv[optind]);
+	if (out)
+		rep.items = jc.json_object_new_array();
 	pw = getpwuid(uid);
 	snprintf(user, sizeof(user), "%s", pw ? pw->pw_name : "?");
 
@@ -322,6 +372,15 @@ int cmd_check(int argc, char **argv)
 	check_subids(&rep, "/etc/subuid", "subordinate uids", user, uid);
 	check_subids(&rep, "/etc/subgid", "subordinate gids", user, uid);
 	check_setup(&rep, uid);
+	if (out) {
+		cli_json_add_string(out, "user", user);
+		cli_json_add(out, "ok", jc.json_object_new_boolean(!rep.failed));
+		cli_json_add(out, "foreign_architectures", jc.json_object_new_int64(emulators));
+		cli_json_add(out, "items", rep.items);
+		if (cli_json_print(out) < 0)
+			return EXIT_FAIL;
+		return rep.failed ? EXIT_FAIL : EXIT_OK;
+	}
 	fflush(stdout);
 	if (rep.failed) {
 		printf("result: crossroot cannot work here for %s; see the FAIL lines\n", user);

@@ -629,8 +629,9 @@ int cmd_list(int argc, char **argv)
 				   "  --json  a JSON array of objects, \"size\" in bytes with --size\n";
 	char base[PATH_MAX];
 	struct dirent **names = NULL;
+	struct json_object *array = NULL;
 	bool json = false, sizes = false;
-	int ch, n, shown = 0;
+	int ch, n;
 
 	optind = 0;
 	opterr = 0;
@@ -652,14 +653,14 @@ int cmd_list(int argc, char **argv)
 		cli_error("cannot tell where your containers are: no home directory");
 		return EXIT_FAIL;
 	}
+	if (json && !(array = cli_json_new(true)))
+		return EXIT_FAIL;
 	n = scandir(base, &names, NULL, alphasort);
 	if (n < 0 && errno != ENOENT) {
 		cli_error("cannot read %s: %m", base);
 		return EXIT_FAIL;
 	}
-	if (json)
-		printf("[");
-	else
+	if (!json)
 		printf(sizes ? "%-20s %-9s %-7s %-8s SIZE\n" : "%-20s %-9s %-7s %s\n", "NAME", "ARCH", "MODE", "STATE");
 	for (int i = 0; i < n; i++) {
 		struct container c;
@@ -682,21 +683,24 @@ int cmd_list(int argc, char **argv)
 		if (sizes)
 			store_size(&c, &bytes);
 		if (json) {
-			printf("%s\n  {\"name\": \"%s\", \"arch\": \"%s\", \"mode\": \"%s\", \"state\": \"%s\"",
-			       shown ? "," : "", c.name, c.arch->name, mode, st);
+			struct json_object *obj = jc.json_object_new_object();
+
+			cli_json_add_string(obj, "name", c.name);
+			cli_json_add_string(obj, "arch", c.arch->name);
+			cli_json_add_string(obj, "mode", mode);
+			cli_json_add_string(obj, "state", st);
 			if (sizes)
-				printf(", \"size\": %llu", (unsigned long long)bytes);
-			printf("}");
+				cli_json_add(obj, "size", jc.json_object_new_int64((int64_t)bytes));
+			cli_json_add(array, NULL, obj);
 		} else if (sizes) {
 			cli_human_size(bytes, size, sizeof(size));
 			printf("%-20s %-9s %-7s %-8s %s\n", c.name, c.arch->name, mode, st, size);
 		} else
 			printf("%-20s %-9s %-7s %s\n", c.name, c.arch->name, mode, st);
-		shown++;
 	}
 	free(names);
-	if (json)
-		printf("%s]\n", shown ? "\n" : "");
+	if (json && cli_json_print(array) < 0)
+		return EXIT_FAIL;
 	return EXIT_OK;
 }
 

@@ -152,3 +152,38 @@ void cli_human_size(uint64_t bytes, char *buf, size_t size)
 	}
 	snprintf(buf, size, u ? "%.1f%c" : "%.0f%c", v, units[u]);
 }
+
+struct json_object *cli_json_new(bool array)
+{
+	int r = libjsonc_load();
+
+	if (r < 0) {
+		cli_error("cannot load %s for JSON output: %s", LIBJSONC_SONAME, strerror(-r));
+		cli_hint("apt-get install libjson-c5");
+		return NULL;
+	}
+	return array ? jc.json_object_new_array() : jc.json_object_new_object();
+}
+
+void cli_json_add(struct json_object *obj, const char *key, struct json_object *value)
+{
+	if (jc.json_object_get_type(obj) == json_type_array)
+		jc.json_object_array_add(obj, value);
+	else
+		jc.json_object_object_add(obj, key, value);
+}
+
+void cli_json_add_string(struct json_object *obj, const char *key, const char *value)
+{
+	cli_json_add(obj, key, value ? jc.json_object_new_string(value) : NULL);
+}
+
+int cli_json_print(struct json_object *obj)
+{
+	const char *text = jc.json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+									  JSON_C_TO_STRING_NOSLASHESCAPE);
+	int r = text && puts(text) >= 0 ? 0 : -EIO;
+
+	jc.json_object_put(obj);
+	return r;
+}

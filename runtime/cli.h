@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../bootstrap/jsonc.h"
 #include "util.h"
 
 /* Exit statuses (README "Exit codes"). */
@@ -108,6 +109,21 @@ int cli_default_container(const struct config *cfg, const char *cmd, char *name,
 
 /* create's suite when none is configured: the host's codename on Debian, else "stable"; where from in *source. */
 const char *cli_default_suite(const char **source);
+
+/*
+ * JSON output (json-c, loaded when first needed): a new object, or an
+ * array when array; NULL after reporting that json-c cannot be loaded.
+ */
+struct json_object *cli_json_new(bool array);
+
+/* Add value under key to obj (key ignored when obj is an array); takes value's reference; NULL is null. */
+void cli_json_add(struct json_object *obj, const char *key, struct json_object *value);
+
+/* cli_json_add() of a string, or null when value is NULL. */
+void cli_json_add_string(struct json_object *obj, const char *key, const char *value);
+
+/* Print obj to stdout (pretty, newline-terminated) and free it.  Returns 0 or -EIO. */
+int cli_json_print(struct json_object *obj);
 
 int cmd_config(int argc, char **argv);
 int cmd_check(int argc, char **argv);

@@ -4,7 +4,7 @@
 # the bash-completion package (it uses only COMP_WORDS and COMP_CWORD).
 #
 # What is completed comes from the crossroot being completed, run as you:
-# container names from `crossroot list --json`, jobs from `crossroot job
+# container names from the first column of `crossroot list`, jobs from `crossroot job
 # list`, architectures from the first column of `crossroot binfmt status`
 # (every architecture crossroot knows; the static list below is used only
 # when that fails).  Verbs and options follow each command's --help.
@@ -20,8 +20,7 @@ _crossroot_bin() {
 }
 
 _crossroot_containers() {
-	"$(_crossroot_bin)" list --json 2>/dev/null |
-		sed -n 's/^[[:space:]]*{"name": "\([^"]*\)".*/\1/p'
+	"$(_crossroot_bin)" list 2>/dev/null | awk 'NR > 1 && NF { print $1 }'
 }
 
 _crossroot_jobs() {
@@ -85,7 +84,8 @@ _crossroot() {
 			case $w in -*) continue ;; esac
 			verb=$w
 			case $verb in
-			check | config) opts="--help" ;;
+			check) opts="--json --help" ;;
+			config) opts="--help" ;;
 			list) opts="--size --json --help" ;;
 			prune) opts="--all --dry-run --help" ;;
 			setup) opts="--user --all --help" argopts="--user" ;;
@@ -112,6 +112,7 @@ _crossroot() {
 			sub=$w
 			case $verb/$sub in
 			binfmt/exec) opts="--arch --help" argopts="--arch" ;;
+			binfmt/status) opts="--json --help" ;;
 			binfmt/*) opts="--help" ;;
 			job/list) opts="--help" ;;
 			job/run) opts="--container --set --help" argopts="--container --set" ;;

@@ -3,8 +3,8 @@
 # $(PREFIX)/share/fish/vendor_completions.d/crossroot.fish.
 #
 # What is completed comes from the crossroot being completed, run as you:
-# container names from `crossroot list --json`, jobs from `crossroot job
-# list`, architectures from the first column of `crossroot binfmt status`
+# container names and jobs from the first column of `crossroot list` and
+# `crossroot job list`, architectures from the first column of `crossroot binfmt status`
 # (every architecture crossroot knows; the static list below is used only
 # when that fails).  Verbs and options follow each command's --help.
 
@@ -16,7 +16,7 @@ end
 
 function __crossroot_containers
     set -l cr (__crossroot_bin)
-    $cr list --json 2>/dev/null | string replace -rf '^\s*\{"name": "([^"]*)".*' '$1'
+    $cr list 2>/dev/null | tail -n +2 | string replace -rf '^(\S+).*' '$1'
 end
 
 function __crossroot_jobs
@@ -156,7 +156,8 @@ complete -c crossroot -n '__crossroot_verb_is setup teardown' -l user -x -a '(__
 complete -c crossroot -n '__crossroot_verb_is setup' -l all -d 'Every user with a range in /etc/subuid'
 
 # list
-complete -c crossroot -n '__crossroot_verb_is list' -l json -d 'Print JSON'
+complete -c crossroot -n '__crossroot_verb_is list check' -l json -d 'Print JSON'
+complete -c crossroot -n '__crossroot_sub_is binfmt status' -l json -d 'Print JSON'
 complete -c crossroot -n '__crossroot_verb_is list' -l size -d "Add each rootfs's disk usage"
 complete -c crossroot -n '__crossroot_verb_is prune' -l all -d 'Empty the cache'
 complete -c crossroot -n '__crossroot_verb_is prune' -l dry-run -d 'Only say what would go'

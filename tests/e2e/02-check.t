@@ -19,6 +19,21 @@ fi
 expect_match "setup is reported as not done" '^-- +setup: not done: single mode' "$out"
 expect_match "the result line names the user" "^result: $TEST_USER can work here" "$out"
 
+# check --json: the same report as one JSON object (python3 reads it back).
+# json_as_text: the items as check prints them, then "ok=..." and the count.
+json_as_text() { python3 -c 'import json, sys
+d = json.load(sys.stdin)
+w = {"ok": "ok", "info": "--", "warn": "warn", "fail": "FAIL"}
+for i in d["items"]: print("%-5s %s: %s" % (w[i["level"]], i["item"], i["message"]))
+print("ok=%s user=%s archs=%d" % (d["ok"], d["user"], d["foreign_architectures"]))'; }
+json=$(as_user "$CR" check --json); rc=$?
+expect_eq "check --json exits 0 on this host" 0 "$rc"
+expect_eq "check --json holds every item of the text report, with its level" \
+	"$(printf '%s\n' "$out" | grep -v '^Hint: \|^result: ')" "$(printf '%s' "$json" | json_as_text | grep -v '^ok=')"
+expect_match "... the verdict, the user and the count" \
+	"^ok=True user=$TEST_USER archs=$(printf '%s' "$out" | sed -n 's/^result: .*(\([0-9]*\) foreign architectures)$/\1/p')\$" \
+	"$(printf '%s' "$json" | json_as_text)"
+
 # The same user with no emulator reachable: a FAIL line, a hint, exit 1.
 # A private mount namespace hides the system's emulators from check only.
 out=$(as_user unshare --user --map-root-user --mount sh -c \
@@ -28,6 +43,16 @@ expect_match "the missing arm64 emulator is a warning" '^warn +emulator arm64: n
 expect_match "no usable emulator is a FAIL" '^FAIL +emulators: none usable' "$out"
 expect_match "the hint names the package" '^Hint: install the static QEMU emulators: apt-get install qemu-user-static' "$out"
 expect_match "the result says crossroot cannot work" '^result: crossroot cannot work here' "$out"
+json=$(as_user unshare --user --map-root-user --mount sh -c \
+	'mount -t tmpfs none /usr/libexec/qemu-binfmt && mount -t tmpfs none /usr/bin && exec "$0" check --json' "$CR"); rc=$?
+expect_eq "check --json exits 1 too" 1 "$rc"
+expect_match "... with the verdict false" "^ok=False " "$(printf '%s' "$json" | json_as_text)"
+expect_eq "... and each item's hints with it" \
+	"warn emulator arm64: install the static QEMU emulators: apt-get install qemu-user-static
+fail emulators: apt-get install qemu-user-static" \
+	"$(printf '%s' "$json" | python3 -c 'import json, sys
+for i in json.load(sys.stdin)["items"]:
+    if i["item"] in ("emulator arm64", "emulators"): print("%s %s: %s" % (i["level"], i["item"], i["hints"][0]))')"
 
 # A user with no subordinate ids: a warning and a hint, but single mode still works.
 if [ -n "${E2E_CREATED_USER:-}" ]; then

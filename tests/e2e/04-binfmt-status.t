@@ -21,4 +21,18 @@ if ! grep -qs binfmt_misc /proc/mounts; then
 	expect_match "an unmounted host binfmt_misc is reported" '^arm64 .* \(not mounted\) ' "$out"
 fi
 
+# --json: the same table, typed (python3 reads it back into the table's words).
+json=$(as_user "$CR" binfmt status --json); rc=$?
+expect_eq "binfmt status --json exits 0" 0 "$rc"
+expect_eq "binfmt status --json holds the table's rows" "$(printf '%s\n' "$out" | tail -n +2)" \
+	"$(printf '%s' "$json" | python3 -c 'import json, sys
+def yn(v): return "-" if v is None else ("yes" if v else "no")
+for a in json.load(sys.stdin):
+    emu = "(native)" if a["native"] else (a["emulator"] or "(none)")
+    host = "-" if a["native"] else ("(not mounted)" if not a["host_mounted"] else (a["host_entry"] or "-"))
+    flags = "-" if not a["host_entry"] else (a["host_flags"] or "none")
+    print("%-9s %-34s %-6s %-22s %-6s %s" % (a["arch"], emu, yn(a["static"]), host, flags, yn(a["sandboxed"])))')"
+err=$(as_user "$CR" binfmt status --jso 2>&1); rc=$?
+expect_eq "binfmt status --jso is not --json (exit 2)" 2 "$rc"
+
 done_testing

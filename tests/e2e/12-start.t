@@ -12,8 +12,13 @@ as_user "$CR" start st; expect_eq "start exits 0" 0 $?
 expect_eq "list shows it started" started "$(state_of st)"
 expect_match "list shows arch, mode and state, and no size" '^st +arm64 +mapped +started$' "$(as_user "$CR" list)"
 expect_match "list --size adds the size" '^st +arm64 +mapped +started +[0-9.]+[KM]$' "$(as_user "$CR" list --size)"
-expect_match "list --json has no size without --size" '^  {"name": "st", "arch": "arm64", "mode": "mapped", "state": "started"}$' "$(as_user "$CR" list --json)"
-expect_match "list --json --size has it in bytes" '"state": "started", "size": [0-9]+}$' "$(as_user "$CR" list --json --size)"
+# json_objects: each object of a JSON array on stdin as "key=value,..." (python3 parses it).
+json_objects() { python3 -c 'import json, sys
+for o in json.load(sys.stdin): print(",".join("%s=%s" % kv for kv in o.items()))'; }
+expect_eq "list --json has no size without --size" "name=st,arch=arm64,mode=mapped,state=started" \
+	"$(as_user "$CR" list --json | json_objects)"
+expect_match "list --json --size has it in bytes" '^name=st,arch=arm64,mode=mapped,state=started,size=[0-9]+$' \
+	"$(as_user "$CR" list --json --size | json_objects)"
 err=$(as_user "$CR" start st 2>&1); rc=$?
 expect_eq "starting it again exits 1" 1 "$rc"
 expect_match "... saying it is started" "already started" "$err"

@@ -82,6 +82,11 @@ expect_eq "config <TAB> lists the settings" "container mirror suite variant comp
 out=$(complete_words config suite "")
 expect_eq "... only as its one argument" "" "$out"
 
+out=$(complete_words check --)
+expect_eq "check's options" "--json --help" "$(echo $out)"
+out=$(complete_words binfmt status --)
+expect_eq "binfmt status's options" "--json --help" "$(echo $out)"
+
 out=$(complete_words binfmt "")
 expect_eq "binfmt's subcommands" "status register unregister exec" "$(echo $out)"
 out=$(complete_words job "")
