@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The first stage of a native Debian bootstrap (DESIGN.md "Bootstrap"):
+ * The first stage of a native Debian bootstrap (doc/design.md section 3.7):
  * InRelease verified with gpgv, the Packages index checked against it, the
  * package set chosen, the .debs downloaded in parallel into the per-user
  * cache with their SHA-256 checked, and their data extracted into a rootfs.

@@ -231,7 +231,7 @@ static int mount_proc(int rootfd, struct mount_error *err)
 
 	if (fd < 0)
 		return fail(err, fd, "/proc in the rootfs");
-	/* A new instance needs the mounter to own its pid namespace (DESIGN.md fact 3). */
+	/* A new instance needs the mounter to own its pid namespace (doc/design.md fact 5). */
 	r = mount_on_fd("proc", fd, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	if (r == -EPERM || r == -EACCES)
 		r = mount_on_fd("/proc", fd, NULL, MS_BIND | MS_REC, NULL);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Root's one-time setup: a persistent user namespace per user, owned by the
- * user, with the user's subordinate ids mapped (DESIGN.md facts 4 and 5).
+ * user, with the user's subordinate ids mapped (doc/design.md facts 6, 7
+ * and 8; the order of the steps: section 3.1).
  *
  * A child running as the user unshares CLONE_NEWUSER, so the user owns the
  * namespace and can later setns(2) into it without privilege; root writes

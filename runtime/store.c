@@ -178,7 +178,7 @@ static int make_temp(const struct container *c, char *base, char *tmp_name, size
 	store = store_lock(base);
 	if (store < 0)
 		return store;
-	/* Owner and group of both directories are the user's: mapped in the namespace (DESIGN.md fact 5). */
+	/* Owner and group of both directories are the user's: mapped in the namespace (doc/design.md fact 8). */
 	if (mkdir(tmp, 0700) < 0)
 		return -errno;
 	lock = lock_dir(AT_FDCWD, tmp, false);

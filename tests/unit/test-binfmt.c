@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Sandboxed binfmt_misc on the running kernel (DESIGN.md facts 1 and 2):
+ * Sandboxed binfmt_misc on the running kernel (doc/design.md facts 1 to 3):
  * entries registered in a user namespace's own instance run foreign
  * programs, and vanish with the instance's last mount.
  */
