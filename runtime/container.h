@@ -5,7 +5,8 @@
  *
  * A container NAME lives in ${XDG_DATA_HOME:-$HOME/.local/share}/crossroot/
  * containers/NAME/: rootfs/ (the root filesystem), config (key=value lines),
- * lock (flock(2) target for start, stop and rm) and, while started, state
+ * lock (flock(2) target: held exclusively by start, stop and rm, shared by
+ * a run on a stopped container for its whole life) and, while started, state
  * ("PID STARTTIME BOOT_ID": the container's init as seen from the host).
  * The state file is trusted only when that process still exists with that
  * start time in this boot, so a crash never leaves a container that looks

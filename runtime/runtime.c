@@ -359,7 +359,6 @@ static int attach_terminal(const char *slave, bool with_stderr)
 	return 0;
 }
 
-/* Never returns: in the command's process, become who req says and exec. */
 /* Mark every fd from first on close-on-exec.  Returns 0 or -errno. */
 static int cloexec_from(int first)
 {
@@ -382,6 +381,7 @@ static int cloexec_from(int first)
 	return 0;
 }
 
+/* Never returns: in the command's process, become who req says and exec. */
 static _noreturn_ void command_exec(const struct container *c, const struct exec_request *req,
 				    const struct identity *id, const char *pty_slave, int report)
 {

@@ -12,7 +12,9 @@
  * current gid.  setgroups is set to "deny" first, as an unprivileged process
  * must before writing gid_map (user_namespaces(7)); supplementary groups
  * then show as the overflow gid.  Each map is written in one write(2): a
- * second write fails with EINVAL.  The caller must be single-threaded.
+ * second write on the same open file fails with EINVAL, and any write to a
+ * map already set with EPERM (user_namespaces(7)).  The caller must be
+ * single-threaded.
  * Returns 0 or -errno (-EPERM/-EACCES: user namespaces forbidden here).
  */
 int userns_unshare_single(uid_t inner_uid, gid_t inner_gid, int extra_flags);

@@ -3,7 +3,7 @@
 # host commands, timers and bad job files.  The jobs here are test jobs of
 # the user's own, run in an arm64 container of the test rootfs (--container):
 # the runner does not depend on the arch.  The bundled jobs have tests of
-# their own (31-job-cert.t, 32-job-tpm2.t).
+# their own (31-jobs.t).
 . "$(dirname "$0")/lib.sh"
 [ -n "${E2E_CREATED_USER:-}" ] || prereq_fail "a device node for the job to declare needs root (mknod): run the tests as root"
 command -v systemd-analyze >/dev/null || prereq_fail "systemd-analyze is not installed (contrib/install-deps.sh installs systemd)"
