@@ -9,11 +9,11 @@ B         ?= build
 
 CC        ?= cc
 CFLAGS    ?= -O2 -g
-PKGS      := mount libcap-ng libseccomp libarchive libcurl nettle
+PKGS      := mount libcap-ng libseccomp libarchive libcurl nettle json-c
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-# libarchive and libcurl are loaded with dlopen by the code that needs them
+# libarchive, libcurl, nettle and json-c are loaded with dlopen by the code that needs them
 # (bootstrap/libarchive.c): their dependencies would slow every `crossroot run`.
-PKG_LIBS   := $(shell pkg-config --libs $(filter-out libarchive libcurl nettle,$(PKGS)))
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out libarchive libcurl nettle json-c,$(PKGS)))
 ifeq ($(filter clean lint,$(MAKECMDGOALS)),)
 ifeq ($(shell pkg-config --exists $(PKGS) && echo ok),)
 $(error missing development packages for: $(PKGS); run .ci/run or see README.md "Requirements")
@@ -30,7 +30,8 @@ LDLIBS    := -Wl,--as-needed $(PKG_LIBS)
 # The library layer (no printing, no exit) and the command layer on top.
 LIB_SRCS  := runtime/util.c runtime/host.c runtime/userns.c runtime/launch.c runtime/container.c runtime/setup.c \
 	runtime/mounts.c runtime/syscall-filter.c runtime/runtime.c runtime/rmtree.c runtime/cache.c runtime/store.c runtime/second-stage.c runtime/skel.c runtime/job.c runtime/env.c \
-	bootstrap/tarball.c bootstrap/rootfs-arch.c bootstrap/libarchive.c bootstrap/netlibs.c bootstrap/archive.c bootstrap/packages.c bootstrap/bootstrap.c \
+	bootstrap/tarball.c bootstrap/rootfs-arch.c bootstrap/libarchive.c \
+	bootstrap/jsonc.c bootstrap/netlibs.c bootstrap/archive.c bootstrap/packages.c bootstrap/bootstrap.c \
 	binfmt/arch.c binfmt/emulator.c binfmt/binfmt.c
 CLI_SRCS  := runtime/main.c runtime/cli.c runtime/cli-check.c runtime/cli-binfmt.c runtime/cli-setup.c runtime/cli-container.c runtime/cli-prune.c runtime/cli-job.c
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
