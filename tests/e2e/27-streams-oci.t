@@ -163,33 +163,53 @@ PY
 chmod -R a+rX "$E2E_DIR/damaged"
 bad damaged "$E2E_DIR/damaged" "blobs/sha256/[0-9a-f]{64}: the layer's content does not match its digest"
 bad wrong-arch "$E2E_DIR/c.tar" "the image is for linux/arm64/v8 \(arm64\), not armhf \(linux/arm/v7\): use --arch arm64" armhf
-# An image whose layer has a ../ member, with every digest right.
-python3 - "$E2E_DIR/dotdot" "$TEST_HOME" <<'PY'
+# make_image DIR LAYERS: an OCI layout of arm64 with every digest right; LAYERS is
+# JSON: a list of layers, each a list of [name, type, content-or-link-target].
+make_image() {
+	python3 - "$1" "$2" <<'PY'
 import hashlib, io, json, os, sys, tarfile
-d, home = sys.argv[1], sys.argv[2]
+d, layers = sys.argv[1], json.loads(sys.argv[2])
 os.makedirs(d + "/blobs/sha256")
 def put(data):
     h = hashlib.sha256(data).hexdigest()
     open(d + "/blobs/sha256/" + h, "wb").write(data)
     return {"digest": "sha256:" + h, "size": len(data)}
-buf = io.BytesIO()
-with tarfile.open(fileobj=buf, mode="w") as t:
-    i = tarfile.TarInfo("../../../../../../" + home.lstrip("/") + "/target")
-    data = b"overwritten"
-    i.size = len(data)
-    t.addfile(i, io.BytesIO(data))
-layer = put(buf.getvalue())
+descs = []
+for members in layers:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as t:
+        for name, kind, value in members:
+            i = tarfile.TarInfo(name)
+            if kind == "symlink":
+                i.type, i.linkname = tarfile.SYMTYPE, value
+                t.addfile(i)
+            elif kind == "dir":
+                i.type, i.mode = tarfile.DIRTYPE, 0o755
+                t.addfile(i)
+            else:
+                i.size = len(value)
+                t.addfile(i, io.BytesIO(value.encode()))
+    descs.append(put(buf.getvalue()))
 config = put(json.dumps({"os": "linux", "architecture": "arm64", "variant": "v8",
-                         "rootfs": {"type": "layers", "diff_ids": [layer["digest"]]}}).encode())
+                         "rootfs": {"type": "layers", "diff_ids": [l["digest"] for l in descs]}}).encode())
 manifest = put(json.dumps({"schemaVersion": 2, "config": dict(config, mediaType="application/vnd.oci.image.config.v1+json"),
-                           "layers": [dict(layer, mediaType="application/vnd.oci.image.layer.v1.tar")]}).encode())
+                           "layers": [dict(l, mediaType="application/vnd.oci.image.layer.v1.tar") for l in descs]}).encode())
 json.dump({"schemaVersion": 2, "manifests": [dict(manifest, mediaType="application/vnd.oci.image.manifest.v1+json")]},
           open(d + "/index.json", "w"))
 PY
-chmod -R a+rX "$E2E_DIR/dotdot"
+	chmod -R a+rX "$1"
+}
+up=../../../../../../${TEST_HOME#/}
+make_image "$E2E_DIR/dotdot" "[[[\"$up/target\", \"file\", \"overwritten\"]]]"
+make_image "$E2E_DIR/wh-symlink" "[[[\"escape\", \"symlink\", \"$TEST_HOME\"]], [[\"escape/.wh.target\", \"file\", \"\"]]]"
+make_image "$E2E_DIR/opq-symlink" "[[[\"escape\", \"symlink\", \"$TEST_HOME\"]], [[\"escape/.wh..wh..opq\", \"file\", \"\"]]]"
 as_user sh -c 'echo keep > ~/target'
 bad dotdot "$E2E_DIR/dotdot" "member \.\./.*target: absolute or '\.\.' member name: refused"
 expect_eq "... and the file outside is intact" keep "$(cat "$TEST_HOME/target")"
+for w in wh-symlink opq-symlink; do
+	bad "$w" "$E2E_DIR/$w" "member escape/\.wh\..*: whiteout in a directory reached through a symlink: refused"
+	expect_eq "... and the file outside is intact" keep "$(cat "$TEST_HOME/target")"
+done
 (cd "$E2E_DIR/dotdot" && tar -cf "$E2E_DIR/absolute.tar" --transform='s,^\./index.json$,/index.json,' -P ./index.json)
 chmod a+r "$E2E_DIR/absolute.tar"
 bad absolute "$E2E_DIR/absolute.tar" "member /index.json: absolute or '\.\.' member name: refused"
