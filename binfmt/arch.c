@@ -26,6 +26,7 @@
 const struct arch_info arch_table[] = {
 	{
 		.name = "amd64", .qemu_name = "x86_64", .uname_m = "x86_64", .native_host = "x86_64",
+		.oci_arch = "amd64",
 		.elf_class = ELFCLASS64, .elf_data = ELFDATA2LSB, .elf_machine = EM_X86_64, .magic_len = 20,
 		.magic = { IDENT(ELFCLASS64, ELFDATA2LSB), TYPE_LE, 0x3e, 0x00 },
 		.mask = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xfe, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
@@ -33,6 +34,7 @@ const struct arch_info arch_table[] = {
 	},
 	{
 		.name = "i386", .qemu_name = "i386", .uname_m = "i686", .native_host = "x86_64",
+		.oci_arch = "386",
 		.personality32 = true,
 		.elf_class = ELFCLASS32, .elf_data = ELFDATA2LSB, .elf_machine = EM_386, .magic_len = 20,
 		.magic = { IDENT(ELFCLASS32, ELFDATA2LSB), TYPE_LE, 0x03, 0x00 },
@@ -41,6 +43,7 @@ const struct arch_info arch_table[] = {
 	},
 	{
 		.name = "arm64", .qemu_name = "aarch64", .uname_m = "aarch64",
+		.oci_arch = "arm64", .oci_variant = "v8",
 		.elf_class = ELFCLASS64, .elf_data = ELFDATA2LSB, .elf_machine = EM_AARCH64, .magic_len = 20,
 		.magic = { IDENT(ELFCLASS64, ELFDATA2LSB), TYPE_LE, 0xb7, 0x00 },
 		.mask = { MASK_LE },
@@ -48,18 +51,21 @@ const struct arch_info arch_table[] = {
 	/* armhf and armel share qemu-arm; QEMU's default CPU reports armv7l for both. */
 	{
 		.name = "armhf", .qemu_name = "arm", .uname_m = "armv7l",
+		.oci_arch = "arm", .oci_variant = "v7",
 		.elf_class = ELFCLASS32, .elf_data = ELFDATA2LSB, .elf_machine = EM_ARM, .magic_len = 20,
 		.magic = { IDENT(ELFCLASS32, ELFDATA2LSB), TYPE_LE, 0x28, 0x00 },
 		.mask = { MASK_LE },
 	},
 	{
 		.name = "armel", .qemu_name = "arm", .uname_m = "armv7l",
+		.oci_arch = "arm", .oci_variant = "v5",
 		.elf_class = ELFCLASS32, .elf_data = ELFDATA2LSB, .elf_machine = EM_ARM, .magic_len = 20,
 		.magic = { IDENT(ELFCLASS32, ELFDATA2LSB), TYPE_LE, 0x28, 0x00 },
 		.mask = { MASK_LE },
 	},
 	{
 		.name = "ppc64el", .qemu_name = "ppc64le", .uname_m = "ppc64le",
+		.oci_arch = "ppc64le",
 		.elf_class = ELFCLASS64, .elf_data = ELFDATA2LSB, .elf_machine = EM_PPC64, .magic_len = 20,
 		.magic = { IDENT(ELFCLASS64, ELFDATA2LSB), TYPE_LE, 0x15, 0x00 },
 		/* EI_OSABI partly checked and e_machine's high byte ignored, as QEMU does. */
@@ -68,6 +74,7 @@ const struct arch_info arch_table[] = {
 	},
 	{
 		.name = "ppc64", .qemu_name = "ppc64", .uname_m = "ppc64",
+		.oci_arch = "ppc64",
 		.elf_class = ELFCLASS64, .elf_data = ELFDATA2MSB, .elf_machine = EM_PPC64, .magic_len = 20,
 		.magic = { IDENT(ELFCLASS64, ELFDATA2MSB), TYPE_BE, 0x00, 0x15 },
 		.mask = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfc, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
@@ -75,6 +82,7 @@ const struct arch_info arch_table[] = {
 	},
 	{
 		.name = "s390x", .qemu_name = "s390x", .uname_m = "s390x",
+		.oci_arch = "s390x",
 		.elf_class = ELFCLASS64, .elf_data = ELFDATA2MSB, .elf_machine = EM_S390, .magic_len = 20,
 		.magic = { IDENT(ELFCLASS64, ELFDATA2MSB), TYPE_BE, 0x00, 0x16 },
 		.mask = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfc, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
@@ -82,12 +90,14 @@ const struct arch_info arch_table[] = {
 	},
 	{
 		.name = "riscv64", .qemu_name = "riscv64", .uname_m = "riscv64",
+		.oci_arch = "riscv64",
 		.elf_class = ELFCLASS64, .elf_data = ELFDATA2LSB, .elf_machine = EM_RISCV, .magic_len = 20,
 		.magic = { IDENT(ELFCLASS64, ELFDATA2LSB), TYPE_LE, 0xf3, 0x00 },
 		.mask = { MASK_LE },
 	},
 	{
 		.name = "mips64el", .qemu_name = "mips64el", .uname_m = "mips64",
+		.oci_arch = "mips64le",
 		.elf_class = ELFCLASS64, .elf_data = ELFDATA2LSB, .elf_machine = EM_MIPS, .magic_len = 20,
 		.magic = { IDENT(ELFCLASS64, ELFDATA2LSB), TYPE_LE, 0x08, 0x00 },
 		/* EI_ABIVERSION's low bit ignored. */
@@ -100,6 +110,7 @@ const struct arch_info arch_table[] = {
 	 */
 	{
 		.name = "mipsel", .qemu_name = "mipsel", .uname_m = "mips",
+		.oci_arch = "mipsle",
 		.elf_class = ELFCLASS32, .elf_data = ELFDATA2LSB, .elf_machine = EM_MIPS, .magic_len = 37,
 		.magic = { IDENT(ELFCLASS32, ELFDATA2LSB), TYPE_LE, 0x08, 0x00 },
 		.mask = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff,
@@ -107,6 +118,7 @@ const struct arch_info arch_table[] = {
 	},
 	{
 		.name = "loong64", .qemu_name = "loongarch64", .uname_m = "loongarch64",
+		.oci_arch = "loong64",
 		.elf_class = ELFCLASS64, .elf_data = ELFDATA2LSB, .elf_machine = 258 /* EM_LOONGARCH */,
 		.magic_len = 20,
 		.magic = { IDENT(ELFCLASS64, ELFDATA2LSB), TYPE_LE, 0x02, 0x01 },
@@ -137,6 +149,20 @@ const struct arch_info *arch_lookup_qemu(const char *qemu_name)
 	for (size_t i = 0; i < ARRAY_SIZE(arch_table); i++)
 		if (streq(arch_table[i].qemu_name, qemu_name))
 			return &arch_table[i];
+	return NULL;
+}
+
+const struct arch_info *arch_lookup_oci(const char *architecture, const char *variant)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(arch_table); i++) {
+		const struct arch_info *a = &arch_table[i];
+
+		if (!streq(a->oci_arch, architecture))
+			continue;
+		/* arm64's only variant is v8, which images often leave out. */
+		if (!variant || !variant[0] || (a->oci_variant && streq(a->oci_variant, variant)))
+			return a;
+	}
 	return NULL;
 }
 

@@ -25,6 +25,8 @@ struct arch_info {
 	const char *name;	 /* Debian architecture name: "arm64" */
 	const char *qemu_name;	 /* QEMU's name, also the binfmt entry's: "aarch64" */
 	const char *uname_m;	 /* `uname -m` inside a container of this arch */
+	const char *oci_arch;	 /* the OCI image platform's architecture (Go's GOARCH): "arm64" */
+	const char *oci_variant; /* and its variant ("v8", "v7"), or NULL when it has none */
 	const char *native_host; /* host `uname -m` that runs it natively, or NULL */
 	bool personality32;	 /* natively, run under PER_LINUX32 (i386 on x86_64) */
 	uint8_t elf_class;	 /* ELFCLASS32 / ELFCLASS64 */
@@ -73,6 +75,14 @@ bool arch_is_native(const struct arch_info *arch, const char *host_machine);
  * Returns 0 or -errno.
  */
 int arch_host_machine(char *buf, size_t size);
+
+/*
+ * The entry whose OCI platform (image-spec config.md: architecture and
+ * variant, as Go names them) is architecture/variant.  variant NULL or ""
+ * matches the first entry of that architecture (arm: armhf, v7, the
+ * default of the registries).  Returns NULL when none is.
+ */
+const struct arch_info *arch_lookup_oci(const char *architecture, const char *variant);
 
 /* A comma-separated list of every Debian name, for error messages. */
 const char *arch_names(void);

@@ -63,7 +63,12 @@
 	X(archive_entry_gid)                       \
 	X(archive_entry_size)                      \
 	X(archive_entry_set_uid)                   \
-	X(archive_entry_set_gid)
+	X(archive_entry_set_gid)                   \
+	X(archive_entry_set_pathname)              \
+	X(archive_entry_set_filetype)              \
+	X(archive_entry_set_perm)                  \
+	X(archive_entry_set_size)                  \
+	X(archive_entry_set_mtime)
 
 struct libarchive_api {
 #define LIBARCHIVE_POINTER(name) __typeof__(&name) name;

@@ -50,3 +50,12 @@ int netlibs_load(const char **missing)
 		*missing = failed;
 	return state > 0 ? 0 : -ELIBACC;
 }
+
+int netlibs_load_nettle(void)
+{
+	static int state; /* 0 not tried, 1 loaded, -1 failed */
+
+	if (state == 0)
+		state = load_nettle() == 0 ? 1 : -1;
+	return state > 0 ? 0 : -ELIBACC;
+}

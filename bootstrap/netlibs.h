@@ -51,4 +51,10 @@ extern struct netlibs_api nl;
  */
 int netlibs_load(const char **missing);
 
+/*
+ * Load nettle alone (once), for what hashes without downloading (OCI
+ * images).  Returns 0, or -ELIBACC: install libnettle8.
+ */
+int netlibs_load_nettle(void);
+
 #endif

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "tarball.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../runtime/rmtree.h"
+#include "../runtime/syscalls.h"
 #include "../runtime/util.h"
 #include "libarchive.h"
 
@@ -50,6 +54,16 @@ static bool name_is_safe(const char *name)
 			p++;
 	}
 	return true;
+}
+
+/* Remove name below dirfd: unlinked, or a directory with everything in it (never following a symlink). */
+static int remove_entry(int dirfd, const char *name)
+{
+	if (unlinkat(dirfd, name, 0) == 0)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return -errno;
+	return rmtree_at(dirfd, name);
 }
 
 static void write_free_ptr(struct archive **a)
@@ -152,9 +166,21 @@ static int extract_entry(struct archive *in, struct archive *out, struct archive
 	return 0;
 }
 
-/* Extract every entry of the open archive in into the working directory. */
-static int extract_entries(struct archive *in, const struct tarball_owners *owners, struct tarball_report *report,
-			   struct tarball_error *err)
+/* Whether name's last component is an OCI whiteout (".wh.NAME" or the opaque ".wh..wh..opq"). */
+static bool is_whiteout(const char *name)
+{
+	const char *base = strrchr(name, '/');
+
+	return !strncmp(base ? base + 1 : name, ".wh.", 4);
+}
+
+/*
+ * Extract every entry of the open archive in into the working directory.
+ * A layer (of an OCI image) may be empty, and its whiteouts are applied
+ * before (apply_whiteouts()), not extracted.
+ */
+static int extract_entries(struct archive *in, bool layer, const struct tarball_owners *owners,
+			   struct tarball_report *report, struct tarball_error *err)
 {
 	__attribute__((cleanup(write_free_ptr))) struct archive *out = NULL;
 	int flags = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
@@ -179,11 +205,13 @@ static int extract_entries(struct archive *in, const struct tarball_owners *owne
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
 			return fail(err, in, -EBADMSG, NULL, NULL);
 		members++;
+		if (layer && la.archive_entry_pathname(entry) && is_whiteout(la.archive_entry_pathname(entry)))
+			continue;
 		r = extract_entry(in, out, entry, owners, report, err);
 		if (r < 0)
 			return r;
 	}
-	if (members == 0)
+	if (members == 0 && !layer)
 		return fail(err, NULL, -EBADMSG, NULL, "no members: not a rootfs tarball");
 	if (la.archive_write_close(out) != ARCHIVE_OK)
 		return fail(err, out, -EIO, NULL, NULL);
@@ -222,7 +250,111 @@ int tarball_extract(const char *path, const struct tarball_owners *owners, struc
 		return err->error;
 	if (la.archive_read_open_filename(in, path, 65536) != ARCHIVE_OK)
 		return fail(err, in, -EINVAL, NULL, NULL);
-	return extract_entries(in, owners, report, err);
+	return extract_entries(in, false, owners, report, err);
+}
+
+int tarball_extract_fd(int fd, const struct tarball_owners *owners, struct tarball_report *report,
+		       struct tarball_error *err)
+{
+	__attribute__((cleanup(read_free))) struct archive *in = NULL;
+
+	memset(err, 0, sizeof(*err));
+	if (report)
+		memset(report, 0, sizeof(*report));
+	in = open_reader(err);
+	if (!in)
+		return err->error;
+	if (la.archive_read_open_fd(in, fd, 65536) != ARCHIVE_OK)
+		return fail(err, in, -EINVAL, NULL, NULL);
+	return extract_entries(in, false, owners, report, err);
+}
+
+/*
+ * Remove what the whiteout member name hides: dir/.wh.NAME removes
+ * dir/NAME (a directory with all below it), dir/.wh..wh..opq everything in
+ * dir.  dir is opened beneath the rootfs without following any symlink: a
+ * whiteout never reaches through one (-ELOOP); a dir that is not there
+ * hides nothing.
+ */
+static int apply_whiteout(const char *name, struct tarball_error *err)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(name, '/'), *base = slash ? slash + 1 : name, *hidden = base + 4;
+	_cleanup_close_ int dfd = -EBADF;
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *e;
+	int r;
+
+	if (!name_is_safe(name))
+		return fail(err, NULL, -EPERM, name, "absolute or '..' member name: refused");
+	if (format_buf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - name) : 1, slash ? name : ".") < 0)
+		return fail(err, NULL, -ENAMETOOLONG, name, NULL);
+	dfd = sys_openat2(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+			  RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV);
+	if (dfd < 0 && (errno == ENOENT || errno == ENOTDIR))
+		return 0;
+	if (dfd < 0)
+		return fail(err, NULL, -errno, name,
+			    errno == ELOOP ? "whiteout in a directory reached through a symlink: refused"
+					   : strerror(errno));
+	if (!streq(hidden, ".wh..opq")) {
+		if (!hidden[0] || streq(hidden, ".") || streq(hidden, ".."))
+			return fail(err, NULL, -EPERM, name, "whiteout of no name: refused");
+		r = remove_entry(dfd, hidden);
+		return r < 0 && r != -ENOENT ? fail(err, NULL, r, name, strerror(-r)) : 0;
+	}
+	/* Opaque: the directory stays, what lower layers put in it goes. */
+	d = fdopendir(dfd);
+	if (!d)
+		return fail(err, NULL, -errno, name, strerror(errno));
+	dfd = -EBADF;
+	while ((e = readdir(d))) {
+		if (streq(e->d_name, ".") || streq(e->d_name, ".."))
+			continue;
+		r = remove_entry(dirfd(d), e->d_name);
+		if (r < 0)
+			return fail(err, NULL, r, name, strerror(-r));
+	}
+	return 0;
+}
+
+int tarball_apply_layer(int fd, const struct tarball_owners *owners, struct tarball_report *report,
+			struct tarball_error *err)
+{
+	__attribute__((cleanup(read_free))) struct archive *in = NULL;
+	struct archive_entry *entry;
+	int r;
+
+	memset(err, 0, sizeof(*err));
+	/* First pass: the whiteouts, which hide what lower layers made, wherever they stand in the tar. */
+	in = open_reader(err);
+	if (!in)
+		return err->error;
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return fail(err, NULL, -errno, NULL, strerror(errno));
+	if (la.archive_read_open_fd(in, fd, 65536) != ARCHIVE_OK)
+		return fail(err, in, -EBADMSG, NULL, NULL);
+	while ((r = la.archive_read_next_header(in, &entry)) != ARCHIVE_EOF) {
+		const char *name = la.archive_entry_pathname(entry);
+
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+			return fail(err, in, -EBADMSG, NULL, NULL);
+		if (!name || !name_is_safe(name))
+			return fail(err, NULL, -EPERM, name, "absolute or '..' member name: refused");
+		if (is_whiteout(name) && (r = apply_whiteout(name, err)) < 0)
+			return r;
+	}
+	la.archive_read_free(in);
+	in = NULL;
+	/* Second pass: everything else, under tarball_extract()'s rules. */
+	in = open_reader(err);
+	if (!in)
+		return err->error;
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return fail(err, NULL, -errno, NULL, strerror(errno));
+	if (la.archive_read_open_fd(in, fd, 65536) != ARCHIVE_OK)
+		return fail(err, in, -EBADMSG, NULL, NULL);
+	return extract_entries(in, true, owners, report, err);
 }
 
 /* The inner tar of a .deb, read through the outer ar archive. */
@@ -262,7 +394,7 @@ int deb_extract_data(const char *path, const struct tarball_owners *owners, stru
 			return err->error;
 		if (la.archive_read_open(inner, outer, NULL, read_member, NULL) != ARCHIVE_OK)
 			return fail(err, inner, -EBADMSG, name, NULL);
-		return extract_entries(inner, owners, NULL, err);
+		return extract_entries(inner, false, owners, NULL, err);
 	}
 	return fail(err, r == ARCHIVE_EOF ? NULL : outer, -EBADMSG, NULL,
 		    r == ARCHIVE_EOF ? "no data.tar member: not a .deb" : NULL);

@@ -65,6 +65,23 @@ struct tarball_report {
 int tarball_extract(const char *path, const struct tarball_owners *owners, struct tarball_report *report,
 		    struct tarball_error *err);
 
+/* tarball_extract() of the tarball read from fd (a file or a pipe: stdin). */
+int tarball_extract_fd(int fd, const struct tarball_owners *owners, struct tarball_report *report,
+		       struct tarball_error *err);
+
+/*
+ * Apply one layer of an OCI image (a tar, compressed or not, in the regular
+ * file at fd) to the rootfs at the working directory, which holds the
+ * layers below it (image-spec layer.md).  First its whiteouts, wherever
+ * they stand in the tar: dir/.wh.NAME removes dir/NAME (with everything
+ * below it), dir/.wh..wh..opq everything the lower layers put in dir; a
+ * whiteout never reaches through a symlink (-ELOOP) nor across a mount.
+ * Then every other member, under tarball_extract()'s rules.  The layer may
+ * be empty.  Returns 0 or -errno with *err filled.
+ */
+int tarball_apply_layer(int fd, const struct tarball_owners *owners, struct tarball_report *report,
+			struct tarball_error *err);
+
 /*
  * Extract the data.tar member of the .deb at path into the working
  * directory, with the same rules as tarball_extract().  Returns 0, or

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* crossroot create | start | stop | run | enter | list | rm */
+#include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <time.h>
 #include <pwd.h>
+#include <signal.h>
 
 #include "cli.h"
 #include "config.h"
@@ -704,43 +706,109 @@ int cmd_list(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* Where export writes, for messages: "stdout" for "-". */
+static const char *target_name(const char *target)
+{
+	return streq(target, "-") ? "stdout" : target;
+}
+
+static int export_checks(const char *target, bool oci)
+{
+	size_t len = strlen(target);
+
+	if (streq(target, "-")) {
+		if (isatty(STDOUT_FILENO))
+			return cli_usage_error("export",
+					       "refusing to write a %s to a terminal: redirect stdout "
+					       "to a file or a pipe",
+					       oci ? "OCI image" : "tarball");
+		/* A reader that goes away is an error (EPIPE), reported, not a silent death. */
+		signal(SIGPIPE, SIG_IGN);
+		return EXIT_OK;
+	}
+	if (!oci && !tarball_name_known(target))
+		return cli_usage_error(
+			"export",
+			"FILE must end in .tar, .tar.gz, .tgz, .tar.xz, .tar.zst or .tar.bz2 (or be -), not '%.80s'",
+			target);
+	if (oci && tarball_name_known(target) && !(len > 4 && streq(target + len - 4, ".tar")))
+		return cli_usage_error("export",
+				       "an OCI archive is a plain .tar (what 'podman load' reads), not '%.80s'; "
+				       "or give a directory",
+				       target);
+	return EXIT_OK;
+}
+
 int cmd_export(int argc, char **argv)
 {
 	static const char help[] = "Usage: crossroot export NAME FILE\n"
+				   "       crossroot export --format oci NAME TARGET\n"
 				   "\n"
 				   "Write container NAME's rootfs to FILE, a tarball compressed as its name\n"
 				   "says (.tar, .tar.gz, .tar.xz, .tar.zst), with the owners the files have\n"
 				   "inside the container, so 'crossroot create --from-tar' (or another\n"
-				   "tool) imports it anywhere.\n";
-	static const struct option options[] = { { "help", no_argument, NULL, 'h' }, {} };
+				   "tool) imports it anywhere.  FILE - is stdout (a plain tar).\n"
+				   "\n"
+				   "  --format tar|oci  tar (the default), or an OCI image of one layer with\n"
+				   "                    NAME's platform (arm64: linux/arm64/v8), named\n"
+				   "                    localhost/NAME:latest: TARGET ending in .tar is an\n"
+				   "                    oci-archive ('podman load -i TARGET'), - one on stdout,\n"
+				   "                    anything else an OCI image layout directory\n";
+	static const struct option options[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
 	struct tarball_error err;
 	struct container c;
+	char ref[CONTAINER_NAME_MAX + 32], created_by[CONTAINER_NAME_MAX + 32];
+	const char *target;
+	bool oci = false;
 	int ch, r;
 
 	optind = 0;
 	opterr = 0;
 	while ((ch = cli_getopt(argc, argv, ":h", options)) != -1) {
-		if (ch != 'h')
+		switch (ch) {
+		case 'h':
+			fputs(help, stdout);
+			return EXIT_OK;
+		case 'f':
+			if (!streq(optarg, "tar") && !streq(optarg, "oci"))
+				return cli_usage_error("export", "unknown format '%.40s': use tar or oci", optarg);
+			oci = streq(optarg, "oci");
+			break;
+		default:
 			return cli_option_error("export", argv, ch);
-		fputs(help, stdout);
-		return EXIT_OK;
+		}
 	}
 	if (argc - optind != 2)
-		return cli_usage_error("export", "give NAME and FILE");
-	if (!tarball_name_known(argv[optind + 1]))
-		return cli_usage_error(
-			"export", "FILE must end in .tar, .tar.gz, .tgz, .tar.xz, .tar.zst or .tar.bz2, not '%.80s'",
-			argv[optind + 1]);
+		return cli_usage_error("export", "give NAME and %s", oci ? "TARGET" : "FILE");
+	target = argv[optind + 1];
+	r = export_checks(target, oci);
+	if (r != EXIT_OK)
+		return r;
 	r = load_or_report("export", argv[optind], &c);
 	if (r != 0)
 		return r;
-	r = store_export(&c, argv[optind + 1], &err);
+	if (oci) {
+		/* Lowercase: an image reference allows no capitals. */
+		snprintf(ref, sizeof(ref), "localhost/%s:latest", c.name);
+		for (char *p = ref; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		snprintf(created_by, sizeof(created_by), "crossroot export %s", c.name);
+		r = store_export_oci(&c, target, &(struct oci_export){ c.arch, ref, created_by }, &err);
+	} else
+		r = store_export(&c, target, &err);
 	if (r < 0) {
 		if (err.what[0])
-			cli_error("exporting '%s' to %s: %s%s%s", c.name, argv[optind + 1], err.member,
+			cli_error("exporting '%s' to %s: %s%s%s", c.name, target_name(target), err.member,
 				  err.member[0] ? ": " : "", err.what);
+		else if (r == -EEXIST)
+			cli_error("exporting '%s' to %s: it exists already; remove it or give another name", c.name,
+				  target);
 		else
-			cli_error("exporting '%s' to %s: %s", c.name, argv[optind + 1], strerror(-r));
+			cli_error("exporting '%s' to %s: %s", c.name, target_name(target), strerror(-r));
 		report_mode_problem(&c, r);
 		return EXIT_FAIL;
 	}
@@ -913,14 +981,15 @@ static void explain_wrong_arch(const struct container *c, const struct rootfs_ar
 			 article(found->dpkg_arch), found->dpkg_arch, found->dpkg_source, c->arch->name, arch_names());
 }
 
-/* create --from-tar: returns the exit status. */
-static int create_from_tar(struct container *c, const char *tarball)
+/* create --from-tar or --from-oci: returns the exit status. */
+static int create_from_import(struct container *c, const char *source, bool oci)
 {
 	struct store_import result;
+	const char *tarball = streq(source, "-") ? "stdin" : source;
 	char message[600];
 	int r;
 
-	r = store_create_from_tar(c, tarball, &result);
+	r = oci ? store_create_from_oci(c, source, &result) : store_create_from_tar(c, source, &result);
 	if (r == 0) {
 		report_import(&result.report);
 		return EXIT_OK;
@@ -941,22 +1010,18 @@ static int create_from_tar(struct container *c, const char *tarball)
 int cmd_create(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "arch", required_argument, NULL, 'a' },
-		{ "from-tar", required_argument, NULL, 't' },
-		{ "suite", required_argument, NULL, 's' },
-		{ "variant", required_argument, NULL, 'v' },
-		{ "include", required_argument, NULL, 'i' },
-		{ "mirror", required_argument, NULL, 'm' },
-		{ "keyring", required_argument, NULL, 'k' },
-		{ "offline", no_argument, NULL, 'o' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
+		{ "arch", required_argument, NULL, 'a' },     { "from-tar", required_argument, NULL, 't' },
+		{ "from-oci", required_argument, NULL, 'O' }, { "suite", required_argument, NULL, 's' },
+		{ "variant", required_argument, NULL, 'v' },  { "include", required_argument, NULL, 'i' },
+		{ "mirror", required_argument, NULL, 'm' },   { "keyring", required_argument, NULL, 'k' },
+		{ "offline", no_argument, NULL, 'o' },	      { "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },	      {},
 	};
 	static const char help[] =
 		"Usage: crossroot create NAME --arch ARCH [--suite SUITE] [--variant minbase|buildd]\n"
 		"                        [--include PKG,...] [--mirror URL] [--keyring FILE] [--offline] [--quiet]\n"
 		"       crossroot create NAME --arch ARCH --from-tar FILE\n"
+		"       crossroot create NAME --arch ARCH --from-oci IMAGE\n"
 		"\n"
 		"Bootstrap a Debian rootfs of ARCH (no root, no debootstrap): InRelease is\n"
 		"verified with gpgv against the Debian archive keyring, the Packages index\n"
@@ -978,8 +1043,14 @@ int cmd_create(int argc, char **argv)
 		"                    named absolutely or with '..', or written through a symlink,\n"
 		"                    are refused; in mapped mode owners are kept; no file becomes\n"
 		"                    setuid or setgid to you on the host; device nodes are skipped;\n"
-		"                    its /bin/sh and dpkg's database must say it is of ARCH\n";
-	const char *tarball = NULL, *include[128];
+		"                    its /bin/sh and dpkg's database must say it is of ARCH;\n"
+		"                    FILE - is stdin\n"
+		"  --from-oci IMAGE  import an OCI image: a layout directory, or an oci-archive\n"
+		"                    or docker-archive ('podman save'; - is stdin); every blob\n"
+		"                    is checked against its sha256 digest, the config's platform\n"
+		"                    must be ARCH's, layers are applied in order with their\n"
+		"                    whiteouts, each under --from-tar's rules\n";
+	const char *tarball = NULL, *image = NULL, *include[128];
 	const struct arch_info *arch = NULL;
 	struct bootstrap_options opts = { 0 };
 	const char *why;
@@ -1007,6 +1078,9 @@ int cmd_create(int argc, char **argv)
 			break;
 		case 't':
 			tarball = optarg;
+			break;
+		case 'O':
+			image = optarg;
 			break;
 		case 's':
 			if (!optarg[0] ||
@@ -1052,6 +1126,8 @@ int cmd_create(int argc, char **argv)
 		return cli_usage_error("create", optind >= argc ? "missing the container name" : "too many arguments");
 	if (!arch)
 		return cli_usage_error("create", "give --arch ARCH (known: %s)", arch_names());
+	if (tarball && image)
+		return cli_usage_error("create", "give --from-tar or --from-oci, not both");
 	if (cli_config_load(&cfg) < 0)
 		return EXIT_FAIL;
 	r = container_init(&c, argv[optind]);
@@ -1066,8 +1142,8 @@ int cmd_create(int argc, char **argv)
 	}
 	c.arch = arch;
 	c.mode = store_default_mode();
-	if (tarball) {
-		r = create_from_tar(&c, tarball);
+	if (tarball || image) {
+		r = create_from_import(&c, tarball ? tarball : image, image != NULL);
 		if (r != EXIT_OK)
 			return r;
 	} else {

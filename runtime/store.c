@@ -38,21 +38,29 @@ static struct tarball_owners owners_for(enum container_mode mode)
 
 struct extract_args {
 	const char *rootfs;
-	const char *tarball;
+	const char *tarball; /* a path, or NULL: read fd */
 	struct tarball_owners owners;
+	int fd;
+	const struct oci_image *image; /* or its layers, bottom first */
 };
 
-/* Extract, then read what the rootfs says its architecture is. */
+/* Extract (the tarball, or the image's layers), then read what the rootfs says its architecture is. */
 static int extract_in_userns(void *arg, void *out)
 {
 	const struct extract_args *a = arg;
 	struct store_import *result = out;
 	_cleanup_close_ int rootfd = -EBADF;
-	int r;
+	int r = 0;
 
 	if (chdir(a->rootfs) < 0)
 		return -errno;
-	r = tarball_extract(a->tarball, &a->owners, &result->report, &result->error);
+	if (a->image) {
+		for (size_t i = 0; i < a->image->n_layers && r == 0; i++)
+			r = tarball_apply_layer(a->image->layers[i], &a->owners, &result->report, &result->error);
+	} else if (a->tarball)
+		r = tarball_extract(a->tarball, &a->owners, &result->report, &result->error);
+	else
+		r = tarball_extract_fd(a->fd, &a->owners, &result->report, &result->error);
 	if (r < 0)
 		return r;
 	rootfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -217,12 +225,14 @@ int store_create_from_tar(struct container *c, const char *tarball, struct store
 	if (lstat(c->dir, &st) == 0)
 		return -EEXIST;
 	/* Extraction runs in the new rootfs as its working directory. */
-	if (!realpath(tarball, tarball_path) || access(tarball_path, R_OK) < 0)
+	if (!streq(tarball, "-") && (!realpath(tarball, tarball_path) || access(tarball_path, R_OK) < 0))
 		return -errno;
 	lock = make_temp(c, base, tmp_name, sizeof(tmp_name), tmp, rootfs);
 	if (lock < 0)
 		return lock;
-	args = (struct extract_args){ rootfs, tarball_path, owners_for(c->mode) };
+	/* "-": the child of userns_call() reads the stdin it inherits. */
+	args = (struct extract_args){ rootfs, streq(tarball, "-") ? NULL : tarball_path, owners_for(c->mode),
+				      STDIN_FILENO, NULL };
 	r = userns_call(c->mode, extract_in_userns, &args, result, sizeof(*result));
 	if (r == 0) {
 		result->verdict = rootfs_arch_check(&result->found, c->arch);
@@ -230,6 +240,73 @@ int store_create_from_tar(struct container *c, const char *tarball, struct store
 			r = -ENOEXEC;
 	}
 	/* The rename is the moment the container exists: before it, `list` cannot see it. */
+	if (r == 0)
+		r = commit_temp(c, tmp);
+	if (r < 0)
+		remove_dir(c->mode, base, tmp_name);
+	return r;
+}
+
+/*
+ * The image at source (a directory: an OCI image layout; a file or "-",
+ * stdin: an archive, unpacked into tmp/image first) opened and verified
+ * into *image.  Returns 0 or -errno with err filled.
+ */
+static int open_image(const char *source, const char *tmp, const struct arch_info *arch, struct oci_image *image,
+		      struct tarball_error *err)
+{
+	_cleanup_close_ int src = -EBADF, tmpfd = -EBADF, dir = -EBADF;
+	struct stat st;
+	int r;
+
+	src = streq(source, "-") ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3) : open(source, O_RDONLY | O_CLOEXEC);
+	if (src < 0 || fstat(src, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return oci_image_open(src, arch, image, err);
+	tmpfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (tmpfd < 0 || mkdirat(tmpfd, "image", 0700) < 0)
+		return -errno;
+	dir = openat(tmpfd, "image", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0)
+		return -errno;
+	r = oci_archive_unpack(src, dir, err);
+	return r < 0 ? r : oci_image_open(dir, arch, image, err);
+}
+
+int store_create_from_oci(struct container *c, const char *source, struct store_import *result)
+{
+	char base[PATH_MAX], tmp_name[CONTAINER_NAME_MAX + 32], tmp[PATH_MAX], rootfs[PATH_MAX];
+	_cleanup_close_ int lock = -EBADF, tmpfd = -EBADF;
+	struct oci_image image = { 0 };
+	struct extract_args args;
+	struct stat st;
+	int r;
+
+	memset(result, 0, sizeof(*result));
+	if (lstat(c->dir, &st) == 0)
+		return -EEXIST;
+	if (!streq(source, "-") && access(source, R_OK) < 0)
+		return -errno;
+	lock = make_temp(c, base, tmp_name, sizeof(tmp_name), tmp, rootfs);
+	if (lock < 0)
+		return lock;
+	r = open_image(source, tmp, c->arch, &image, &result->error);
+	if (r == 0) {
+		/* The layers' fds are inherited by the child, which applies them in order. */
+		args = (struct extract_args){ rootfs, NULL, owners_for(c->mode), -EBADF, &image };
+		r = userns_call(c->mode, extract_in_userns, &args, result, sizeof(*result));
+	}
+	oci_image_close(&image);
+	if (r == 0) {
+		result->verdict = rootfs_arch_check(&result->found, c->arch);
+		if (result->verdict != ROOTFS_ARCH_MATCH)
+			r = -ENOEXEC;
+	}
+	/* The unpacked archive (the user's own files) is no part of the container. */
+	tmpfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (r == 0 && tmpfd >= 0 && fstatat(tmpfd, "image", &st, AT_SYMLINK_NOFOLLOW) == 0)
+		r = rmtree_at(tmpfd, "image");
 	if (r == 0)
 		r = commit_temp(c, tmp);
 	if (r < 0)
@@ -499,7 +576,7 @@ int store_create_bootstrap(struct container *c, const struct bootstrap_options *
 		return r;
 	}
 	if (cached[0] && access(cached, R_OK) == 0) {
-		struct extract_args args = { rootfs, cached, owners_for(c->mode) };
+		struct extract_args args = { rootfs, cached, owners_for(c->mode), -EBADF, NULL };
 		struct store_import import;
 		struct bootstrap_progress pr = { .stage = STAGE_EXTRACT,
 						 .done = plan.n_packages,
@@ -569,6 +646,11 @@ int store_export(const struct container *c, const char *file, struct tarball_err
 	int r;
 
 	memset(err, 0, sizeof(*err));
+	if (streq(file, "-")) {
+		/* Plain tar: no name to tell a compression by. */
+		args = (struct export_args){ c->rootfs, STDOUT_FILENO, "-" };
+		return userns_call(c->mode, export_in_userns, &args, err, sizeof(*err));
+	}
 	if (format_buf(part, sizeof(part), "%s.part", file) < 0)
 		return -ENAMETOOLONG;
 	/* Opened here, as the user: the tarball is theirs, not root's of the namespace. */
@@ -584,4 +666,106 @@ int store_export(const struct container *c, const char *file, struct tarball_err
 	if (r < 0)
 		unlink(part);
 	return r;
+}
+
+/* The rootfs as one gzip-compressed layer, into the file at fd. */
+static int write_layer(const struct container *c, int fd, struct tarball_error *err)
+{
+	struct export_args args = { c->rootfs, fd, "layer.tar.gz" };
+
+	return userns_call(c->mode, export_in_userns, &args, err, sizeof(*err));
+}
+
+/* export --format oci to an archive: target, or stdout for "-". */
+static int export_oci_archive(const struct container *c, const char *target, const struct oci_export *export,
+			      struct tarball_error *err)
+{
+	_cleanup_close_ int layer = -EBADF, out = -EBADF;
+	char part[PATH_MAX];
+	int r;
+
+	/* The layer is written before the archive, which names it by its digest: beside the rootfs. */
+	layer = open(c->dir, O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
+	if (layer < 0)
+		return -errno;
+	r = write_layer(c, layer, err);
+	if (r < 0)
+		return r;
+	if (streq(target, "-"))
+		return oci_write(layer, NULL, -EBADF, STDOUT_FILENO, export, err);
+	if (format_buf(part, sizeof(part), "%s.part", target) < 0)
+		return -ENAMETOOLONG;
+	out = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (out < 0)
+		return -errno;
+	r = oci_write(layer, NULL, -EBADF, out, export, err);
+	if (r == 0 && fsync(out) < 0)
+		r = -errno;
+	if (r == 0 && rename(part, target) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(part);
+	return r;
+}
+
+/* Remove the tree at path, the user's own files, as the user, never following a symlink. */
+static void remove_own_tree(const char *path)
+{
+	char parent[PATH_MAX];
+	char *slash;
+	_cleanup_close_ int fd = -EBADF;
+
+	snprintf(parent, sizeof(parent), "%s", path);
+	slash = strrchr(parent, '/');
+	if (!slash)
+		snprintf(parent, sizeof(parent), ".");
+	else if (slash == parent)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0)
+		rmtree_at(fd, strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
+}
+
+/* export --format oci to a directory, made as target.part and renamed when complete. */
+static int export_oci_dir(const struct container *c, const char *target, const struct oci_export *export,
+			  struct tarball_error *err)
+{
+	_cleanup_close_ int dir = -EBADF, layer = -EBADF;
+	char part[PATH_MAX];
+	struct stat st;
+	int r;
+
+	if (lstat(target, &st) == 0)
+		return -EEXIST;
+	if (format_buf(part, sizeof(part), "%s.part", target) < 0)
+		return -ENAMETOOLONG;
+	if (mkdir(part, 0755) < 0)
+		return -errno;
+	dir = open(part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0)
+		r = -errno;
+	else if ((layer = openat(dir, ".layer.part", O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0)
+		r = -errno;
+	else
+		r = write_layer(c, layer, err);
+	if (r == 0)
+		r = oci_write(layer, ".layer.part", dir, -EBADF, export, err);
+	if (r == 0 && (syncfs(dir) < 0 || rename(part, target) < 0))
+		r = errno == ENOTEMPTY ? -EEXIST : -errno;
+	if (r < 0)
+		remove_own_tree(part);
+	return r;
+}
+
+int store_export_oci(const struct container *c, const char *target, const struct oci_export *export,
+		     struct tarball_error *err)
+{
+	size_t len = strlen(target);
+
+	memset(err, 0, sizeof(*err));
+	if (streq(target, "-") || (len > 4 && streq(target + len - 4, ".tar")))
+		return export_oci_archive(c, target, export, err);
+	return export_oci_dir(c, target, export, err);
 }

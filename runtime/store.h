@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "../bootstrap/bootstrap.h"
+#include "../bootstrap/oci.h"
 #include "../bootstrap/rootfs-arch.h"
 #include "../bootstrap/tarball.h"
 #include "container.h"
@@ -42,6 +43,20 @@ struct store_import {
 int store_create_from_tar(struct container *c, const char *tarball, struct store_import *result);
 
 /*
+ * Create container c from the OCI image at source: a directory (an OCI
+ * image layout), a file or "-" (stdin): an oci-archive or docker-archive,
+ * unpacked into the hidden directory first (oci_archive_unpack()).  The
+ * image is opened and verified (oci_image_open(): digests, and its
+ * platform must be c's arch), then its layers are applied in order
+ * (tarball_apply_layer(): whiteouts, and tarball_extract()'s rules), then
+ * the rootfs's arch checked as for store_create_from_tar(), which this is
+ * as atomic as.  Returns what store_create_from_tar() does; -ENOEXEC with
+ * result->verdict ROOTFS_ARCH_MATCH and result->error filled when the
+ * image's config names another platform.
+ */
+int store_create_from_oci(struct container *c, const char *source, struct store_import *result);
+
+/*
  * Create container c by bootstrapping opts's suite: the first stage
  * (bootstrap_prepare(), then the data of every package extracted as root of
  * the user's namespace, and rootfs-skel/), then the second stage: dpkg
@@ -71,9 +86,23 @@ int store_remove(const struct container *c, char *left, size_t left_size);
  * Write c's rootfs as a tarball to file (compressed by its name: .gz, .xz,
  * .zst), owners as the container's own ids so it imports anywhere (into
  * mapped or single mode, or other tools).  Written as file.part, renamed
- * when complete, owned by the user.  Returns 0 or -errno with *err.
+ * when complete, owned by the user; file "-" is stdout, a plain tar
+ * (-EPIPE when its reader went away: the caller ignores SIGPIPE).
+ * Returns 0 or -errno with *err.
  */
 int store_export(const struct container *c, const char *file, struct tarball_error *err);
+
+/*
+ * Write c's rootfs as an OCI image of one gzip layer (oci_write()), of
+ * export's platform and name: target "-" is an oci-archive on stdout; a
+ * name ending in .tar an oci-archive written as target.part and renamed;
+ * anything else an image layout directory, made as target.part and
+ * renamed (-EEXIST when target exists).  The layer is first written to an
+ * unnamed file (O_TMPFILE) in c's directory, or inside target.part.
+ * Returns 0 or -errno with *err.
+ */
+int store_export_oci(const struct container *c, const char *target, const struct oci_export *export,
+		     struct tarball_error *err);
 
 /* Disk usage of c's rootfs in bytes (allocated blocks), into *bytes. Returns 0 or -errno. */
 int store_size(const struct container *c, uint64_t *bytes);

@@ -91,11 +91,12 @@ _crossroot() {
 			setup) opts="--user --all --help" argopts="--user" ;;
 			teardown) opts="--user --help" argopts="--user" ;;
 			create)
-				opts="--arch --suite --variant --include --mirror --keyring --offline --quiet --from-tar --help"
-				argopts="--arch --suite --variant --include --mirror --keyring --from-tar"
+				opts="--arch --suite --variant --include --mirror --keyring --offline --quiet --from-tar --from-oci --help"
+				argopts="--arch --suite --variant --include --mirror --keyring --from-tar --from-oci"
 				;;
 			start) opts="--bind -v --help" argopts="--bind -v" ;;
-			stop | rm | export) opts="--help" ;;
+			stop | rm) opts="--help" ;;
+			export) opts="--format --help" argopts="--format" ;;
 			run | enter)
 				opts="--root --user -u --cwd -w --env -e --env-file --bind -v -i -t --help"
 				argopts="--user -u --cwd -w --env -e --env-file --bind -v"
@@ -150,7 +151,8 @@ _crossroot() {
 		--user) mapfile -t COMPREPLY < <(compgen -u -- "$cur") ;;
 		--container) mapfile -t COMPREPLY < <(compgen -W "$(_crossroot_containers)" -- "$cur") ;;
 		--on-calendar) _crossroot_reply "$cur" hourly daily weekly monthly ;;
-		--keyring | --from-tar | --bind) _crossroot_files "$cur" ;;
+		--format) _crossroot_reply "$cur" tar oci ;;
+		--keyring | --from-tar | --from-oci | --bind) _crossroot_files "$cur" ;;
 		esac
 		return 0
 	fi

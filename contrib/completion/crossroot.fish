@@ -86,7 +86,7 @@ end
 function __crossroot_positionals
     set -l words (commandline -opc)
     set -e words[1]
-    set -l argopts --user --arch --suite --variant --include --mirror --keyring --from-tar \
+    set -l argopts --user --arch --suite --variant --include --mirror --keyring --from-tar --from-oci --format \
         --bind --cwd --env --container --set --on-calendar
     set -l skip 0
     set -l verb
@@ -143,7 +143,7 @@ complete -c crossroot -n 'test -z "$(__crossroot_verb)"' -a enter -d 'Open a she
 complete -c crossroot -n 'test -z "$(__crossroot_verb)"' -a list -d 'List your containers'
 complete -c crossroot -n 'test -z "$(__crossroot_verb)"' -a prune -d 'Remove from the cache what nothing uses'
 complete -c crossroot -n 'test -z "$(__crossroot_verb)"' -a rm -d 'Remove a container'
-complete -c crossroot -n 'test -z "$(__crossroot_verb)"' -a export -d "Write a container's rootfs as a tarball"
+complete -c crossroot -n 'test -z "$(__crossroot_verb)"' -a export -d "Write a container's rootfs as a tarball or an OCI image"
 complete -c crossroot -n 'test -z "$(__crossroot_verb)"' -a config -d 'Show the settings in force and where each comes from'
 complete -c crossroot -n 'test -z "$(__crossroot_verb)"' -a binfmt -d 'Show, register or use binfmt_misc entries'
 complete -c crossroot -n 'test -z "$(__crossroot_verb)"' -a job -d 'List, run or schedule jobs'
@@ -176,11 +176,13 @@ complete -c crossroot -n $cr_create -l keyring -r -F -d 'Keyring for InRelease'
 complete -c crossroot -n $cr_create -l offline -d 'Use only the cache'
 complete -c crossroot -n $cr_create -l quiet -d 'No progress'
 complete -c crossroot -n $cr_create -l from-tar -r -F -d 'Import a rootfs tarball'
+complete -c crossroot -n $cr_create -l from-oci -r -F -d 'Import an OCI image (layout directory or archive)'
 
 # Verbs whose first argument is a container.
 complete -c crossroot -n '__crossroot_verb_is start stop run enter rm export; and __crossroot_at_arg 1' \
     -a '(__crossroot_containers)' -d Container
-complete -c crossroot -n '__crossroot_verb_is export; and __crossroot_at_arg 2' -F -d Tarball
+complete -c crossroot -n '__crossroot_verb_is export; and __crossroot_at_arg 2' -F -d 'Tarball, OCI archive or directory'
+complete -c crossroot -n '__crossroot_verb_is export' -l format -x -a 'tar oci' -d 'A tarball or an OCI image'
 complete -c crossroot -n '__crossroot_verb_is start run enter; and not __crossroot_after_dashdash' \
     -l bind -r -F -d 'Bind a host path: SRC[:DST[:ro]]'
 complete -c crossroot -n '__crossroot_verb_is run enter; and not __crossroot_after_dashdash' \

@@ -51,6 +51,12 @@ out=$(complete_words run compl-box "")
 expect_eq "... but only as the first argument" "" "$out"
 out=$(complete_words export compl-box /tm)
 expect_match "export's second argument is a file" '^/tmp$' "$out"
+out=$(complete_words export --format "")
+expect_eq "export --format <TAB> lists the formats" "tar oci" "$(echo $out)"
+out=$(complete_words export --format oci compl)
+expect_eq "... and the container follows it" "compl-box" "$out"
+out=$(complete_words create x --arch arm64 --from-oci /tm)
+expect_match "create --from-oci takes a file or directory" '^/tmp$' "$out"
 
 out=$(complete_words create x --arch a)
 expect_match "crossroot create x --arch a<TAB> includes arm64" '^arm64$' "$out"
@@ -71,7 +77,7 @@ expect_eq "run's options" "--root --user --cwd --env --env-file --bind --help" "
 out=$(complete_words run compl-box --r)
 expect_eq "crossroot run NAME --r<TAB> is --root" "--root" "$out"
 out=$(complete_words create x --)
-for o in --arch --suite --variant --include --mirror --keyring --offline --quiet --from-tar; do
+for o in --arch --suite --variant --include --mirror --keyring --offline --quiet --from-tar --from-oci; do
 	expect_match "create's options include $o" "^$o\$" "$out"
 done
 out=$(complete_words run compl-box -- --)

@@ -227,6 +227,41 @@ TEST(lookup_by_debian_and_qemu_name)
 	CHECK(strstr(arch_names(), "arm64, armhf"));
 }
 
+/* The OCI platforms as Go names them (GOARCH, GOARM): what podman and the registries use. */
+TEST(oci_platforms_map_both_ways)
+{
+	// clang-format off
+	static const struct {
+		const char *name, *arch, *variant;
+	} expect[] = {
+		{ "amd64", "amd64", NULL },      { "i386", "386", NULL },           { "arm64", "arm64", "v8" },
+		{ "armhf", "arm", "v7" },        { "armel", "arm", "v5" },          { "ppc64el", "ppc64le", NULL },
+		{ "ppc64", "ppc64", NULL },      { "s390x", "s390x", NULL },        { "riscv64", "riscv64", NULL },
+		{ "mips64el", "mips64le", NULL }, { "mipsel", "mipsle", NULL },     { "loong64", "loong64", NULL },
+	};
+	// clang-format on
+
+	CHECK_INT(arch_count(), ==, ARRAY_SIZE(expect));
+	for (size_t i = 0; i < ARRAY_SIZE(expect); i++) {
+		const struct arch_info *arch = arch_lookup(expect[i].name);
+
+		CHECK(arch);
+		CHECK_STR(arch->oci_arch, expect[i].arch);
+		CHECK((arch->oci_variant == NULL) == (expect[i].variant == NULL));
+		if (expect[i].variant)
+			CHECK_STR(arch->oci_variant, expect[i].variant);
+		CHECK(arch_lookup_oci(expect[i].arch, expect[i].variant) == arch);
+	}
+	/* arm64 images often leave out v8; arm without a variant is armhf, the registries' default. */
+	CHECK(arch_lookup_oci("arm64", NULL) == arch_lookup("arm64"));
+	CHECK(arch_lookup_oci("arm64", "") == arch_lookup("arm64"));
+	CHECK(arch_lookup_oci("arm", NULL) == arch_lookup("armhf"));
+	CHECK(!arch_lookup_oci("arm", "v6"));
+	CHECK(!arch_lookup_oci("arm64", "v9"));
+	CHECK(!arch_lookup_oci("aarch64", NULL));
+	CHECK(!arch_lookup_oci("i386", NULL));
+}
+
 TEST(register_string_has_the_kernel_format)
 {
 	const struct arch_info *arm64 = arch_lookup("arm64");
