@@ -918,25 +918,75 @@ static int create_from_tar(struct container *c, const char *tarball)
 	return create_report(c, r, message);
 }
 
+/* create --from: returns the exit status (0 after printing nothing: the caller says it was created). */
+static int create_clone(struct container *c, const char *source_name, const struct arch_info *arch,
+			struct clone_report *report)
+{
+	char names[TARBALL_NAMES_KEPT * 140];
+	struct container source;
+	int r;
+
+	if (container_name_valid(source_name) < 0)
+		return cli_usage_error("create", "--from: invalid container name '%.80s'", source_name);
+	r = container_load(source_name, &source);
+	if (r == -ENOENT) {
+		cli_error("no container named '%s' to copy ('crossroot list' shows yours)", source_name);
+		return EXIT_FAIL;
+	}
+	if (r < 0) {
+		cli_error("container '%s' is unreadable: %s", source_name, strerror(-r));
+		return EXIT_FAIL;
+	}
+	if (arch && arch != source.arch)
+		return cli_usage_error("create",
+				       "--arch %s: '%s' is %s, and a copy has its source's arch (leave --arch out)",
+				       arch->name, source.name, source.arch->name);
+	r = store_create_clone(c, &source, report);
+	if (r == 0) {
+		if (report->devices_skipped.count)
+			cli_error("warning: %zu device node%s not copied (crossroot binds /dev at run time): %s",
+				  report->devices_skipped.count, report->devices_skipped.count == 1 ? "" : "s",
+				  list_names(&report->devices_skipped, names, sizeof(names)));
+		return EXIT_OK;
+	}
+	if (r == -EWOULDBLOCK) {
+		cli_error("container '%s' is being started, stopped or removed by another crossroot; try again",
+			  source.name);
+		return EXIT_FAIL;
+	}
+	if (r == -EEXIST)
+		return create_report(c, r, "");
+	if (report->failed[0]) {
+		char message[PATH_MAX + 300];
+
+		snprintf(message, sizeof(message), "copying the rootfs of '%s': /%s: %s: %s", source.name,
+			 streq(report->failed, ".") ? "" : report->failed, report->step, strerror(-r));
+		return create_report(c, r, message);
+	}
+	if (report->step[0]) {
+		char message[300];
+
+		snprintf(message, sizeof(message), "%s: %s", report->step, strerror(-r));
+		return create_report(c, r, message);
+	}
+	return create_report(c, r, "");
+}
+
 int cmd_create(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "arch", required_argument, NULL, 'a' },
-		{ "from-tar", required_argument, NULL, 't' },
-		{ "suite", required_argument, NULL, 's' },
-		{ "variant", required_argument, NULL, 'v' },
-		{ "include", required_argument, NULL, 'i' },
-		{ "mirror", required_argument, NULL, 'm' },
-		{ "keyring", required_argument, NULL, 'k' },
-		{ "offline", no_argument, NULL, 'o' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
+		{ "arch", required_argument, NULL, 'a' },    { "from-tar", required_argument, NULL, 't' },
+		{ "from", required_argument, NULL, 'f' },    { "suite", required_argument, NULL, 's' },
+		{ "variant", required_argument, NULL, 'v' }, { "include", required_argument, NULL, 'i' },
+		{ "mirror", required_argument, NULL, 'm' },  { "keyring", required_argument, NULL, 'k' },
+		{ "offline", no_argument, NULL, 'o' },	     { "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },	     {},
 	};
 	static const char help[] =
 		"Usage: crossroot create NAME --arch ARCH [--suite SUITE] [--variant minbase|buildd]\n"
 		"                        [--include PKG,...] [--mirror URL] [--keyring FILE] [--offline] [--quiet]\n"
 		"       crossroot create NAME --arch ARCH --from-tar FILE\n"
+		"       crossroot create NAME --from SOURCE\n"
 		"\n"
 		"Bootstrap a Debian rootfs of ARCH (no root, no debootstrap): InRelease is\n"
 		"verified with gpgv against the Debian archive keyring, the Packages index\n"
@@ -956,8 +1006,15 @@ int cmd_create(int argc, char **argv)
 		"                    named absolutely or with '..', or written through a symlink,\n"
 		"                    are refused; in mapped mode owners are kept; no file becomes\n"
 		"                    setuid or setgid to you on the host; device nodes are skipped;\n"
-		"                    its /bin/sh and dpkg's database must say it is of ARCH\n";
-	const char *tarball = NULL, *include[128];
+		"                    its /bin/sh and dpkg's database must say it is of ARCH\n"
+		"  --from SOURCE     copy your container SOURCE instead: same arch, suite, mode\n"
+		"                    and config; owners, modes, times, xattrs and hard links kept,\n"
+		"                    data shared by reflink where the filesystem has them (btrfs,\n"
+		"                    xfs), device nodes skipped; SOURCE may be started (its lock is\n"
+		"                    held shared meanwhile: rm, start and stop of it are refused)\n";
+	const char *tarball = NULL, *from = NULL, *include[128];
+	bool bootstrap_option = false;
+	struct clone_report clone;
 	const struct arch_info *arch = NULL;
 	struct bootstrap_options opts = { .variant = "minbase" };
 	struct create_display display = { .stage = STAGE_INDEX, .last_percent = -1 };
@@ -984,7 +1041,11 @@ int cmd_create(int argc, char **argv)
 		case 't':
 			tarball = optarg;
 			break;
+		case 'f':
+			from = optarg;
+			break;
 		case 's':
+			bootstrap_option = true;
 			if (!optarg[0] ||
 			    strspn(optarg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-_") !=
 				    strlen(optarg) ||
@@ -995,16 +1056,19 @@ int cmd_create(int argc, char **argv)
 			opts.suite = optarg;
 			break;
 		case 'v':
+			bootstrap_option = true;
 			if (!streq(optarg, "minbase") && !streq(optarg, "buildd"))
 				return cli_usage_error("create", "unknown variant '%.64s': use minbase or buildd",
 						       optarg);
 			opts.variant = optarg;
 			break;
 		case 'i':
+			bootstrap_option = true;
 			if (split_list(optarg, include, &n_include, ARRAY_SIZE(include)) < 0)
 				return cli_usage_error("create", "too many --include packages");
 			break;
 		case 'm':
+			bootstrap_option = true;
 			if ((strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8)) ||
 			    strpbrk(optarg, " \t\n\r"))
 				return cli_usage_error(
@@ -1012,9 +1076,11 @@ int cmd_create(int argc, char **argv)
 			opts.mirror = optarg;
 			break;
 		case 'k':
+			bootstrap_option = true;
 			opts.keyring = optarg;
 			break;
 		case 'o':
+			bootstrap_option = true;
 			opts.offline = true;
 			break;
 		case 'q':
@@ -1026,7 +1092,10 @@ int cmd_create(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cli_usage_error("create", optind >= argc ? "missing the container name" : "too many arguments");
-	if (!arch)
+	if (from && (tarball || bootstrap_option))
+		return cli_usage_error("create", "--from copies a container as it is: give no --from-tar, --suite, "
+						 "--variant, --include, --mirror, --keyring or --offline with it");
+	if (!arch && !from)
 		return cli_usage_error("create", "give --arch ARCH (known: %s)", arch_names());
 	r = container_init(&c, argv[optind]);
 	if (r == -EINVAL)
@@ -1040,7 +1109,17 @@ int cmd_create(int argc, char **argv)
 	}
 	c.arch = arch;
 	c.mode = store_default_mode();
-	if (tarball) {
+	if (from) {
+		r = create_clone(&c, from, arch, &clone);
+		if (r != EXIT_OK)
+			return r;
+		printf("created %s (%s%s%s, %s mode), a copy of %s: %llu files, %llu of them sharing their data by "
+		       "reflink\n",
+		       c.name, c.arch->name, c.suite[0] ? " " : "", c.suite,
+		       c.mode == CONTAINER_MAPPED ? "mapped" : "single", from, (unsigned long long)clone.files,
+		       (unsigned long long)clone.reflinked);
+		return EXIT_OK;
+	} else if (tarball) {
 		r = create_from_tar(&c, tarball);
 		if (r != EXIT_OK)
 			return r;
