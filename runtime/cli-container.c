@@ -239,6 +239,9 @@ static int run_option(const char *cmd, int c, struct run_options *o)
 		}
 		o->req.user = optarg;
 		return 0;
+	case 'x':
+		o->req.ephemeral = true;
+		return 0;
 	case 'i': /* stdin always passes through */
 	case 't': /* a terminal is given whenever stdin and stdout are one */
 		return 0;
@@ -252,11 +255,17 @@ static int run_option(const char *cmd, int c, struct run_options *o)
  */
 #define RUN_SHORT_OPTIONS "+:he:v:w:u:it"
 static const struct option run_long_options[] = {
-	{ "root", no_argument, NULL, 'r' },	   { "cwd", required_argument, NULL, 'w' },
-	{ "env", required_argument, NULL, 'e' },   { "env-file", required_argument, NULL, 'E' },
-	{ "bind", required_argument, NULL, 'b' },  { "user", required_argument, NULL, 'u' },
-	{ "interactive", no_argument, NULL, 'i' }, { "tty", no_argument, NULL, 't' },
-	{ "help", no_argument, NULL, 'h' },	   {},
+	{ "root", no_argument, NULL, 'r' },
+	{ "cwd", required_argument, NULL, 'w' },
+	{ "env", required_argument, NULL, 'e' },
+	{ "env-file", required_argument, NULL, 'E' },
+	{ "bind", required_argument, NULL, 'b' },
+	{ "user", required_argument, NULL, 'u' },
+	{ "interactive", no_argument, NULL, 'i' },
+	{ "tty", no_argument, NULL, 't' },
+	{ "ephemeral", no_argument, NULL, 'x' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
 };
 
 /*
@@ -275,7 +284,7 @@ static int parse_run_options(const char *cmd, const char *help, int argc, char *
 			fputs(help, stdout);
 			return EXIT_OK;
 		}
-		if (ch > 0xff || !strchr("rweEvbuit", ch)) {
+		if (ch > 0xff || !strchr("rweEvbuitx", ch)) {
 			cli_option_error(cmd, argv, ch);
 			return EXIT_RUN_FAILED;
 		}
@@ -283,6 +292,20 @@ static int parse_run_options(const char *cmd, const char *help, int argc, char *
 			return EXIT_RUN_FAILED;
 	}
 	return -1;
+}
+
+/* -EBUSY from container_exec() or container_start(): the rootfs is used the other way. */
+static void report_rootfs_busy(const char *name, bool ephemeral)
+{
+	if (ephemeral)
+		cli_error("container '%s' is in use on its rootfs itself (started, or running a command, without "
+			  "--ephemeral): an ephemeral view needs a rootfs that nothing changes under it",
+			  name);
+	else
+		cli_error("container '%s' has an ephemeral run or start going on, whose view of the rootfs must not "
+			  "change under it",
+			  name);
+	cli_hint("wait for it to end, or 'crossroot stop %s'%s", name, ephemeral ? "" : ", or add --ephemeral");
 }
 
 /*
@@ -326,6 +349,11 @@ static int run_or_enter(int argc, char **argv, bool enter)
 		"  -v SRC:DST[:ro]        the same, as in podman (DST is required)\n"
 		"  -i, -t                 accepted for podman's sake: stdin always passes\n"
 		"                         through, and the terminal is decided as above\n"
+		"  --ephemeral            on a copy-on-write view of the rootfs (overlayfs),\n"
+		"                         thrown away when CMD ends: the rootfs never changes;\n"
+		"                         a container of its own even when NAME is started\n"
+		"                         with --ephemeral; refused while NAME is used without\n"
+		"                         it (started, or running a command)\n"
 		"\n"
 		"Environment: PATH, HOME, USER, LOGNAME and SHELL are crossroot's; from\n"
 		"yours pass TERM, LANG, every LC_*, TZ and the proxy variables http_proxy,\n"
@@ -338,7 +366,7 @@ static int run_or_enter(int argc, char **argv, bool enter)
 		"CMD was not found.\n";
 	static const char enter_help[] = "Usage: crossroot enter NAME [--root | --user USER] [--cwd DIR] [--env "
 					 "KEY[=VALUE]]... [--env-file FILE]...\n"
-					 "                       [--bind SRC[:DST[:ro]]]...\n"
+					 "                       [--bind SRC[:DST[:ro]]]... [--ephemeral]\n"
 					 "\n"
 					 "Start a login shell in container NAME on a new terminal of the container's\n"
 					 "own devpts: job control works and the window size follows yours.  Options\n"
@@ -398,6 +426,10 @@ static int run_or_enter(int argc, char **argv, bool enter)
 		return EXIT_RUN_FAILED;
 	}
 	r = container_exec(&c, &o.req, &res);
+	if (r == -EBUSY) {
+		report_rootfs_busy(name, o.req.ephemeral);
+		return EXIT_RUN_FAILED;
+	}
 	if (r == -EWOULDBLOCK) {
 		cli_error("container '%s' is being started, stopped or removed by another crossroot; try again", name);
 		return EXIT_RUN_FAILED;
@@ -467,10 +499,15 @@ static int report_lock(const char *name, int r)
 
 int cmd_start(int argc, char **argv)
 {
-	static const char help[] = "Usage: crossroot start NAME [--bind SRC[:DST[:ro]]]... [-v SRC:DST[:ro]]...\n"
-				   "\n"
-				   "Start container NAME: its namespaces, mounts and binfmt entries stay\n"
-				   "until 'crossroot stop NAME' or reboot, shared by every run and enter.\n";
+	static const char help[] =
+		"Usage: crossroot start NAME [--bind SRC[:DST[:ro]]]... [-v SRC:DST[:ro]]... [--ephemeral]\n"
+		"\n"
+		"Start container NAME: its namespaces, mounts and binfmt entries stay\n"
+		"until 'crossroot stop NAME' or reboot, shared by every run and enter.\n"
+		"\n"
+		"  --bind SRC[:DST[:ro]]  bind a host path (repeatable); -v SRC:DST[:ro] as in podman\n"
+		"  --ephemeral            on a copy-on-write view of the rootfs (overlayfs): what\n"
+		"                         runs in it changes only that view, thrown away at stop\n";
 	struct run_options o;
 	struct run_result res;
 	struct container c;
@@ -488,8 +525,8 @@ int cmd_start(int argc, char **argv)
 		}
 		if (ch < 0xff && strchr("rweEuit", ch))
 			return cli_usage_error("start", "--root, --cwd, --env, --env-file, --user, -i and -t are for "
-							"run and enter; start takes only --bind (-v)");
-		if (ch != 'b' && ch != 'v')
+							"run and enter; start takes only --bind (-v) and --ephemeral");
+		if (ch != 'b' && ch != 'v' && ch != 'x')
 			return cli_option_error("start", argv, ch);
 		if (run_option("start", ch, &o) < 0)
 			return EXIT_USAGE;
@@ -499,9 +536,13 @@ int cmd_start(int argc, char **argv)
 	r = load_or_report("start", argv[optind], &c);
 	if (r != 0)
 		return r;
-	r = container_start(&c, o.binds, o.req.n_binds, &res);
+	r = container_start(&c, o.binds, o.req.n_binds, o.req.ephemeral, &res);
 	if (r == -EALREADY) {
 		cli_error("container '%s' is already started", c.name);
+		return EXIT_FAIL;
+	}
+	if (r == -EBUSY) {
+		report_rootfs_busy(c.name, o.req.ephemeral);
 		return EXIT_FAIL;
 	}
 	if (r < 0 && res.outcome == RUN_NO_EMULATOR) {
