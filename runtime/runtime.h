@@ -110,8 +110,9 @@ int container_exec(const struct container *c, const struct exec_request *req, st
  * container_stop().  binds are added for the container's lifetime.  With
  * ephemeral, on a copy-on-write view of the rootfs whose layer goes at
  * stop (ephemeral.h).  Returns 0, -EALREADY when it runs already, -EBUSY
- * when the rootfs is used in the other way (container_rootfs_use()), -EWOULDBLOCK when another
- * crossroot is starting or stopping it, -ENOEXEC with res->outcome
+ * when the rootfs is used the other way (container_rootfs_use()),
+ * -EWOULDBLOCK when another crossroot is starting or stopping it,
+ * -ENOEXEC with res->outcome
  * RUN_NO_EMULATOR when c's arch has no usable emulator (checked first, as
  * for container_exec()), or -errno with res->step set.
  */
