@@ -16,7 +16,13 @@
  * unprivileged layer would be unsafe).  So renaming a directory of the
  * rootfs fails with EXDEV, and programs fall back to copy and delete (mv
  * does), and a chmod or chown of a rootfs file copies its data up.  Owners
- * need no care: copy-up keeps a file's ids, all mapped in the namespace.
+ * need no care: overlayfs copies up as the mounter (root of the user
+ * namespace) and gives the copy the lower file's ids, which are all mapped
+ * there (subordinate ids in mapped mode, the user's own in single mode),
+ * as every file of the rootfs was made in that namespace; a file of an
+ * unmapped owner (put there from the host) could not be copied up.  The
+ * upper root directory, which the merged / shows, is given the rootfs
+ * root's owner and mode by mount_container().
  *
  * Why the layer lives beside the rootfs, on the store's filesystem, and
  * not in a tmpfs: a build's installs can be gigabytes, which a tmpfs would
