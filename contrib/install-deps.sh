@@ -13,7 +13,9 @@ nettle-dev libjson-c-dev"
 run="qemu-user-static gpgv debian-archive-keyring ca-certificates"
 # Test: cross compilers for the static test payload, prove, and the tools the
 # end-to-end tests drive (useradd/usermod, runuser/unshare, pkill, file, tmux,
-# python3 for the racing second user, systemd-analyze for the boot unit).
+# python3 for the racing second user and for manifest.py (29-ephemeral.t,
+# 29-clone.t: every path of a rootfs, before and after), flock (util-linux)
+# and mount for the same tests, systemd-analyze for the boot unit).
 test="gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-riscv64-linux-gnu gcc-powerpc64le-linux-gnu
 gcc-s390x-linux-gnu gcc-i686-linux-gnu libc6-dev-arm64-cross libc6-dev-armhf-cross libc6-dev-riscv64-cross
 libc6-dev-ppc64el-cross libc6-dev-s390x-cross libc6-dev-i386-cross perl passwd util-linux procps file tmux bsdutils

@@ -242,6 +242,9 @@ static int run_option(const char *cmd, int c, struct run_options *o)
 		}
 		o->req.user = optarg;
 		return 0;
+	case 'x':
+		o->req.ephemeral = true;
+		return 0;
 	case 'i': /* stdin always passes through */
 	case 't': /* a terminal is given whenever stdin and stdout are one */
 		return 0;
@@ -255,11 +258,17 @@ static int run_option(const char *cmd, int c, struct run_options *o)
  */
 #define RUN_SHORT_OPTIONS "+:he:v:w:u:it"
 static const struct option run_long_options[] = {
-	{ "root", no_argument, NULL, 'r' },	   { "cwd", required_argument, NULL, 'w' },
-	{ "env", required_argument, NULL, 'e' },   { "env-file", required_argument, NULL, 'E' },
-	{ "bind", required_argument, NULL, 'b' },  { "user", required_argument, NULL, 'u' },
-	{ "interactive", no_argument, NULL, 'i' }, { "tty", no_argument, NULL, 't' },
-	{ "help", no_argument, NULL, 'h' },	   {},
+	{ "root", no_argument, NULL, 'r' },
+	{ "cwd", required_argument, NULL, 'w' },
+	{ "env", required_argument, NULL, 'e' },
+	{ "env-file", required_argument, NULL, 'E' },
+	{ "bind", required_argument, NULL, 'b' },
+	{ "user", required_argument, NULL, 'u' },
+	{ "interactive", no_argument, NULL, 'i' },
+	{ "tty", no_argument, NULL, 't' },
+	{ "ephemeral", no_argument, NULL, 'x' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
 };
 
 /*
@@ -278,7 +287,7 @@ static int parse_run_options(const char *cmd, const char *help, int argc, char *
 			fputs(help, stdout);
 			return EXIT_OK;
 		}
-		if (ch > 0xff || !strchr("rweEvbuit", ch)) {
+		if (ch > 0xff || !strchr("rweEvbuitx", ch)) {
 			cli_option_error(cmd, argv, ch);
 			return EXIT_RUN_FAILED;
 		}
@@ -286,6 +295,20 @@ static int parse_run_options(const char *cmd, const char *help, int argc, char *
 			return EXIT_RUN_FAILED;
 	}
 	return -1;
+}
+
+/* -EBUSY from container_exec() or container_start(): the rootfs is used the other way. */
+static void report_rootfs_busy(const char *name, bool ephemeral)
+{
+	if (ephemeral)
+		cli_error("container '%s' is in use on its rootfs itself (started, or running a command, without "
+			  "--ephemeral): an ephemeral view needs a rootfs that nothing changes under it",
+			  name);
+	else
+		cli_error("container '%s' has an ephemeral run or start going on, whose view of the rootfs must not "
+			  "change under it",
+			  name);
+	cli_hint("wait for it to end, or 'crossroot stop %s'%s", name, ephemeral ? "" : ", or add --ephemeral");
 }
 
 /*
@@ -339,6 +362,11 @@ static int run_or_enter(int argc, char **argv, bool enter)
 		"  -v SRC:DST[:ro]        the same, as in podman (DST is required)\n"
 		"  -i, -t                 accepted for podman's sake: stdin always passes\n"
 		"                         through, and the terminal is decided as above\n"
+		"  --ephemeral            on a copy-on-write view of the rootfs (overlayfs),\n"
+		"                         thrown away when CMD ends: the rootfs never changes;\n"
+		"                         a container of its own even when NAME is started\n"
+		"                         with --ephemeral; refused while NAME is used without\n"
+		"                         it (started, or running a command)\n"
 		"\n"
 		"Environment: PATH, HOME, USER, LOGNAME and SHELL are crossroot's; from\n"
 		"yours pass TERM, LANG, every LC_*, TZ and the proxy variables http_proxy,\n"
@@ -351,7 +379,7 @@ static int run_or_enter(int argc, char **argv, bool enter)
 		"CMD was not found.\n";
 	static const char enter_help[] = "Usage: crossroot enter [NAME] [--root | --user USER] [--cwd DIR] [--env "
 					 "KEY[=VALUE]]... [--env-file FILE]...\n"
-					 "                       [--bind SRC[:DST[:ro]]]...\n"
+					 "                       [--bind SRC[:DST[:ro]]]... [--ephemeral]\n"
 					 "\n"
 					 "Start a login shell in container NAME (without NAME, the default\n"
 					 "container, as for run) on a new terminal of the container's own devpts:\n"
@@ -429,6 +457,10 @@ static int run_or_enter(int argc, char **argv, bool enter)
 		return EXIT_RUN_FAILED;
 	}
 	r = container_exec(&c, &o.req, &res);
+	if (r == -EBUSY) {
+		report_rootfs_busy(name, o.req.ephemeral);
+		return EXIT_RUN_FAILED;
+	}
 	if (r == -EWOULDBLOCK) {
 		cli_error("container '%s' is being started, stopped or removed by another crossroot; try again", name);
 		return EXIT_RUN_FAILED;
@@ -498,10 +530,15 @@ static int report_lock(const char *name, int r)
 
 int cmd_start(int argc, char **argv)
 {
-	static const char help[] = "Usage: crossroot start NAME [--bind SRC[:DST[:ro]]]... [-v SRC:DST[:ro]]...\n"
-				   "\n"
-				   "Start container NAME: its namespaces, mounts and binfmt entries stay\n"
-				   "until 'crossroot stop NAME' or reboot, shared by every run and enter.\n";
+	static const char help[] =
+		"Usage: crossroot start NAME [--bind SRC[:DST[:ro]]]... [-v SRC:DST[:ro]]... [--ephemeral]\n"
+		"\n"
+		"Start container NAME: its namespaces, mounts and binfmt entries stay\n"
+		"until 'crossroot stop NAME' or reboot, shared by every run and enter.\n"
+		"\n"
+		"  --bind SRC[:DST[:ro]]  bind a host path (repeatable); -v SRC:DST[:ro] as in podman\n"
+		"  --ephemeral            on a copy-on-write view of the rootfs (overlayfs): what\n"
+		"                         runs in it changes only that view, thrown away at stop\n";
 	struct run_options o;
 	struct run_result res;
 	struct container c;
@@ -519,8 +556,8 @@ int cmd_start(int argc, char **argv)
 		}
 		if (ch < 0xff && strchr("rweEuit", ch))
 			return cli_usage_error("start", "--root, --cwd, --env, --env-file, --user, -i and -t are for "
-							"run and enter; start takes only --bind (-v)");
-		if (ch != 'b' && ch != 'v')
+							"run and enter; start takes only --bind (-v) and --ephemeral");
+		if (ch != 'b' && ch != 'v' && ch != 'x')
 			return cli_option_error("start", argv, ch);
 		if (run_option("start", ch, &o) < 0)
 			return EXIT_USAGE;
@@ -530,9 +567,13 @@ int cmd_start(int argc, char **argv)
 	r = load_or_report("start", argv[optind], &c);
 	if (r != 0)
 		return r;
-	r = container_start(&c, o.binds, o.req.n_binds, &res);
+	r = container_start(&c, o.binds, o.req.n_binds, o.req.ephemeral, &res);
 	if (r == -EALREADY) {
 		cli_error("container '%s' is already started", c.name);
+		return EXIT_FAIL;
+	}
+	if (r == -EBUSY) {
+		report_rootfs_busy(c.name, o.req.ephemeral);
 		return EXIT_FAIL;
 	}
 	if (r < 0 && res.outcome == RUN_NO_EMULATOR) {
@@ -1007,21 +1048,83 @@ static int create_from_import(struct container *c, const char *source, bool oci)
 	return create_report(c, r, message);
 }
 
+/* create --from: returns the exit status (0 after printing nothing: the caller says it was created). */
+static int create_clone(struct container *c, const char *source_name, const struct arch_info *arch,
+			struct clone_report *report)
+{
+	char names[TARBALL_NAMES_KEPT * 140];
+	struct container source;
+	int r;
+
+	if (container_name_valid(source_name) < 0)
+		return cli_usage_error("create", "--from: invalid container name '%.80s'", source_name);
+	r = container_load(source_name, &source);
+	if (r == -ENOENT) {
+		cli_error("no container named '%s' to copy ('crossroot list' shows yours)", source_name);
+		return EXIT_FAIL;
+	}
+	if (r < 0) {
+		cli_error("container '%s' is unreadable: %s", source_name, strerror(-r));
+		return EXIT_FAIL;
+	}
+	if (arch && arch != source.arch)
+		return cli_usage_error("create",
+				       "--arch %s: '%s' is %s, and a copy has its source's arch (leave --arch out)",
+				       arch->name, source.name, source.arch->name);
+	r = store_create_clone(c, &source, report);
+	if (r == 0) {
+		if (report->devices_skipped.count)
+			cli_error("warning: %zu device node%s not copied (crossroot binds /dev at run time): %s",
+				  report->devices_skipped.count, report->devices_skipped.count == 1 ? "" : "s",
+				  list_names(&report->devices_skipped, names, sizeof(names)));
+		return EXIT_OK;
+	}
+	if (r == -EWOULDBLOCK) {
+		cli_error("container '%s' is being started, stopped or removed by another crossroot; try again",
+			  source.name);
+		return EXIT_FAIL;
+	}
+	if (r == -EEXIST)
+		return create_report(c, r, "");
+	if (report->failed[0]) {
+		char message[PATH_MAX + 300];
+
+		snprintf(message, sizeof(message), "copying the rootfs of '%s': /%s: %s: %s", source.name,
+			 streq(report->failed, ".") ? "" : report->failed, report->step, strerror(-r));
+		return create_report(c, r, message);
+	}
+	if (report->step[0]) {
+		char message[300];
+
+		snprintf(message, sizeof(message), "%s: %s", report->step, strerror(-r));
+		return create_report(c, r, message);
+	}
+	return create_report(c, r, "");
+}
+
 int cmd_create(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "arch", required_argument, NULL, 'a' },     { "from-tar", required_argument, NULL, 't' },
-		{ "from-oci", required_argument, NULL, 'O' }, { "suite", required_argument, NULL, 's' },
-		{ "variant", required_argument, NULL, 'v' },  { "include", required_argument, NULL, 'i' },
-		{ "mirror", required_argument, NULL, 'm' },   { "keyring", required_argument, NULL, 'k' },
-		{ "offline", no_argument, NULL, 'o' },	      { "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },	      {},
+		{ "arch", required_argument, NULL, 'a' },
+		{ "from-tar", required_argument, NULL, 't' },
+		{ "from-oci", required_argument, NULL, 'O' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "suite", required_argument, NULL, 's' },
+		{ "variant", required_argument, NULL, 'v' },
+		{ "include", required_argument, NULL, 'i' },
+		{ "mirror", required_argument, NULL, 'm' },
+		{ "keyring", required_argument, NULL, 'k' },
+		{ "offline", no_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
 	};
 	static const char help[] =
 		"Usage: crossroot create NAME --arch ARCH [--suite SUITE] [--variant minbase|buildd]\n"
 		"                        [--include PKG,...] [--mirror URL] [--keyring FILE] [--offline] [--quiet]\n"
 		"       crossroot create NAME --arch ARCH --from-tar FILE\n"
 		"       crossroot create NAME --arch ARCH --from-oci IMAGE\n"
+		"       crossroot create NAME --from SOURCE\n"
 		"\n"
 		"Bootstrap a Debian rootfs of ARCH (no root, no debootstrap): InRelease is\n"
 		"verified with gpgv against the Debian archive keyring, the Packages index\n"
@@ -1049,8 +1152,15 @@ int cmd_create(int argc, char **argv)
 		"                    or docker-archive ('podman save'; - is stdin); every blob\n"
 		"                    is checked against its sha256 digest, the config's platform\n"
 		"                    must be ARCH's, layers are applied in order with their\n"
-		"                    whiteouts, each under --from-tar's rules\n";
-	const char *tarball = NULL, *image = NULL, *include[128];
+		"                    whiteouts, each under --from-tar's rules\n"
+		"  --from SOURCE     copy your container SOURCE instead: same arch, suite, mode\n"
+		"                    and config; owners, modes, times, xattrs and hard links kept,\n"
+		"                    data shared by reflink where the filesystem has them (btrfs,\n"
+		"                    xfs), device nodes skipped; SOURCE may be started (its lock is\n"
+		"                    held shared meanwhile: rm, start and stop of it are refused)\n";
+	const char *tarball = NULL, *image = NULL, *from = NULL, *include[128];
+	bool bootstrap_option = false;
+	struct clone_report clone;
 	const struct arch_info *arch = NULL;
 	struct bootstrap_options opts = { 0 };
 	const char *why;
@@ -1082,7 +1192,11 @@ int cmd_create(int argc, char **argv)
 		case 'O':
 			image = optarg;
 			break;
+		case 'f':
+			from = optarg;
+			break;
 		case 's':
+			bootstrap_option = true;
 			if (!optarg[0] ||
 			    strspn(optarg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-_") !=
 				    strlen(optarg) ||
@@ -1093,16 +1207,19 @@ int cmd_create(int argc, char **argv)
 			opts.suite = optarg;
 			break;
 		case 'v':
+			bootstrap_option = true;
 			if (!streq(optarg, "minbase") && !streq(optarg, "buildd"))
 				return cli_usage_error("create", "unknown variant '%.64s': use minbase or buildd",
 						       optarg);
 			opts.variant = optarg;
 			break;
 		case 'i':
+			bootstrap_option = true;
 			if (split_list(optarg, include, &n_include, ARRAY_SIZE(include)) < 0)
 				return cli_usage_error("create", "too many --include packages");
 			break;
 		case 'm':
+			bootstrap_option = true;
 			if ((strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8)) ||
 			    strpbrk(optarg, " \t\n\r"))
 				return cli_usage_error(
@@ -1110,9 +1227,11 @@ int cmd_create(int argc, char **argv)
 			opts.mirror = optarg;
 			break;
 		case 'k':
+			bootstrap_option = true;
 			opts.keyring = optarg;
 			break;
 		case 'o':
+			bootstrap_option = true;
 			opts.offline = true;
 			break;
 		case 'q':
@@ -1124,7 +1243,11 @@ int cmd_create(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cli_usage_error("create", optind >= argc ? "missing the container name" : "too many arguments");
-	if (!arch)
+	if (from && (tarball || image || bootstrap_option))
+		return cli_usage_error("create",
+				       "--from copies a container as it is: give no --from-tar, --from-oci, --suite, "
+				       "--variant, --include, --mirror, --keyring or --offline with it");
+	if (!arch && !from)
 		return cli_usage_error("create", "give --arch ARCH (known: %s)", arch_names());
 	if (tarball && image)
 		return cli_usage_error("create", "give --from-tar or --from-oci, not both");
@@ -1142,7 +1265,17 @@ int cmd_create(int argc, char **argv)
 	}
 	c.arch = arch;
 	c.mode = store_default_mode();
-	if (tarball || image) {
+	if (from) {
+		r = create_clone(&c, from, arch, &clone);
+		if (r != EXIT_OK)
+			return r;
+		printf("created %s (%s%s%s, %s mode), a copy of %s: %llu files, %llu of them sharing their data by "
+		       "reflink\n",
+		       c.name, c.arch->name, c.suite[0] ? " " : "", c.suite,
+		       c.mode == CONTAINER_MAPPED ? "mapped" : "single", from, (unsigned long long)clone.files,
+		       (unsigned long long)clone.reflinked);
+		return EXIT_OK;
+	} else if (tarball || image) {
 		r = create_from_import(&c, tarball ? tarball : image, image != NULL);
 		if (r != EXIT_OK)
 			return r;

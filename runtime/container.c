@@ -140,23 +140,41 @@ int container_save_config(const struct container *c)
 	return write_atomic(c, "config", text);
 }
 
-static int lock_file(const struct container *c, int operation)
+static int lock_file(const struct container *c, const char *name, int operation)
 {
 	char path[PATH_MAX];
 
-	if (config_path(c, "lock", path, sizeof(path)) < 0)
+	if (config_path(c, name, path, sizeof(path)) < 0)
 		return -ENAMETOOLONG;
 	return flock_file(path, operation);
 }
 
 int container_lock_shared(const struct container *c)
 {
-	return lock_file(c, LOCK_SH | LOCK_NB);
+	return lock_file(c, "lock", LOCK_SH | LOCK_NB);
 }
 
 int container_lock(const struct container *c, bool wait)
 {
-	return lock_file(c, LOCK_EX | (wait ? 0 : LOCK_NB));
+	return lock_file(c, "lock", LOCK_EX | (wait ? 0 : LOCK_NB));
+}
+
+int container_rootfs_use(const struct container *c, enum rootfs_use use)
+{
+	struct flock own = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = use, .l_len = 1 };
+	struct flock other = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = !use, .l_len = 1 };
+	_cleanup_close_ int fd = -EBADF;
+	char path[PATH_MAX];
+
+	if (config_path(c, "lock-rootfs", path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	/* Read locks only: this never waits.  F_OFD_GETLK tests the other byte without taking it. */
+	if (fcntl(fd, F_OFD_SETLKW, &own) < 0 || fcntl(fd, F_OFD_GETLK, &other) < 0)
+		return -errno;
+	return other.l_type == F_UNLCK ? steal_fd(fd) : -EBUSY;
 }
 
 int process_start_time(pid_t pid, unsigned long long *out)

@@ -89,6 +89,24 @@ int container_lock(const struct container *c, bool wait);
  */
 int container_lock_shared(const struct container *c);
 
+/* How a run or a started container uses the rootfs. */
+enum rootfs_use {
+	ROOTFS_DIRECT,	/* mounted itself, writable: a run, enter or start without --ephemeral */
+	ROOTFS_OVERLAY, /* the lower layer of an ephemeral overlay, which it must not change under */
+};
+
+/*
+ * Declare a use of c's rootfs for as long as the returned fd is open (an
+ * init keeps it): an open file description lock (fcntl(2) F_OFD_SETLK,
+ * Linux 3.15) reading byte 0 (direct) or 1 (overlay) of c's lock-rootfs,
+ * then a test (F_OFD_GETLK) that nobody holds the other byte.  Each takes
+ * its own byte before it tests the other's, so of two that start together
+ * at least one sees the other: a direct use and an ephemeral one never
+ * overlap, while any number of the same kind do.  Returns the fd, -EBUSY
+ * when the other kind is in use, or -errno.
+ */
+int container_rootfs_use(const struct container *c, enum rootfs_use use);
+
 struct container_state {
 	bool running;
 	pid_t pid; /* the init's pid on the host when running */

@@ -502,6 +502,53 @@ static int switch_root(int rootfd, struct mount_error *err)
 	return 0;
 }
 
+/*
+ * The rootfs seen through an overlayfs in the caller's user namespace
+ * (ephemeral.h says why each option), mounted on the rootfs's own path.
+ * The layers are named by /proc/self/fd/N of fds opened without following
+ * links: no path of the user's is parsed by overlayfs, whose option syntax
+ * a ',' or ':' in $HOME would break.
+ */
+static int mount_overlay(const char *rootfs, int layer_fd, const char *layer_path, struct mount_error *err)
+{
+	_cleanup_close_ int lower = open(rootfs, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int layer = -EBADF, upper = -EBADF, work = -EBADF;
+	struct timespec times[2];
+	struct stat st, want;
+	char data[160];
+	int r;
+
+	/*
+	 * overlayfs takes private clones of its layers' mounts, only of mounts
+	 * in the mounter's namespace (clone_private_mount()): the fd made on
+	 * the host will not do, its path opened here must be the same directory.
+	 */
+	layer = open(layer_path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (layer < 0 || fstat(layer, &st) < 0 || fstat(layer_fd, &want) < 0)
+		return fail(err, -errno, "open the ephemeral layer");
+	if (st.st_dev != want.st_dev || st.st_ino != want.st_ino)
+		return fail(err, -ESTALE, "open the ephemeral layer (it was replaced)");
+	upper = openat(layer, "upper", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	work = openat(layer, "work", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (lower < 0 || upper < 0 || work < 0 || fstat(lower, &st) < 0)
+		return fail(err, -errno, "open the rootfs and its ephemeral layer");
+	/* The merged / shows the upper root's attributes (overlayfs.rst "Directories"): the rootfs's own. */
+	times[0] = st.st_atim;
+	times[1] = st.st_mtim;
+	if (fchown(upper, st.st_uid, st.st_gid) < 0 || fchmod(upper, st.st_mode & 07777) < 0 ||
+	    futimens(upper, times) < 0)
+		return fail(err, -errno, "give the ephemeral layer the rootfs's owner and mode");
+	snprintf(data, sizeof(data),
+		 "lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d,userxattr", lower, upper,
+		 work);
+	r = mount_on_fd("overlay", lower, "overlay", 0, data);
+	if (r < 0)
+		return fail(err, r,
+			    "mount the ephemeral overlay (its upper layer needs a filesystem overlayfs can write: "
+			    "ext4, xfs, btrfs; not NFS or overlayfs)");
+	return 0;
+}
+
 /* Clone every host tree the container gets: /sys, $HOME, /var/tmp, the user's binds, resolv.conf. */
 static int clone_trees(const struct mount_config *cfg, struct tree *trees, size_t *n, struct mount_error *err)
 {
@@ -542,7 +589,9 @@ int mount_container(const struct mount_config *cfg, struct mount_error *err)
 		return fail(err, -errno, "make / private");
 	r = clone_trees(cfg, trees, &n_trees, err);
 	/* pivot_root needs the new root to be a mount point. */
-	if (r == 0 && mount(cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+	if (r == 0 && cfg->ephemeral)
+		r = mount_overlay(cfg->rootfs, cfg->ephemeral_dir, cfg->ephemeral_path, err);
+	else if (r == 0 && mount(cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		r = fail(err, -errno, "bind the rootfs %.64s", cfg->rootfs);
 	if (r == 0) {
 		rootfd = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);

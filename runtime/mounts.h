@@ -35,6 +35,9 @@ int bind_mount_parse(char *spec, struct bind_mount *out);
 
 struct mount_config {
 	const char *rootfs;	    /* host path of the rootfs directory */
+	bool ephemeral;		    /* the rootfs as the lower layer of an overlayfs (ephemeral.h) */
+	int ephemeral_dir;	    /* with ephemeral: fd of the layer directory (upper/, work/) */
+	const char *ephemeral_path; /* and its path (overlayfs wants layers of the mount namespace it is in) */
 	const char *hostname;	    /* UTS name inside */
 	const char *home;	    /* host $HOME, bound at the same path; NULL for none */
 	bool isolated;		    /* no host tree but binds: no $HOME, no /var/tmp */
@@ -63,7 +66,9 @@ struct mount_error {
 /*
  * Build the container's mounts and switch root to it, in the calling
  * process's (already private) mount namespace: make / private, bind the
- * rootfs onto itself, mount /proc (a new instance: the caller is pid 1 of
+ * rootfs onto itself (ephemeral: mount an overlayfs on it, the rootfs as
+ * lower layer, cfg->ephemeral_dir's upper/ and work/ as the others, with
+ * the upper root given the rootfs root's owner, mode and times), mount /proc (a new instance: the caller is pid 1 of
  * its own pid namespace; the host's bound when that is refused), bind
  * /sys, build /dev (tmpfs, host nodes bound, a new devpts instance,
  * /dev/shm, the devices asked for), set up the binfmt entries (a sandboxed

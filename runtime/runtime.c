@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "env.h"
+#include "ephemeral.h"
 #include "host.h"
 #include "launch.h"
 #include "syscall-filter.h"
@@ -763,7 +764,7 @@ static void fill_mount_config(struct mount_config *cfg, const struct container *
 
 /* In the new pid namespace's first process: mounts, then the caller's part. Reports failure on sync. */
 static int init_setup(const struct container *c, const struct identity *id, const struct bind_mount *binds,
-		      size_t n_binds, const struct exec_request *req, int sync)
+		      size_t n_binds, const struct exec_request *req, struct ephemeral *eph, int sync)
 {
 	struct mount_config cfg;
 	struct mount_error err;
@@ -777,7 +778,17 @@ static int init_setup(const struct container *c, const struct identity *id, cons
 		cfg.devices = req->devices;
 		cfg.n_devices = req->n_devices;
 	}
+	if (eph) {
+		cfg.ephemeral = true;
+		cfg.ephemeral_dir = eph->dir;
+		cfg.ephemeral_path = eph->path;
+	}
 	r = mount_container(&cfg, &err);
+	/* Only the layer's lock file stays open here: no fd of a host directory may reach the container. */
+	if (eph) {
+		closep(&eph->dir);
+		closep(&eph->parent);
+	}
 	if (r < 0)
 		send_message(sync, MSG_FAILED, r, err.step, -1);
 	return r;
@@ -785,14 +796,14 @@ static int init_setup(const struct container *c, const struct identity *id, cons
 
 /* The transient init of a run on a stopped container: start the command, forward, reap, exit with its status. */
 static _noreturn_ void run_init(const struct container *c, const struct exec_request *req, const struct identity *id,
-				int sync, int report)
+				struct ephemeral *eph, int sync, int report)
 {
 	char slave[128];
 	int sfd, master = -1;
 	pid_t cmd;
 
 	sfd = signals_fd(true, false);
-	if (sfd < 0 || init_setup(c, id, req->binds, req->n_binds, req, sync) < 0)
+	if (sfd < 0 || init_setup(c, id, req->binds, req->n_binds, req, eph, sync) < 0)
 		_exit(125);
 	if (req->tty) {
 		master = open_pty(slave, sizeof(slave));
@@ -863,9 +874,9 @@ static int failed(struct run_result *res, int error, const char *step)
 	return 0;
 }
 
-/* run/enter on a stopped container. */
-static int exec_fresh(const struct container *c, const struct exec_request *req, const struct identity *id, int sfd,
-		      struct run_result *res)
+/* run/enter on a stopped container, or an ephemeral one (on eph's layer). */
+static int exec_fresh(const struct container *c, const struct exec_request *req, const struct identity *id,
+		      struct ephemeral *eph, int sfd, struct run_result *res)
 {
 	int sync[2], report[2], master = -1, r, status;
 	const char *step;
@@ -893,7 +904,7 @@ static int exec_fresh(const struct container *c, const struct exec_request *req,
 		close(sync[0]);
 		close(report[0]);
 		close(sfd);
-		run_init(c, req, id, sync[1], report[1]);
+		run_init(c, req, id, eph, sync[1], report[1]);
 	}
 	close(sync[1]);
 	close(report[1]);
@@ -982,7 +993,9 @@ int container_exec(const struct container *c, const struct exec_request *req, st
 {
 	struct container_state state;
 	struct identity id;
-	_cleanup_close_ int sfd = -EBADF, lock = -EBADF;
+	struct ephemeral eph;
+	_cleanup_close_ int sfd = -EBADF, lock = -EBADF, use = -EBADF;
+	bool join;
 	int r;
 
 	memset(res, 0, sizeof(*res));
@@ -994,7 +1007,8 @@ int container_exec(const struct container *c, const struct exec_request *req, st
 	r = container_state_read(c, &state);
 	if (r < 0)
 		return r;
-	if (!state.running) {
+	/* An ephemeral run never joins: it gets a container of its own, on a fresh layer. */
+	if (!state.running || req->ephemeral) {
 		/* A run on a stopped container uses the rootfs: rm must not remove it meanwhile. */
 		lock = container_lock_shared(c);
 		if (lock < 0)
@@ -1003,8 +1017,16 @@ int container_exec(const struct container *c, const struct exec_request *req, st
 		if (r < 0)
 			return r;
 	}
+	join = state.running && !req->ephemeral;
+	if (!join) {
+		use = container_rootfs_use(c, req->ephemeral ? ROOTFS_OVERLAY : ROOTFS_DIRECT);
+		if (use < 0)
+			return use;
+		/* Layers that a killed crossroot left go now: this is the next use. */
+		ephemeral_sweep(c);
+	}
 	/* A started container has its entries already: the kernel holds their emulators open (flag F). */
-	r = state.running ? 0 : emulator_check(c, res);
+	r = join ? 0 : emulator_check(c, res);
 	if (r == -ENOEXEC)
 		return 0; /* the outcome is in res */
 	if (r < 0)
@@ -1012,20 +1034,32 @@ int container_exec(const struct container *c, const struct exec_request *req, st
 	sfd = signals_fd(false, req->tty);
 	if (sfd < 0)
 		return sfd;
-	if (state.running)
+	if (join)
 		return exec_join(c, req, &id, state.pid, sfd, res);
-	return exec_fresh(c, req, &id, sfd, res);
+	if (!req->ephemeral)
+		return exec_fresh(c, req, &id, NULL, sfd, res);
+	r = ephemeral_make(c, &eph);
+	if (r < 0)
+		return failed(res, r, "make an ephemeral layer in the container's directory");
+	r = exec_fresh(c, req, &id, &eph, sfd, res);
+	/*
+	 * We are root of the container's user namespace now (and in its mount
+	 * namespace, where the overlay stays mounted until we exit; nothing
+	 * runs on it any more): whatever the command made, we may remove.
+	 */
+	ephemeral_discard(&eph);
+	return r;
 }
 
 /* The init of a started container: reap until told to stop. */
 static _noreturn_ void daemon_init(const struct container *c, const struct identity *id, const struct bind_mount *binds,
-				   size_t n_binds, int sync)
+				   size_t n_binds, struct ephemeral *eph, int sync)
 {
 	struct message msg;
 	int sfd, devnull;
 
 	sfd = signals_fd(true, false);
-	if (sfd < 0 || init_setup(c, id, binds, n_binds, NULL, sync) < 0)
+	if (sfd < 0 || init_setup(c, id, binds, n_binds, NULL, eph, sync) < 0)
 		_exit(125);
 	send_message(sync, MSG_READY, 0, NULL, -1);
 	/*
@@ -1063,7 +1097,7 @@ static _noreturn_ void daemon_init(const struct container *c, const struct ident
  * The init's host pid goes to crossroot in msg.error.
  */
 static _noreturn_ void spawn_daemon(const struct container *c, const struct identity *id,
-				    const struct bind_mount *binds, size_t n_binds, int sync)
+				    const struct bind_mount *binds, size_t n_binds, struct ephemeral *eph, int sync)
 {
 	const char *step;
 	long pid;
@@ -1084,14 +1118,16 @@ static _noreturn_ void spawn_daemon(const struct container *c, const struct iden
 		_exit(125);
 	}
 	if (pid == 0)
-		daemon_init(c, id, binds, n_binds, sync);
+		daemon_init(c, id, binds, n_binds, eph, sync);
 	send_message(sync, MSG_READY, (int)pid, NULL, -1);
 	_exit(0);
 }
 
-int container_start(const struct container *c, const struct bind_mount *binds, size_t n_binds, struct run_result *res)
+int container_start(const struct container *c, const struct bind_mount *binds, size_t n_binds, bool ephemeral,
+		    struct run_result *res)
 {
-	_cleanup_close_ int lock = -EBADF;
+	_cleanup_close_ int lock = -EBADF, use = -EBADF;
+	struct ephemeral eph = { .parent = -EBADF, .dir = -EBADF, .lock = -EBADF };
 	struct container_state state;
 	struct identity id;
 	struct message msg;
@@ -1115,16 +1151,34 @@ int container_start(const struct container *c, const struct bind_mount *binds, s
 		return r;
 	if (binfmt_mode_failed(&id, res))
 		return -EINVAL;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
-		return -errno;
+	/* The init inherits both and keeps them until it dies: the rootfs's use and the layer's lock. */
+	use = container_rootfs_use(c, ephemeral ? ROOTFS_OVERLAY : ROOTFS_DIRECT);
+	if (use < 0)
+		return use;
+	ephemeral_sweep(c);
+	if (ephemeral) {
+		r = ephemeral_make(c, &eph);
+		if (r < 0) {
+			failed(res, r, "make an ephemeral layer in the container's directory");
+			return r;
+		}
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0) {
+		r = -errno;
+		ephemeral_discard(&eph);
+		return r;
+	}
 	helper = fork();
-	if (helper < 0)
-		return -errno;
+	if (helper < 0) {
+		r = -errno;
+		ephemeral_discard(&eph);
+		return r;
+	}
 	if (helper == 0) {
 		/* The init must not hold the lock: flock(2) locks belong to the open file, shared across fork. */
 		close(lock);
 		close(sync[0]);
-		spawn_daemon(c, &id, binds, n_binds, sync[1]);
+		spawn_daemon(c, &id, binds, n_binds, ephemeral ? &eph : NULL, sync[1]);
 	}
 	close(sync[1]);
 	waitpid(helper, &status, 0);
@@ -1145,12 +1199,15 @@ int container_start(const struct container *c, const struct bind_mount *binds, s
 	else
 		failed(res, r < 0 ? r : -EIO, "start the container's init");
 	close(sync[0]);
+	/* Ours go; the init's copies keep the layer locked while it lives. */
+	ephemeral_close(&eph);
 	if (res->outcome == RUN_FAILED) {
 		if (init > 0) {
 			kill(init, SIGKILL);
 			waitpid(init, &status, 0);
 		}
 		container_state_clear(c);
+		ephemeral_sweep(c);
 		return res->error;
 	}
 	return 0;
@@ -1190,5 +1247,7 @@ int container_stop(const struct container *c)
 	pfd = (struct pollfd){ .fd = pidfd, .events = POLLIN };
 	if (poll(&pfd, 1, 30000) <= 0)
 		return -ETIMEDOUT;
+	/* The init's files closed before it could be seen gone: an ephemeral layer is unlocked now. */
+	ephemeral_sweep(c);
 	return container_state_clear(c);
 }

@@ -64,6 +64,16 @@ struct exec_request {
 	 */
 	bool isolated;
 	unsigned timeout;
+	/*
+	 * Run on a copy-on-write view of the rootfs (ephemeral.h), discarded
+	 * when the command ends: never joins a started container (its own
+	 * container instead, even beside a started ephemeral one), and
+	 * container_exec() returns -EBUSY while the rootfs is used directly
+	 * (a run without it on the stopped container, or the container is
+	 * started without it).  Without it, -EBUSY while an ephemeral run or
+	 * start is on the stopped container's rootfs.
+	 */
+	bool ephemeral;
 	const char *const *devices; /* host device nodes "/dev/NAME" bound in /dev (stopped containers) */
 	size_t n_devices;
 };
@@ -97,17 +107,22 @@ int container_exec(const struct container *c, const struct exec_request *req, st
 
 /*
  * Start c: its init keeps its namespaces, mounts and binfmt entries until
- * container_stop().  binds are added for the container's lifetime.
- * Returns 0, -EALREADY when it runs already, -EWOULDBLOCK when another
- * crossroot is starting or stopping it, -ENOEXEC with res->outcome
+ * container_stop().  binds are added for the container's lifetime.  With
+ * ephemeral, on a copy-on-write view of the rootfs whose layer goes at
+ * stop (ephemeral.h).  Returns 0, -EALREADY when it runs already, -EBUSY
+ * when the rootfs is used the other way (container_rootfs_use()),
+ * -EWOULDBLOCK when another crossroot is starting or stopping it,
+ * -ENOEXEC with res->outcome
  * RUN_NO_EMULATOR when c's arch has no usable emulator (checked first, as
  * for container_exec()), or -errno with res->step set.
  */
-int container_start(const struct container *c, const struct bind_mount *binds, size_t n_binds, struct run_result *res);
+int container_start(const struct container *c, const struct bind_mount *binds, size_t n_binds, bool ephemeral,
+		    struct run_result *res);
 
 /*
  * Stop c: SIGKILL its init, which takes every process of its pid namespace
- * and, with the last of them, every mount; wait until it is gone.
+ * and, with the last of them, every mount; wait until it is gone, then
+ * remove its ephemeral layer, if it had one.
  * Returns 0, -ESRCH when it was not running, -EWOULDBLOCK, or -errno.
  */
 int container_stop(const struct container *c);

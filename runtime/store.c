@@ -247,6 +247,79 @@ int store_create_from_tar(struct container *c, const char *tarball, struct store
 	return r;
 }
 
+struct clone_args {
+	const char *source, *target;
+};
+
+static int clone_in_userns(void *arg, void *out)
+{
+	const struct clone_args *a = arg;
+	struct clone_report *report = out;
+	_cleanup_close_ int src = open(a->source, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int dst = open(a->target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (src < 0 || dst < 0) {
+		snprintf(report->step, sizeof(report->step), "open the %s rootfs", src < 0 ? "source's" : "new");
+		return -errno;
+	}
+	return clone_tree(src, dst, report);
+}
+
+/* The file name of source's directory into tmp's, as the user (a missing one is no error). */
+static int copy_container_file(const struct container *source, const char *tmp, const char *name)
+{
+	char from[PATH_MAX], to[PATH_MAX], buf[65536];
+	_cleanup_close_ int in = -EBADF, out = -EBADF;
+	ssize_t n;
+
+	if (format_buf(from, sizeof(from), "%s/%s", source->dir, name) < 0 ||
+	    format_buf(to, sizeof(to), "%s/%s", tmp, name) < 0)
+		return -ENAMETOOLONG;
+	in = open(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (in < 0)
+		return errno == ENOENT ? 0 : -errno;
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (out < 0)
+		return -errno;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write_once(out, buf, (size_t)n) < 0)
+			return -EIO;
+	return n < 0 ? -errno : 0;
+}
+
+int store_create_clone(struct container *c, const struct container *source, struct clone_report *report)
+{
+	char base[PATH_MAX], tmp_name[CONTAINER_NAME_MAX + 32], tmp[PATH_MAX], rootfs[PATH_MAX];
+	_cleanup_close_ int lock = -EBADF, source_lock = -EBADF;
+	struct clone_args args;
+	struct stat st;
+	int r;
+
+	memset(report, 0, sizeof(*report));
+	c->arch = source->arch;
+	c->mode = source->mode;
+	snprintf(c->suite, sizeof(c->suite), "%s", source->suite);
+	if (lstat(c->dir, &st) == 0)
+		return -EEXIST;
+	/* Shared, as a run takes it: rm cannot remove the source under the copy. */
+	source_lock = container_lock_shared(source);
+	if (source_lock < 0)
+		return source_lock;
+	lock = make_temp(c, base, tmp_name, sizeof(tmp_name), tmp, rootfs);
+	if (lock < 0)
+		return lock;
+	args = (struct clone_args){ source->rootfs, rootfs };
+	r = userns_call(c->mode, clone_in_userns, &args, report, sizeof(*report));
+	/* What the rootfs was bootstrapped from is what the copy is made of, for prune. */
+	if (r == 0 && (r = copy_container_file(source, tmp, CACHE_REFS_FILE)) < 0)
+		snprintf(report->step, sizeof(report->step), "copy %s", CACHE_REFS_FILE);
+	if (r == 0)
+		r = commit_temp(c, tmp);
+	if (r < 0)
+		remove_dir(c->mode, base, tmp_name);
+	return r;
+}
+
 /*
  * The image at source (a directory: an OCI image layout; a file or "-",
  * stdin: an archive, unpacked into tmp/image first) opened and verified

@@ -9,6 +9,7 @@
 #include "../bootstrap/oci.h"
 #include "../bootstrap/rootfs-arch.h"
 #include "../bootstrap/tarball.h"
+#include "clone.h"
 #include "container.h"
 
 /*
@@ -69,6 +70,22 @@ int store_create_from_oci(struct container *c, const char *source, struct store_
  */
 int store_create_bootstrap(struct container *c, const struct bootstrap_options *opts, bootstrap_progress_fn progress,
 			   void *data, struct archive_error *err);
+
+/*
+ * Create container c (its name filled by the caller) as a copy of source:
+ * the same arch, suite and mode, its config and cache-refs, and its rootfs
+ * copied by clone_tree() as root of source's user namespace (owners,
+ * modes, times, xattrs and hard links kept; extents shared where the
+ * filesystem has reflinks).  Not copied: source's lock, state and
+ * ephemeral layers.  source may be started or running commands (its files
+ * are read as they are meanwhile); its lock is held shared for the copy,
+ * so rm, start and stop of it are refused until the copy ends.  Atomic
+ * like store_create_from_tar().  Returns 0 with *report filled, -EEXIST
+ * when c's name exists, -EWOULDBLOCK when source is being started,
+ * stopped or removed, or -errno with report->failed and report->step
+ * saying where (report->failed empty: before the copy).
+ */
+int store_create_clone(struct container *c, const struct container *source, struct clone_report *report);
 
 /*
  * Remove container c's directory, as root of its user namespace so that

@@ -91,14 +91,14 @@ _crossroot() {
 			setup) opts="--user --all --help" argopts="--user" ;;
 			teardown) opts="--user --help" argopts="--user" ;;
 			create)
-				opts="--arch --suite --variant --include --mirror --keyring --offline --quiet --from-tar --from-oci --help"
-				argopts="--arch --suite --variant --include --mirror --keyring --from-tar --from-oci"
+				opts="--arch --suite --variant --include --mirror --keyring --offline --quiet --from-tar --from-oci --from --help"
+				argopts="--arch --suite --variant --include --mirror --keyring --from-tar --from-oci --from"
 				;;
-			start) opts="--bind -v --help" argopts="--bind -v" ;;
+			start) opts="--bind -v --ephemeral --help" argopts="--bind -v" ;;
 			stop | rm) opts="--help" ;;
 			export) opts="--format --help" argopts="--format" ;;
 			run | enter)
-				opts="--root --user -u --cwd -w --env -e --env-file --bind -v -i -t --help"
+				opts="--root --user -u --cwd -w --env -e --env-file --bind -v -i -t --ephemeral --help"
 				argopts="--user -u --cwd -w --env -e --env-file --bind -v"
 				;;
 			esac
@@ -149,7 +149,7 @@ _crossroot() {
 		--suite) mapfile -t COMPREPLY < <(compgen -W "$(_crossroot_suites)" -- "$cur") ;;
 		--variant) _crossroot_reply "$cur" minbase buildd ;;
 		--user) mapfile -t COMPREPLY < <(compgen -u -- "$cur") ;;
-		--container) mapfile -t COMPREPLY < <(compgen -W "$(_crossroot_containers)" -- "$cur") ;;
+		--container | --from) mapfile -t COMPREPLY < <(compgen -W "$(_crossroot_containers)" -- "$cur") ;;
 		--on-calendar) _crossroot_reply "$cur" hourly daily weekly monthly ;;
 		--format) _crossroot_reply "$cur" tar oci ;;
 		--keyring | --from-tar | --from-oci | --bind) _crossroot_files "$cur" ;;

@@ -86,7 +86,7 @@ end
 function __crossroot_positionals
     set -l words (commandline -opc)
     set -e words[1]
-    set -l argopts --user --arch --suite --variant --include --mirror --keyring --from-tar --from-oci --format \
+    set -l argopts --user --arch --suite --variant --include --mirror --keyring --from-tar --from-oci --from --format \
         --bind --cwd --env --container --set --on-calendar
     set -l skip 0
     set -l verb
@@ -177,6 +177,7 @@ complete -c crossroot -n $cr_create -l offline -d 'Use only the cache'
 complete -c crossroot -n $cr_create -l quiet -d 'No progress'
 complete -c crossroot -n $cr_create -l from-tar -r -F -d 'Import a rootfs tarball'
 complete -c crossroot -n $cr_create -l from-oci -r -F -d 'Import an OCI image (layout directory or archive)'
+complete -c crossroot -n $cr_create -l from -x -a '(__crossroot_containers)' -d 'Copy a container'
 
 # Verbs whose first argument is a container.
 complete -c crossroot -n '__crossroot_verb_is start stop run enter rm export; and __crossroot_at_arg 1' \
@@ -191,6 +192,8 @@ complete -c crossroot -n '__crossroot_verb_is run enter; and not __crossroot_aft
     -l cwd -x -d 'Working directory inside'
 complete -c crossroot -n '__crossroot_verb_is run enter; and not __crossroot_after_dashdash' \
     -l env -x -d 'Set a variable: KEY=VALUE'
+complete -c crossroot -n '__crossroot_verb_is start run enter; and not __crossroot_after_dashdash' \
+    -l ephemeral -d 'On a copy-on-write view of the rootfs, thrown away afterwards'
 # The command after "--" runs in the container, which the host cannot see: file names.
 complete -c crossroot -n '__crossroot_verb_is run job; and __crossroot_after_dashdash' -F
 

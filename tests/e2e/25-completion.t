@@ -73,11 +73,15 @@ out=$(complete_words create x --variant "")
 expect_eq "--variant <TAB> lists the variants" "minbase buildd" "$(echo $out)"
 
 out=$(complete_words run compl-box --)
-expect_eq "run's options" "--root --user --cwd --env --env-file --bind --help" "$(echo $out)"
+expect_eq "run's options" "--root --user --cwd --env --env-file --bind --ephemeral --help" "$(echo $out)"
+out=$(complete_words start compl-box --)
+expect_eq "start's options" "--bind --ephemeral --help" "$(echo $out)"
+out=$(complete_words create x --from "")
+expect_match "create --from <TAB> lists containers" '^compl-box$' "$out"
 out=$(complete_words run compl-box --r)
 expect_eq "crossroot run NAME --r<TAB> is --root" "--root" "$out"
 out=$(complete_words create x --)
-for o in --arch --suite --variant --include --mirror --keyring --offline --quiet --from-tar --from-oci; do
+for o in --arch --suite --variant --include --mirror --keyring --offline --quiet --from-tar --from-oci --from; do
 	expect_match "create's options include $o" "^$o\$" "$out"
 done
 out=$(complete_words run compl-box -- --)
@@ -117,6 +121,8 @@ if command -v fish >/dev/null; then
 	check "fish --no-execute crossroot.fish" fish --no-execute "$E2E_DIR/completion/crossroot.fish"
 	out=$(as_user fish -c 'source $argv[1]; complete -C "crossroot cr"' "$E2E_DIR/completion/crossroot.fish")
 	expect_match "fish: crossroot cr<TAB> completes to create" '^create' "$out"
+	out=$(as_user fish -c 'source $argv[1]; complete -C "crossroot run --eph"' "$E2E_DIR/completion/crossroot.fish")
+	expect_match "fish: crossroot run --eph<TAB> completes to --ephemeral" '^--ephemeral' "$out"
 else
 	not_ok "fish is not installed (contrib/install-deps.sh installs it)"
 fi
