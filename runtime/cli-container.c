@@ -1164,6 +1164,7 @@ int cmd_create(int argc, char **argv)
 	const struct arch_info *arch = NULL;
 	struct bootstrap_options opts = { 0 };
 	const char *why;
+	char want[128];
 	struct config cfg;
 	struct create_display display = { .stage = STAGE_INDEX, .last_percent = -1 };
 	char cache[PATH_MAX];
@@ -1197,20 +1198,14 @@ int cmd_create(int argc, char **argv)
 			break;
 		case 's':
 			bootstrap_option = true;
-			if (!optarg[0] ||
-			    strspn(optarg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-_") !=
-				    strlen(optarg) ||
-			    strlen(optarg) > 63)
-				return cli_usage_error("create",
-						       "invalid suite '%.64s': a Debian suite name such as bookworm",
-						       optarg);
+			if (config_check(CONFIG_SUITE, optarg, want, sizeof(want)) < 0)
+				return cli_usage_error("create", "invalid suite '%.64s': give %s", optarg, want);
 			opts.suite = optarg;
 			break;
 		case 'v':
 			bootstrap_option = true;
-			if (!streq(optarg, "minbase") && !streq(optarg, "buildd"))
-				return cli_usage_error("create", "unknown variant '%.64s': use minbase or buildd",
-						       optarg);
+			if (config_check(CONFIG_VARIANT, optarg, want, sizeof(want)) < 0)
+				return cli_usage_error("create", "unknown variant '%.64s': use %s", optarg, want);
 			opts.variant = optarg;
 			break;
 		case 'i':
@@ -1220,10 +1215,8 @@ int cmd_create(int argc, char **argv)
 			break;
 		case 'm':
 			bootstrap_option = true;
-			if ((strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8)) ||
-			    strpbrk(optarg, " \t\n\r"))
-				return cli_usage_error(
-					"create", "invalid mirror '%.80s': give an http:// or https:// URL", optarg);
+			if (config_check(CONFIG_MIRROR, optarg, want, sizeof(want)) < 0)
+				return cli_usage_error("create", "invalid mirror '%.80s': give %s", optarg, want);
 			opts.mirror = optarg;
 			break;
 		case 'k':
