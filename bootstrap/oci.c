@@ -154,11 +154,15 @@ static const char *string_of(json_object *o, const char *key)
 	return v ? jc.json_object_get_string(v) : NULL;
 }
 
-/* Open path beneath dirfd (symlinks inside allowed, none leading out): a regular file. */
+/*
+ * Open path beneath dirfd (symlinks inside allowed, none leading out): a
+ * regular file.  O_NONBLOCK: a FIFO planted as a blob must not hang the
+ * open (it is then refused as no regular file).
+ */
 static int open_beneath(int dirfd, const char *path, struct tarball_error *err)
 {
 	_cleanup_close_ int fd =
-		sys_openat2(dirfd, path, O_RDONLY | O_CLOEXEC, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+		sys_openat2(dirfd, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
 	struct stat st;
 
 	if (fd < 0)
@@ -499,9 +503,10 @@ static int unpack_file(struct archive *in, int dirfd, const char *name, struct t
 	if (r < 0)
 		return fail(err, r, name, "%s", strerror(-r));
 	fd = (int)syscall(__NR_openat2, dirfd, name, &how, sizeof(how));
+	if (fd < 0 && errno == EEXIST) /* not -EEXIST: that would read as "the container exists" */
+		return fail(err, -EBADMSG, name, "the archive holds it twice");
 	if (fd < 0)
-		return fail(err, -errno, name, "%s%s", strerror(errno),
-			    errno == EEXIST ? ": the archive holds it twice" : "");
+		return fail(err, -errno, name, "%s", strerror(errno));
 	while ((r = la.archive_read_data_block(in, &buf, &size, &offset)) == ARCHIVE_OK)
 		if (pwrite(fd, buf, size, offset) != (ssize_t)size)
 			return fail(err, errno ? -errno : -EIO, name, "%s", strerror(errno ? errno : EIO));

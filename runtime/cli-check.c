@@ -197,7 +197,10 @@ static int check_binfmt_mode(struct report *rep, bool sandbox)
 
 	if (r < 0) {
 		item(rep, FAIL, "binfmt mode", "%s", source);
-		hint(rep, "fix that line (see 'crossroot config'), or set CROSSROOT_BINFMT to auto, sandboxed or host");
+		hint(rep, "%s",
+		     strncmp(source, "CROSSROOT_BINFMT", 16)
+			     ? "fix that line of the settings file ('crossroot config --help' says what a line holds)"
+			     : "set CROSSROOT_BINFMT to auto, sandboxed or host, or unset it");
 		return sandbox;
 	}
 	if (mode == BINFMT_MODE_HOST) {

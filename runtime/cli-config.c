@@ -18,7 +18,7 @@ int cli_config_load(struct config *cfg)
 
 	if (r < 0) {
 		cli_error("%s", error);
-		if (r == -EINVAL)
+		if (r == -EINVAL && strncmp(error, "CROSSROOT_BINFMT", 16))
 			cli_hint("a line is 'KEY VALUE'; see 'crossroot config --help'");
 	}
 	return r;

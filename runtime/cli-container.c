@@ -674,7 +674,7 @@ int cmd_list(int argc, char **argv)
 	struct dirent **names = NULL;
 	struct json_object *array = NULL;
 	bool json = false, sizes = false;
-	int ch, n;
+	int ch, n, r;
 
 	optind = 0;
 	opterr = 0;
@@ -713,7 +713,15 @@ int cmd_list(int argc, char **argv)
 		char size[32];
 
 		/* Hidden names are creates and removals in progress: never containers yet. */
-		if (names[i]->d_name[0] == '.' || container_load(names[i]->d_name, &c) < 0) {
+		if (names[i]->d_name[0] == '.') {
+			free(names[i]);
+			continue;
+		}
+		r = container_load(names[i]->d_name, &c);
+		if (r < 0) {
+			/* Never silently missing: the user would think it gone. */
+			cli_error("warning: %s/%s is no readable container (its config: %s); not listed", base,
+				  names[i]->d_name, strerror(-r));
 			free(names[i]);
 			continue;
 		}
@@ -758,6 +766,11 @@ static int export_checks(const char *target, bool oci)
 	size_t len = strlen(target);
 
 	if (streq(target, "-")) {
+		if (cli_closed_std_fds & (1u << STDOUT_FILENO)) {
+			cli_error("stdout is closed: the %s would be lost; give a FILE, or open stdout",
+				  oci ? "OCI image" : "tarball");
+			return EXIT_FAIL;
+		}
 		if (isatty(STDOUT_FILENO))
 			return cli_usage_error("export",
 					       "refusing to write a %s to a terminal: redirect stdout "
@@ -1244,6 +1257,17 @@ int cmd_create(int argc, char **argv)
 		return cli_usage_error("create", "give --arch ARCH (known: %s)", arch_names());
 	if (tarball && image)
 		return cli_usage_error("create", "give --from-tar or --from-oci, not both");
+	if (streq(tarball ? tarball : image ? image : "", "-")) {
+		if (cli_closed_std_fds & (1u << STDIN_FILENO)) {
+			cli_error("stdin is closed: nothing to import; give a FILE, or a pipe on stdin");
+			return EXIT_FAIL;
+		}
+		if (isatty(STDIN_FILENO))
+			return cli_usage_error("create",
+					       "refusing to read %s from a terminal: redirect stdin "
+					       "from a file or a pipe",
+					       tarball ? "a tarball" : "an image");
+	}
 	if (cli_config_load(&cfg) < 0)
 		return EXIT_FAIL;
 	r = container_init(&c, argv[optind]);

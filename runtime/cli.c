@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <sys/stat.h>
 
+unsigned cli_closed_std_fds;
+
 void cli_error(const char *fmt, ...)
 {
 	va_list ap;

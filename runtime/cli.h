@@ -29,6 +29,13 @@ struct command {
 	const char *summary;
 };
 
+/*
+ * Which of stdin, stdout and stderr were closed when crossroot started (bit
+ * fd set), before main() pointed them at /dev/null: a tarball "written to
+ * stdout" must not vanish there.
+ */
+extern unsigned cli_closed_std_fds;
+
 /* "crossroot: MESSAGE" on stderr. */
 void cli_error(const char *fmt, ...) _printf_(1, 2);
 

@@ -2,14 +2,19 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "container.h"
 #include "util.h"
+
+/* Longer lines are refused: no setting needs more. */
+#define CONFIG_LINE_MAX 1024
 
 static const char *const key_names[CONFIG_KEYS] = {
 	[CONFIG_CONTAINER] = "container", [CONFIG_MIRROR] = "mirror",	      [CONFIG_SUITE] = "suite",
@@ -126,25 +131,55 @@ static int config_line(struct config *cfg, const char *path, unsigned n, char *l
 	return 0;
 }
 
+/* Open path for reading: a regular file (a FIFO there must not hang every command).  NULL with r set. */
+static FILE *open_config(const char *path, int *r)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	FILE *f;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		*r = -errno;
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*r = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		return NULL;
+	}
+	f = fdopen(fd, "re");
+	if (!f) {
+		*r = -errno;
+		return NULL;
+	}
+	fd = -EBADF; /* the FILE has it */
+	return f;
+}
+
 static int config_file(struct config *cfg, const char *path, char *error, size_t size)
 {
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	bool seen[CONFIG_KEYS] = { false };
-	char line[1024];
+	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
 	unsigned n = 0;
-	int r;
+	ssize_t len;
+	int r = 0;
 
+	f = open_config(path, &r);
 	if (!f) {
-		if (errno == ENOENT || errno == ENOTDIR)
+		if (r == -ENOENT || r == -ENOTDIR)
 			return 0;
-		r = -errno;
+		if (r == -EINVAL)
+			return invalid(error, size, "%s: not a regular file", path);
 		format_buf(error, size, "%s: %s", path, strerror(-r));
 		return r;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	while ((len = getline(&line, &cap, f)) >= 0) {
 		n++;
-		if (!strchr(line, '\n') && !feof(f))
-			return invalid(error, size, "%s:%u: line longer than %zu bytes", path, n, sizeof(line) - 2);
+		if (len > CONFIG_LINE_MAX)
+			return invalid(error, size, "%s:%u: line longer than %d bytes", path, n, CONFIG_LINE_MAX);
+		if (memchr(line, '\0', (size_t)len))
+			return invalid(error, size, "%s:%u: a NUL byte: the file is not text", path, n);
 		r = config_line(cfg, path, n, line, seen, error, size);
 		if (r < 0)
 			return r;

@@ -67,6 +67,7 @@ static void open_standard_fds(void)
 		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
 			int null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
 
+			cli_closed_std_fds |= 1u << fd;
 			if (null >= 0 && null != fd) {
 				dup2(null, fd);
 				close(null);

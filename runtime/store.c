@@ -711,6 +711,37 @@ static int export_in_userns(void *arg, void *out)
 	return tarball_write(a->fd, a->name, out);
 }
 
+/* The process's umask. */
+static mode_t umask_now(void)
+{
+	mode_t mask = umask(0);
+
+	umask(mask);
+	return mask;
+}
+
+/*
+ * What is written to be renamed to path when complete: a new file beside
+ * it, "PATH.part-XXXXXX", made with O_EXCL (mkostemp(3)), so a file someone
+ * else put at a predictable name is never written into; mode 0644 less the
+ * umask.  Its name into part.  Returns the fd or -errno.
+ */
+static int create_part(const char *path, char *part, size_t size)
+{
+	_cleanup_close_ int fd = -EBADF;
+
+	if (format_buf(part, size, "%s.part-XXXXXX", path) < 0)
+		return -ENAMETOOLONG;
+	fd = mkostemp(part, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, 0644 & ~umask_now()) < 0) {
+		unlink(part);
+		return -errno;
+	}
+	return steal_fd(fd);
+}
+
 int store_export(const struct container *c, const char *file, struct tarball_error *err)
 {
 	char part[PATH_MAX];
@@ -724,12 +755,10 @@ int store_export(const struct container *c, const char *file, struct tarball_err
 		args = (struct export_args){ c->rootfs, STDOUT_FILENO, "-" };
 		return userns_call(c->mode, export_in_userns, &args, err, sizeof(*err));
 	}
-	if (format_buf(part, sizeof(part), "%s.part", file) < 0)
-		return -ENAMETOOLONG;
-	/* Opened here, as the user: the tarball is theirs, not root's of the namespace. */
-	fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	/* Made here, as the user: the tarball is theirs, not root's of the namespace. */
+	fd = create_part(file, part, sizeof(part));
 	if (fd < 0)
-		return -errno;
+		return fd;
 	args = (struct export_args){ c->rootfs, fd, file };
 	r = userns_call(c->mode, export_in_userns, &args, err, sizeof(*err));
 	if (r == 0 && fsync(fd) < 0)
@@ -766,11 +795,9 @@ static int export_oci_archive(const struct container *c, const char *target, con
 		return r;
 	if (streq(target, "-"))
 		return oci_write(layer, NULL, -EBADF, STDOUT_FILENO, export, err);
-	if (format_buf(part, sizeof(part), "%s.part", target) < 0)
-		return -ENAMETOOLONG;
-	out = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	out = create_part(target, part, sizeof(part));
 	if (out < 0)
-		return -errno;
+		return out;
 	r = oci_write(layer, NULL, -EBADF, out, export, err);
 	if (r == 0 && fsync(out) < 0)
 		r = -errno;
@@ -812,12 +839,13 @@ static int export_oci_dir(const struct container *c, const char *target, const s
 
 	if (lstat(target, &st) == 0)
 		return -EEXIST;
-	if (format_buf(part, sizeof(part), "%s.part", target) < 0)
+	/* A new directory of a name nobody could have chosen before (mkdtemp(3)). */
+	if (format_buf(part, sizeof(part), "%s.part-XXXXXX", target) < 0)
 		return -ENAMETOOLONG;
-	if (mkdir(part, 0755) < 0)
+	if (!mkdtemp(part))
 		return -errno;
 	dir = open(part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dir < 0)
+	if (dir < 0 || fchmod(dir, 0755 & ~umask_now()) < 0)
 		r = -errno;
 	else if ((layer = openat(dir, ".layer.part", O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0)
 		r = -errno;

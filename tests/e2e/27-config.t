@@ -78,6 +78,15 @@ bad_line "a key without a value" 'container\n' 1 "'container' needs a value"
 bad_line "an invalid container name" 'container ../x\n' 1 "invalid container '../x': give a container name"
 bad_line "components that are not a list" 'components main,,contrib\n' 1 "invalid components 'main,,contrib'"
 bad_line "a mirror that is no URL" 'mirror ftp.example/debian\n' 1 "invalid mirror 'ftp.example/debian': give an http:// or https:// URL"
+printf 'suite trixie\0evil\n' | user_config
+err=$(conf 2>&1); rc=$?
+expect_eq "a NUL byte in the file: exit 1" 1 "$rc"
+expect_match "... named as such" "$ucfg:1: a NUL byte: the file is not text" "$err"
+as_user sh -c 'rm -f "$1" && mkfifo "$1"' sh "$ucfg"
+err=$(as_user timeout 10 "$CR" config 2>&1); rc=$?
+expect_eq "a FIFO at the settings path: exit 1 at once, no hang" 1 "$rc"
+expect_match "... named as no regular file" "$ucfg: not a regular file" "$err"
+as_user rm -f "$ucfg"
 printf 'binfmt kernel\n' | user_config
 out=$(as_user "$CR" check 2>&1)
 expect_match "check names a bad binfmt line as a failure" "binfmt mode.*$ucfg:1: invalid binfmt 'kernel'" "$out"
@@ -117,6 +126,11 @@ expect_match "config names the line of the default" "^container +second +$ucfg:1
 err=$(as_user "$CR" run echo hi 2>&1); rc=$?
 expect_eq "a command given without -- is taken as a NAME (exit 125)" 125 "$rc"
 expect_match "... and the hint says to put -- first" "put '--' first: crossroot run -- echo" "$err"
+# A container whose config cannot be read is named by list, never silently left out.
+printf 'garbage\n' >"$TEST_HOME/.local/share/crossroot/containers/second/config"
+out=$(as_user "$CR" list 2>&1); rc=$?
+expect_eq "list with an unreadable container exits 0" 0 "$rc"
+expect_match "... and warns naming it" "warning: .*/containers/second is no readable container" "$out"
 printf 'container gone\n' | user_config
 err=$(as_user "$CR" run -- true 2>&1); rc=$?
 expect_eq "a configured default that does not exist: exit 125" 125 "$rc"

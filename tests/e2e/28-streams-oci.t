@@ -61,6 +61,24 @@ expect_match "... as bad usage (exit status 2)" 'rc=2' "$out"
 out=$(as_user bash -c '"$1" export c - 2>"$2/epipe.err" | head -c 10 >/dev/null; echo "${PIPESTATUS[0]}"' bash "$CR" "$E2E_DIR")
 expect_eq "export to a pipe closed early exits 1" 1 "$out"
 expect_match "... saying why" "exporting 'c' to stdout: .*Broken pipe" "$(cat "$E2E_DIR/epipe.err")"
+err=$(as_user sh -c '"$1" export c - >&-' sh "$CR" 2>&1); rc=$?
+expect_eq "export to a closed stdout exits 1 (the tarball would be lost)" 1 "$rc"
+expect_match "... saying so" "stdout is closed: the tarball would be lost" "$err"
+err=$(as_user sh -c '"$1" create closed-stdin --arch arm64 --from-tar - <&-' sh "$CR" 2>&1); rc=$?
+expect_eq "create --from-tar - with stdin closed exits 1" 1 "$rc"
+expect_match "... saying so" "stdin is closed: nothing to import" "$err"
+out=$(as_user script -qec "$CR create tty-stdin --arch arm64 --from-tar -; echo rc=\$?" /dev/null </dev/null)
+expect_match "create --from-tar - from a terminal is refused (exit 2)" "refusing to read a tarball from a terminal.*rc=2" \
+	"$(printf '%s' "$out" | tr -d '\r' | tr '\n' ' ')"
+# A file another user put at the name export writes first is never written into.
+mkdir -m 1777 "$E2E_DIR/shared"
+printf planted >"$E2E_DIR/shared/out.tar.part" && chown nobody "$E2E_DIR/shared/out.tar.part" &&
+	chmod 666 "$E2E_DIR/shared/out.tar.part"
+as_user "$CR" export c "$E2E_DIR/shared/out.tar"
+expect_eq "export beside another user's out.tar.part exits 0" 0 $?
+expect_eq "... the tarball is the user's, not the other's" "$TEST_USER" "$(stat -c %U "$E2E_DIR/shared/out.tar")"
+expect_eq "... and the planted file holds what it held" planted "$(cat "$E2E_DIR/shared/out.tar.part")"
+expect_eq "... and no temporary file is left" "out.tar out.tar.part" "$(ls "$E2E_DIR/shared" | xargs)"
 err=$(as_user sh -c 'echo not a tarball | "$1" create bad-stdin --arch arm64 --from-tar -' sh "$CR" 2>&1); rc=$?
 expect_eq "garbage on stdin is refused" 1 "$rc"
 expect_match "... naming stdin" "creating 'bad-stdin': stdin: " "$err"
@@ -162,6 +180,20 @@ with open(blob(manifest["layers"][0]["digest"]), "r+b") as f:
 PY
 chmod -R a+rX "$E2E_DIR/damaged"
 bad damaged "$E2E_DIR/damaged" "blobs/sha256/[0-9a-f]{64}: the layer's content does not match its digest"
+cp -r "$E2E_DIR/c-layout" "$E2E_DIR/fifo-blob"
+config=$(python3 -c 'import json, sys
+d = sys.argv[1]
+m = json.load(open(d + "/blobs/sha256/" + json.load(open(d + "/index.json"))["manifests"][0]["digest"][7:]))
+print(m["config"]["digest"][7:])' "$E2E_DIR/fifo-blob")
+rm "$E2E_DIR/fifo-blob/blobs/sha256/$config" && mkfifo -m 644 "$E2E_DIR/fifo-blob/blobs/sha256/$config"
+chmod -R a+rX "$E2E_DIR/fifo-blob"
+err=$(as_user timeout 20 "$CR" create fifo-blob --arch arm64 --from-oci "$E2E_DIR/fifo-blob" 2>&1); rc=$?
+expect_eq "a FIFO as a blob is refused at once (exit 1, no hang)" 1 "$rc"
+expect_match "... as no regular file" "blobs/sha256/$config: not a regular file" "$err"
+check "... and no container is left" no_container fifo-blob
+mkdir "$E2E_DIR/dup" && tar -xf "$E2E_DIR/c.tar" -C "$E2E_DIR/dup" index.json && cp "$E2E_DIR/c.tar" "$E2E_DIR/dup.tar" &&
+	tar -rf "$E2E_DIR/dup.tar" -C "$E2E_DIR/dup" index.json && chmod a+r "$E2E_DIR/dup.tar"
+bad dup "$E2E_DIR/dup.tar" "index.json: the archive holds it twice"
 bad wrong-arch "$E2E_DIR/c.tar" "the image is for linux/arm64/v8 \(arm64\), not armhf \(linux/arm/v7\): use --arch arm64" armhf
 # make_image DIR LAYERS: an OCI layout of arm64 with every digest right; LAYERS is
 # JSON: a list of layers, each a list of [name, type, content-or-link-target].
