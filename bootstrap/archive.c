@@ -497,3 +497,102 @@ bool release_has_arch(const char *release, const char *arch)
 	snprintf(line, sizeof(line), "%.*s", (int)strcspn(p + 16, "\n"), p + 16);
 	return has_word(line, arch);
 }
+
+int release_field(const char *release, const char *field, char *buf, size_t size)
+{
+	size_t len = strlen(field);
+
+	for (const char *line = release; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		const char *value;
+
+		/* The hash lists' continuation lines start with a space: never a field. */
+		if (strncmp(line, field, len) != 0 || line[len] != ':')
+			continue;
+		value = line + len + 1;
+		value += strspn(value, " \t");
+		len = strcspn(value, "\n");
+		while (len > 0 && strchr(" \t\r", value[len - 1]))
+			len--;
+		snprintf(buf, size, "%.*s", (int)len, value);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int release_parse_date(const char *text, time_t *t)
+{
+	static const char months[][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	char month[4], zone[8];
+	struct tm tm = { 0 };
+	int consumed = 0;
+	const char *comma = strchr(text, ',');
+
+	/* English month names whatever the locale, so no strptime(). */
+	if (comma)
+		text = comma + 1;
+	if (sscanf(text, " %2d %3s %4d %2d:%2d:%2d %7s%n", &tm.tm_mday, month, &tm.tm_year, &tm.tm_hour, &tm.tm_min,
+		   &tm.tm_sec, zone, &consumed) != 7 ||
+	    text[consumed + strspn(text + consumed, " \t")] != '\0')
+		return -EINVAL;
+	if (!streq(zone, "UTC") && !streq(zone, "GMT") && !streq(zone, "Z") && !streq(zone, "+0000"))
+		return -EINVAL;
+	tm.tm_mon = -1;
+	for (int i = 0; i < 12; i++)
+		if (streq(month, months[i]))
+			tm.tm_mon = i;
+	if (tm.tm_mon < 0 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_year < 1970 || tm.tm_hour > 23 ||
+	    tm.tm_min > 59 || tm.tm_sec > 60)
+		return -EINVAL;
+	tm.tm_year -= 1900;
+	*t = timegm(&tm);
+	return *t == (time_t)-1 ? -EINVAL : 0;
+}
+
+static void format_date(time_t t, char buf[64])
+{
+	struct tm tm;
+	static const char days[][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char months[][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+
+	gmtime_r(&t, &tm);
+	snprintf(buf, 64, "%s, %02d %s %d %02d:%02d:%02d UTC", days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
+		 tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+int release_check(const char *release, const char *suite, time_t now, const char *where, struct archive_error *err)
+{
+	char text[128], field_suite[128] = "", codename[128] = "", now_text[64];
+	time_t t;
+
+	format_date(now, now_text);
+	if (release_field(release, "Valid-Until", text, sizeof(text)) == 0) {
+		if (release_parse_date(text, &t) < 0)
+			return archive_fail(err, -EBADMSG, "%s: its Valid-Until '%s' is no date", where, text);
+		/* A replayed old release, validly signed, is refused here (apt: "is expired"). */
+		if (now > t)
+			return archive_fail(err, -EKEYEXPIRED,
+					    "%s expired on %s (its Valid-Until; the time here is %s): the mirror "
+					    "serves an outdated release; use another --mirror, or check the clock",
+					    where, text, now_text);
+	}
+	/* apt accepts a Release without a Date; one that is there must not lie ahead. */
+	if (release_field(release, "Date", text, sizeof(text)) == 0) {
+		if (release_parse_date(text, &t) < 0)
+			return archive_fail(err, -EBADMSG, "%s: its Date '%s' is no date", where, text);
+		if (t > now + RELEASE_MAX_FUTURE)
+			return archive_fail(err, -ETIME,
+					    "%s is not valid yet: it is dated %s, but the time here is %s; check the "
+					    "clock of this machine",
+					    where, text, now_text);
+	}
+	release_field(release, "Suite", field_suite, sizeof(field_suite));
+	release_field(release, "Codename", codename, sizeof(codename));
+	if (!streq(suite, field_suite) && !streq(suite, codename))
+		return archive_fail(err, -EBADMSG,
+				    "%s is of another suite than '%s' (its Suite is '%s', its Codename '%s'): the "
+				    "mirror serves something else at dists/%s",
+				    where, suite, field_suite, codename, suite);
+	return 0;
+}

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define DEBIAN_KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"
 
@@ -84,6 +85,39 @@ int archive_verify_inrelease(const char *path, const char *keyring, const char *
  * "main/binary-arm64/Packages.xz").  Returns 0 or -ENOENT.
  */
 int release_file_hash(const char *release, const char *file, char sha256[65], uint64_t *size);
+
+/*
+ * How far a Release's Date may be ahead of this machine's clock, in
+ * seconds: apt's Acquire::Max-FutureTime default (apt 2.1.2 and later,
+ * apt.conf(5)).
+ */
+#define RELEASE_MAX_FUTURE 10
+
+/*
+ * The value of field (e.g. "Suite") of verified Release text, at most size
+ * - 1 bytes into buf.  Returns 0 or -ENOENT when the field is absent.
+ */
+int release_field(const char *release, const char *field, char *buf, size_t size);
+
+/*
+ * Parse an RFC 1123 date as Release files write it ("Sat, 10 Jun 2023
+ * 09:49:52 UTC"; the weekday optional, the zone UTC, GMT, Z or +0000, as
+ * apt's RFC1123StrToTime() takes) into *t.  Returns 0 or -EINVAL.
+ */
+int release_parse_date(const char *text, time_t *t);
+
+/*
+ * The checks apt makes of a verified Release before using it (apt
+ * debReleaseIndex::Load and VerifyVendor): Valid-Until, when present, not
+ * before now (Acquire::Check-Valid-Until); Date not more than
+ * RELEASE_MAX_FUTURE seconds after now (Acquire::Check-Date); suite equal
+ * to its Suite or its Codename field.  where names the file in messages,
+ * now is the current time (time(2)).  Returns 0, or with err naming the
+ * dates or the fields: -EKEYEXPIRED for an expired release, -ETIME for one
+ * dated in the future, -EBADMSG for a date that does not parse or another
+ * suite.
+ */
+int release_check(const char *release, const char *suite, time_t now, const char *where, struct archive_error *err);
 
 /* Whether the verified Release text lists arch in its Architectures field. */
 bool release_has_arch(const char *release, const char *arch);

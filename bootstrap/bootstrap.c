@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "../runtime/util.h"
 
@@ -90,7 +91,15 @@ static int release_text(const struct bootstrap_options *opts, const char *mirror
 		return r;
 	}
 	r = read_text(clear, release);
-	return r < 0 ? archive_fail(err, r, "%s: %s", clear, strerror(-r)) : 0;
+	if (r < 0)
+		return archive_fail(err, r, "%s: %s", clear, strerror(-r));
+	/* As apt would before using it: not expired, not from the future, the suite asked for. */
+	r = release_check(*release, opts->suite, time(NULL), url, err);
+	if (r < 0) {
+		free(steal_ptr(*release));
+		unlink(path);
+	}
+	return r;
 }
 
 static int packages_index(const struct bootstrap_options *opts, const char *mirror, const char *dir,
