@@ -30,7 +30,7 @@ LDLIBS    := -Wl,--as-needed $(PKG_LIBS)
 # The library layer (no printing, no exit) and the command layer on top.
 LIB_SRCS  := runtime/util.c runtime/host.c runtime/userns.c runtime/launch.c runtime/container.c runtime/setup.c \
 	runtime/mounts.c runtime/syscall-filter.c runtime/runtime.c runtime/rmtree.c runtime/cache.c runtime/store.c runtime/second-stage.c runtime/skel.c runtime/job.c runtime/env.c \
-	bootstrap/tarball.c bootstrap/rootfs-arch.c bootstrap/libarchive.c bootstrap/netlibs.c bootstrap/archive.c bootstrap/packages.c bootstrap/bootstrap.c \
+	bootstrap/tarball.c bootstrap/rootfs-arch.c bootstrap/libarchive.c bootstrap/netlibs.c bootstrap/archive.c bootstrap/packages.c bootstrap/version.c bootstrap/bootstrap.c \
 	binfmt/arch.c binfmt/emulator.c binfmt/binfmt.c
 CLI_SRCS  := runtime/main.c runtime/cli.c runtime/cli-check.c runtime/cli-binfmt.c runtime/cli-setup.c runtime/cli-container.c runtime/cli-prune.c runtime/cli-job.c
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
