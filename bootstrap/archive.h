@@ -35,6 +35,38 @@ int archive_fail(struct archive_error *err, int r, const char *fmt, ...) __attri
 int archive_host_mirror(char *buf, size_t size);
 
 /*
+ * The security mirror of the host's apt sources, found as
+ * archive_host_mirror() finds the mirror: the URI of the first source with
+ * the main component whose suite is a "-security" one and either the host's
+ * own (VERSION_CODENAME-security) or signed by the Debian archive keyring.
+ * Returns 0, or -ENOENT when the host has none.
+ */
+int archive_host_security_mirror(char *buf, size_t size);
+
+/* Whether suite has -updates and -security suites beside it: all but sid, unstable, experimental. */
+bool suite_has_pockets(const char *suite);
+
+/* The apt sources of a new rootfs. */
+struct apt_sources {
+	const char *mirror;	     /* without a trailing '/' */
+	const char *security_mirror; /* NULL: no security stanza */
+	const char *suite;
+	const char *const *components;	/* NULL-terminated, not empty */
+	const char *signed_by;		/* the keyring's path inside the rootfs */
+	const char *security_signed_by; /* the same for the security stanza */
+};
+
+/*
+ * s as the deb822 text of /etc/apt/sources.list.d/debian.sources, as the
+ * Debian installer writes it (sources.list(5)): "Types: deb deb-src", SUITE
+ * and SUITE-updates in one stanza, SUITE-security from the security mirror
+ * in another (neither pocket where suite_has_pockets() says there is
+ * none), each with s's Components and Signed-By.  Returns 0 or
+ * -ENAMETOOLONG when it does not fit size bytes.
+ */
+int archive_sources_deb822(const struct apt_sources *s, char *buf, size_t size);
+
+/*
  * Download url to path (written as path.part and renamed when complete).
  * Returns 0, -ENOENT for HTTP 404, -EHOSTUNREACH when the host cannot be
  * reached, -EIO for other failures; err says which.
@@ -118,6 +150,9 @@ int release_parse_date(const char *text, time_t *t);
  * suite.
  */
 int release_check(const char *release, const char *suite, time_t now, const char *where, struct archive_error *err);
+
+/* Whether word is one of the words (separated by blanks) of list. */
+bool word_in_list(const char *list, const char *word);
 
 /* Whether the verified Release text lists arch in its Architectures field. */
 bool release_has_arch(const char *release, const char *arch);

@@ -918,24 +918,45 @@ static int create_from_tar(struct container *c, const char *tarball)
 	return create_report(c, r, message);
 }
 
+/* --components: Debian archive component names, main among them, none twice. */
+static int check_components(const char *const *components)
+{
+	bool main_seen = false;
+
+	for (size_t i = 0; components[i]; i++) {
+		const char *c = components[i];
+
+		if (strspn(c, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(c) || strlen(c) > 32 || c[0] == '-')
+			return cli_usage_error("create",
+					       "invalid component '%.64s': a Debian archive component such as main, "
+					       "contrib, non-free or non-free-firmware",
+					       c);
+		for (size_t j = 0; j < i; j++)
+			if (streq(components[j], c))
+				return cli_usage_error("create", "component '%s' given twice", c);
+		main_seen = main_seen || streq(c, "main");
+	}
+	if (!components[0])
+		return cli_usage_error("create", "--components needs at least main");
+	if (!main_seen)
+		return cli_usage_error("create", "--components must include main: the base system is in main");
+	return EXIT_OK;
+}
+
 int cmd_create(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "arch", required_argument, NULL, 'a' },
-		{ "from-tar", required_argument, NULL, 't' },
-		{ "suite", required_argument, NULL, 's' },
-		{ "variant", required_argument, NULL, 'v' },
-		{ "include", required_argument, NULL, 'i' },
-		{ "mirror", required_argument, NULL, 'm' },
-		{ "keyring", required_argument, NULL, 'k' },
-		{ "offline", no_argument, NULL, 'o' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
+		{ "arch", required_argument, NULL, 'a' },    { "from-tar", required_argument, NULL, 't' },
+		{ "suite", required_argument, NULL, 's' },   { "variant", required_argument, NULL, 'v' },
+		{ "include", required_argument, NULL, 'i' }, { "components", required_argument, NULL, 'c' },
+		{ "mirror", required_argument, NULL, 'm' },  { "keyring", required_argument, NULL, 'k' },
+		{ "offline", no_argument, NULL, 'o' },	     { "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },	     {},
 	};
 	static const char help[] =
 		"Usage: crossroot create NAME --arch ARCH [--suite SUITE] [--variant minbase|buildd]\n"
-		"                        [--include PKG,...] [--mirror URL] [--keyring FILE] [--offline] [--quiet]\n"
+		"                        [--include PKG,...] [--components main,...] [--mirror URL] [--keyring FILE]\n"
+		"                        [--offline] [--quiet]\n"
 		"       crossroot create NAME --arch ARCH --from-tar FILE\n"
 		"\n"
 		"Bootstrap a Debian rootfs of ARCH (no root, no debootstrap): InRelease is\n"
@@ -944,10 +965,15 @@ int cmd_create(int argc, char **argv)
 		"in ${XDG_CACHE_HOME:-~/.cache}/crossroot and never fetched twice; dpkg then\n"
 		"installs them inside the new rootfs under emulation.  The container\n"
 		"appears only when complete; an interrupted create leaves nothing usable.\n"
+		"Its apt sources (/etc/apt/sources.list.d/debian.sources) name SUITE,\n"
+		"SUITE-updates and SUITE-security (not for sid), deb and deb-src.\n"
 		"\n"
 		"  --suite SUITE     Debian suite (default: the host's, else stable)\n"
 		"  --variant V       minbase (required + apt, the default) or buildd (+ build-essential)\n"
 		"  --include P,...   more packages\n"
+		"  --components C,...\n"
+		"                    archive components, main among them (default main; contrib,\n"
+		"                    non-free, non-free-firmware); in debian.sources too\n"
 		"  --mirror URL      the archive (default: the host's apt sources)\n"
 		"  --keyring FILE    keyring for InRelease (default: " DEBIAN_KEYRING ")\n"
 		"  --offline         use only the cache: no network\n"
@@ -957,18 +983,20 @@ int cmd_create(int argc, char **argv)
 		"                    are refused; in mapped mode owners are kept; no file becomes\n"
 		"                    setuid or setgid to you on the host; device nodes are skipped;\n"
 		"                    its /bin/sh and dpkg's database must say it is of ARCH\n";
-	const char *tarball = NULL, *include[128];
+	const char *tarball = NULL, *include[128], *components[8];
+	char security[PATH_MAX];
 	const struct arch_info *arch = NULL;
 	struct bootstrap_options opts = { .variant = "minbase" };
 	struct create_display display = { .stage = STAGE_INDEX, .last_percent = -1 };
 	char cache[PATH_MAX];
-	size_t n_include = 0;
+	size_t n_include = 0, n_components = 0;
 	struct container c;
 	int ch, r;
 
 	optind = 0;
 	opterr = 0;
 	include[0] = NULL;
+	components[0] = NULL;
 	remember_caller();
 	while ((ch = cli_getopt(argc, argv, ":h", options)) != -1) {
 		switch (ch) {
@@ -1003,6 +1031,14 @@ int cmd_create(int argc, char **argv)
 		case 'i':
 			if (split_list(optarg, include, &n_include, ARRAY_SIZE(include)) < 0)
 				return cli_usage_error("create", "too many --include packages");
+			break;
+		case 'c':
+			n_components = 0;
+			if (split_list(optarg, components, &n_components, ARRAY_SIZE(components)) < 0)
+				return cli_usage_error("create", "too many --components (Debian has 4)");
+			r = check_components(components);
+			if (r != EXIT_OK)
+				return r;
 			break;
 		case 'm':
 			if ((strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8)) ||
@@ -1050,6 +1086,15 @@ int cmd_create(int argc, char **argv)
 		opts.arch = arch;
 		opts.suite = opts.suite ? opts.suite : default_suite();
 		opts.include = include;
+		opts.components = components;
+		/* The security mirror comes from the host's sources as the mirror does: never invented. */
+		if (archive_host_security_mirror(security, sizeof(security)) == 0)
+			opts.security_mirror = security;
+		else if (suite_has_pockets(opts.suite))
+			cli_error("warning: the host's apt sources have no Debian security source (a SUITE-security "
+				  "suite): the container's debian.sources gets no %s-security either; add one there "
+				  "or to the host's sources",
+				  opts.suite);
 		if (bootstrap_cache_dir(cache, sizeof(cache)) < 0) {
 			cli_error("cannot tell where the download cache goes: no home directory");
 			return EXIT_FAIL;

@@ -166,3 +166,42 @@ TEST(the_hosts_inrelease_files_pass_when_current)
 	globfree(&g);
 	CHECK_INT(checked, >, 0);
 }
+
+TEST(apt_sources_as_the_installer_writes_them)
+{
+	const char *const components[] = { "main", "contrib", NULL };
+	struct apt_sources s = { "http://mirror.invalid/debian",
+				 "http://mirror.invalid/debian-security",
+				 "bookworm",
+				 components,
+				 "/usr/share/keyrings/debian-archive-keyring.gpg",
+				 "/usr/share/keyrings/debian-archive-keyring.gpg" };
+	char text[2048], small[64];
+
+	CHECK_INT(archive_sources_deb822(&s, text, sizeof(text)), ==, 0);
+	CHECK_STR(text, "Types: deb deb-src\n"
+			"URIs: http://mirror.invalid/debian/\n"
+			"Suites: bookworm bookworm-updates\n"
+			"Components: main contrib\n"
+			"Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n"
+			"\n"
+			"Types: deb deb-src\n"
+			"URIs: http://mirror.invalid/debian-security/\n"
+			"Suites: bookworm-security\n"
+			"Components: main contrib\n"
+			"Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n");
+	/* sid has neither pocket; no security mirror, no security stanza. */
+	s.suite = "sid";
+	CHECK_INT(archive_sources_deb822(&s, text, sizeof(text)), ==, 0);
+	CHECK_STR(text, "Types: deb deb-src\nURIs: http://mirror.invalid/debian/\nSuites: sid\n"
+			"Components: main contrib\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n");
+	s.suite = "trixie";
+	s.security_mirror = NULL;
+	CHECK_INT(archive_sources_deb822(&s, text, sizeof(text)), ==, 0);
+	CHECK(strstr(text, "Suites: trixie trixie-updates\n"));
+	CHECK(!strstr(text, "security"));
+	CHECK_INT(archive_sources_deb822(&s, small, sizeof(small)), ==, -ENAMETOOLONG);
+	CHECK(!suite_has_pockets("unstable"));
+	CHECK(!suite_has_pockets("experimental"));
+	CHECK(suite_has_pockets("stable"));
+}
