@@ -31,7 +31,7 @@ LDLIBS    := -Wl,--as-needed $(PKG_LIBS)
 LIB_SRCS  := runtime/util.c runtime/host.c runtime/userns.c runtime/launch.c runtime/container.c runtime/setup.c \
 	runtime/mounts.c runtime/syscall-filter.c runtime/runtime.c runtime/rmtree.c runtime/clone.c runtime/ephemeral.c runtime/cache.c runtime/store.c runtime/second-stage.c runtime/skel.c runtime/job.c runtime/env.c runtime/config.c \
 	bootstrap/tarball.c bootstrap/oci.c bootstrap/rootfs-arch.c bootstrap/libarchive.c \
-	bootstrap/jsonc.c bootstrap/netlibs.c bootstrap/archive.c bootstrap/packages.c bootstrap/bootstrap.c \
+	bootstrap/jsonc.c bootstrap/netlibs.c bootstrap/archive.c bootstrap/packages.c bootstrap/version.c bootstrap/bootstrap.c \
 	binfmt/arch.c binfmt/emulator.c binfmt/binfmt.c
 CLI_SRCS  := runtime/main.c runtime/cli.c runtime/cli-config.c runtime/cli-check.c runtime/cli-binfmt.c runtime/cli-setup.c runtime/cli-container.c runtime/cli-prune.c runtime/cli-job.c
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)

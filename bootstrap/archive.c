@@ -36,7 +36,7 @@ static bool suite_is_main(const char *suite)
 	return true;
 }
 
-static bool has_word(const char *list, const char *word)
+bool word_in_list(const char *list, const char *word)
 {
 	size_t len = strlen(word);
 
@@ -46,12 +46,30 @@ static bool has_word(const char *list, const char *word)
 	return false;
 }
 
-/* Whether a source (uri, suite, components, signed-by) is the Debian archive we want. */
-static bool debian_source(const char *suite, const char *components, const char *signed_by, const char *codename)
+/* Whether suite is a security suite ("bookworm-security"), and its release's codename matches codename if given. */
+static bool suite_is_security(const char *suite, const char *codename)
 {
-	if (!has_word(components, "main") || !suite_is_main(suite))
+	size_t len = strlen(suite);
+
+	if (len <= 9 || !streq(suite + len - 9, "-security"))
 		return false;
-	return (codename[0] && streq(suite, codename)) || (signed_by && strstr(signed_by, "debian-archive-keyring"));
+	return !codename || (strlen(codename) == len - 9 && !strncmp(suite, codename, len - 9));
+}
+
+/*
+ * Whether a source (suite, components, signed-by) is the Debian archive we
+ * want: its main suite, or with security its security suite.
+ */
+static bool debian_source(const char *suite, const char *components, const char *signed_by, const char *codename,
+			  bool security)
+{
+	bool debian_key = signed_by && strstr(signed_by, "debian-archive-keyring");
+
+	if (!word_in_list(components, "main"))
+		return false;
+	if (security)
+		return suite_is_security(suite, NULL) && (debian_key || suite_is_security(suite, codename));
+	return suite_is_main(suite) && ((codename[0] && streq(suite, codename)) || debian_key);
 }
 
 static int copy_uri(const char *uri, size_t len, char *buf, size_t size)
@@ -62,7 +80,7 @@ static int copy_uri(const char *uri, size_t len, char *buf, size_t size)
 }
 
 /* One-line format: "deb [options] URI SUITE COMPONENT...". */
-static int one_line_sources(const char *path, const char *codename, char *buf, size_t size)
+static int one_line_sources(const char *path, const char *codename, bool security, char *buf, size_t size)
 {
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	char line[2048];
@@ -84,14 +102,14 @@ static int one_line_sources(const char *path, const char *codename, char *buf, s
 		uri = strtok(p, " \t\n");
 		suite = strtok(NULL, " \t\n");
 		p = strtok(NULL, "\n");
-		if (uri && suite && p && debian_source(suite, p, options, codename))
+		if (uri && suite && p && debian_source(suite, p, options, codename, security))
 			return copy_uri(uri, strlen(uri), buf, size);
 	}
 	return -ENOENT;
 }
 
 /* deb822 format: stanzas with Types:, URIs:, Suites:, Components:, Signed-By:. */
-static int deb822_sources(const char *path, const char *codename, char *buf, size_t size)
+static int deb822_sources(const char *path, const char *codename, bool security, char *buf, size_t size)
 {
 	char text[65536];
 	ssize_t n = read_file_at(AT_FDCWD, path, text, sizeof(text));
@@ -111,13 +129,13 @@ static int deb822_sources(const char *path, const char *codename, char *buf, siz
 				if (!strncmp(line, keys[k], strlen(keys[k])))
 					snprintf(fields[k], sizeof(fields[k]), "%.*s", (int)strcspn(line, "\n"),
 						 line + strlen(keys[k]));
-		if (has_word(fields[0], "deb")) {
+		if (word_in_list(fields[0], "deb")) {
 			/* Each suite of the stanza counts on its own. */
 			for (const char *s = fields[2]; sscanf(s, " %127s", suite) == 1;
 			     s = strstr(s, suite) + strlen(suite)) {
 				char uri[1024];
 
-				if (debian_source(suite, fields[3], fields[4], codename) &&
+				if (debian_source(suite, fields[3], fields[4], codename, security) &&
 				    sscanf(fields[1], " %1023s", uri) == 1)
 					return copy_uri(uri, strlen(uri), buf, size);
 			}
@@ -139,14 +157,14 @@ static void host_codename(char *buf, size_t size)
 		snprintf(buf, size, "%.*s", (int)strcspn(p + 17, "\n\""), p + 17);
 }
 
-int archive_host_mirror(char *buf, size_t size)
+static int host_source(bool security, char *buf, size_t size)
 {
 	char codename[64], path[PATH_MAX];
 	struct dirent **names = NULL;
 	int n, r = -ENOENT;
 
 	host_codename(codename, sizeof(codename));
-	if (one_line_sources("/etc/apt/sources.list", codename, buf, size) == 0)
+	if (one_line_sources("/etc/apt/sources.list", codename, security, buf, size) == 0)
 		return 0;
 	n = scandir("/etc/apt/sources.list.d", &names, NULL, alphasort);
 	for (int i = 0; i < n; i++) {
@@ -155,14 +173,62 @@ int archive_host_mirror(char *buf, size_t size)
 
 		if (r < 0 && format_buf(path, sizeof(path), "/etc/apt/sources.list.d/%s", name) == 0) {
 			if (len > 5 && streq(name + len - 5, ".list"))
-				r = one_line_sources(path, codename, buf, size);
+				r = one_line_sources(path, codename, security, buf, size);
 			else if (len > 8 && streq(name + len - 8, ".sources"))
-				r = deb822_sources(path, codename, buf, size);
+				r = deb822_sources(path, codename, security, buf, size);
 		}
 		free(names[i]);
 	}
 	free(names);
 	return r == 0 ? 0 : -ENOENT;
+}
+
+int archive_host_mirror(char *buf, size_t size)
+{
+	return host_source(false, buf, size);
+}
+
+int archive_host_security_mirror(char *buf, size_t size)
+{
+	return host_source(true, buf, size);
+}
+
+bool suite_has_pockets(const char *suite)
+{
+	static const char *const rolling[] = { "sid", "unstable", "experimental", "rc-buggy", NULL };
+
+	for (const char *const *s = rolling; *s; s++)
+		if (streq(suite, *s))
+			return false;
+	return true;
+}
+
+int archive_sources_deb822(const struct apt_sources *s, char *buf, size_t size)
+{
+	char components[512] = "";
+	size_t used = 0;
+	int n;
+
+	for (const char *const *c = s->components; *c; c++)
+		if (format_buf(components + strlen(components), sizeof(components) - strlen(components), "%s%s",
+			       c == s->components ? "" : " ", *c) < 0)
+			return -ENAMETOOLONG;
+	/* As the Debian installer writes it: the release and its updates in one stanza, security in its own. */
+	n = snprintf(buf, size, "Types: deb deb-src\nURIs: %s/\nSuites: %s%s%s%s\nComponents: %s\nSigned-By: %s\n",
+		     s->mirror, s->suite, suite_has_pockets(s->suite) ? " " : "",
+		     suite_has_pockets(s->suite) ? s->suite : "", suite_has_pockets(s->suite) ? "-updates" : "",
+		     components, s->signed_by);
+	if (n < 0 || (size_t)n >= size)
+		return -ENAMETOOLONG;
+	used = (size_t)n;
+	if (s->security_mirror && suite_has_pockets(s->suite)) {
+		n = snprintf(buf + used, size - used,
+			     "\nTypes: deb deb-src\nURIs: %s/\nSuites: %s-security\nComponents: %s\nSigned-By: %s\n",
+			     s->security_mirror, s->suite, components, s->security_signed_by);
+		if (n < 0 || (size_t)n >= size - used)
+			return -ENAMETOOLONG;
+	}
+	return 0;
 }
 
 /* --- hashing ------------------------------------------------------------------------------- */
@@ -495,5 +561,104 @@ bool release_has_arch(const char *release, const char *arch)
 	if (!p)
 		return false;
 	snprintf(line, sizeof(line), "%.*s", (int)strcspn(p + 16, "\n"), p + 16);
-	return has_word(line, arch);
+	return word_in_list(line, arch);
+}
+
+int release_field(const char *release, const char *field, char *buf, size_t size)
+{
+	size_t len = strlen(field);
+
+	for (const char *line = release; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		const char *value;
+
+		/* The hash lists' continuation lines start with a space: never a field. */
+		if (strncmp(line, field, len) != 0 || line[len] != ':')
+			continue;
+		value = line + len + 1;
+		value += strspn(value, " \t");
+		len = strcspn(value, "\n");
+		while (len > 0 && strchr(" \t\r", value[len - 1]))
+			len--;
+		snprintf(buf, size, "%.*s", (int)len, value);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int release_parse_date(const char *text, time_t *t)
+{
+	static const char months[][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	char month[4], zone[8];
+	struct tm tm = { 0 };
+	int consumed = 0;
+	const char *comma = strchr(text, ',');
+
+	/* English month names whatever the locale, so no strptime(). */
+	if (comma)
+		text = comma + 1;
+	if (sscanf(text, " %2d %3s %4d %2d:%2d:%2d %7s%n", &tm.tm_mday, month, &tm.tm_year, &tm.tm_hour, &tm.tm_min,
+		   &tm.tm_sec, zone, &consumed) != 7 ||
+	    text[consumed + strspn(text + consumed, " \t")] != '\0')
+		return -EINVAL;
+	if (!streq(zone, "UTC") && !streq(zone, "GMT") && !streq(zone, "Z") && !streq(zone, "+0000"))
+		return -EINVAL;
+	tm.tm_mon = -1;
+	for (int i = 0; i < 12; i++)
+		if (streq(month, months[i]))
+			tm.tm_mon = i;
+	if (tm.tm_mon < 0 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_year < 1970 || tm.tm_hour > 23 ||
+	    tm.tm_min > 59 || tm.tm_sec > 60)
+		return -EINVAL;
+	tm.tm_year -= 1900;
+	*t = timegm(&tm);
+	return *t == (time_t)-1 ? -EINVAL : 0;
+}
+
+static void format_date(time_t t, char buf[64])
+{
+	struct tm tm;
+	static const char days[][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char months[][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+
+	gmtime_r(&t, &tm);
+	snprintf(buf, 64, "%s, %02d %s %d %02d:%02d:%02d UTC", days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
+		 tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+int release_check(const char *release, const char *suite, time_t now, const char *where, struct archive_error *err)
+{
+	char text[128], field_suite[128] = "", codename[128] = "", now_text[64];
+	time_t t;
+
+	format_date(now, now_text);
+	if (release_field(release, "Valid-Until", text, sizeof(text)) == 0) {
+		if (release_parse_date(text, &t) < 0)
+			return archive_fail(err, -EBADMSG, "%s: its Valid-Until '%s' is no date", where, text);
+		/* A replayed old release, validly signed, is refused here (apt: "is expired"). */
+		if (now > t)
+			return archive_fail(err, -EKEYEXPIRED,
+					    "%s expired on %s (its Valid-Until; the time here is %s): the mirror "
+					    "serves an outdated release; use another --mirror, or check the clock",
+					    where, text, now_text);
+	}
+	/* apt accepts a Release without a Date; one that is there must not lie ahead. */
+	if (release_field(release, "Date", text, sizeof(text)) == 0) {
+		if (release_parse_date(text, &t) < 0)
+			return archive_fail(err, -EBADMSG, "%s: its Date '%s' is no date", where, text);
+		if (t > now + RELEASE_MAX_FUTURE)
+			return archive_fail(err, -ETIME,
+					    "%s is not valid yet: it is dated %s, but the time here is %s; check the "
+					    "clock of this machine",
+					    where, text, now_text);
+	}
+	release_field(release, "Suite", field_suite, sizeof(field_suite));
+	release_field(release, "Codename", codename, sizeof(codename));
+	if (!streq(suite, field_suite) && !streq(suite, codename))
+		return archive_fail(err, -EBADMSG,
+				    "%s is of another suite than '%s' (its Suite is '%s', its Codename '%s'): the "
+				    "mirror serves something else at dists/%s",
+				    where, suite, field_suite, codename, suite);
+	return 0;
 }

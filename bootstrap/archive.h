@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define DEBIAN_KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"
 
@@ -32,6 +33,38 @@ int archive_fail(struct archive_error *err, int r, const char *fmt, ...) __attri
  * there is none (the caller asks for --mirror).
  */
 int archive_host_mirror(char *buf, size_t size);
+
+/*
+ * The security mirror of the host's apt sources, found as
+ * archive_host_mirror() finds the mirror: the URI of the first source with
+ * the main component whose suite is a "-security" one and either the host's
+ * own (VERSION_CODENAME-security) or signed by the Debian archive keyring.
+ * Returns 0, or -ENOENT when the host has none.
+ */
+int archive_host_security_mirror(char *buf, size_t size);
+
+/* Whether suite has -updates and -security suites beside it: all but sid, unstable, experimental. */
+bool suite_has_pockets(const char *suite);
+
+/* The apt sources of a new rootfs. */
+struct apt_sources {
+	const char *mirror;	     /* without a trailing '/' */
+	const char *security_mirror; /* NULL: no security stanza */
+	const char *suite;
+	const char *const *components;	/* NULL-terminated, not empty */
+	const char *signed_by;		/* the keyring's path inside the rootfs */
+	const char *security_signed_by; /* the same for the security stanza */
+};
+
+/*
+ * s as the deb822 text of /etc/apt/sources.list.d/debian.sources, as the
+ * Debian installer writes it (sources.list(5)): "Types: deb deb-src", SUITE
+ * and SUITE-updates in one stanza, SUITE-security from the security mirror
+ * in another (neither pocket where suite_has_pockets() says there is
+ * none), each with s's Components and Signed-By.  Returns 0 or
+ * -ENAMETOOLONG when it does not fit size bytes.
+ */
+int archive_sources_deb822(const struct apt_sources *s, char *buf, size_t size);
 
 /*
  * Download url to path (written as path.part and renamed when complete).
@@ -84,6 +117,42 @@ int archive_verify_inrelease(const char *path, const char *keyring, const char *
  * "main/binary-arm64/Packages.xz").  Returns 0 or -ENOENT.
  */
 int release_file_hash(const char *release, const char *file, char sha256[65], uint64_t *size);
+
+/*
+ * How far a Release's Date may be ahead of this machine's clock, in
+ * seconds: apt's Acquire::Max-FutureTime default (apt 2.1.2 and later,
+ * apt.conf(5)).
+ */
+#define RELEASE_MAX_FUTURE 10
+
+/*
+ * The value of field (e.g. "Suite") of verified Release text, at most size
+ * - 1 bytes into buf.  Returns 0 or -ENOENT when the field is absent.
+ */
+int release_field(const char *release, const char *field, char *buf, size_t size);
+
+/*
+ * Parse an RFC 1123 date as Release files write it ("Sat, 10 Jun 2023
+ * 09:49:52 UTC"; the weekday optional, the zone UTC, GMT, Z or +0000, as
+ * apt's RFC1123StrToTime() takes) into *t.  Returns 0 or -EINVAL.
+ */
+int release_parse_date(const char *text, time_t *t);
+
+/*
+ * The checks apt makes of a verified Release before using it (apt
+ * debReleaseIndex::Load and VerifyVendor): Valid-Until, when present, not
+ * before now (Acquire::Check-Valid-Until); Date not more than
+ * RELEASE_MAX_FUTURE seconds after now (Acquire::Check-Date); suite equal
+ * to its Suite or its Codename field.  where names the file in messages,
+ * now is the current time (time(2)).  Returns 0, or with err naming the
+ * dates or the fields: -EKEYEXPIRED for an expired release, -ETIME for one
+ * dated in the future, -EBADMSG for a date that does not parse or another
+ * suite.
+ */
+int release_check(const char *release, const char *suite, time_t now, const char *where, struct archive_error *err);
+
+/* Whether word is one of the words (separated by blanks) of list. */
+bool word_in_list(const char *list, const char *word);
 
 /* Whether the verified Release text lists arch in its Architectures field. */
 bool release_has_arch(const char *release, const char *arch);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "../runtime/util.h"
 
@@ -90,22 +91,51 @@ static int release_text(const struct bootstrap_options *opts, const char *mirror
 		return r;
 	}
 	r = read_text(clear, release);
-	return r < 0 ? archive_fail(err, r, "%s: %s", clear, strerror(-r)) : 0;
+	if (r < 0)
+		return archive_fail(err, r, "%s: %s", clear, strerror(-r));
+	/* As apt would before using it: not expired, not from the future, the suite asked for. */
+	r = release_check(*release, opts->suite, time(NULL), url, err);
+	if (r < 0) {
+		free(steal_ptr(*release));
+		unlink(path);
+	}
+	return r;
 }
 
-static int packages_index(const struct bootstrap_options *opts, const char *mirror, const char *dir,
-			  const char *release, struct deb_index *index, struct archive_error *err)
+static const char *const default_components[] = { "main", NULL };
+
+static const char *const *components_of(const struct bootstrap_options *opts)
 {
-	char file[128], url[PATH_MAX], path[PATH_MAX], sha[65], got[65];
+	return opts->components && opts->components[0] ? opts->components : default_components;
+}
+
+/* The cache path of component's Packages index: main's keeps the name it had before components. */
+static int index_path(const struct bootstrap_options *opts, const char *dir, const char *component, char *buf,
+		      size_t size)
+{
+	if (streq(component, "main"))
+		return format_buf(buf, size, "%s/Packages-%s.xz", dir, opts->arch->name);
+	return format_buf(buf, size, "%s/Packages-%s-%s.xz", dir, component, opts->arch->name);
+}
+
+/* One component's Packages index, fetched or from the cache, checked against Release, at path. */
+static int packages_index(const struct bootstrap_options *opts, const char *mirror, const char *release,
+			  const char *component, const char *path, struct archive_error *err)
+{
+	char file[128], url[PATH_MAX], sha[65], got[65], listed[1024] = "";
 	uint64_t size;
 	struct stat st;
 	int r;
 
-	snprintf(file, sizeof(file), "main/binary-%s/Packages.xz", opts->arch->name);
-	if (release_file_hash(release, file, sha, &size) < 0)
+	release_field(release, "Components", listed, sizeof(listed));
+	snprintf(file, sizeof(file), "%s/binary-%s/Packages.xz", component, opts->arch->name);
+	if (release_file_hash(release, file, sha, &size) < 0) {
+		if (listed[0] && !word_in_list(listed, component))
+			return archive_fail(err, -ENOENT, "suite '%s' at %s has no component '%s' (it has: %s)",
+					    opts->suite, mirror, component, listed);
 		return archive_fail(err, -ENOENT, "the Release file of %s lists no %s", opts->suite, file);
-	if (format_buf(url, sizeof(url), "%s/dists/%s/%s", mirror, opts->suite, file) < 0 ||
-	    format_buf(path, sizeof(path), "%s/Packages-%s.xz", dir, opts->arch->name) < 0)
+	}
+	if (format_buf(url, sizeof(url), "%s/dists/%s/%s", mirror, opts->suite, file) < 0)
 		return archive_fail(err, -ENAMETOOLONG, "cache path too long");
 	/* A cached index that no longer matches Release is stale: fetch it again. */
 	if (!opts->offline && (stat(path, &st) < 0 || sha256_file(path, got) < 0 || !streq(got, sha)))
@@ -122,8 +152,37 @@ static int packages_index(const struct bootstrap_options *opts, const char *mirr
 		unlink(path);
 		return archive_fail(err, -EBADMSG, "%s: SHA-256 %s, but the signed Release says %s", url, got, sha);
 	}
-	r = deb_index_load(path, index);
-	return r < 0 ? archive_fail(err, r, "%s: cannot read the index: %s", path, strerror(-r)) : 0;
+	return 0;
+}
+
+/* The Packages index of every component asked for, read into one plan->index. */
+static int packages_indexes(const struct bootstrap_options *opts, struct bootstrap_plan *plan, const char *dir,
+			    const char *release, struct archive_error *err)
+{
+	const char *const *components = components_of(opts);
+	size_t n = 0;
+	int r;
+
+	while (components[n])
+		n++;
+	plan->index_files = calloc(n, sizeof(*plan->index_files));
+	if (!plan->index_files)
+		return archive_fail(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		char path[PATH_MAX];
+
+		if (index_path(opts, dir, components[i], path, sizeof(path)) < 0)
+			return archive_fail(err, -ENAMETOOLONG, "cache path too long");
+		plan->index_files[i] = strdup(path);
+		if (!plan->index_files[i])
+			return archive_fail(err, -ENOMEM, "out of memory");
+		plan->n_index_files = i + 1;
+		r = packages_index(opts, plan->mirror, release, components[i], path, err);
+		if (r < 0)
+			return r;
+	}
+	r = deb_index_load_many((const char *const *)plan->index_files, n, &plan->index);
+	return r < 0 ? archive_fail(err, r, "%s: cannot read the index: %s", plan->index_files[0], strerror(-r)) : 0;
 }
 
 static int variant_extras(const char *variant, const char **extras, size_t *n)
@@ -221,7 +280,7 @@ int bootstrap_prepare(const struct bootstrap_options *opts, struct bootstrap_pla
 	if (!release_has_arch(release, opts->arch->name))
 		return archive_fail(err, -ENOENT, "suite '%s' at %s has no architecture %s", opts->suite, plan->mirror,
 				    opts->arch->name);
-	r = packages_index(opts, plan->mirror, dir, release, &plan->index, err);
+	r = packages_indexes(opts, plan, dir, release, err);
 	if (r < 0)
 		return r;
 	r = deb_select(&plan->index, extras, missing, sizeof(missing));
@@ -281,10 +340,49 @@ int bootstrap_extract(const struct bootstrap_plan *plan, size_t n, const struct 
 
 void bootstrap_plan_free(struct bootstrap_plan *plan)
 {
+	for (size_t i = 0; i < plan->n_index_files; i++)
+		free(plan->index_files[i]);
+	free(plan->index_files);
 	for (size_t i = 0; plan->deb_paths && i < plan->n_packages; i++)
 		free(plan->deb_paths[i]);
 	free(plan->deb_paths);
 	free(plan->packages);
 	deb_index_free(&plan->index);
 	memset(plan, 0, sizeof(*plan));
+}
+
+int bootstrap_apt_sources(const struct bootstrap_options *opts, const struct bootstrap_plan *plan,
+			  struct bootstrap_apt *out)
+{
+	const char *keyring = opts->keyring ? opts->keyring : DEBIAN_KEYRING;
+	const struct deb_package *package = deb_index_find(&plan->index, "debian-archive-keyring");
+	bool has_debian_keyring = package && package->selected;
+	const char *base = strrchr(keyring, '/') ? strrchr(keyring, '/') + 1 : keyring;
+	size_t len = strlen(base);
+	struct apt_sources s = {
+		.mirror = plan->mirror,
+		.security_mirror = opts->security_mirror,
+		.suite = opts->suite,
+		.components = components_of(opts),
+		.signed_by = DEBIAN_KEYRING,
+		.security_signed_by = has_debian_keyring ? DEBIAN_KEYRING : NULL,
+	};
+
+	memset(out, 0, sizeof(*out));
+	out->keyring = keyring;
+	/*
+	 * The rootfs's own Debian keyring, which its package keeps current, when
+	 * that is what verified the bootstrap; any other keyring is copied in
+	 * (".asc" kept: apt reads armored keys only by that name).
+	 */
+	if (!streq(keyring, DEBIAN_KEYRING) || !has_debian_keyring) {
+		if (format_buf(out->keyring_copy, sizeof(out->keyring_copy), "/etc/apt/keyrings/crossroot-%s%s",
+			       opts->suite, len > 4 && streq(base + len - 4, ".asc") ? ".asc" : ".gpg") < 0)
+			return -ENAMETOOLONG;
+		s.signed_by = out->keyring_copy;
+	}
+	/* The security archive is Debian's (the host's source): its keyring is Debian's too, where there is one. */
+	if (!s.security_signed_by)
+		s.security_signed_by = s.signed_by;
+	return archive_sources_deb822(&s, out->sources, sizeof(out->sources));
 }

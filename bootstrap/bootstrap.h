@@ -21,13 +21,15 @@
 
 struct bootstrap_options {
 	const struct arch_info *arch;
-	const char *suite;	    /* "bookworm" */
-	const char *variant;	    /* "minbase" or "buildd" */
-	const char *const *include; /* NULL-terminated extra packages, or NULL */
-	const char *mirror;	    /* NULL: the host's (archive_host_mirror()) */
-	const char *keyring;	    /* NULL: DEBIAN_KEYRING */
-	const char *cache_dir;	    /* ${XDG_CACHE_HOME:-~/.cache}/crossroot */
-	bool offline;		    /* use only what the cache holds */
+	const char *suite;	       /* "bookworm" */
+	const char *variant;	       /* "minbase" or "buildd" */
+	const char *const *include;    /* NULL-terminated extra packages, or NULL */
+	const char *const *components; /* NULL-terminated archive components, main among them; NULL: main */
+	const char *mirror;	       /* NULL: the host's (archive_host_mirror()) */
+	const char *security_mirror;   /* for the rootfs's apt sources; NULL: none */
+	const char *keyring;	       /* NULL: DEBIAN_KEYRING */
+	const char *cache_dir;	       /* ${XDG_CACHE_HOME:-~/.cache}/crossroot */
+	bool offline;		       /* use only what the cache holds */
 };
 
 enum bootstrap_stage { STAGE_INDEX, STAGE_DOWNLOAD, STAGE_EXTRACT, STAGE_CONFIGURE };
@@ -47,6 +49,8 @@ struct bootstrap_plan {
 	size_t n_packages, n_essential;
 	char **deb_paths;	  /* cache path of each package's .deb */
 	char index_dir[PATH_MAX]; /* the suite's InRelease, Release.verified and Packages-ARCH.xz are here */
+	char **index_files;	  /* the cache path of each component's Packages index */
+	size_t n_index_files;
 	uint64_t bytes;
 };
 
@@ -70,6 +74,24 @@ int bootstrap_extract(const struct bootstrap_plan *plan, size_t n, const struct 
 		      bootstrap_progress_fn progress, void *data, struct archive_error *err);
 
 void bootstrap_plan_free(struct bootstrap_plan *plan);
+
+/* What a create writes into the new rootfs for apt. */
+struct bootstrap_apt {
+	char sources[4096];	     /* the text of etc/apt/sources.list.d/debian.sources */
+	char keyring_copy[PATH_MAX]; /* where in the rootfs the verifying keyring is copied, or "" */
+	const char *keyring;	     /* the verifying keyring on the host */
+};
+
+/*
+ * The apt sources of plan's rootfs (archive_sources_deb822()): the mirror
+ * of the bootstrap and opts's security mirror, opts's components, and
+ * Signed-By the keyring that verified the bootstrap: the rootfs's own
+ * DEBIAN_KEYRING when that keyring is DEBIAN_KEYRING and the package set
+ * has debian-archive-keyring, else a copy of it in etc/apt/keyrings/
+ * (out->keyring_copy says where).  Returns 0 or -ENAMETOOLONG.
+ */
+int bootstrap_apt_sources(const struct bootstrap_options *opts, const struct bootstrap_plan *plan,
+			  struct bootstrap_apt *out);
 
 /* The cache directory: ${XDG_CACHE_HOME:-$HOME/.cache}/crossroot. Returns 0 or -errno. */
 int bootstrap_cache_dir(char *buf, size_t size);

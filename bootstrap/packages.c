@@ -66,10 +66,12 @@ static void parse_stanza(char *stanza, struct deb_package *p)
 
 	memset(p, 0, sizeof(*p));
 	for (char *line = stanza; line && *line;) {
-		char *end = strchr(line, '\n'), *colon = strchr(line, ':');
+		char *end = strchr(line, '\n'), *colon;
 
+		/* The line alone: a colon of the next line is not this line's. */
 		if (end)
 			*end = '\0';
+		colon = strchr(line, ':');
 		if (colon && line[0] != ' ') {
 			char *value = colon + 1 + strspn(colon + 1, " ");
 
@@ -136,63 +138,84 @@ void deb_index_free(struct deb_index *index)
 	memset(index, 0, sizeof(*index));
 }
 
-int deb_index_load(const char *path, struct deb_index *index)
+/* Append the decompressed content of the file at path to text (size used of cap bytes). Returns 0 or -errno. */
+static int read_decompressed(const char *path, char **text, size_t *size, size_t *cap)
 {
 	struct archive *a;
 	struct archive_entry *entry;
-	size_t size = 0, cap = 1 << 24;
-	char *text;
-	int r;
+	int r = 0;
 
-	r = libarchive_load();
-	if (r < 0)
-		return r;
 	a = la.archive_read_new();
-	text = malloc(cap);
-	if (!a || !text) {
-		free(text);
+	if (!a)
 		return -ENOMEM;
-	}
 	la.archive_read_support_filter_all(a);
 	la.archive_read_support_format_raw(a);
 	if (la.archive_read_open_filename(a, path, 65536) != ARCHIVE_OK ||
 	    la.archive_read_next_header(a, &entry) != ARCHIVE_OK) {
 		la.archive_read_free(a);
-		free(text);
 		return -EBADMSG;
 	}
 	for (;;) {
 		la_ssize_t n;
 
-		if (size + 65536 + 1 > cap) {
-			char *grown = realloc(text, cap * 2);
+		if (*size + 65536 + 3 > *cap) {
+			char *grown = realloc(*text, *cap * 2);
 
 			if (!grown) {
 				r = -ENOMEM;
 				break;
 			}
-			text = grown;
-			cap *= 2;
+			*text = grown;
+			*cap *= 2;
 		}
-		n = la.archive_read_data(a, text + size, 65536);
+		n = la.archive_read_data(a, *text + *size, 65536);
 		if (n < 0) {
 			r = -EBADMSG;
 			break;
 		}
 		if (n == 0)
 			break;
-		size += (size_t)n;
+		*size += (size_t)n;
 	}
 	la.archive_read_free(a);
-	if (r < 0) {
-		free(text);
+	return r;
+}
+
+int deb_index_load_many(const char *const *paths, size_t n, struct deb_index *index)
+{
+	size_t size = 0, cap = 1 << 24;
+	char *text;
+	int r;
+
+	memset(index, 0, sizeof(*index));
+	r = libarchive_load();
+	if (r < 0)
 		return r;
+	text = malloc(cap);
+	if (!text)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		r = read_decompressed(paths[i], &text, &size, &cap);
+		if (r < 0) {
+			free(text);
+			return r;
+		}
+		/* One blank line between the files keeps their last and first stanzas apart. */
+		if (size > 0 && text[size - 1] != '\n')
+			text[size++] = '\n';
+		if (size > 1 && text[size - 2] != '\n')
+			text[size++] = '\n';
 	}
 	text[size] = '\0';
 	r = deb_index_parse(text, index);
 	if (r < 0)
 		deb_index_free(index);
 	return r;
+}
+
+int deb_index_load(const char *path, struct deb_index *index)
+{
+	return deb_index_load_many(&path, 1, index);
 }
 
 /* --- selection ----------------------------------------------------------------------------- */

@@ -39,6 +39,13 @@ int deb_index_parse(char *text, struct deb_index *index);
 /* Read the xz- or gzip-compressed (or plain) Packages file at path into *index. Returns 0 or -errno. */
 int deb_index_load(const char *path, struct deb_index *index);
 
+/*
+ * Read the Packages files at paths[0..n) (each compressed or plain, e.g.
+ * one per component) into one *index.  Returns 0 or -errno (-EBADMSG for
+ * a file that does not decompress).
+ */
+int deb_index_load_many(const char *const *paths, size_t n, struct deb_index *index);
+
 void deb_index_free(struct deb_index *index);
 
 /* The package called name, or NULL. */

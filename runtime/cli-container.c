@@ -1115,26 +1115,46 @@ static int create_clone(struct container *c, const char *source_name, const stru
 	return create_report(c, r, "");
 }
 
+/* --components: Debian archive component names, main among them, none twice. */
+static int check_components(const char *const *components)
+{
+	bool main_seen = false;
+
+	for (size_t i = 0; components[i]; i++) {
+		const char *c = components[i];
+
+		if (strspn(c, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(c) || strlen(c) > 32 || c[0] == '-')
+			return cli_usage_error("create",
+					       "invalid component '%.64s': a Debian archive component such as main, "
+					       "contrib, non-free or non-free-firmware",
+					       c);
+		for (size_t j = 0; j < i; j++)
+			if (streq(components[j], c))
+				return cli_usage_error("create", "component '%s' given twice", c);
+		main_seen = main_seen || streq(c, "main");
+	}
+	if (!components[0])
+		return cli_usage_error("create", "--components needs at least main");
+	if (!main_seen)
+		return cli_usage_error("create", "--components must include main: the base system is in main");
+	return EXIT_OK;
+}
+
 int cmd_create(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "arch", required_argument, NULL, 'a' },
-		{ "from-tar", required_argument, NULL, 't' },
-		{ "from-oci", required_argument, NULL, 'O' },
-		{ "from", required_argument, NULL, 'f' },
-		{ "suite", required_argument, NULL, 's' },
-		{ "variant", required_argument, NULL, 'v' },
-		{ "include", required_argument, NULL, 'i' },
-		{ "mirror", required_argument, NULL, 'm' },
-		{ "keyring", required_argument, NULL, 'k' },
-		{ "offline", no_argument, NULL, 'o' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
+		{ "arch", required_argument, NULL, 'a' },     { "from-tar", required_argument, NULL, 't' },
+		{ "from-oci", required_argument, NULL, 'O' }, { "from", required_argument, NULL, 'f' },
+		{ "suite", required_argument, NULL, 's' },    { "variant", required_argument, NULL, 'v' },
+		{ "include", required_argument, NULL, 'i' },  { "components", required_argument, NULL, 'c' },
+		{ "mirror", required_argument, NULL, 'm' },   { "keyring", required_argument, NULL, 'k' },
+		{ "offline", no_argument, NULL, 'o' },	      { "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },	      {},
 	};
 	static const char help[] =
 		"Usage: crossroot create NAME --arch ARCH [--suite SUITE] [--variant minbase|buildd]\n"
-		"                        [--include PKG,...] [--mirror URL] [--keyring FILE] [--offline] [--quiet]\n"
+		"                        [--include PKG,...] [--components main,...] [--mirror URL] [--keyring FILE]\n"
+		"                        [--offline] [--quiet]\n"
 		"       crossroot create NAME --arch ARCH --from-tar FILE\n"
 		"       crossroot create NAME --arch ARCH --from-oci IMAGE\n"
 		"       crossroot create NAME --from SOURCE\n"
@@ -1145,12 +1165,17 @@ int cmd_create(int argc, char **argv)
 		"in ${XDG_CACHE_HOME:-~/.cache}/crossroot and never fetched twice; dpkg then\n"
 		"installs them inside the new rootfs under emulation.  The container\n"
 		"appears only when complete; an interrupted create leaves nothing usable.\n"
+		"Its apt sources (/etc/apt/sources.list.d/debian.sources) name SUITE,\n"
+		"SUITE-updates and SUITE-security (not for sid), deb and deb-src.\n"
 		"\n"
 		"Defaults not given here come from your settings ('crossroot config').\n"
 		"\n"
 		"  --suite SUITE     Debian suite (default: the host's, else stable)\n"
 		"  --variant V       minbase (required + apt, the default) or buildd (+ build-essential)\n"
 		"  --include P,...   more packages\n"
+		"  --components C,...\n"
+		"                    archive components, main among them (default main; contrib,\n"
+		"                    non-free, non-free-firmware); in debian.sources too\n"
 		"  --mirror URL      the archive (default: the host's apt sources)\n"
 		"  --keyring FILE    keyring for InRelease (default: " DEBIAN_KEYRING ")\n"
 		"  --offline         use only the cache: no network\n"
@@ -1171,7 +1196,8 @@ int cmd_create(int argc, char **argv)
 		"                    data shared by reflink where the filesystem has them (btrfs,\n"
 		"                    xfs), device nodes skipped; SOURCE may be started (its lock is\n"
 		"                    held shared meanwhile: rm, start and stop of it are refused)\n";
-	const char *tarball = NULL, *image = NULL, *from = NULL, *include[128];
+	const char *tarball = NULL, *image = NULL, *from = NULL, *include[128], *components[8];
+	char security[PATH_MAX], components_setting[256];
 	bool bootstrap_option = false;
 	struct clone_report clone;
 	const struct arch_info *arch = NULL;
@@ -1181,13 +1207,14 @@ int cmd_create(int argc, char **argv)
 	struct config cfg;
 	struct create_display display = { .stage = STAGE_INDEX, .last_percent = -1 };
 	char cache[PATH_MAX];
-	size_t n_include = 0;
+	size_t n_include = 0, n_components = 0;
 	struct container c;
 	int ch, r;
 
 	optind = 0;
 	opterr = 0;
 	include[0] = NULL;
+	components[0] = NULL;
 	remember_caller();
 	while ((ch = cli_getopt(argc, argv, ":h", options)) != -1) {
 		switch (ch) {
@@ -1226,6 +1253,15 @@ int cmd_create(int argc, char **argv)
 			if (split_list(optarg, include, &n_include, ARRAY_SIZE(include)) < 0)
 				return cli_usage_error("create", "too many --include packages");
 			break;
+		case 'c':
+			bootstrap_option = true;
+			n_components = 0;
+			if (split_list(optarg, components, &n_components, ARRAY_SIZE(components)) < 0)
+				return cli_usage_error("create", "too many --components (Debian has 4)");
+			r = check_components(components);
+			if (r != EXIT_OK)
+				return r;
+			break;
 		case 'm':
 			bootstrap_option = true;
 			if (config_check(CONFIG_MIRROR, optarg, want, sizeof(want)) < 0)
@@ -1250,9 +1286,10 @@ int cmd_create(int argc, char **argv)
 	if (optind != argc - 1)
 		return cli_usage_error("create", optind >= argc ? "missing the container name" : "too many arguments");
 	if (from && (tarball || image || bootstrap_option))
-		return cli_usage_error("create",
-				       "--from copies a container as it is: give no --from-tar, --from-oci, --suite, "
-				       "--variant, --include, --mirror, --keyring or --offline with it");
+		return cli_usage_error(
+			"create",
+			"--from copies a container as it is: give no --from-tar, --from-oci, --suite, --components, "
+			"--variant, --include, --mirror, --keyring or --offline with it");
 	if (!arch && !from)
 		return cli_usage_error("create", "give --arch ARCH (known: %s)", arch_names());
 	if (tarball && image)
@@ -1307,6 +1344,20 @@ int cmd_create(int argc, char **argv)
 		if (!opts.variant)
 			opts.variant = cfg.v[CONFIG_VARIANT].value[0] ? cfg.v[CONFIG_VARIANT].value : "minbase";
 		opts.include = include;
+		if (!components[0] && cfg.v[CONFIG_COMPONENTS].value[0]) {
+			/* The settings' list, checked there already (main among them). */
+			snprintf(components_setting, sizeof(components_setting), "%s", cfg.v[CONFIG_COMPONENTS].value);
+			split_list(components_setting, components, &n_components, ARRAY_SIZE(components));
+		}
+		opts.components = components;
+		/* The security mirror comes from the host's sources as the mirror does: never invented. */
+		if (archive_host_security_mirror(security, sizeof(security)) == 0)
+			opts.security_mirror = security;
+		else if (suite_has_pockets(opts.suite))
+			cli_error("warning: the host's apt sources have no Debian security source (a SUITE-security "
+				  "suite): the container's debian.sources gets no %s-security either; add one there "
+				  "or to the host's sources",
+				  opts.suite);
 		if (bootstrap_cache_dir(cache, sizeof(cache)) < 0) {
 			cli_error("cannot tell where the download cache goes: no home directory");
 			return EXIT_FAIL;

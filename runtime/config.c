@@ -31,6 +31,17 @@ static bool only_of(const char *text, const char *allowed)
 	return text[0] && strspn(text, allowed) == strlen(text);
 }
 
+/* Whether the comma-separated list holds name. */
+static bool has_component(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *p = list; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, name, len) && (p[len] == ',' || !p[len]))
+			return true;
+	return false;
+}
+
 #define LOWER_DIGITS "abcdefghijklmnopqrstuvwxyz0123456789"
 
 int config_check(enum config_key key, const char *value, char *hint, size_t size)
@@ -57,8 +68,8 @@ int config_check(enum config_key key, const char *value, char *hint, size_t size
 		break;
 	case CONFIG_COMPONENTS:
 		if (!only_of(value, LOWER_DIGITS "-,") || value[0] == ',' || value[strlen(value) - 1] == ',' ||
-		    strstr(value, ",,"))
-			want = "archive components separated by commas, such as main,contrib";
+		    strstr(value, ",,") || !has_component(value, "main") || strlen(value) > 120)
+			want = "archive components separated by commas, main among them, such as main,contrib";
 		break;
 	case CONFIG_BINFMT:
 		if (binfmt_mode_parse(value, &mode) < 0)

@@ -126,6 +126,11 @@ int path_in_root(int rootfd, const char *path, bool create, bool last_is_file)
 
 int write_in_root(int rootfd, const char *path, mode_t mode, const char *text)
 {
+	return write_bytes_in_root(rootfd, path, mode, text, strlen(text));
+}
+
+int write_bytes_in_root(int rootfd, const char *path, mode_t mode, const void *data, size_t len)
+{
 	_cleanup_close_ int opath = path_in_root(rootfd, path, true, true);
 	_cleanup_close_ int fd = -EBADF;
 	char proc[64];
@@ -137,7 +142,7 @@ int write_in_root(int rootfd, const char *path, mode_t mode, const char *text)
 	fd = open(proc, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0 || fchmod(fd, mode) < 0)
 		return -errno;
-	return write_once(fd, text, strlen(text));
+	return write_once(fd, data, len);
 }
 
 /* mount(2) onto an O_PATH fd, through its /proc/self/fd magic link (the host's /proc, before pivot_root). */

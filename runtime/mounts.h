@@ -98,4 +98,7 @@ int path_in_root(int rootfd, const char *path, bool create, bool last_is_file);
  */
 int write_in_root(int rootfd, const char *path, mode_t mode, const char *text);
 
+/* write_in_root() of len bytes at data, which may hold NULs (a binary keyring). Returns 0 or -errno. */
+int write_bytes_in_root(int rootfd, const char *path, mode_t mode, const void *data, size_t len);
+
 #endif

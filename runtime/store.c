@@ -474,7 +474,9 @@ int store_size(const struct container *c, uint64_t *bytes)
 struct first_stage {
 	const struct bootstrap_plan *plan;
 	const char *rootfs;
-	const char *sources; /* /etc/apt/sources.list */
+	const struct bootstrap_apt *apt; /* the apt sources and the keyring to place */
+	const char *keyring_data;	 /* the keyring's bytes when apt->keyring_copy is set */
+	size_t keyring_size;
 	struct tarball_owners owners;
 	bool single;
 	bootstrap_progress_fn progress;
@@ -500,8 +502,12 @@ static int first_stage_in_userns(void *arg, void *out)
 		return -errno;
 	r = skel_install(rootfd, a->single, &failed);
 	if (r == 0) {
-		failed = "etc/apt/sources.list";
-		r = write_in_root(rootfd, failed, 0644, a->sources);
+		failed = "etc/apt/sources.list.d/debian.sources";
+		r = write_in_root(rootfd, failed, 0644, a->apt->sources);
+	}
+	if (r == 0 && a->apt->keyring_copy[0]) {
+		failed = a->apt->keyring_copy + 1;
+		r = write_bytes_in_root(rootfd, failed, 0644, a->keyring_data, a->keyring_size);
 	}
 	if (r < 0)
 		snprintf(err->message, sizeof(err->message), "placing /%s: %s", failed, strerror(-r));
@@ -513,12 +519,14 @@ static int first_stage_in_userns(void *arg, void *out)
  * next create of the same set skips the second stage (dpkg under
  * emulation, nearly all of a create's time).  The key covers everything
  * the result depends on: mirror, suite, arch, mode (single-mode files are
- * all uid 0), every package's SHA-256, and rootfs-skel/.
+ * all uid 0), the apt sources and keyring, every package's SHA-256, and
+ * rootfs-skel/.
  */
 static int rootfs_cache_path(const struct container *c, const struct bootstrap_options *opts,
-			     const struct bootstrap_plan *plan, char *path, size_t size)
+			     const struct bootstrap_plan *plan, const struct bootstrap_apt *apt,
+			     const char *keyring_sha, char *path, size_t size)
 {
-	size_t cap = 4096 + plan->n_packages * 66, used;
+	size_t cap = 4096 + sizeof(apt->sources) + plan->n_packages * 66, used;
 	_cleanup_free_ char *text = malloc(cap);
 	char key[65];
 	int r;
@@ -527,6 +535,8 @@ static int rootfs_cache_path(const struct container *c, const struct bootstrap_o
 		return -ENOMEM;
 	used = (size_t)snprintf(text, cap, "crossroot-rootfs-1 %s %s %s %s\n", plan->mirror, opts->suite, c->arch->name,
 				c->mode == CONTAINER_MAPPED ? "mapped" : "single");
+	/* The apt sources and a copied keyring are in the rootfs too. */
+	used += (size_t)snprintf(text + used, cap - used, "%s%s\n", apt->sources, keyring_sha);
 	for (size_t i = 0; i < plan->n_packages && used + 66 < cap; i++)
 		used += (size_t)snprintf(text + used, cap - used, "%s\n", plan->packages[i]->sha256);
 	for (size_t i = 0; i < skel_count; i++) {
@@ -592,8 +602,8 @@ static int record_cache_use(const char *tmp, const struct bootstrap_options *opt
 {
 	static const char *const index_files[] = { "InRelease", "Release.verified", NULL };
 	size_t n = plan->n_packages, k = 0;
-	_cleanup_free_ char **paths = calloc(n + 4, sizeof(*paths));
-	char files[3][PATH_MAX];
+	_cleanup_free_ char **paths = calloc(n + plan->n_index_files + 3, sizeof(*paths));
+	char files[2][PATH_MAX];
 
 	if (!paths)
 		return -ENOMEM;
@@ -602,18 +612,44 @@ static int record_cache_use(const char *tmp, const struct bootstrap_options *opt
 	for (size_t i = 0; index_files[i]; i++)
 		if (format_buf(files[i], PATH_MAX, "%s/%s", plan->index_dir, index_files[i]) == 0)
 			paths[k++] = files[i];
-	if (format_buf(files[2], PATH_MAX, "%s/Packages-%s.xz", plan->index_dir, opts->arch->name) == 0)
-		paths[k++] = files[2];
+	for (size_t i = 0; i < plan->n_index_files; i++)
+		paths[k++] = plan->index_files[i];
 	if (cached[0])
 		paths[k++] = (char *)cached;
 	return cache_record_use(tmp, opts->cache_dir, paths, k);
+}
+
+/* The apt sources of the new rootfs, and the keyring's bytes (and hash) when it is copied in. */
+static int read_apt_files(const struct bootstrap_options *opts, const struct bootstrap_plan *plan,
+			  struct bootstrap_apt *apt, char **data, ssize_t *size, char sha[65],
+			  struct archive_error *err)
+{
+	size_t cap = 1 << 20;
+	int r = bootstrap_apt_sources(opts, plan, apt);
+
+	if (r < 0)
+		return archive_fail(err, r, "the apt sources of the new rootfs do not fit: %s", strerror(-r));
+	if (!apt->keyring_copy[0])
+		return 0;
+	*data = malloc(cap);
+	if (!*data)
+		return archive_fail(err, -ENOMEM, "out of memory");
+	/* The keyring gpgv just used, read as the user who named it. */
+	*size = read_file_at(AT_FDCWD, apt->keyring, *data, cap);
+	if (*size < 0)
+		return archive_fail(err, (int)*size, "keyring %s: %s", apt->keyring, strerror((int)-*size));
+	r = sha256_text(*data, (size_t)*size, sha);
+	return r < 0 ? archive_fail(err, r, "keyring %s: %s", apt->keyring, strerror(-r)) : 0;
 }
 
 int store_create_bootstrap(struct container *c, const struct bootstrap_options *opts, bootstrap_progress_fn progress,
 			   void *data, struct archive_error *err)
 {
 	char base[PATH_MAX], tmp_name[CONTAINER_NAME_MAX + 32], tmp[PATH_MAX], rootfs[PATH_MAX];
-	char sources[PATH_MAX + 64], cached[PATH_MAX] = "";
+	char cached[PATH_MAX] = "", keyring_sha[65] = "";
+	_cleanup_free_ char *keyring_data = NULL;
+	ssize_t keyring_size = 0;
+	struct bootstrap_apt apt;
 	struct bootstrap_plan plan;
 	struct container tmpc;
 	struct first_stage first;
@@ -633,12 +669,17 @@ int store_create_bootstrap(struct container *c, const struct bootstrap_options *
 		bootstrap_plan_free(&plan);
 		return r;
 	}
+	r = read_apt_files(opts, &plan, &apt, &keyring_data, &keyring_size, keyring_sha, err);
+	if (r < 0) {
+		bootstrap_plan_free(&plan);
+		return r;
+	}
 	lock = make_temp(c, base, tmp_name, sizeof(tmp_name), tmp, rootfs);
 	if (lock < 0) {
 		bootstrap_plan_free(&plan);
 		return lock;
 	}
-	if (rootfs_cache_path(c, opts, &plan, cached, sizeof(cached)) < 0)
+	if (rootfs_cache_path(c, opts, &plan, &apt, keyring_sha, cached, sizeof(cached)) < 0)
 		cached[0] = '\0';
 	r = record_cache_use(tmp, opts, &plan, cached);
 	if (r < 0) {
@@ -669,10 +710,11 @@ int store_create_bootstrap(struct container *c, const struct bootstrap_options *
 		bootstrap_plan_free(&plan);
 		return r;
 	}
-	snprintf(sources, sizeof(sources), "deb %s %s main\n", plan.mirror, opts->suite);
 	first = (struct first_stage){ .plan = &plan,
 				      .rootfs = rootfs,
-				      .sources = sources,
+				      .apt = &apt,
+				      .keyring_data = keyring_data,
+				      .keyring_size = (size_t)keyring_size,
 				      .owners = owners_for(c->mode),
 				      .single = c->mode == CONTAINER_SINGLE,
 				      .progress = progress,

@@ -86,7 +86,7 @@ end
 function __crossroot_positionals
     set -l words (commandline -opc)
     set -e words[1]
-    set -l argopts --user --arch --suite --variant --include --mirror --keyring --from-tar --from-oci --from --format \
+    set -l argopts --user --arch --suite --variant --include --components --mirror --keyring --from-tar --from-oci --from --format \
         --bind --cwd --env --container --set --on-calendar
     set -l skip 0
     set -l verb
@@ -171,6 +171,8 @@ complete -c crossroot -n $cr_create -l arch -x -a '(__crossroot_arches)' -d 'Arc
 complete -c crossroot -n $cr_create -l suite -x -a 'bookworm trixie sid stable testing unstable' -d 'Debian suite'
 complete -c crossroot -n $cr_create -l variant -x -a 'minbase buildd' -d 'Package set'
 complete -c crossroot -n $cr_create -l include -x -d 'More packages (comma-separated)'
+complete -c crossroot -n $cr_create -l components -x -a 'main contrib non-free non-free-firmware' \
+    -d 'Archive components (comma-separated)'
 complete -c crossroot -n $cr_create -l mirror -x -d 'The archive (URL)'
 complete -c crossroot -n $cr_create -l keyring -r -F -d 'Keyring for InRelease'
 complete -c crossroot -n $cr_create -l offline -d 'Use only the cache'

@@ -31,8 +31,36 @@ cache=$TEST_HOME/.cache/crossroot
 expect_eq "the cache and its .debs are private to the user (0700)" "700 700" \
 	"$(stat -c %a "$cache") $(stat -c %a "$cache/debs")"
 
-# apt inside, with its _apt sandbox.
-out=$(run b-arm64 --root -- sh -c 'apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends hello >/dev/null && echo installed' 2>&1)
+# apt's sources as the Debian installer writes them: deb822, deb and deb-src,
+# the release and its updates, security from the host's security mirror.
+sources=$(run b-arm64 -- cat /etc/apt/sources.list.d/debian.sources)
+host_security=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
+	grep -v '^ *#' | grep -E "(^| )$suite-security( |$)")
+expect_eq "debian.sources has a deb and deb-src stanza per mirror" "$([ -n "$host_security" ] && echo 2 || echo 1)" \
+	"$(printf '%s\n' "$sources" | grep -c '^Types: deb deb-src$')"
+expect_match "... the release and its updates from the mirror" "^Suites: $suite $suite-updates$" "$sources"
+expect_match "... component main" '^Components: main$' "$sources"
+expect_match "... signed by the Debian keyring that verified the bootstrap" \
+	'^Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg$' "$sources"
+check "... which the container has" run b-arm64 -- test -s /usr/share/keyrings/debian-archive-keyring.gpg
+if [ -n "$host_security" ]; then
+	expect_match "... security in its own stanza" "^Suites: $suite-security$" "$sources"
+	security_uri=$(printf '%s\n' "$sources" | grep '^URIs: ' | sed -n '2s/^URIs: //p')
+	check "... from the host's security mirror ($security_uri)" \
+		grep -rqsF -- "${security_uri%/}" /etc/apt/sources.list /etc/apt/sources.list.d/
+else
+	expect_match "without a host security source, create warns" "no Debian security source" \
+		"$(cat "$E2E_DIR/create-arm64.err")"
+fi
+run b-arm64 -- test -e /etc/apt/sources.list
+expect_eq "no one-line sources.list is left" 1 $?
+
+# apt inside, with its _apt sandbox: update reads every source without a warning.
+out=$(run b-arm64 --root -- apt-get update -q 2>&1); rc=$?
+expect_eq "apt-get update inside with --root exits 0" 0 "$rc"
+expect_eq "... with no warning or error" "" "$(printf '%s\n' "$out" | grep -E '^(W|E):')"
+expect_match "... having read the sources indexes too (deb-src)" "$suite(-updates)?/main Sources" "$out"
+out=$(run b-arm64 --root -- sh -c 'apt-get install -y -q --no-install-recommends hello >/dev/null && echo installed' 2>&1)
 expect_match "apt-get install works inside with --root" '^installed$' "$out"
 expect_match "... and the package runs" '^Hello, world!$' "$(run b-arm64 -- hello)"
 expect_match "apt's download sandbox user _apt exists" '^_apt:' "$(run b-arm64 -- getent passwd _apt)"
@@ -70,7 +98,8 @@ expect_match "... and the create completes" "created tty" "$out"
 as_user "$CR" rm tty
 
 # Interrupted: nothing usable is left, and the next create succeeds from the cache.
-as_user env http_proxy=http://127.0.0.1:9 "$CR" create cut --arch arm64 --suite "$suite" --include less --offline \
+as_user env http_proxy=http://127.0.0.1:9 "$CR" create cut --arch arm64 --suite "$suite" --include less,gobi-loader \
+	--components main,contrib --offline \
 	>"$E2E_DIR/cut.out" 2>&1 &
 for _ in $(seq 600); do grep -q 'configure\|extract' "$E2E_DIR/cut.out" 2>/dev/null && break; sleep 0.1; done
 pkill -INT -o -f "^$CR create cut" 2>/dev/null
@@ -78,10 +107,15 @@ wait
 check "an interrupted create is not listed" sh -c "! printf '%s' \"\$1\" | grep -q '^cut '" sh "$(as_user "$CR" list)"
 err=$(as_user "$CR" run cut -- true 2>&1); rc=$?
 expect_eq "... nor usable" 125 "$rc"
-out=$(as_user "$CR" create cut --arch arm64 --suite "$suite" --include less --quiet 2>&1); rc=$?
+out=$(as_user "$CR" create cut --arch arm64 --suite "$suite" --include less,gobi-loader --components main,contrib \
+	--quiet 2>&1); rc=$?
 expect_eq "the next create of that name succeeds" 0 "$rc"
 [ "$rc" -eq 0 ] || diag "$out"
 expect_eq "less is inside" 0 "$(run cut -- sh -c 'test -x /usr/bin/less; echo $?')"
+expect_match "--components main,contrib: a contrib package is installed" '^install ok installed$' \
+	"$(run cut -- dpkg-query -W -f '${Status}\n' gobi-loader 2>&1)"
+expect_match "... and debian.sources names both components" '^Components: main contrib$' \
+	"$(run cut -- cat /etc/apt/sources.list.d/debian.sources)"
 check "no hidden leftover of the interrupted create remains" \
 	sh -c "! ls -A '$TEST_HOME/.local/share/crossroot/containers' | grep -q '^\.cut\.'"
 
@@ -97,6 +131,15 @@ expect_eq "an unknown variant is bad usage" 2 "$rc"
 err=$(as_user "$CR" create x --arch arm64 --suite "$suite" --include no-such-package-xyz --quiet 2>&1); rc=$?
 expect_eq "an unknown --include package exits 1" 1 "$rc"
 expect_match "... naming it" "'no-such-package-xyz' is not in the suite" "$err"
+err=$(as_user "$CR" create x --arch arm64 --components contrib 2>&1); rc=$?
+expect_eq "--components without main is bad usage" 2 "$rc"
+expect_match "... saying main is needed" "must include main" "$err"
+err=$(as_user "$CR" create x --arch arm64 --components 'main,Non Free' 2>&1); rc=$?
+expect_eq "an invalid component name is bad usage" 2 "$rc"
+expect_match "... naming it" "invalid component 'Non Free'" "$err"
+err=$(as_user "$CR" create x --arch arm64 --suite "$suite" --components main,no-such-component --quiet 2>&1); rc=$?
+expect_eq "a component the suite does not have exits 1" 1 "$rc"
+expect_match "... naming it and those it has" "has no component 'no-such-component' \\(it has: .*contrib" "$err"
 check "none of these left a container" sh -c "! printf '%s' \"\$1\" | grep -q '^x '" sh "$(as_user "$CR" list)"
 
 # Single mode: no setup at all.

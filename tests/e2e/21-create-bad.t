@@ -53,6 +53,21 @@ create_bad "an unknown suite" "unknown suite 'nosuch'" --suite nosuch
 create_bad "an unreachable mirror" "cannot be reached" --mirror http://127.0.0.1:1
 create_bad "a missing keyring" "keyring /nonexistent.gpg: No such file" --keyring /nonexistent.gpg
 
+# Validly signed releases apt would refuse: an expired one (a mirror
+# replaying an old release), one dated ahead of the clock, another suite.
+VALID_UNTIL="2020-01-02 03:04:05" RELEASE_DATE="2019-12-26 03:04:05" "$archive/resign"
+create_bad "an expired release" \
+	"dists/test/InRelease expired on Thu, 02 Jan 2020 03:04:05 UTC \\(its Valid-Until; the time here is .*\\): the mirror serves an outdated release"
+future=$(date -u -d 'now + 1 hour' '+%Y-%m-%d %H:%M:%S UTC')
+RELEASE_DATE=$future "$archive/resign"
+create_bad "a release dated in the future" \
+	"dists/test/InRelease is not valid yet: it is dated $(LC_ALL=C date -u -d "$future" '+%a, %d %b %Y %H:%M:%S') UTC, but the time here is"
+"$archive/resign"
+cp -r "$archive/dists/test" "$archive/dists/other"
+create_bad "a release of another suite" \
+	"dists/other/InRelease is of another suite than 'other' \\(its Suite is 'test', its Codename 'test'\\)" --suite other
+rm -r "$archive/dists/other"
+
 # An InRelease whose signed text was altered.
 sed -i 's/^Origin: crossroot tests$/Origin: crossroot tests!/' "$archive/dists/test/InRelease"
 create_bad "an InRelease whose signature does not verify" "does not verify.*BAD signature"

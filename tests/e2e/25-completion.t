@@ -71,6 +71,11 @@ out=$(complete_words create x --suite "")
 expect_eq "--suite <TAB> lists the suites" "bookworm trixie sid stable testing unstable" "$(echo $out)"
 out=$(complete_words create x --variant "")
 expect_eq "--variant <TAB> lists the variants" "minbase buildd" "$(echo $out)"
+out=$(complete_words create x --components "")
+expect_eq "--components <TAB> lists Debian's components" "main contrib non-free non-free-firmware" "$(echo $out)"
+out=$(complete_words create x --components main,non)
+expect_eq "--components main,non<TAB> completes the last name of the list" "main,non-free main,non-free-firmware" \
+	"$(echo $out)"
 
 out=$(complete_words run compl-box --)
 expect_eq "run's options" "--root --user --cwd --env --env-file --bind --ephemeral --help" "$(echo $out)"
@@ -81,7 +86,7 @@ expect_match "create --from <TAB> lists containers" '^compl-box$' "$out"
 out=$(complete_words run compl-box --r)
 expect_eq "crossroot run NAME --r<TAB> is --root" "--root" "$out"
 out=$(complete_words create x --)
-for o in --arch --suite --variant --include --mirror --keyring --offline --quiet --from-tar --from-oci --from; do
+for o in --arch --suite --variant --include --components --mirror --keyring --offline --quiet --from-tar --from-oci --from; do
 	expect_match "create's options include $o" "^$o\$" "$out"
 done
 out=$(complete_words run compl-box -- --)

@@ -10,7 +10,9 @@
 # payload ($PAYLOAD_DIR), which runs but is no shell, so the script fails.
 # None holds dpkg, so a create gets through the first stage only.
 # DIR/resign re-creates Packages.xz, Release and InRelease after a change to
-# the pool.
+# the pool; Release is dated now, or RELEASE_DATE (a date(1) -d string such
+# as "now + 1 day"), and has a Valid-Until when VALID_UNTIL is set ("now -
+# 1 hour" makes a stale release).
 set -euo pipefail
 dir=$1
 mkdir -p "$dir/gnupg" "$dir/pool/main/f" "$dir/dists/test/main/binary-arm64" "$dir/pkg/DEBIAN" "$dir/pkg/usr/share/fake"
@@ -63,6 +65,8 @@ p=main/binary-arm64/Packages.xz
 	echo "Origin: crossroot tests"
 	echo "Suite: test"
 	echo "Codename: test"
+	LC_ALL=C date -u -d "${RELEASE_DATE:-now}" '+Date: %a, %d %b %Y %H:%M:%S UTC'
+	[ -z "${VALID_UNTIL:-}" ] || LC_ALL=C date -u -d "$VALID_UNTIL" '+Valid-Until: %a, %d %b %Y %H:%M:%S UTC'
 	echo "Architectures: arm64"
 	echo "Components: main"
 	echo "SHA256:"
