@@ -127,6 +127,11 @@ err=$(as_user "$CR" create bad --arch arm64 --keyring "$keyring" --quiet 2>&1)
 expect_match "the settings' variant buildd asks for build-essential" "build-essential" "$err"
 err=$(as_user "$CR" create bad --arch arm64 --variant minbase --keyring "$keyring" --quiet 2>&1)
 expect_match "--variant wins over the settings' variant" "the packages gave the new rootfs no /bin/sh" "$err"
+printf 'mirror %s\nsuite test\ncomponents main,contrib\n' "$mirror" | as_user sh -c 'cat >"$1"' sh "$ucfg"
+err=$(as_user "$CR" create bad --arch arm64 --keyring "$keyring" --quiet 2>&1)
+expect_match "the settings' components are read (this archive has only main)" "has no component 'contrib'" "$err"
+err=$(as_user "$CR" create bad --arch arm64 --components main --keyring "$keyring" --quiet 2>&1)
+expect_match "--components wins over the settings'" "the packages gave the new rootfs no /bin/sh" "$err"
 printf 'suite bad/suite\n' | as_user sh -c 'cat >"$1"' sh "$ucfg"
 err=$(as_user "$CR" create bad --arch arm64 --suite test --mirror "$mirror" --keyring "$keyring" --quiet 2>&1); rc=$?
 expect_eq "a bad line in the settings fails create (exit 1) even with every option given" 1 "$rc"
