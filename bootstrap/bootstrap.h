@@ -5,7 +5,7 @@
  * package set chosen, the .debs downloaded in parallel into the per-user
  * cache with their SHA-256 checked, and their data extracted into a rootfs.
  * The second stage (dpkg inside the container, under emulation) is the
- * runtime's: runtime/store.c.
+ * runtime's: runtime/second-stage.c, called by runtime/store.c.
  */
 #ifndef CROSSROOT_BOOTSTRAP_BOOTSTRAP_H
 #define CROSSROOT_BOOTSTRAP_BOOTSTRAP_H

@@ -65,19 +65,21 @@ struct mount_error {
 
 /*
  * Build the container's mounts and switch root to it, in the calling
- * process's (already private) mount namespace: make / private, bind the
- * rootfs onto itself (ephemeral: mount an overlayfs on it, the rootfs as
- * lower layer, cfg->ephemeral_dir's upper/ and work/ as the others, with
- * the upper root given the rootfs root's owner, mode and times), mount /proc (a new instance: the caller is pid 1 of
- * its own pid namespace; the host's bound when that is refused), bind
- * /sys, build /dev (tmpfs, host nodes bound, a new devpts instance,
- * /dev/shm, the devices asked for), set up the binfmt entries (a sandboxed
- * binfmt_misc with the emulators registered; in host mode, or auto on a
- * kernel without sandboxed binfmt_misc, the host-wide entry for the
- * container's arch, its interpreter bound read-only at its path; -ENOEXEC
- * when there is none), bind $HOME,
- * /var/tmp, /etc/resolv.conf and the user's binds, add the user's passwd
- * and group entries, set the hostname, and pivot_root.
+ * process's (already private) mount namespace, in this order (doc/design.md
+ * section 3.3 says why): make / private; clone the host trees ($HOME,
+ * /var/tmp, /etc/resolv.conf, /sys, the user's binds) with open_tree while
+ * nothing is mounted yet; bind the rootfs onto itself (ephemeral: mount an
+ * overlayfs on it, the rootfs as lower layer, cfg->ephemeral_dir's upper/
+ * and work/ as the others, the upper root given the rootfs root's owner,
+ * mode and times); add the user's passwd, group and shadow entries, set
+ * the hostname and its /etc/hosts line, all before any host directory is
+ * bound in; mount /proc (a new instance: the caller is pid 1 of its own pid
+ * namespace); set up the binfmt entries (a sandboxed binfmt_misc with the
+ * emulators registered; in host mode, or auto on a kernel without
+ * sandboxed binfmt_misc, the host-wide entry for the container's arch, its
+ * interpreter bound read-only at its path; -ENOEXEC when there is none);
+ * build /dev (tmpfs, host nodes bound, a new devpts instance, /dev/shm, the
+ * devices asked for); attach the cloned host trees in order; pivot_root.
  *
  * Returns 0 or -errno with *err saying which step failed.
  */
