@@ -67,11 +67,6 @@ static struct json_object *status_object(const struct arch_info *arch, const str
 
 static int binfmt_status(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
 	static const char help[] = "Usage: crossroot binfmt status [--json]\n"
 				   "\n"
 				   "One line per architecture: its emulator, whether the emulator is static,\n"
@@ -84,22 +79,11 @@ static int binfmt_status(int argc, char **argv)
 	_cleanup_close_ int host_fd = -EBADF;
 	struct json_object *array = NULL;
 	char machine[65];
-	int ch, r, sandbox;
+	int r, sandbox;
 
-	optind = 0;
-	opterr = 0;
-	while ((ch = cli_getopt(argc, argv, ":h", options)) != -1) {
-		if (ch == 'h') {
-			fputs(help, stdout);
-			return EXIT_OK;
-		}
-		if (ch != 'j')
-			return cli_option_error("binfmt status", argv, ch);
-		if (!array && !(array = cli_json_new(true)))
-			return EXIT_FAIL;
-	}
-	if (optind < argc)
-		return cli_usage_error("binfmt status", "unexpected argument '%.80s'", argv[optind]);
+	r = cli_parse_json_option("binfmt status", help, argc, argv, true, &array);
+	if (r >= 0)
+		return r;
 	if (host_machine_or_fail(machine, sizeof(machine)) < 0)
 		return EXIT_FAIL;
 	host_fd = binfmt_host_open();

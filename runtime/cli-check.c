@@ -320,11 +320,6 @@ static void check_setup(struct report *rep, uid_t uid)
 
 int cmd_check(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
 	static const char help[] = "Usage: crossroot check [--json]\n"
 				   "\n"
 				   "Report what this host supports for crossroot, one line per item\n"
@@ -338,24 +333,13 @@ int cmd_check(int argc, char **argv)
 	struct json_object *out = NULL;
 	struct passwd *pw;
 	bool sandbox_kernel, userns, can_binfmt;
-	int ch, sandbox, emulators;
+	int r, sandbox, emulators;
 	uid_t uid = getuid();
 	char user[64];
 
-	optind = 0;
-	opterr = 0;
-	while ((ch = cli_getopt(argc, argv, ":h", options)) != -1) {
-		if (ch == 'h') {
-			fputs(help, stdout);
-			return EXIT_OK;
-		}
-		if (ch != 'j')
-			return cli_option_error("check", argv, ch);
-		if (!out && !(out = cli_json_new(false)))
-			return EXIT_FAIL;
-	}
-	if (optind < argc)
-		return cli_usage_error("check", "unexpected argument '%.80s'", argv[optind]);
+	r = cli_parse_json_option("check", help, argc, argv, false, &out);
+	if (r >= 0)
+		return r;
 	if (out)
 		rep.items = jc.json_object_new_array();
 	pw = getpwuid(uid);

@@ -155,6 +155,34 @@ void cli_human_size(uint64_t bytes, char *buf, size_t size)
 	snprintf(buf, size, u ? "%.1f%c" : "%.0f%c", v, units[u]);
 }
 
+int cli_parse_json_option(const char *cmd, const char *help, int argc, char **argv, bool array,
+			  struct json_object **json)
+{
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int c;
+
+	*json = NULL;
+	optind = 0;
+	opterr = 0;
+	while ((c = cli_getopt(argc, argv, ":h", options)) != -1) {
+		if (c == 'h') {
+			fputs(help, stdout);
+			return EXIT_OK;
+		}
+		if (c != 'j')
+			return cli_option_error(cmd, argv, c);
+		if (!*json && !(*json = cli_json_new(array)))
+			return EXIT_FAIL;
+	}
+	if (optind < argc)
+		return cli_usage_error(cmd, "unexpected argument '%.80s'", argv[optind]);
+	return -1;
+}
+
 struct json_object *cli_json_new(bool array)
 {
 	int r = libjsonc_load();

@@ -83,6 +83,14 @@ int cli_dispatch(const struct command *table, size_t n, const char *prefix, int 
 int cli_parse_help_only(const char *cmd, const char *help, int argc, char **argv);
 
 /*
+ * cli_parse_help_only() for a command that also takes --json: with it, *json
+ * becomes a new JSON array (array) or object (cli_json_new()), else NULL.
+ * Returns -1 to continue, or the exit status to return.
+ */
+int cli_parse_json_option(const char *cmd, const char *help, int argc, char **argv, bool array,
+			  struct json_object **json);
+
+/*
  * Report that running cmd failed with err (-errno from exec_search();
  * found as it set): a missing interpreter and a foreign binary get words of
  * their own.

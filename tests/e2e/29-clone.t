@@ -3,7 +3,7 @@
 # path (manifest.py --copy: type, mode, owner, size, mtime, xattrs,
 # contents, symlink targets, hard links), except what must differ: inode
 # numbers, change times and directory sizes (never compared), and device
-# nodes (skipped and named); the copy is independent of the source; bad
+# nodes (left out, and named); the copy is independent of the source; bad
 # sources are refused by name, and a failed copy leaves nothing.  Mapped
 # mode, then single mode.
 . "$(dirname "$0")/lib.sh"
