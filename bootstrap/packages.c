@@ -144,6 +144,7 @@ int deb_index_parse(char *text, struct deb_index *index)
 
 void deb_index_free(struct deb_index *index)
 {
+	free(index->file_ends);
 	free(index->text);
 	free(index->packages);
 	free(index->table);
@@ -196,6 +197,7 @@ static int read_decompressed(const char *path, char **text, size_t *size, size_t
 int deb_index_load_many(const char *const *paths, size_t n, struct deb_index *index)
 {
 	size_t size = 0, cap = 1 << 24;
+	_cleanup_free_ size_t *ends = calloc(n + 1, sizeof(*ends));
 	char *text;
 	int r;
 
@@ -204,8 +206,10 @@ int deb_index_load_many(const char *const *paths, size_t n, struct deb_index *in
 	if (r < 0)
 		return r;
 	text = malloc(cap);
-	if (!text)
+	if (!text || !ends) {
+		free(text);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < n; i++) {
 		r = read_decompressed(paths[i], &text, &size, &cap);
 		if (r < 0) {
@@ -217,12 +221,27 @@ int deb_index_load_many(const char *const *paths, size_t n, struct deb_index *in
 			text[size++] = '\n';
 		if (size > 1 && text[size - 2] != '\n')
 			text[size++] = '\n';
+		ends[i] = size;
 	}
 	text[size] = '\0';
 	r = deb_index_parse(text, index);
-	if (r < 0)
+	if (r < 0) {
 		deb_index_free(index);
-	return r;
+		return r;
+	}
+	index->file_ends = steal_ptr(ends);
+	index->n_files = n;
+	return 0;
+}
+
+size_t deb_index_file_of(const struct deb_index *index, const struct deb_package *p)
+{
+	size_t offset = (size_t)(p->name - index->text);
+
+	for (size_t i = 0; i < index->n_files; i++)
+		if (offset < index->file_ends[i])
+			return i;
+	return 0;
 }
 
 int deb_index_load(const char *path, struct deb_index *index)

@@ -28,6 +28,8 @@ struct deb_index {
 	size_t n;
 	size_t *table; /* open addressing: index + 1 into packages, 0 empty */
 	size_t table_size;
+	size_t *file_ends; /* deb_index_load_many(): where in text each file's stanzas end */
+	size_t n_files;
 };
 
 /*
@@ -46,6 +48,9 @@ int deb_index_load(const char *path, struct deb_index *index);
  * a file that does not decompress).
  */
 int deb_index_load_many(const char *const *paths, size_t n, struct deb_index *index);
+
+/* Which of the files given to deb_index_load_many() listed p (0 for an index of one text). */
+size_t deb_index_file_of(const struct deb_index *index, const struct deb_package *p);
 
 void deb_index_free(struct deb_index *index);
 

@@ -163,6 +163,9 @@ TEST(indexes_of_several_components_load_as_one)
 	CHECK_INT(index.n, ==, 2);
 	CHECK_STR(deb_index_find(&index, "libc6")->sha256, "cc");
 	CHECK_STR(deb_index_find(&index, "fonts-contrib")->depends, "libc6");
+	/* Each package's file is known: its .deb is fetched from that file's mirror. */
+	CHECK_INT(deb_index_file_of(&index, deb_index_find(&index, "libc6")), ==, 0);
+	CHECK_INT(deb_index_file_of(&index, deb_index_find(&index, "fonts-contrib")), ==, 1);
 	deb_index_free(&index);
 }
 
