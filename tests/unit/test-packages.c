@@ -144,22 +144,26 @@ TEST(sha256_of_text_and_files)
 /* Several components' indexes (main, contrib) read into one: a package of either is found. */
 TEST(indexes_of_several_components_load_as_one)
 {
-	char main_path[] = "/tmp/crossroot-main.XXXXXX", contrib_path[] = "/tmp/crossroot-contrib.XXXXXX";
-	const char *paths[] = { main_path, contrib_path };
-	int main_fd = mkstemp(main_path), contrib_fd = mkstemp(contrib_path);
+	char main_path[] = "/tmp/crossroot-main.XXXXXX", contrib_path[] = "/tmp/crossroot-contrib.XXXXXX",
+	     empty_path[] = "/tmp/crossroot-empty.XXXXXX";
+	/* The last is empty, as an updates pocket's component with no package yet is. */
+	const char *paths[] = { main_path, contrib_path, empty_path };
+	int main_fd = mkstemp(main_path), contrib_fd = mkstemp(contrib_path), empty_fd = mkstemp(empty_path);
 	/* The first file ends without a newline: its last stanza must stay apart from the next file's first. */
 	static const char main_text[] = "Package: libc6\nFilename: pool/l.deb\nSHA256: cc";
 	static const char contrib_text[] = "Package: fonts-contrib\nDepends: libc6\nFilename: pool/f.deb\nSHA256: dd\n";
 	struct deb_index index;
 
-	CHECK(main_fd >= 0 && contrib_fd >= 0);
+	CHECK(main_fd >= 0 && contrib_fd >= 0 && empty_fd >= 0);
+	close(empty_fd);
 	CHECK_INT(write(main_fd, main_text, strlen(main_text)), ==, (long long)strlen(main_text));
 	CHECK_INT(write(contrib_fd, contrib_text, strlen(contrib_text)), ==, (long long)strlen(contrib_text));
 	close(main_fd);
 	close(contrib_fd);
-	CHECK_INT(deb_index_load_many(paths, 2, &index), ==, 0);
+	CHECK_INT(deb_index_load_many(paths, 3, &index), ==, 0);
 	unlink(main_path);
 	unlink(contrib_path);
+	unlink(empty_path);
 	CHECK_INT(index.n, ==, 2);
 	CHECK_STR(deb_index_find(&index, "libc6")->sha256, "cc");
 	CHECK_STR(deb_index_find(&index, "fonts-contrib")->depends, "libc6");
