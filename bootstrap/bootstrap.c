@@ -20,7 +20,7 @@ int bootstrap_cache_dir(char *buf, size_t size)
 	return xdg_user_dir("XDG_CACHE_HOME", ".cache", "crossroot", buf, size);
 }
 
-/* The cache directory of a suite of a mirror: its URL with '/' and ':' made harmless. */
+/* The cache directory of a suite of a mirror for opts's arch: the URL with '/' and ':' made harmless. */
 static int mirror_dir(const struct bootstrap_options *opts, const char *mirror, const char *suite, char *buf,
 		      size_t size)
 {
@@ -30,7 +30,13 @@ static int mirror_dir(const struct bootstrap_options *opts, const char *mirror, 
 	for (const char *p = strstr(mirror, "://") ? strstr(mirror, "://") + 3 : mirror; *p && i + 1 < sizeof(key); p++)
 		key[i++] = strchr("/:?&=", *p) ? '_' : *p;
 	key[i] = '\0';
-	return format_buf(buf, size, "%s/archives/%s/%s", opts->cache_dir, key, suite);
+	/*
+	 * Per arch: an arch's Packages index must stay paired with the InRelease
+	 * that listed it, and a create for another arch fetches InRelease anew
+	 * (a pocket changes several times a day), which left --offline with an
+	 * index its InRelease no longer lists.
+	 */
+	return format_buf(buf, size, "%s/archives/%s/%s/%s", opts->cache_dir, key, suite, opts->arch->name);
 }
 
 /* Fetch url to path, or with offline use what is there. */

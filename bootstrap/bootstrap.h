@@ -48,7 +48,7 @@ struct bootstrap_plan {
 	struct deb_package **packages; /* selected, essential ones first */
 	size_t n_packages, n_essential;
 	char **deb_paths;	  /* cache path of each package's .deb */
-	char index_dir[PATH_MAX]; /* the suite's InRelease, Release.verified and Packages-ARCH.xz are here */
+	char index_dir[PATH_MAX]; /* the suite's InRelease, Release.verified and Packages-ARCH.xz for the arch */
 	char **index_files;	  /* the cache path of each Packages index read (component, source) */
 	size_t n_index_files;
 	char **index_mirrors; /* the mirror of each of index_files */
