@@ -20,8 +20,9 @@ int bootstrap_cache_dir(char *buf, size_t size)
 	return xdg_user_dir("XDG_CACHE_HOME", ".cache", "crossroot", buf, size);
 }
 
-/* The mirror's own cache directory: its URL with '/' and ':' made harmless. */
-static int mirror_dir(const struct bootstrap_options *opts, const char *mirror, char *buf, size_t size)
+/* The cache directory of a suite of a mirror for opts's arch: the URL with '/' and ':' made harmless. */
+static int mirror_dir(const struct bootstrap_options *opts, const char *mirror, const char *suite, char *buf,
+		      size_t size)
 {
 	char key[PATH_MAX];
 	size_t i = 0;
@@ -29,7 +30,13 @@ static int mirror_dir(const struct bootstrap_options *opts, const char *mirror, 
 	for (const char *p = strstr(mirror, "://") ? strstr(mirror, "://") + 3 : mirror; *p && i + 1 < sizeof(key); p++)
 		key[i++] = strchr("/:?&=", *p) ? '_' : *p;
 	key[i] = '\0';
-	return format_buf(buf, size, "%s/archives/%s/%s", opts->cache_dir, key, opts->suite);
+	/*
+	 * Per arch: an arch's Packages index must stay paired with the InRelease
+	 * that listed it, and a create for another arch fetches InRelease anew
+	 * (a pocket changes several times a day), which left --offline with an
+	 * index its InRelease no longer lists.
+	 */
+	return format_buf(buf, size, "%s/archives/%s/%s/%s", opts->cache_dir, key, suite, opts->arch->name);
 }
 
 /* Fetch url to path, or with offline use what is there. */
@@ -64,21 +71,21 @@ static int read_text(const char *path, char **out)
 	return 0;
 }
 
-/* InRelease: fetched, verified, its signed text read. */
-static int release_text(const struct bootstrap_options *opts, const char *mirror, const char *dir, char **release,
-			struct archive_error *err)
+/* InRelease of suite at mirror: fetched, verified, checked, its signed text read. */
+static int release_text(const struct bootstrap_options *opts, const char *mirror, const char *suite, const char *dir,
+			char **release, struct archive_error *err)
 {
 	char url[PATH_MAX], path[PATH_MAX], clear[PATH_MAX];
 	int r;
 
-	if (format_buf(url, sizeof(url), "%s/dists/%s/InRelease", mirror, opts->suite) < 0 ||
+	if (format_buf(url, sizeof(url), "%s/dists/%s/InRelease", mirror, suite) < 0 ||
 	    format_buf(path, sizeof(path), "%s/InRelease", dir) < 0 ||
 	    format_buf(clear, sizeof(clear), "%s/Release.verified", dir) < 0)
 		return archive_fail(err, -ENAMETOOLONG, "cache path too long");
 	r = get(opts, url, path, err);
 	if (r == -ENOENT)
-		return archive_fail(err, -ENOENT, "unknown suite '%s': %s has no dists/%s/InRelease", opts->suite,
-				    mirror, opts->suite);
+		return archive_fail(err, -ENOENT, "unknown suite '%s': %s has no dists/%s/InRelease", suite, mirror,
+				    suite);
 	if (r == -EHOSTUNREACH)
 		return archive_fail(err, r, "the mirror %s cannot be reached (%s); check --mirror or the network",
 				    mirror, err->message);
@@ -94,7 +101,7 @@ static int release_text(const struct bootstrap_options *opts, const char *mirror
 	if (r < 0)
 		return archive_fail(err, r, "%s: %s", clear, strerror(-r));
 	/* As apt would before using it: not expired, not from the future, the suite asked for. */
-	r = release_check(*release, opts->suite, time(NULL), url, err);
+	r = release_check(*release, suite, time(NULL), url, err);
 	if (r < 0) {
 		free(steal_ptr(*release));
 		unlink(path);
@@ -118,8 +125,20 @@ static int index_path(const struct bootstrap_options *opts, const char *dir, con
 	return format_buf(buf, size, "%s/Packages-%s-%s.xz", dir, component, opts->arch->name);
 }
 
-/* One component's Packages index, fetched or from the cache, checked against Release, at path. */
-static int packages_index(const struct bootstrap_options *opts, const char *mirror, const char *release,
+/* One source of packages: a suite (the release, its updates, its security) at a mirror. */
+struct source {
+	const char *mirror;
+	char suite[128];
+	char dir[PATH_MAX];
+	bool pocket; /* updates or security: may be absent */
+};
+
+/*
+ * One component's Packages index of src, fetched or from the cache,
+ * checked against its Release, at path.  Returns 0, -ENOENT when a pocket's
+ * Release lists none (err set), or -errno with err.
+ */
+static int packages_index(const struct bootstrap_options *opts, const struct source *src, const char *release,
 			  const char *component, const char *path, struct archive_error *err)
 {
 	char file[128], url[PATH_MAX], sha[65], got[65], listed[1024] = "";
@@ -130,18 +149,21 @@ static int packages_index(const struct bootstrap_options *opts, const char *mirr
 	release_field(release, "Components", listed, sizeof(listed));
 	snprintf(file, sizeof(file), "%s/binary-%s/Packages.xz", component, opts->arch->name);
 	if (release_file_hash(release, file, sha, &size) < 0) {
-		if (listed[0] && !word_in_list(listed, component))
+		if (listed[0] && !word_in_list(listed, component) && !src->pocket)
 			return archive_fail(err, -ENOENT, "suite '%s' at %s has no component '%s' (it has: %s)",
-					    opts->suite, mirror, component, listed);
-		return archive_fail(err, -ENOENT, "the Release file of %s lists no %s", opts->suite, file);
+					    src->suite, src->mirror, component, listed);
+		return archive_fail(err, -ENOENT, "the Release file of %s lists no %s", src->suite, file);
 	}
-	if (format_buf(url, sizeof(url), "%s/dists/%s/%s", mirror, opts->suite, file) < 0)
+	if (format_buf(url, sizeof(url), "%s/dists/%s/%s", src->mirror, src->suite, file) < 0)
 		return archive_fail(err, -ENAMETOOLONG, "cache path too long");
 	/* A cached index that no longer matches Release is stale: fetch it again. */
 	if (!opts->offline && (stat(path, &st) < 0 || sha256_file(path, got) < 0 || !streq(got, sha)))
 		unlink(path);
 	if (access(path, R_OK) < 0) {
 		r = get(opts, url, path, err);
+		/* A pocket's index listed but gone is an error, not an absence. */
+		if (r == -ENOENT)
+			r = archive_fail(err, -EIO, "%s: listed in the Release, but not on the mirror", url);
 		if (r < 0)
 			return r;
 	}
@@ -155,33 +177,95 @@ static int packages_index(const struct bootstrap_options *opts, const char *mirr
 	return 0;
 }
 
-/* The Packages index of every component asked for, read into one plan->index. */
-static int packages_indexes(const struct bootstrap_options *opts, struct bootstrap_plan *plan, const char *dir,
-			    const char *release, struct archive_error *err)
+static int plan_add(char ***list, size_t *n, const char *text)
+{
+	char **grown = realloc(*list, (*n + 1) * sizeof(**list));
+
+	if (!grown)
+		return -ENOMEM;
+	*list = grown;
+	grown[*n] = strdup(text);
+	if (!grown[*n])
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+/*
+ * The sources a rootfs is made from, as its apt will see them: the suite
+ * at the mirror, and (not for sid) SUITE-updates there and SUITE-security
+ * at the security mirror, where they exist.  The security archive is
+ * Debian's: it is read only when the bootstrap is verified with Debian's
+ * keyring.
+ */
+static size_t plan_sources(const struct bootstrap_options *opts, const struct bootstrap_plan *plan,
+			   struct source src[3])
+{
+	const char *keyring = opts->keyring ? opts->keyring : DEBIAN_KEYRING;
+	size_t n = 0;
+
+	src[n++] = (struct source){ .mirror = plan->mirror };
+	snprintf(src[0].suite, sizeof(src[0].suite), "%s", opts->suite);
+	if (!suite_has_pockets(opts->suite))
+		return n;
+	src[n] = (struct source){ .mirror = plan->mirror, .pocket = true };
+	snprintf(src[n++].suite, sizeof(src[0].suite), "%s-updates", opts->suite);
+	if (opts->security_mirror && streq(keyring, DEBIAN_KEYRING)) {
+		src[n] = (struct source){ .mirror = opts->security_mirror, .pocket = true };
+		snprintf(src[n++].suite, sizeof(src[0].suite), "%s-security", opts->suite);
+	}
+	return n;
+}
+
+/* The Packages index of every component asked for, of every source, read into one plan->index. */
+static int packages_indexes(const struct bootstrap_options *opts, struct bootstrap_plan *plan,
+			    struct archive_error *err)
 {
 	const char *const *components = components_of(opts);
-	size_t n = 0;
+	struct source src[3];
+	size_t n_src = plan_sources(opts, plan, src);
 	int r;
 
-	while (components[n])
-		n++;
-	plan->index_files = calloc(n, sizeof(*plan->index_files));
-	if (!plan->index_files)
-		return archive_fail(err, -ENOMEM, "out of memory");
-	for (size_t i = 0; i < n; i++) {
-		char path[PATH_MAX];
+	for (size_t k = 0; k < n_src; k++) {
+		_cleanup_free_ char *release = NULL;
 
-		if (index_path(opts, dir, components[i], path, sizeof(path)) < 0)
+		if (mirror_dir(opts, src[k].mirror, src[k].suite, src[k].dir, sizeof(src[k].dir)) < 0)
 			return archive_fail(err, -ENAMETOOLONG, "cache path too long");
-		plan->index_files[i] = strdup(path);
-		if (!plan->index_files[i])
-			return archive_fail(err, -ENOMEM, "out of memory");
-		plan->n_index_files = i + 1;
-		r = packages_index(opts, plan->mirror, release, components[i], path, err);
+		if ((r = mkdir_p(src[k].dir, 0700)) < 0)
+			return archive_fail(err, r, "cannot create the cache %s: %s", src[k].dir, strerror(-r));
+		r = release_text(opts, src[k].mirror, src[k].suite, src[k].dir, &release, err);
+		/* A pocket the mirror does not have (404), or offline one never fetched, is left out. */
+		if (src[k].pocket && (r == -ENOENT || r == -ENODATA))
+			continue;
 		if (r < 0)
 			return r;
+		if (k == 0 && !release_has_arch(release, opts->arch->name))
+			return archive_fail(err, -ENOENT, "suite '%s' at %s has no architecture %s", opts->suite,
+					    plan->mirror, opts->arch->name);
+		for (const char *const *base = (const char *const[]){ "InRelease", "Release.verified", NULL }; *base;
+		     base++) {
+			char path[PATH_MAX];
+
+			if (format_buf(path, sizeof(path), "%s/%s", src[k].dir, *base) < 0 ||
+			    plan_add(&plan->release_files, &plan->n_release_files, path) < 0)
+				return archive_fail(err, -ENOMEM, "out of memory");
+		}
+		for (size_t i = 0; components[i]; i++) {
+			char path[PATH_MAX];
+
+			if (index_path(opts, src[k].dir, components[i], path, sizeof(path)) < 0)
+				return archive_fail(err, -ENAMETOOLONG, "cache path too long");
+			r = packages_index(opts, &src[k], release, components[i], path, err);
+			if (r == -ENOENT && src[k].pocket)
+				continue; /* a component the pocket has not (yet) */
+			if (r < 0)
+				return r;
+			if (plan_add(&plan->index_files, &plan->n_index_files, path) < 0 ||
+			    plan_add(&plan->index_mirrors, &plan->n_index_mirrors, src[k].mirror) < 0)
+				return archive_fail(err, -ENOMEM, "out of memory");
+		}
 	}
-	r = deb_index_load_many((const char *const *)plan->index_files, n, &plan->index);
+	r = deb_index_load_many((const char *const *)plan->index_files, plan->n_index_files, &plan->index);
 	return r < 0 ? archive_fail(err, r, "%s: cannot read the index: %s", plan->index_files[0], strerror(-r)) : 0;
 }
 
@@ -244,9 +328,8 @@ int bootstrap_prepare(const struct bootstrap_options *opts, struct bootstrap_pla
 		      void *data, struct archive_error *err)
 {
 	const char *extras[256];
-	char dir[PATH_MAX], debs[PATH_MAX], missing[512];
+	char debs[PATH_MAX], missing[512];
 	struct fetch_item *items;
-	_cleanup_free_ char *release = NULL;
 	struct bootstrap_progress pr = { .stage = STAGE_INDEX };
 	size_t n_extras = 0;
 	int r;
@@ -266,21 +349,13 @@ int bootstrap_prepare(const struct bootstrap_options *opts, struct bootstrap_pla
 		plan->mirror[strlen(plan->mirror) - 1] = '\0';
 	if (progress)
 		progress(data, &pr);
-	if (mirror_dir(opts, plan->mirror, dir, sizeof(dir)) < 0 ||
-	    format_buf(plan->index_dir, sizeof(plan->index_dir), "%s", dir) < 0 ||
+	if (mirror_dir(opts, plan->mirror, opts->suite, plan->index_dir, sizeof(plan->index_dir)) < 0 ||
 	    format_buf(debs, sizeof(debs), "%s/debs", opts->cache_dir) < 0)
 		return archive_fail(err, -ENAMETOOLONG, "cache path too long");
 	/* The cache is private to its owner, like the store. */
-	if ((r = mkdir_private(opts->cache_dir, true)) < 0 || (r = mkdir_p(dir, 0700)) < 0 ||
-	    (r = mkdir_p(debs, 0700)) < 0)
+	if ((r = mkdir_private(opts->cache_dir, true)) < 0 || (r = mkdir_p(debs, 0700)) < 0)
 		return archive_fail(err, r, "cannot create the cache %s: %s", opts->cache_dir, strerror(-r));
-	r = release_text(opts, plan->mirror, dir, &release, err);
-	if (r < 0)
-		return r;
-	if (!release_has_arch(release, opts->arch->name))
-		return archive_fail(err, -ENOENT, "suite '%s' at %s has no architecture %s", opts->suite, plan->mirror,
-				    opts->arch->name);
-	r = packages_indexes(opts, plan, dir, release, err);
+	r = packages_indexes(opts, plan, err);
 	if (r < 0)
 		return r;
 	r = deb_select(&plan->index, extras, missing, sizeof(missing));
@@ -296,7 +371,10 @@ int bootstrap_prepare(const struct bootstrap_options *opts, struct bootstrap_pla
 	for (size_t i = 0; i < plan->n_packages; i++) {
 		char *url = NULL;
 
-		if (asprintf(&url, "%s/%s", plan->mirror, plan->packages[i]->filename) < 0)
+		/* From the mirror of the index that listed it: security updates come from the security mirror. */
+		const char *mirror = plan->index_mirrors[deb_index_file_of(&plan->index, plan->packages[i])];
+
+		if (asprintf(&url, "%s/%s", mirror, plan->packages[i]->filename) < 0)
 			url = NULL;
 		items[i] = (struct fetch_item){ url, plan->deb_paths[i], plan->packages[i]->sha256,
 						plan->packages[i]->size };
@@ -343,6 +421,12 @@ void bootstrap_plan_free(struct bootstrap_plan *plan)
 	for (size_t i = 0; i < plan->n_index_files; i++)
 		free(plan->index_files[i]);
 	free(plan->index_files);
+	for (size_t i = 0; i < plan->n_index_mirrors; i++)
+		free(plan->index_mirrors[i]);
+	free(plan->index_mirrors);
+	for (size_t i = 0; i < plan->n_release_files; i++)
+		free(plan->release_files[i]);
+	free(plan->release_files);
 	for (size_t i = 0; plan->deb_paths && i < plan->n_packages; i++)
 		free(plan->deb_paths[i]);
 	free(plan->deb_paths);

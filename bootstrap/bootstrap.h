@@ -48,15 +48,23 @@ struct bootstrap_plan {
 	struct deb_package **packages; /* selected, essential ones first */
 	size_t n_packages, n_essential;
 	char **deb_paths;	  /* cache path of each package's .deb */
-	char index_dir[PATH_MAX]; /* the suite's InRelease, Release.verified and Packages-ARCH.xz are here */
-	char **index_files;	  /* the cache path of each component's Packages index */
+	char index_dir[PATH_MAX]; /* the suite's InRelease, Release.verified and Packages-ARCH.xz for the arch */
+	char **index_files;	  /* the cache path of each Packages index read (component, source) */
 	size_t n_index_files;
+	char **index_mirrors; /* the mirror of each of index_files */
+	size_t n_index_mirrors;
+	char **release_files; /* the cache path of each source's InRelease and Release.verified */
+	size_t n_release_files;
 	uint64_t bytes;
 };
 
 /*
  * Everything up to a complete, verified download: mirror, InRelease and its
- * signature, the Packages index and its hash, the selection, the .debs.
+ * signature and dates, the Packages index of each component and its hash,
+ * of the suite and of its -updates and -security pockets where they exist
+ * (a pocket the mirror lacks, or that --offline never fetched, is left
+ * out), the selection (deb_select()), the .debs, each from the mirror of
+ * the index that listed it.
  * Returns 0, or -errno with err saying what and how to fix it: -EINVAL an
  * unknown variant, -ENOENT an unknown suite or package or arch not in the
  * suite, -EHOSTUNREACH an unreachable mirror, -EBADMSG a bad signature or

@@ -8,6 +8,7 @@
 
 #include "../runtime/util.h"
 #include "libarchive.h"
+#include "version.h"
 
 static size_t hash_name(const char *s, size_t len)
 {
@@ -62,6 +63,8 @@ static void parse_stanza(char *stanza, struct deb_package *p)
 		{ "Depends", offsetof(struct deb_package, depends) },
 		{ "Pre-Depends", offsetof(struct deb_package, pre_depends) },
 		{ "Provides", offsetof(struct deb_package, provides) },
+		{ "Breaks", offsetof(struct deb_package, breaks) },
+		{ "Conflicts", offsetof(struct deb_package, conflicts) },
 	};
 
 	memset(p, 0, sizeof(*p));
@@ -88,6 +91,19 @@ static void parse_stanza(char *stanza, struct deb_package *p)
 	}
 }
 
+/*
+ * The blank line ending the stanza at p, or NULL.  A plain loop, not
+ * strstr(): sanitizers' strstr measures the rest of the text on every
+ * call, which makes a 100 MB index quadratic.
+ */
+static char *stanza_end(char *p)
+{
+	for (; *p; p++)
+		if (p[0] == '\n' && p[1] == '\n')
+			return p;
+	return NULL;
+}
+
 int deb_index_parse(char *text, struct deb_index *index)
 {
 	size_t cap = 1024;
@@ -98,7 +114,7 @@ int deb_index_parse(char *text, struct deb_index *index)
 	if (!index->packages)
 		return -ENOMEM;
 	for (char *stanza = text; stanza && *stanza;) {
-		char *next = strstr(stanza, "\n\n");
+		char *next = stanza_end(stanza);
 		struct deb_package p;
 
 		if (next) {
@@ -124,14 +140,24 @@ int deb_index_parse(char *text, struct deb_index *index)
 	index->table = calloc(index->table_size, sizeof(*index->table));
 	if (!index->table)
 		return -ENOMEM;
-	/* Later stanzas of one name (several versions) win, as in apt's view of one suite. */
-	for (size_t i = 0; i < index->n; i++)
-		*slot_for(index, index->packages[i].name, strlen(index->packages[i].name)) = i + 1;
+	/*
+	 * Of several versions of one name (a suite and its updates), the newest
+	 * is the candidate, as apt's is without pins; of equal ones the later.
+	 */
+	for (size_t i = 0; i < index->n; i++) {
+		const struct deb_package *p = &index->packages[i];
+		size_t *slot = slot_for(index, p->name, strlen(p->name));
+
+		if (!*slot || !p->version || !index->packages[*slot - 1].version ||
+		    deb_version_compare(p->version, index->packages[*slot - 1].version) >= 0)
+			*slot = i + 1;
+	}
 	return 0;
 }
 
 void deb_index_free(struct deb_index *index)
 {
+	free(index->file_ends);
 	free(index->text);
 	free(index->packages);
 	free(index->table);
@@ -150,8 +176,19 @@ static int read_decompressed(const char *path, char **text, size_t *size, size_t
 		return -ENOMEM;
 	la.archive_read_support_filter_all(a);
 	la.archive_read_support_format_raw(a);
-	if (la.archive_read_open_filename(a, path, 65536) != ARCHIVE_OK ||
-	    la.archive_read_next_header(a, &entry) != ARCHIVE_OK) {
+	/* The raw format refuses an empty stream: "empty" reads it as no entry. */
+	la.archive_read_support_format_empty(a);
+	if (la.archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
+		la.archive_read_free(a);
+		return -EBADMSG;
+	}
+	/* An index with no package at all (a pocket's component with nothing yet) decompresses to nothing. */
+	r = la.archive_read_next_header(a, &entry);
+	if (r == ARCHIVE_EOF) {
+		la.archive_read_free(a);
+		return 0;
+	}
+	if (r != ARCHIVE_OK) {
 		la.archive_read_free(a);
 		return -EBADMSG;
 	}
@@ -184,6 +221,7 @@ static int read_decompressed(const char *path, char **text, size_t *size, size_t
 int deb_index_load_many(const char *const *paths, size_t n, struct deb_index *index)
 {
 	size_t size = 0, cap = 1 << 24;
+	_cleanup_free_ size_t *ends = calloc(n + 1, sizeof(*ends));
 	char *text;
 	int r;
 
@@ -192,8 +230,10 @@ int deb_index_load_many(const char *const *paths, size_t n, struct deb_index *in
 	if (r < 0)
 		return r;
 	text = malloc(cap);
-	if (!text)
+	if (!text || !ends) {
+		free(text);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < n; i++) {
 		r = read_decompressed(paths[i], &text, &size, &cap);
 		if (r < 0) {
@@ -205,12 +245,27 @@ int deb_index_load_many(const char *const *paths, size_t n, struct deb_index *in
 			text[size++] = '\n';
 		if (size > 1 && text[size - 2] != '\n')
 			text[size++] = '\n';
+		ends[i] = size;
 	}
 	text[size] = '\0';
 	r = deb_index_parse(text, index);
-	if (r < 0)
+	if (r < 0) {
 		deb_index_free(index);
-	return r;
+		return r;
+	}
+	index->file_ends = steal_ptr(ends);
+	index->n_files = n;
+	return 0;
+}
+
+size_t deb_index_file_of(const struct deb_index *index, const struct deb_package *p)
+{
+	size_t offset = (size_t)(p->name - index->text);
+
+	for (size_t i = 0; i < index->n_files; i++)
+		if (offset < index->file_ends[i])
+			return i;
+	return 0;
 }
 
 int deb_index_load(const char *path, struct deb_index *index)
@@ -234,28 +289,133 @@ static void select_package(struct selection *s, struct deb_package *p)
 	s->queue[s->n++] = p;
 }
 
-/* The first package that Provides name, preferring one already selected. */
-static struct deb_package *provider(const struct deb_index *index, const char *name, size_t len, bool selected_only)
-{
-	for (size_t i = 0; i < index->n; i++) {
-		const char *prov = index->packages[i].provides;
+/* One relation of a dependency field: "name[:arch] [(op version)]". */
+struct relation {
+	const char *name;
+	size_t len;
+	char op[3];	   /* "<<", "<=", "=", ">=", ">>"; "" unversioned */
+	char version[128]; /* when op is set */
+};
 
-		if (!prov || (selected_only && !index->packages[i].selected))
-			continue;
-		/* name is not NUL-terminated: "foo (>= 2.1)" asks for foo, of any version provided. */
-		for (const char *p = prov; (p = memmem(p, strlen(p), name, len)); p += len)
-			if ((p == prov || strchr(" ,", p[-1])) && strchr(" ,(:", p[len]))
-				return &index->packages[i];
+/* Parse the relation at text (up to its end, a '|' or a ','). Returns the length of its name, 0 for none. */
+static size_t parse_relation(const char *text, struct relation *r)
+{
+	const char *p;
+	size_t end = strcspn(text, "|,");
+
+	memset(r, 0, sizeof(*r));
+	text += strspn(text, " \n\t");
+	r->name = text;
+	r->len = strcspn(text, " \n\t:(|,[<");
+	p = memchr(text, '(', end);
+	if (r->len && p) {
+		p++;
+		p += strspn(p, " ");
+		if (strchr("<>=", *p) && sscanf(p, "%2[<>=] %127[^) ]", r->op, r->version) == 2) {
+			/* The deprecated "<" and ">" mean "<=" and ">=" (Debian Policy 7.1). */
+			if (streq(r->op, "<"))
+				strcpy(r->op, "<=");
+			else if (streq(r->op, ">"))
+				strcpy(r->op, ">=");
+		} else
+			r->op[0] = '\0';
 	}
+	return r->len;
+}
+
+static bool relation_is(const struct relation *r, const char *name)
+{
+	return strlen(name) == r->len && !memcmp(name, r->name, r->len);
+}
+
+/* Whether version satisfies r's version constraint (any version when it has none). */
+static bool version_satisfies(const char *version, const struct relation *r)
+{
+	int c;
+
+	if (!r->op[0])
+		return true;
+	if (!version)
+		return false;
+	c = deb_version_compare(version, r->version);
+	if (streq(r->op, "<<"))
+		return c < 0;
+	if (streq(r->op, "<="))
+		return c <= 0;
+	if (streq(r->op, "="))
+		return c == 0;
+	if (streq(r->op, ">="))
+		return c >= 0;
+	return streq(r->op, ">>") && c > 0;
+}
+
+/*
+ * Whether p Provides what r asks for: by name, and for a versioned r with a
+ * provided version that satisfies it (an unversioned Provides satisfies
+ * only unversioned relations, Debian Policy 7.5).
+ */
+static bool provides(const struct deb_package *p, const struct relation *r)
+{
+	for (const char *entry = p->provides; entry && *entry;) {
+		struct relation provided;
+
+		if (parse_relation(entry, &provided) == r->len && !memcmp(provided.name, r->name, r->len) &&
+		    (!r->op[0] || (streq(provided.op, "=") && version_satisfies(provided.version, r))))
+			return true;
+		entry = strchr(entry, ',');
+		entry = entry ? entry + 1 : NULL;
+	}
+	return false;
+}
+
+/* Whether field (Conflicts or Breaks of one package) hits q: q by name and version, or a virtual name q provides. */
+static bool field_hits(const char *field, const struct deb_package *owner, const struct deb_package *q)
+{
+	if (streq(owner->name, q->name))
+		return false; /* a package never conflicts with itself, nor with what it provides */
+	for (const char *entry = field; entry && *entry;) {
+		struct relation r;
+
+		if (parse_relation(entry, &r) &&
+		    ((relation_is(&r, q->name) && version_satisfies(q->version, &r)) || provides(q, &r)))
+			return true;
+		entry = strchr(entry, ',');
+		entry = entry ? entry + 1 : NULL;
+	}
+	return false;
+}
+
+/* Whether a and b cannot be installed together: either Conflicts with or Breaks the other. */
+static bool clash(const struct deb_package *a, const struct deb_package *b)
+{
+	return field_hits(a->conflicts, a, b) || field_hits(a->breaks, a, b) || field_hits(b->conflicts, b, a) ||
+	       field_hits(b->breaks, b, a);
+}
+
+/* The first selected package p clashes with, or NULL. */
+static const struct deb_package *clash_with_selection(const struct selection *s, const struct deb_package *p)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->queue[i] != p && clash(p, s->queue[i]))
+			return s->queue[i];
 	return NULL;
 }
 
-/* Name of one alternative: "foo:any (>= 1.0) [arch]" gives "foo". */
-static size_t alternative_name(const char *alt, const char **name)
+/* The first package providing r (a selected one only with selected_only), that clashes with nothing selected. */
+static struct deb_package *provider(const struct selection *s, const struct relation *r, bool selected_only)
 {
-	alt += strspn(alt, " \n");
-	*name = alt;
-	return strcspn(alt, " :(|,\n[");
+	for (size_t i = 0; i < s->index->n; i++) {
+		struct deb_package *p = &s->index->packages[i];
+
+		if (!p->provides || (selected_only && !p->selected))
+			continue;
+		/* Only a name's candidate (newest) version is ever installed. */
+		if (deb_index_find(s->index, p->name) != p)
+			continue;
+		if (provides(p, r) && (selected_only || !clash_with_selection(s, p)))
+			return p;
+	}
+	return NULL;
 }
 
 /* Satisfy one dependency group "a | b (>= 1) | c". Returns 0 or -ENOENT. */
@@ -265,22 +425,22 @@ static int satisfy(struct selection *s, const char *group, size_t group_len)
 	char alts[512];
 
 	snprintf(alts, sizeof(alts), "%.*s", (int)group_len, group);
-	/* Pass 1: anything already selected, really or through Provides. */
+	/* Pass 0: anything selected, really or through Provides; 1: a real package; 2: a provider. */
 	for (int pass = 0; pass < 3 && !chosen; pass++)
 		for (char *alt = alts; alt && !chosen;) {
 			char *bar = strchr(alt, '|');
-			const char *name;
-			size_t len = alternative_name(alt, &name);
-			struct deb_package *p = len ? find_len(s->index, name, len) : NULL;
+			struct relation r;
+			struct deb_package *p = parse_relation(alt, &r) ? find_len(s->index, r.name, r.len) : NULL;
+			bool fits = p && version_satisfies(p->version, &r);
 
-			if (pass == 0 && p && p->selected)
+			if (pass == 0 && fits && p->selected)
 				chosen = p;
-			else if (pass == 0 && len)
-				chosen = provider(s->index, name, len, true);
-			else if (pass == 1 && p)
+			else if (pass == 0 && r.len)
+				chosen = provider(s, &r, true);
+			else if (pass == 1 && fits && !clash_with_selection(s, p))
 				chosen = p;
-			else if (pass == 2 && len)
-				chosen = provider(s->index, name, len, false);
+			else if (pass == 2 && r.len)
+				chosen = provider(s, &r, false);
 			alt = bar ? bar + 1 : NULL;
 		}
 	if (!chosen)
@@ -335,6 +495,17 @@ int deb_select(struct deb_index *index, const char *const *extras, char *missing
 		r = satisfy_field(&s, s.queue[i], s.queue[i]->pre_depends, missing, missing_size);
 		if (r == 0)
 			r = satisfy_field(&s, s.queue[i], s.queue[i]->depends, missing, missing_size);
+	}
+	/* What was chosen before a later choice (the seeds, the extras) may still clash: refuse, naming both. */
+	for (size_t i = 0; r == 0 && i < s.n; i++) {
+		const struct deb_package *other = clash_with_selection(&s, s.queue[i]);
+
+		if (other) {
+			snprintf(missing, missing_size, "%s %s and %s %s conflict (Conflicts or Breaks)",
+				 s.queue[i]->name, s.queue[i]->version ? s.queue[i]->version : "", other->name,
+				 other->version ? other->version : "");
+			r = -ENOENT;
+		}
 	}
 	free(s.queue);
 	return r < 0 ? r : (int)s.n;

@@ -593,25 +593,22 @@ static int run_second_stage(const struct container *c, const struct container *t
 
 /*
  * Record in the new container's directory what of the cache it is made of
- * (its .debs, its suite's index files, the cached rootfs of its set), so
+ * (its .debs, the index files of its suite and pockets, the cached rootfs of its set), so
  * that `crossroot prune` keeps them while it exists: with them, the next
  * create of the same set, --offline too, needs no network.
  */
 static int record_cache_use(const char *tmp, const struct bootstrap_options *opts, const struct bootstrap_plan *plan,
 			    const char *cached)
 {
-	static const char *const index_files[] = { "InRelease", "Release.verified", NULL };
 	size_t n = plan->n_packages, k = 0;
-	_cleanup_free_ char **paths = calloc(n + plan->n_index_files + 3, sizeof(*paths));
-	char files[2][PATH_MAX];
+	_cleanup_free_ char **paths = calloc(n + plan->n_release_files + plan->n_index_files + 1, sizeof(*paths));
 
 	if (!paths)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		paths[k++] = plan->deb_paths[i];
-	for (size_t i = 0; index_files[i]; i++)
-		if (format_buf(files[i], PATH_MAX, "%s/%s", plan->index_dir, index_files[i]) == 0)
-			paths[k++] = files[i];
+	for (size_t i = 0; i < plan->n_release_files; i++)
+		paths[k++] = plan->release_files[i];
 	for (size_t i = 0; i < plan->n_index_files; i++)
 		paths[k++] = plan->index_files[i];
 	if (cached[0])

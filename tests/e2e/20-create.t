@@ -60,6 +60,10 @@ out=$(run b-arm64 --root -- apt-get update -q 2>&1); rc=$?
 expect_eq "apt-get update inside with --root exits 0" 0 "$rc"
 expect_eq "... with no warning or error" "" "$(printf '%s\n' "$out" | grep -E '^(W|E):')"
 expect_match "... having read the sources indexes too (deb-src)" "$suite(-updates)?/main Sources" "$out"
+# The bootstrap read the updates and security indexes as apt does: nothing is left to upgrade.
+out=$(run b-arm64 --root -- apt-get -s -q upgrade 2>&1)
+expect_match "a new container is up to date: apt-get -s upgrade upgrades nothing" \
+	'^0 upgraded, 0 newly installed, 0 to remove and 0 not upgraded\.$' "$out"
 out=$(run b-arm64 --root -- sh -c 'apt-get install -y -q --no-install-recommends hello >/dev/null && echo installed' 2>&1)
 expect_match "apt-get install works inside with --root" '^installed$' "$out"
 expect_match "... and the package runs" '^Hello, world!$' "$(run b-arm64 -- hello)"

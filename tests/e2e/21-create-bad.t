@@ -95,6 +95,16 @@ create_bad "a truncated .deb" "fake-base .*(Truncated|truncated|damaged|EOF|not 
 cp "$E2E_DIR/fake-base.good" "$deb"
 "$archive/resign"
 
+# SUITE-updates beside the release, read as apt reads both: the newer
+# fake-base there is the one chosen and fetched (from the update's index).
+"$archive/make-updates"
+rm -rf "$TEST_HOME/.cache/crossroot/debs"
+create_bad "with test-updates too: still no /bin/sh" "the packages gave the new rootfs no /bin/sh"
+new_sha=$(sha256sum "$archive/pool/main/f/fake-base_1.1_arm64.deb" | cut -d' ' -f1)
+check "... the newer fake-base of test-updates is fetched" test -s "$TEST_HOME/.cache/crossroot/debs/$new_sha.deb"
+check "... and not the release's older one" test ! -e "$TEST_HOME/.cache/crossroot/debs/$good_sha.deb"
+rm -r "$archive/dists/test-updates"
+
 # A target filesystem that fills up: a 512 KiB tmpfs for the containers, in a
 # mount namespace of the user's own (single mode there; the 1 MiB package
 # cannot fit).

@@ -77,3 +77,38 @@ gpg --batch --quiet --clearsign -o dists/test/InRelease dists/test/Release
 RESIGN
 chmod +x "$dir/resign"
 "$dir/resign"
+# DIR/make-updates makes dists/test-updates, signed the same way, with
+# fake-base 1.1 (pool/main/f/fake-base_1.1_arm64.deb): a newer version
+# beside the release's, as Debian's SUITE-updates has.
+cat >"$dir/make-updates" <<'UPDATES'
+#!/bin/bash
+set -euo pipefail
+cd "$(dirname "$0")"
+export GNUPGHOME=$PWD/gnupg
+rm -rf pkg11 && cp -a pkg pkg11
+sed -i 's/^Version: 1.0$/Version: 1.1/' pkg11/DEBIAN/control
+dpkg-deb --build -Zxz pkg11 pool/main/f/fake-base_1.1_arm64.deb >/dev/null
+mkdir -p dists/test-updates/main/binary-arm64
+deb=pool/main/f/fake-base_1.1_arm64.deb
+{
+	grep -v '^Maintainer\|^Description' pkg11/DEBIAN/control
+	echo "Filename: $deb"
+	echo "Size: $(stat -c %s "$deb")"
+	echo "SHA256: $(sha256sum "$deb" | cut -d' ' -f1)"
+	echo
+} >dists/test-updates/main/binary-arm64/Packages
+xz -kf dists/test-updates/main/binary-arm64/Packages
+p=main/binary-arm64/Packages.xz
+{
+	echo "Suite: test-updates"
+	echo "Codename: test-updates"
+	LC_ALL=C date -u '+Date: %a, %d %b %Y %H:%M:%S UTC'
+	echo "Architectures: arm64"
+	echo "Components: main"
+	echo "SHA256:"
+	echo " $(sha256sum "dists/test-updates/$p" | cut -d' ' -f1) $(stat -c %s "dists/test-updates/$p") $p"
+} >dists/test-updates/Release
+rm -f dists/test-updates/InRelease
+gpg --batch --quiet --clearsign -o dists/test-updates/InRelease dists/test-updates/Release
+UPDATES
+chmod +x "$dir/make-updates"
