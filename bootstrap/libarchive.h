@@ -23,6 +23,7 @@
 	X(archive_read_support_format_gnutar)      \
 	X(archive_read_support_format_ar)          \
 	X(archive_read_support_format_raw)         \
+	X(archive_read_support_format_empty)       \
 	X(archive_read_open)                       \
 	X(archive_read_open_filename)              \
 	X(archive_read_open_fd)                    \
