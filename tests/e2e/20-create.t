@@ -71,6 +71,36 @@ expect_match "apt-get install works inside with --root" '^installed$' "$out"
 expect_match "... and the package runs" '^Hello, world!$' "$(run b-arm64 -- hello)"
 expect_match "apt's download sandbox user _apt exists" '^_apt:' "$(run b-arm64 -- getent passwd _apt)"
 
+# Building a Debian package, the daily work: the source fetched and unpacked
+# by the user in a directory of theirs, the build dependencies installed by
+# root of the container, the package built by the user; the .deb is arm64
+# and installs inside.
+work=$TEST_HOME/debian-work
+as_user mkdir "$work"
+t0=$SECONDS
+out=$(run b-arm64 -w "$work" -- apt-get source -q hello 2>&1); rc=$?
+expect_eq "apt-get source hello as the user exits 0" 0 "$rc"
+[ "$rc" -eq 0 ] || diag "$(printf '%s\n' "$out" | tail -5)"
+src=$(find "$work" -mindepth 1 -maxdepth 1 -type d -name 'hello-*' -print -quit)
+expect_eq "... and unpacks it there, the user's" "$TEST_USER" "$([ -n "$src" ] && stat -c %U "$src")"
+out=$(run b-arm64 --root -- apt-get build-dep -y -q hello 2>&1); rc=$?
+expect_eq "apt-get build-dep -y hello with --root exits 0" 0 "$rc"
+[ "$rc" -eq 0 ] || diag "$(printf '%s\n' "$out" | tail -5)"
+out=$(run b-arm64 -w "${src:-$work}" -- dpkg-buildpackage -b -uc -us 2>&1); rc=$?
+expect_eq "dpkg-buildpackage -b -uc -us as the user exits 0" 0 "$rc"
+[ "$rc" -eq 0 ] || diag "$(printf '%s\n' "$out" | tail -5)"
+deb=$(find "$work" -maxdepth 1 -name 'hello_*.deb' -print -quit)
+expect_eq "... and makes an arm64 .deb, the user's" "arm64 $TEST_USER" \
+	"$([ -n "$deb" ] && echo "$(dpkg-deb -f "$deb" Architecture) $(stat -c %U "$deb")")"
+run b-arm64 --root -- dpkg --purge hello >/dev/null # the archive's, installed above
+expect_eq "with the archive's hello purged, there is no hello" none \
+	"$(run b-arm64 -- sh -c 'command -v hello || echo none')"
+out=$(run b-arm64 --root -- dpkg -i "${deb:-none}" 2>&1); rc=$?
+expect_eq "the built .deb installs inside (dpkg -i with --root)" 0 "$rc"
+[ "$rc" -eq 0 ] || diag "$out"
+expect_eq "... and hello prints Hello, world!" "Hello, world!" "$(run b-arm64 -- hello)"
+diag "apt-get source, build-dep, dpkg-buildpackage and dpkg -i took $((SECONDS - t0)) s"
+
 wait
 apt_checks b-armhf "$suite" "$E2E_DIR/out-armhf"
 compare_with_mmdebstrap b-armhf buildd "$E2E_DIR/out-armhf"
