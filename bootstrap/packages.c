@@ -176,21 +176,13 @@ static int read_decompressed(const char *path, char **text, size_t *size, size_t
 		return -ENOMEM;
 	la.archive_read_support_filter_all(a);
 	la.archive_read_support_format_raw(a);
-	/* The raw format refuses an empty stream: "empty" reads it as no entry. */
+	/* raw takes only a non-empty stream; an index of no packages (a pocket's
+	 * component can have none) is "empty": no header, and nothing to add. */
 	la.archive_read_support_format_empty(a);
-	if (la.archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
+	if (la.archive_read_open_filename(a, path, 65536) != ARCHIVE_OK ||
+	    (r = la.archive_read_next_header(a, &entry)) != ARCHIVE_OK) {
 		la.archive_read_free(a);
-		return -EBADMSG;
-	}
-	/* An index with no package at all (a pocket's component with nothing yet) decompresses to nothing. */
-	r = la.archive_read_next_header(a, &entry);
-	if (r == ARCHIVE_EOF) {
-		la.archive_read_free(a);
-		return 0;
-	}
-	if (r != ARCHIVE_OK) {
-		la.archive_read_free(a);
-		return -EBADMSG;
+		return r == ARCHIVE_EOF ? 0 : -EBADMSG;
 	}
 	for (;;) {
 		la_ssize_t n;

@@ -20,7 +20,7 @@ test="gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-riscv64-linux-gnu gcc-po
 gcc-s390x-linux-gnu gcc-i686-linux-gnu libc6-dev-arm64-cross libc6-dev-armhf-cross libc6-dev-riscv64-cross
 libc6-dev-ppc64el-cross libc6-dev-s390x-cross libc6-dev-i386-cross perl passwd util-linux procps file tmux bsdutils
 clang-format cppcheck curl xz-utils zstd gnupg python3 systemd
-pebble openssl qemu-system-x86 busybox-static cpio kmod zsh fish podman runc"
+pebble openssl qemu-system-x86 busybox-static cpio kmod zsh fish podman runc mmdebstrap"
 # Jobs (tests/e2e/jobs-lib.sh): pebble (with pebble-challtestsrv) is the ACME
 # server cert-renew is tested against, openssl makes its listener cert and
 # checks what the jobs write, python3 serves the http-01 webroot.  The jobs'
@@ -34,6 +34,8 @@ pebble openssl qemu-system-x86 busybox-static cpio kmod zsh fish podman runc"
 # a store of its own (overlay) and no network.
 # Shell completion (tests/e2e/25-completion.t): zsh and fish check the syntax
 # of contrib/completion/_crossroot and crossroot.fish (bash is always there).
+# Package selection (tests/e2e/20-create.t, 32-suites.t): mmdebstrap --simulate
+# lists what it installs for the same suite, arch and sources, to compare with.
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps.sh: run as root (it uses apt-get)" >&2

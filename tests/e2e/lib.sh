@@ -159,3 +159,77 @@ create_container() {
 	as_user "$CR" create "$1" --arch "$2" --from-tar "$E2E_DIR/rootfs/rootfs-$2.tar" >/dev/null ||
 		prereq_fail "crossroot create $1 --arch $2"
 }
+
+# record FILE COMMAND...: run COMMAND with its output (stdout and stderr) to
+# FILE and its exit status to FILE.rc, for a check reported later (the
+# *_start functions below run in the background while a test goes on).
+record() {
+	local f=$1
+	shift
+	"$@" >"$f" 2>&1
+	echo $? >"$f.rc"
+}
+
+# apt_checks_start NAME DIR: apt inside bootstrapped container NAME, as root of
+# it: update, upgrade simulated, check; the outputs to DIR for apt_checks.
+apt_checks_start() {
+	mkdir -p "$2"
+	record "$2/update" as_user "$CR" run "$1" --root -- apt-get update -q
+	record "$2/upgrade" as_user "$CR" run "$1" --root -- apt-get -s -q upgrade
+	record "$2/check" as_user "$CR" run "$1" --root -- apt-get check -q
+}
+
+# apt_checks NAME SUITE DIR: update read every source (the deb-src ones too)
+# with no warning or error, and the container is up to date and consistent
+# (the bootstrap chose what apt would).
+apt_checks() {
+	expect_eq "$1: apt-get update inside with --root exits 0" 0 "$(cat "$3/update.rc")"
+	expect_eq "... with no warning or error" "" "$(grep -E '^(W|E):' "$3/update")"
+	expect_match "... having read the sources indexes too (deb-src)" "$2(-updates)?/main Sources" "$(cat "$3/update")"
+	expect_match "$1 is up to date: apt-get -s upgrade upgrades nothing" \
+		'^0 upgraded, 0 newly installed, 0 to remove and 0 not upgraded\.$' "$(cat "$3/upgrade")"
+	expect_eq "... and apt-get check finds every dependency met" 0 "$(cat "$3/check.rc")"
+	[ "$(cat "$3/check.rc")" -eq 0 ] || diag "$(cat "$3/check")"
+}
+
+# mmdebstrap_start NAME SUITE ARCH VARIANT DIR: to DIR, the packages dpkg
+# has installed in container NAME ("ours") and what mmdebstrap --simulate
+# installs for VARIANT and ARCH from NAME's deb sources (what its bootstrap
+# read: the same suites, mirrors and components), "theirs"; both sorted
+# "package version" lines. mmdebstrap needs no root to simulate, and with
+# --mode=chrootless no fakechroot or newuidmap; it runs no emulator
+# (--skip=check/qemu). Its simulation installs the Essential set,
+# then the rest into an empty status where a real run has the Essential set
+# installed: the union of both steps is what a real run installs.
+mmdebstrap_start() {
+	local sources
+	mkdir -p "$5"
+	# The deb822 stanzas of debian.sources as one-line "deb URI SUITE COMPONENTS".
+	sources=$(as_user "$CR" run "$1" -- cat /etc/apt/sources.list.d/debian.sources | awk '
+		/^URIs:/ { uri = $2 } /^Suites:/ { n = split(substr($0, 9), suites, " ") }
+		/^Components:/ { comps = substr($0, 13); for (i = 1; i <= n; i++) print "deb " uri " " suites[i] " " comps }')
+	printf '%s\n' "$sources" >"$5/sources"
+	record "$5/mmdebstrap" as_user mmdebstrap --mode=chrootless --simulate --verbose --skip=check/qemu --variant="$4" \
+		--architectures="$3" "$2" "$TEST_HOME/mmdebstrap-$1.tar" - <"$5/sources"
+	sed -n 's/^Inst \([^ ]*\) (\([^ ]*\) .*/\1 \2/p' "$5/mmdebstrap" | sort -u >"$5/theirs"
+	as_user "$CR" run "$1" -- dpkg-query -W -f '${Package} ${Version}\n' | sort -u >"$5/ours"
+}
+
+# compare_with_mmdebstrap NAME VARIANT DIR [ALLOWED]: the packages installed
+# in NAME are mmdebstrap's (DIR as mmdebstrap_start left it). ALLOWED: lines
+# "+PKG" (only crossroot installs it) or "-PKG" (only mmdebstrap), each a
+# known difference the caller explains; any other difference is a failure.
+compare_with_mmdebstrap() {
+	local diff
+	command -v mmdebstrap >/dev/null || prereq_fail "mmdebstrap is not installed (contrib/install-deps.sh)"
+	if [ "$(cat "$3/mmdebstrap.rc")" -ne 0 ] || [ ! -s "$3/theirs" ]; then
+		not_ok "$1: mmdebstrap --simulate --variant $2 lists the packages it installs"
+		diag "sources given:" "$(cat "$3/sources")" "$(tail -5 "$3/mmdebstrap")"
+		return
+	fi
+	diff=$( (comm -23 "$3/ours" "$3/theirs" | sed 's/^/+/'
+		comm -13 "$3/ours" "$3/theirs" | sed 's/^/-/') |
+		awk -v allowed="${4:-}" 'BEGIN { n = split(allowed, a, "\n"); for (i = 1; i <= n; i++) ok[a[i]] = 1 } !ok[$1]')
+	expect_eq "$1: the packages installed are mmdebstrap's for $2, names and versions ($(wc -l <"$3/theirs") packages)" \
+		"" "$diff"
+}

@@ -173,6 +173,39 @@ TEST(indexes_of_several_components_load_as_one)
 	deb_index_free(&index);
 }
 
+/*
+ * An index with no package at all, as the Release lists it (bookworm-updates
+ * has an empty contrib/binary-arm64/Packages.xz): xz of nothing, and a plain
+ * empty file, read beside a full index as no packages, not as an error.
+ */
+TEST(an_empty_index_holds_no_packages)
+{
+	static const unsigned char empty_xz[] = { 0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0x00, 0x04, 0xe6, 0xd6, 0xb4,
+						  0x46, 0x00, 0x00, 0x00, 0x00, 0x1c, 0xdf, 0x44, 0x21, 0x1f, 0xb6,
+						  0xf3, 0x7d, 0x01, 0x00, 0x00, 0x00, 0x00, 0x04, 0x59, 0x5a };
+	static const char main_text[] = "Package: libc6\nFilename: pool/l.deb\nSHA256: cc\n";
+	char main_path[] = "/tmp/crossroot-main.XXXXXX", xz_path[] = "/tmp/crossroot-empty-xz.XXXXXX",
+	     plain_path[] = "/tmp/crossroot-empty.XXXXXX";
+	const char *paths[] = { main_path, xz_path, plain_path };
+	int main_fd = mkstemp(main_path), xz_fd = mkstemp(xz_path), plain_fd = mkstemp(plain_path);
+	struct deb_index index;
+
+	CHECK(main_fd >= 0 && xz_fd >= 0 && plain_fd >= 0);
+	CHECK_INT(write(main_fd, main_text, strlen(main_text)), ==, (long long)strlen(main_text));
+	CHECK_INT(write(xz_fd, empty_xz, sizeof(empty_xz)), ==, (long long)sizeof(empty_xz));
+	close(main_fd);
+	close(xz_fd);
+	close(plain_fd);
+	CHECK_INT(deb_index_load_many(paths, 3, &index), ==, 0);
+	unlink(main_path);
+	unlink(xz_path);
+	unlink(plain_path);
+	CHECK_INT(index.n, ==, 1);
+	CHECK_STR(deb_index_find(&index, "libc6")->sha256, "cc");
+	CHECK_INT(deb_index_file_of(&index, deb_index_find(&index, "libc6")), ==, 0);
+	deb_index_free(&index);
+}
+
 /* An index of stanzas given as "Package: NAME\nVersion: V\n..." without the file fields, which are added. */
 static void load_text(struct deb_index *index, const char *const *stanzas)
 {
