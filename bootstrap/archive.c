@@ -193,6 +193,55 @@ int archive_host_security_mirror(char *buf, size_t size)
 	return host_source(true, buf, size);
 }
 
+int archive_host_check_valid_until(void)
+{
+	char out[256] = "";
+	int pipefd[2], status;
+	ssize_t n, len = 0;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return -e;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(pipefd[1], STDOUT_FILENO) < 0 ||
+		    dup2(null, STDERR_FILENO) < 0)
+			_exit(127);
+		/* "/b": the value as apt reads a boolean (true/false, yes/no, 1/0 all come out true or false). */
+		execlp("apt-config", "apt-config", "shell", "V", "Acquire::Check-Valid-Until/b", (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while (len < (ssize_t)sizeof(out) - 1 && (n = read(pipefd[0], out + len, sizeof(out) - 1 - (size_t)len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		len += n;
+	}
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return -ENOENT;
+	out[len] = '\0';
+	if (streq(out, "V='false'\n"))
+		return 0;
+	if (streq(out, "V='true'\n"))
+		return 1;
+	return -ENOENT;
+}
+
 bool suite_has_pockets(const char *suite)
 {
 	static const char *const rolling[] = { "sid", "unstable", "experimental", "rc-buggy", NULL };
@@ -206,6 +255,7 @@ bool suite_has_pockets(const char *suite)
 int archive_sources_deb822(const struct apt_sources *s, char *buf, size_t size)
 {
 	char components[512] = "";
+	const char *check = s->no_check_valid_until ? "Check-Valid-Until: no\n" : "";
 	size_t used = 0;
 	int n;
 
@@ -214,17 +264,17 @@ int archive_sources_deb822(const struct apt_sources *s, char *buf, size_t size)
 			       c == s->components ? "" : " ", *c) < 0)
 			return -ENAMETOOLONG;
 	/* As the Debian installer writes it: the release and its updates in one stanza, security in its own. */
-	n = snprintf(buf, size, "Types: deb deb-src\nURIs: %s/\nSuites: %s%s%s%s\nComponents: %s\nSigned-By: %s\n",
+	n = snprintf(buf, size, "Types: deb deb-src\nURIs: %s/\nSuites: %s%s%s%s\nComponents: %s\nSigned-By: %s\n%s",
 		     s->mirror, s->suite, suite_has_pockets(s->suite) ? " " : "",
 		     suite_has_pockets(s->suite) ? s->suite : "", suite_has_pockets(s->suite) ? "-updates" : "",
-		     components, s->signed_by);
+		     components, s->signed_by, check);
 	if (n < 0 || (size_t)n >= size)
 		return -ENAMETOOLONG;
 	used = (size_t)n;
 	if (s->security_mirror && suite_has_pockets(s->suite)) {
 		n = snprintf(buf + used, size - used,
-			     "\nTypes: deb deb-src\nURIs: %s/\nSuites: %s-security\nComponents: %s\nSigned-By: %s\n",
-			     s->security_mirror, s->suite, components, s->security_signed_by);
+			     "\nTypes: deb deb-src\nURIs: %s/\nSuites: %s-security\nComponents: %s\nSigned-By: %s\n%s",
+			     s->security_mirror, s->suite, components, s->security_signed_by, check);
 		if (n < 0 || (size_t)n >= size - used)
 			return -ENAMETOOLONG;
 	}
@@ -303,9 +353,35 @@ static int curl_error(CURL *h, CURLcode code, const char *url, struct archive_er
 	return archive_fail(err, -EIO, "%s: %s", url, nl.curl_easy_strerror(code));
 }
 
-static int part_path(const char *path, char *buf, size_t size)
+/*
+ * A new file beside path to download into, "PATH.part-XXXXXX" (mkostemp(3),
+ * O_EXCL): two creates fetching the same .deb at once (an arch: all package
+ * of two arches) each write their own and rename a verified whole into place.
+ */
+static FILE *part_open(const char *path, char *buf, size_t size)
 {
-	return format_buf(buf, size, "%s.part", path);
+	mode_t mask = umask(0);
+	FILE *f;
+	int fd;
+
+	umask(mask);
+	if (format_buf(buf, size, "%s.part-XXXXXX", path) < 0) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	fd = mkostemp(buf, O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	/* The mode fopen(3) would give (mkostemp makes it 0600). */
+	if (fchmod(fd, 0666 & ~mask) < 0 || !(f = fdopen(fd, "w"))) {
+		int e = errno;
+
+		close(fd);
+		unlink(buf);
+		errno = e;
+		return NULL;
+	}
+	return f;
 }
 
 /* One transfer in flight. */
@@ -320,11 +396,9 @@ static int start_transfer(CURLM *multi, struct transfer *t, struct fetch_item *i
 {
 	memset(t, 0, sizeof(*t));
 	t->item = item;
-	if (part_path(item->path, t->part, sizeof(t->part)) < 0)
-		return archive_fail(err, -ENAMETOOLONG, "%s: path too long", item->path);
-	t->out = fopen(t->part, "we");
+	t->out = part_open(item->path, t->part, sizeof(t->part));
 	if (!t->out)
-		return archive_fail(err, -errno, "%s: %s", t->part, strerror(errno));
+		return archive_fail(err, -errno, "%s: %s", t->part[0] ? t->part : item->path, strerror(errno));
 	t->handle = nl.curl_easy_init();
 	if (!t->handle)
 		return archive_fail(err, -ENOMEM, "cannot start a download");
@@ -627,13 +701,14 @@ static void format_date(time_t t, char buf[64])
 		 tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-int release_check(const char *release, const char *suite, time_t now, const char *where, struct archive_error *err)
+int release_check(const char *release, const char *suite, time_t now, unsigned flags, const char *where,
+		  struct archive_error *err)
 {
 	char text[128], field_suite[128] = "", codename[128] = "", now_text[64];
 	time_t t;
 
 	format_date(now, now_text);
-	if (release_field(release, "Valid-Until", text, sizeof(text)) == 0) {
+	if (!(flags & RELEASE_IGNORE_VALID_UNTIL) && release_field(release, "Valid-Until", text, sizeof(text)) == 0) {
 		if (release_parse_date(text, &t) < 0)
 			return archive_fail(err, -EBADMSG, "%s: its Valid-Until '%s' is no date", where, text);
 		/* A replayed old release, validly signed, is refused here (apt: "is expired"). */

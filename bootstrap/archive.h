@@ -43,6 +43,14 @@ int archive_host_mirror(char *buf, size_t size);
  */
 int archive_host_security_mirror(char *buf, size_t size);
 
+/*
+ * Whether the host's apt checks Valid-Until: Acquire::Check-Valid-Until as
+ * `apt-config shell` reports it (apt.conf(5); apt's default is true).
+ * Returns 1 (checks), 0 (the host's apt is configured not to), or -ENOENT
+ * when apt-config is absent or says nothing; -errno when it cannot be run.
+ */
+int archive_host_check_valid_until(void);
+
 /* Whether suite has -updates and -security suites beside it: all but sid, unstable, experimental. */
 bool suite_has_pockets(const char *suite);
 
@@ -54,6 +62,7 @@ struct apt_sources {
 	const char *const *components;	/* NULL-terminated, not empty */
 	const char *signed_by;		/* the keyring's path inside the rootfs */
 	const char *security_signed_by; /* the same for the security stanza */
+	bool no_check_valid_until;	/* "Check-Valid-Until: no" in each stanza (sources.list(5)) */
 };
 
 /*
@@ -61,7 +70,8 @@ struct apt_sources {
  * Debian installer writes it (sources.list(5)): "Types: deb deb-src", SUITE
  * and SUITE-updates in one stanza, SUITE-security from the security mirror
  * in another (neither pocket where suite_has_pockets() says there is
- * none), each with s's Components and Signed-By.  Returns 0 or
+ * none), each with s's Components and Signed-By (and Check-Valid-Until: no
+ * when s says so).  Returns 0 or
  * -ENAMETOOLONG when it does not fit size bytes.
  */
 int archive_sources_deb822(const struct apt_sources *s, char *buf, size_t size);
@@ -145,11 +155,14 @@ int release_parse_date(const char *text, time_t *t);
  * RELEASE_MAX_FUTURE seconds after now (Acquire::Check-Date); suite equal
  * to its Suite or its Codename field.  where names the file in messages,
  * now is the current time (time(2)).  Returns 0, or with err naming the
- * dates or the fields: -EKEYEXPIRED for an expired release, -ETIME for one
+ * dates or the fields: -EKEYEXPIRED for an expired release (not checked
+ * when flags has RELEASE_IGNORE_VALID_UNTIL: apt's Check-Valid-Until no), -ETIME for one
  * dated in the future, -EBADMSG for a date that does not parse or another
  * suite.
  */
-int release_check(const char *release, const char *suite, time_t now, const char *where, struct archive_error *err);
+#define RELEASE_IGNORE_VALID_UNTIL 1u
+int release_check(const char *release, const char *suite, time_t now, unsigned flags, const char *where,
+		  struct archive_error *err);
 
 /* Whether word is one of the words (separated by blanks) of list. */
 bool word_in_list(const char *list, const char *word);

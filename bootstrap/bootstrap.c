@@ -101,7 +101,8 @@ static int release_text(const struct bootstrap_options *opts, const char *mirror
 	if (r < 0)
 		return archive_fail(err, r, "%s: %s", clear, strerror(-r));
 	/* As apt would before using it: not expired, not from the future, the suite asked for. */
-	r = release_check(*release, suite, time(NULL), url, err);
+	r = release_check(*release, suite, time(NULL), opts->no_check_valid_until ? RELEASE_IGNORE_VALID_UNTIL : 0,
+			  url, err);
 	if (r < 0) {
 		free(steal_ptr(*release));
 		unlink(path);
@@ -450,6 +451,7 @@ int bootstrap_apt_sources(const struct bootstrap_options *opts, const struct boo
 		.components = components_of(opts),
 		.signed_by = DEBIAN_KEYRING,
 		.security_signed_by = has_debian_keyring ? DEBIAN_KEYRING : NULL,
+		.no_check_valid_until = opts->no_check_valid_until,
 	};
 
 	memset(out, 0, sizeof(*out));

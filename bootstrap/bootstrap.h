@@ -30,6 +30,7 @@ struct bootstrap_options {
 	const char *keyring;	       /* NULL: DEBIAN_KEYRING */
 	const char *cache_dir;	       /* ${XDG_CACHE_HOME:-~/.cache}/crossroot */
 	bool offline;		       /* use only what the cache holds */
+	bool no_check_valid_until;     /* accept a release past its Valid-Until (apt's Check-Valid-Until no) */
 };
 
 enum bootstrap_stage { STAGE_INDEX, STAGE_DOWNLOAD, STAGE_EXTRACT, STAGE_CONFIGURE };

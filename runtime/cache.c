@@ -159,7 +159,8 @@ static bool ends_with(const char *s, const char *suffix)
 
 static bool item_used(const struct prune *p, const char *path, const char *name, const struct stat *st)
 {
-	if (p->opts->all || S_ISLNK(st->st_mode) || ends_with(name, ".part"))
+	/* A download's partial file: "NAME.part-XXXXXX" (".part" from older versions). */
+	if (p->opts->all || S_ISLNK(st->st_mode) || ends_with(name, ".part") || strstr(name, ".part-"))
 		return false;
 	if (S_ISREG(st->st_mode) && refs_has(&p->refs, path))
 		return true;

@@ -39,6 +39,24 @@ const char *cli_default_suite(const char **source)
 	return "stable";
 }
 
+bool cli_check_valid_until(const struct config *cfg, const char **source)
+{
+	const struct config_value *v = &cfg->v[CONFIG_CHECK_VALID_UNTIL];
+	int r;
+
+	if (v->value[0]) {
+		*source = v->source;
+		return streq(v->value, "yes");
+	}
+	r = archive_host_check_valid_until();
+	if (r < 0) {
+		*source = "default";
+		return true;
+	}
+	*source = "the host's apt configuration (Acquire::Check-Valid-Until)";
+	return r == 1;
+}
+
 int cli_default_container(const struct config *cfg, const char *cmd, char *name, size_t size)
 {
 	const struct config_value *v = &cfg->v[CONFIG_CONTAINER];
@@ -102,6 +120,9 @@ static bool effective(const struct config *cfg, enum config_key key, char *value
 	case CONFIG_COMPONENTS:
 		snprintf(value, size, "main");
 		return true;
+	case CONFIG_CHECK_VALID_UNTIL:
+		snprintf(value, size, "%s", cli_check_valid_until(cfg, source) ? "yes" : "no");
+		return true;
 	case CONFIG_BINFMT:
 		snprintf(value, size, "auto");
 		return true;
@@ -129,6 +150,10 @@ int cmd_config(int argc, char **argv)
 		"  suite SUITE         create's --suite (default: the host's Debian release)\n"
 		"  variant V           create's --variant, minbase or buildd (default minbase)\n"
 		"  components C,...    create's --components (default main)\n"
+		"  check-valid-until yes|no\n"
+		"                      whether create refuses a release past its Valid-Until\n"
+		"                      (default: as the host's apt, Acquire::Check-Valid-Until;\n"
+		"                      no also goes into the container's apt sources)\n"
 		"  binfmt MODE         auto, sandboxed or host (default auto; CROSSROOT_BINFMT\n"
 		"                      wins; root's setup reads only the system's file)\n"
 		"\n"
@@ -166,11 +191,11 @@ int cmd_config(int argc, char **argv)
 			printf("%s\n", value);
 			return EXIT_OK;
 		}
-		printf("%-11s %-40s %s\n", config_key_name(key), have ? value : "-", source);
+		printf("%-17s %-40s %s\n", config_key_name(key), have ? value : "-", source);
 	}
 	if (optind < argc)
 		return cli_usage_error(
-			"config", "unknown key '%.40s' (known: container, mirror, suite, variant, components, binfmt)",
+			"config", "unknown key '%.40s' (known: container, mirror, suite, variant, components, check-valid-until, binfmt)",
 			argv[optind]);
 	return EXIT_OK;
 }

@@ -1350,6 +1350,7 @@ int cmd_create(int argc, char **argv)
 			split_list(components_setting, components, &n_components, ARRAY_SIZE(components));
 		}
 		opts.components = components;
+		opts.no_check_valid_until = !cli_check_valid_until(&cfg, &why);
 		/* The security mirror comes from the host's sources as the mirror does: never invented. */
 		if (archive_host_security_mirror(security, sizeof(security)) == 0)
 			opts.security_mirror = security;

@@ -126,6 +126,13 @@ int cli_default_container(const struct config *cfg, const char *cmd, char *name,
 const char *cli_default_suite(const char **source);
 
 /*
+ * Whether create refuses a release past its Valid-Until: the
+ * check-valid-until setting, else the host's apt (Acquire::Check-Valid-Until,
+ * archive_host_check_valid_until()), else yes.  *source says which.
+ */
+bool cli_check_valid_until(const struct config *cfg, const char **source);
+
+/*
  * JSON output (json-c, loaded when first needed): a new object, or an
  * array when array; NULL after reporting that json-c cannot be loaded.
  */

@@ -19,6 +19,7 @@
 static const char *const key_names[CONFIG_KEYS] = {
 	[CONFIG_CONTAINER] = "container", [CONFIG_MIRROR] = "mirror",	      [CONFIG_SUITE] = "suite",
 	[CONFIG_VARIANT] = "variant",	  [CONFIG_COMPONENTS] = "components", [CONFIG_BINFMT] = "binfmt",
+	[CONFIG_CHECK_VALID_UNTIL] = "check-valid-until",
 };
 
 const char *config_key_name(enum config_key key)
@@ -70,6 +71,10 @@ int config_check(enum config_key key, const char *value, char *hint, size_t size
 		if (!only_of(value, LOWER_DIGITS "-,") || value[0] == ',' || value[strlen(value) - 1] == ',' ||
 		    strstr(value, ",,") || !has_component(value, "main") || strlen(value) > 120)
 			want = "archive components separated by commas, main among them, such as main,contrib";
+		break;
+	case CONFIG_CHECK_VALID_UNTIL:
+		if (!streq(value, "yes") && !streq(value, "no"))
+			want = "yes or no";
 		break;
 	case CONFIG_BINFMT:
 		if (binfmt_mode_parse(value, &mode) < 0)
@@ -125,7 +130,7 @@ static int config_line(struct config *cfg, const char *path, unsigned n, char *l
 	if (key_lookup(key_text, &key) < 0)
 		return invalid(
 			error, size,
-			"%s:%u: unknown key '%.40s' (known: container, mirror, suite, variant, components, binfmt)",
+			"%s:%u: unknown key '%.40s' (known: container, mirror, suite, variant, components, check-valid-until, binfmt)",
 			path, n, key_text);
 	if (!value[0])
 		return invalid(error, size, "%s:%u: '%s' needs a value", path, n, key_text);

@@ -4,8 +4,8 @@
  * writes it), then the user's, ${XDG_CONFIG_HOME:-~/.config}/crossroot/config,
  * whose values win.  A line is "KEY VALUE"; blank lines and lines starting
  * with '#' (after blanks) are skipped.  Keys: container (the default for
- * run and enter), mirror, suite, variant, components (create's defaults)
- * and binfmt (auto, sandboxed or host; $CROSSROOT_BINFMT wins over both
+ * run and enter), mirror, suite, variant, components, check-valid-until
+ * (create's defaults) and binfmt (auto, sandboxed or host; $CROSSROOT_BINFMT wins over both
  * files).  An unknown key, a bad value or a key given twice in one file is
  * an error naming the file and line: nothing guesses what was meant.
  */
@@ -26,6 +26,7 @@ enum config_key {
 	CONFIG_SUITE,
 	CONFIG_VARIANT,
 	CONFIG_COMPONENTS,
+	CONFIG_CHECK_VALID_UNTIL,
 	CONFIG_BINFMT,
 	CONFIG_KEYS,
 };

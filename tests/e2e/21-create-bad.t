@@ -55,9 +55,18 @@ create_bad "a missing keyring" "keyring /nonexistent.gpg: No such file" --keyrin
 
 # Validly signed releases apt would refuse: an expired one (a mirror
 # replaying an old release), one dated ahead of the clock, another suite.
+# Valid-Until is checked unless the settings (or else the host's apt) say
+# not to: the setting is given here, whatever this host's apt says.
+ucfg=$TEST_HOME/.config/crossroot/config
+as_user mkdir -p "$(dirname "$ucfg")"
+printf 'check-valid-until yes\n' | as_user sh -c 'cat >"$1"' sh "$ucfg"
 VALID_UNTIL="2020-01-02 03:04:05" RELEASE_DATE="2019-12-26 03:04:05" "$archive/resign"
 create_bad "an expired release" \
 	"dists/test/InRelease expired on Thu, 02 Jan 2020 03:04:05 UTC \\(its Valid-Until; the time here is .*\\): the mirror serves an outdated release"
+printf 'check-valid-until no\n' | as_user sh -c 'cat >"$1"' sh "$ucfg"
+create_bad "with check-valid-until no, an expired release is used (apt's Check-Valid-Until no)" \
+	"the packages gave the new rootfs no /bin/sh"
+rm -f "$ucfg"
 future=$(date -u -d 'now + 1 hour' '+%Y-%m-%d %H:%M:%S UTC')
 RELEASE_DATE=$future "$archive/resign"
 create_bad "a release dated in the future" \
@@ -123,8 +132,6 @@ expect_match "... saying the disk is full" "No space left on device" "$out"
 expect_match "... nothing listed or left" '^left: $' "$out"
 
 # Settings give create its defaults (mirror, suite, variant); options win.
-ucfg=$TEST_HOME/.config/crossroot/config
-as_user mkdir -p "$(dirname "$ucfg")"
 printf 'mirror %s\nsuite test\n' "$mirror" | as_user sh -c 'cat >"$1"' sh "$ucfg"
 err=$(as_user "$CR" create bad --arch arm64 --keyring "$keyring" --quiet 2>&1); rc=$?
 expect_eq "create with the mirror and suite of the settings: exit 1 (this archive cannot make a rootfs)" 1 "$rc"

@@ -28,6 +28,14 @@ expect_match "variant: minbase, by default" "^variant +minbase +default$" "$out"
 expect_match "components: main, by default" "^components +main +default$" "$out"
 expect_match "binfmt: auto, by default" "^binfmt +auto +default$" "$out"
 expect_match "container: none, and why" "^container +- +none: you have no container$" "$out"
+host_cvu=$(apt-config shell V Acquire::Check-Valid-Until/b | sed -n "s/^V='\\(.*\\)'$/\\1/p")
+if [ -n "$host_cvu" ]; then
+	want=$([ "$host_cvu" = true ] && echo yes || echo no)
+	expect_match "check-valid-until: as the host's apt says ($host_cvu)" \
+		"^check-valid-until +$want +the host's apt configuration \\(Acquire::Check-Valid-Until\\)$" "$out"
+else
+	expect_match "check-valid-until: yes, by default (the host's apt says nothing)" "^check-valid-until +yes +default$" "$out"
+fi
 expect_match "suite: the host's, or stable, saying which" \
 	"^suite +[a-z]+ +(the host's release \\(/etc/os-release\\)|default \\(the host is not Debian\\))$" "$out"
 
@@ -43,6 +51,8 @@ expect_match "suite from the user's file" "^suite +trixie +$ucfg:1$" "$out"
 expect_match "components from the user's file" "^components +main,contrib +$ucfg:4$" "$out"
 expect_match "mirror from the user's file" "^mirror +http://127.0.0.1:9/debian +$ucfg:5$" "$out"
 expect_eq "config KEY prints the value alone" "buildd" "$(conf variant)"
+printf 'check-valid-until no\n' | user_config
+expect_eq "check-valid-until from the user's file" "no" "$(conf check-valid-until)"
 out=$(as_user env CROSSROOT_BINFMT=host "$CR" config)
 expect_match "CROSSROOT_BINFMT wins over the files" "^binfmt +host +CROSSROOT_BINFMT$" "$out"
 out=$(as_user env XDG_CONFIG_HOME="$E2E_DIR/nowhere" "$CR" config variant)
@@ -70,7 +80,7 @@ bad_line() {
 	expect_eq "$desc: run exits 125" 125 "$rc"
 	expect_match "$desc: ... naming the line too" "$ucfg:$line: " "$err"
 }
-bad_line "an unknown key" 'suite sid\nsuiet sid\n' 2 "unknown key 'suiet' \\(known: container, mirror, suite, variant, components, binfmt\\)"
+bad_line "an unknown key" 'suite sid\nsuiet sid\n' 2 "unknown key 'suiet' \\(known: container, mirror, suite, variant, components, check-valid-until, binfmt\\)"
 bad_line "an invalid variant" '# x\nvariant huge\n' 2 "invalid variant 'huge': give minbase or buildd"
 bad_line "an invalid binfmt mode" 'binfmt kernel\n' 1 "invalid binfmt 'kernel': give auto, sandboxed or host"
 bad_line "a key given twice" 'suite sid\nvariant buildd\nsuite trixie\n' 3 "'suite' is given again \\(first at $ucfg:1\\)"
@@ -78,6 +88,7 @@ bad_line "a key without a value" 'container\n' 1 "'container' needs a value"
 bad_line "an invalid container name" 'container ../x\n' 1 "invalid container '../x': give a container name"
 bad_line "components that are not a list" 'components main,,contrib\n' 1 "invalid components 'main,,contrib'"
 bad_line "a mirror that is no URL" 'mirror ftp.example/debian\n' 1 "invalid mirror 'ftp.example/debian': give an http:// or https:// URL"
+bad_line "check-valid-until neither yes nor no" 'check-valid-until maybe\n' 1 "invalid check-valid-until 'maybe': give yes or no"
 printf 'suite trixie\0evil\n' | user_config
 err=$(conf 2>&1); rc=$?
 expect_eq "a NUL byte in the file: exit 1" 1 "$rc"

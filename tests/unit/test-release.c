@@ -85,11 +85,11 @@ TEST(a_current_release_passes_by_codename_or_suite)
 	struct archive_error err = { "" };
 	time_t now = date("Thu, 03 Dec 2026 08:00:00 UTC");
 
-	CHECK_INT(release_check(security_release, "bookworm-security", now, "InRelease", &err), ==, 0);
-	CHECK_INT(release_check(security_release, "oldstable-security", now, "InRelease", &err), ==, 0);
-	CHECK_INT(release_check(main_release, "bookworm", now, "InRelease", &err), ==, 0);
+	CHECK_INT(release_check(security_release, "bookworm-security", now, 0, "InRelease", &err), ==, 0);
+	CHECK_INT(release_check(security_release, "oldstable-security", now, 0, "InRelease", &err), ==, 0);
+	CHECK_INT(release_check(main_release, "bookworm", now, 0, "InRelease", &err), ==, 0);
 	/* No Valid-Until: the main archive's release never expires. */
-	CHECK_INT(release_check(main_release, "oldstable", now + 10 * 365 * 86400, "InRelease", &err), ==, 0);
+	CHECK_INT(release_check(main_release, "oldstable", now + 10 * 365 * 86400, 0, "InRelease", &err), ==, 0);
 }
 
 TEST(an_expired_release_is_refused_naming_the_date)
@@ -97,11 +97,17 @@ TEST(an_expired_release_is_refused_naming_the_date)
 	struct archive_error err = { "" };
 	time_t until = date("Tue, 08 Dec 2026 01:33:13 UTC");
 
-	CHECK_INT(release_check(security_release, "bookworm-security", until, "X/InRelease", &err), ==, 0);
-	CHECK_INT(release_check(security_release, "bookworm-security", until + 1, "X/InRelease", &err), ==,
+	CHECK_INT(release_check(security_release, "bookworm-security", until, 0, "X/InRelease", &err), ==, 0);
+	CHECK_INT(release_check(security_release, "bookworm-security", until + 1, 0, "X/InRelease", &err), ==,
 		  -EKEYEXPIRED);
 	CHECK(strstr(err.message, "X/InRelease expired on Tue, 08 Dec 2026 01:33:13 UTC"));
 	CHECK(strstr(err.message, "the time here is Tue, 08 Dec 2026 01:33:14 UTC"));
+	/* Check-Valid-Until no, as the host's apt may say: accepted, the other checks kept. */
+	CHECK_INT(release_check(security_release, "bookworm-security", until + 86400 * 365, RELEASE_IGNORE_VALID_UNTIL,
+				"X/InRelease", &err),
+		  ==, 0);
+	CHECK_INT(release_check(security_release, "bookworm", until + 1, RELEASE_IGNORE_VALID_UNTIL, "X/InRelease", &err),
+		  ==, -EBADMSG);
 }
 
 TEST(a_release_from_the_future_is_refused_beyond_apts_tolerance)
@@ -109,8 +115,8 @@ TEST(a_release_from_the_future_is_refused_beyond_apts_tolerance)
 	struct archive_error err = { "" };
 	time_t dated = date("Sat, 11 Jul 2026 10:16:37 UTC");
 
-	CHECK_INT(release_check(main_release, "bookworm", dated - RELEASE_MAX_FUTURE, "Y", &err), ==, 0);
-	CHECK_INT(release_check(main_release, "bookworm", dated - RELEASE_MAX_FUTURE - 1, "Y", &err), ==, -ETIME);
+	CHECK_INT(release_check(main_release, "bookworm", dated - RELEASE_MAX_FUTURE, 0, "Y", &err), ==, 0);
+	CHECK_INT(release_check(main_release, "bookworm", dated - RELEASE_MAX_FUTURE - 1, 0, "Y", &err), ==, -ETIME);
 	CHECK(strstr(err.message, "Y is not valid yet: it is dated Sat, 11 Jul 2026 10:16:37 UTC, but the time here "
 				  "is Sat, 11 Jul 2026 10:16:26 UTC"));
 }
@@ -120,10 +126,10 @@ TEST(another_suite_is_refused_naming_both_fields)
 	struct archive_error err = { "" };
 	time_t now = date("Thu, 03 Dec 2026 08:00:00 UTC");
 
-	CHECK_INT(release_check(security_release, "bookworm", now, "Z", &err), ==, -EBADMSG);
+	CHECK_INT(release_check(security_release, "bookworm", now, 0, "Z", &err), ==, -EBADMSG);
 	CHECK(strstr(err.message, "Z is of another suite than 'bookworm' (its Suite is 'oldstable-security', its "
 				  "Codename 'bookworm-security')"));
-	CHECK_INT(release_check("Origin: x\nDate: Thu, 03 Dec 2026 08:00:00 UTC\n", "sid", now, "Z", &err), ==,
+	CHECK_INT(release_check("Origin: x\nDate: Thu, 03 Dec 2026 08:00:00 UTC\n", "sid", now, 0, "Z", &err), ==,
 		  -EBADMSG);
 	CHECK(strstr(err.message, "its Suite is '', its Codename ''"));
 }
@@ -132,9 +138,9 @@ TEST(dates_that_do_not_parse_are_refused)
 {
 	struct archive_error err = { "" };
 
-	CHECK_INT(release_check("Suite: sid\nDate: yesterday\n", "sid", 0, "W", &err), ==, -EBADMSG);
+	CHECK_INT(release_check("Suite: sid\nDate: yesterday\n", "sid", 0, 0, "W", &err), ==, -EBADMSG);
 	CHECK(strstr(err.message, "W: its Date 'yesterday' is no date"));
-	CHECK_INT(release_check("Suite: sid\nValid-Until: 2026-12-08\n", "sid", 0, "W", &err), ==, -EBADMSG);
+	CHECK_INT(release_check("Suite: sid\nValid-Until: 2026-12-08\n", "sid", 0, 0, "W", &err), ==, -EBADMSG);
 	CHECK(strstr(err.message, "W: its Valid-Until '2026-12-08' is no date"));
 }
 
@@ -159,7 +165,7 @@ TEST(the_hosts_inrelease_files_pass_when_current)
 		if (release_field(text, "Codename", codename, sizeof(codename)) < 0 ||
 		    release_field(text, "Date", when, sizeof(when)) < 0)
 			continue; /* a third-party archive without them */
-		if (release_check(text, codename, date(when), g.gl_pathv[i], &err) != 0)
+		if (release_check(text, codename, date(when), 0, g.gl_pathv[i], &err) != 0)
 			harness_fail(__FILE__, __LINE__, "%s", err.message);
 		checked++;
 	}
@@ -201,6 +207,13 @@ TEST(apt_sources_as_the_installer_writes_them)
 	CHECK(strstr(text, "Suites: trixie trixie-updates\n"));
 	CHECK(!strstr(text, "security"));
 	CHECK_INT(archive_sources_deb822(&s, small, sizeof(small)), ==, -ENAMETOOLONG);
+	/* Where Valid-Until is not checked, apt inside is told so too (sources.list(5)). */
+	s.suite = "sid";
+	s.no_check_valid_until = true;
+	CHECK_INT(archive_sources_deb822(&s, text, sizeof(text)), ==, 0);
+	CHECK_STR(text, "Types: deb deb-src\nURIs: http://mirror.invalid/debian/\nSuites: sid\n"
+			"Components: main contrib\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n"
+			"Check-Valid-Until: no\n");
 	CHECK(!suite_has_pockets("unstable"));
 	CHECK(!suite_has_pockets("experimental"));
 	CHECK(suite_has_pockets("stable"));
