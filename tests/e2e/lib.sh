@@ -204,10 +204,13 @@ apt_checks() {
 mmdebstrap_start() {
 	local sources
 	mkdir -p "$5"
-	# The deb822 stanzas of debian.sources as one-line "deb URI SUITE COMPONENTS".
+	# The deb822 stanzas of debian.sources as one-line "deb [OPTIONS] URI SUITE
+	# COMPONENTS" (Check-Valid-Until: no as check-valid-until=no).
 	sources=$(as_user "$CR" run "$1" -- cat /etc/apt/sources.list.d/debian.sources | awk '
-		/^URIs:/ { uri = $2 } /^Suites:/ { n = split(substr($0, 9), suites, " ") }
-		/^Components:/ { comps = substr($0, 13); for (i = 1; i <= n; i++) print "deb " uri " " suites[i] " " comps }')
+		function flush() { for (i = 1; i <= n; i++) print "deb " opt uri " " suites[i] " " comps; n = 0; opt = "" }
+		/^$/ { flush() } /^URIs:/ { uri = $2 } /^Suites:/ { n = split(substr($0, 9), suites, " ") }
+		/^Components:/ { comps = substr($0, 13) } /^Check-Valid-Until: no$/ { opt = "[check-valid-until=no] " }
+		END { flush() }')
 	printf '%s\n' "$sources" >"$5/sources"
 	record "$5/mmdebstrap" as_user mmdebstrap --mode=chrootless --simulate --verbose --skip=check/qemu --variant="$4" \
 		--architectures="$3" "$2" "$TEST_HOME/mmdebstrap-$1.tar" - <"$5/sources"
