@@ -187,7 +187,7 @@ _crossroot() {
 		((npos == 0)) && mapfile -t COMPREPLY < <(compgen -W "$(_crossroot_containers)" -- "$cur")
 		;;
 	config)
-		((npos == 0)) && _crossroot_reply "$cur" container mirror suite variant components binfmt
+		((npos == 0)) && _crossroot_reply "$cur" container mirror suite variant components check-valid-until binfmt
 		;;
 	export)
 		if ((npos == 0)); then

@@ -163,7 +163,7 @@ complete -c crossroot -n '__crossroot_verb_is prune' -l all -d 'Empty the cache'
 complete -c crossroot -n '__crossroot_verb_is prune' -l dry-run -d 'Only say what would go'
 
 # config
-complete -c crossroot -n '__crossroot_verb_is config; and test (count (commandline -opc)) -le 2' -a 'container mirror suite variant components binfmt' -d 'Setting'
+complete -c crossroot -n '__crossroot_verb_is config; and test (count (commandline -opc)) -le 2' -a 'container mirror suite variant components check-valid-until binfmt' -d 'Setting'
 
 # create
 set -l cr_create '__crossroot_verb_is create'

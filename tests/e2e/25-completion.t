@@ -93,7 +93,7 @@ out=$(complete_words run compl-box -- --)
 expect_eq "nothing of crossroot's after --" "" "$out"
 
 out=$(complete_words config "")
-expect_eq "config <TAB> lists the settings" "container mirror suite variant components binfmt" "$(echo $out)"
+expect_eq "config <TAB> lists the settings" "container mirror suite variant components check-valid-until binfmt" "$(echo $out)"
 out=$(complete_words config suite "")
 expect_eq "... only as its one argument" "" "$out"
 
