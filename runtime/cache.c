@@ -210,8 +210,9 @@ static void prune_item(struct prune *p, int dirfd, const char *name, const char 
 /* How many levels below a top directory of the cache are its layout; -1: it is one item. */
 static int top_levels(const char *name)
 {
-	if (streq(name, "archives")) /* archives/MIRROR/SUITE/FILE */
-		return 2;
+	/* archives/MIRROR/SUITE/ARCH/FILE (and archives/MIRROR/SUITE/FILE as older versions wrote it) */
+	if (streq(name, "archives"))
+		return 3;
 	if (streq(name, "debs") || streq(name, "rootfs"))
 		return 0;
 	return -1;
@@ -249,7 +250,7 @@ static int prune_dir(struct prune *p, int dirfd, const char *path, int levels)
 
 			if (r < 0) /* unreadable: nothing below it is judged, and the user hears of it */
 				report_failure(p, sub, r);
-			/* archives/MIRROR and archives/MIRROR/SUITE go once empty; the top directories stay. */
+			/* archives/MIRROR, MIRROR/SUITE and SUITE/ARCH go once empty; the top directories stay. */
 			if (path[0] && !p->opts->dry_run)
 				unlinkat(dirfd, name, AT_REMOVEDIR);
 		} else

@@ -5,10 +5,10 @@
  *
  *   .lock                        flock(2): LOCK_SH by every create, LOCK_EX by prune
  *   debs/SHA256.deb              the downloaded packages, named by their hash
- *   archives/MIRROR/SUITE/       InRelease, Release.verified, Packages-ARCH.xz
+ *   archives/MIRROR/SUITE/ARCH/  InRelease, Release.verified, Packages[-COMPONENT]-ARCH.xz
  *   rootfs/KEY.tar.zst           configured rootfs of a package set (store.c)
  *   create-NAME.log              dpkg's log of a failed second stage
- *   *.part                       a download or export in progress
+ *   *.part-XXXXXX                a download or export in progress (*.part: older versions)
  *
  * An item is used, and kept by cache_prune(), when an existing container
  * records it in its cache-refs file (a bootstrap writes there what it was

@@ -17,7 +17,7 @@ _tap_failed=0
 
 ok() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $*"; }
 not_ok() { _tap_n=$((_tap_n + 1)); _tap_failed=$((_tap_failed + 1)); echo "not ok $_tap_n - $*"; }
-diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+diag() { printf '%s\n' "$@" | sed 's/^/# /' >&2; }
 
 # check DESCRIPTION COMMAND...: one test point from a command's success.
 check() {
