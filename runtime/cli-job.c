@@ -416,15 +416,10 @@ static _noreturn_ void tee_loop(int out, int err, int log)
 
 static int tee_start(int log, struct tee *t)
 {
-	int out[2], err[2];
+	_cleanup_close_pair_ int out[2] = { -EBADF, -EBADF }, err[2] = { -EBADF, -EBADF };
 
-	if (pipe2(out, O_CLOEXEC) < 0)
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
 		return -errno;
-	if (pipe2(err, O_CLOEXEC) < 0) {
-		close(out[0]);
-		close(out[1]);
-		return -errno;
-	}
 	fflush(stdout);
 	fflush(stderr);
 	t->pid = fork();
@@ -435,14 +430,12 @@ static int tee_start(int log, struct tee *t)
 		close(err[1]);
 		tee_loop(out[0], err[0], log);
 	}
-	close(out[0]);
-	close(err[0]);
+	out[0] = safe_close(out[0]);
+	err[0] = safe_close(err[0]);
 	t->saved_out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
 	t->saved_err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
 	dup2(out[1], STDOUT_FILENO);
 	dup2(err[1], STDERR_FILENO);
-	close(out[1]);
-	close(err[1]);
 	return 0;
 }
 
@@ -527,12 +520,13 @@ static void env_name(const char *name, char *buf, size_t size)
 static int run_commands(const struct job *job, const char *state)
 {
 	char *env[JOB_MAX_SETTINGS + 8];
-	size_t n = 0;
+	size_t n = 0, inherited;
 	int status = 0;
 
 	for (char **e = environ; *e && n < 3; e++)
 		if (!strncmp(*e, "PATH=", 5) || !strncmp(*e, "HOME=", 5) || !strncmp(*e, "USER=", 5))
 			env[n++] = *e;
+	inherited = n; /* environ's; ours from here on */
 	if (asprintf(&env[n], "JOB_NAME=%s", job->name) >= 0)
 		n++;
 	if (asprintf(&env[n], "JOB_STATE=%s", state) >= 0)
@@ -559,6 +553,8 @@ static int run_commands(const struct job *job, const char *state)
 			cli_error("job %s: the %s command failed (exit status %d): %s", job->name, s->name,
 				  status < 0 ? 125 : status, s->value);
 	}
+	for (size_t i = inherited; i < n; i++)
+		free(env[i]);
 	return status < 0 ? EXIT_RUN_FAILED : status;
 }
 
