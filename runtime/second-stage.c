@@ -161,7 +161,7 @@ int second_stage_run(const struct container *tmpc, const struct bootstrap_plan *
 {
 	struct bind_mount bind = { debs, DEBS_INSIDE, true };
 	_cleanup_free_ char *script = second_stage_script(plan);
-	char *argv[] = { "/bin/sh", "-c", script, NULL };
+	char *argv[] = { (char *)"/bin/sh", (char *)"-c", script, NULL };
 	struct exec_request req = { .argv = argv, .binds = &bind, .n_binds = 1, .root = true, .cwd = "/" };
 	_cleanup_fclose_ FILE *log = NULL;
 
