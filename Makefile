@@ -40,6 +40,9 @@ LIB_SRCS  := runtime/util.c runtime/host.c runtime/userns.c runtime/launch.c run
 	binfmt/arch.c binfmt/emulator.c binfmt/binfmt.c
 CLI_SRCS  := runtime/main.c runtime/cli.c runtime/cli-config.c runtime/cli-check.c runtime/cli-binfmt.c runtime/cli-setup.c runtime/cli-container.c runtime/cli-prune.c runtime/cli-job.c
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
+# Every C file, for lint.
+LINT_SRCS := $(wildcard runtime/*.[ch] binfmt/*.[ch] bootstrap/*.[ch] tests/unit/*.[ch] tests/payload/*.c \
+	contrib/examples/*.c)
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o) $(B)/rootfs-skel.o
 CLI_OBJS  := $(CLI_SRCS:%.c=$(B)/%.o)
@@ -122,10 +125,9 @@ check-e2e: $(B)/crossroot $(PAYLOADS) $(ROOTFS)
 	prove $(E2E)
 
 lint:
-	clang-format --dry-run --Werror $(LIB_SRCS) $(CLI_SRCS) $(UNIT_SRCS) tests/unit/harness.[ch] \
-		tests/payload/payload.c $(wildcard runtime/*.h binfmt/*.h)
+	clang-format --dry-run --Werror $(LINT_SRCS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
-		-D_GNU_SOURCE runtime binfmt tests/unit
+		-D_GNU_SOURCE $(LINT_SRCS)
 
 asan:
 	$(MAKE) B=build-asan CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer' check-unit
