@@ -117,8 +117,16 @@ export ROOTFS_DIR := $(abspath $(B)/rootfs)
 
 check: check-unit check-e2e
 
-check-unit: $(UNIT_BINS) $(PAYLOADS)
-	prove --exec '' $(UNIT_BINS)
+# The unit tests that execute a cross-built payload, and its arches; the others
+# build and run without any cross toolchain (make check-unit UNIT=test-version).
+UNIT_PAYLOADS_test-arch        := i386
+UNIT_PAYLOADS_test-binfmt      := arm64
+UNIT_PAYLOADS_test-emulator    := amd64 s390x riscv64
+UNIT_PAYLOADS_test-rootfs-arch := arm64
+UNIT      ?= $(UNIT_SRCS:tests/unit/%.c=%)
+UNIT_RUN  := $(UNIT:%=$(B)/tests/unit/%)
+check-unit: $(UNIT_RUN) $(sort $(foreach t,$(UNIT),$(UNIT_PAYLOADS_$(t):%=$(B)/payload/payload-%)))
+	prove --exec '' $(UNIT_RUN)
 
 E2E ?= tests/e2e/*.t
 check-e2e: $(B)/crossroot $(PAYLOADS) $(ROOTFS)
