@@ -1108,7 +1108,7 @@ static _noreturn_ void spawn_daemon(const struct container *c, const struct iden
 		send_message(sync, MSG_FAILED, r, step, -1);
 		_exit(125);
 	}
-	pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
+	pid = sys_clone_flags(CLONE_PARENT | SIGCHLD);
 	if (pid < 0) {
 		send_message(sync, MSG_FAILED, -errno, "create the container's init", -1);
 		_exit(125);
