@@ -209,7 +209,7 @@ static bool x86_32_runs(void)
 		0xcd, 0x80,						    /* int 0x80 */
 		0x90, 0x90, 0x90,
 	};
-	char *argv[] = { "x86-32-probe", NULL }, *envp[] = { NULL };
+	char *argv[] = { (char *)"x86-32-probe", NULL }, *envp[] = { NULL };
 	int fd, status;
 	pid_t pid;
 

@@ -400,8 +400,12 @@ static int start_transfer(CURLM *multi, struct transfer *t, struct fetch_item *i
 	if (!t->out)
 		return archive_fail(err, -errno, "%s: %s", t->part[0] ? t->part : item->path, strerror(errno));
 	t->handle = nl.curl_easy_init();
-	if (!t->handle)
+	if (!t->handle) {
+		/* transfer_all() drops only slots with a handle: this one's file goes here. */
+		fclose(steal_ptr(t->out));
+		unlink(t->part);
 		return archive_fail(err, -ENOMEM, "cannot start a download");
+	}
 	easy_options(t->handle, item->url, t->out);
 	nl.curl_easy_setopt(t->handle, CURLOPT_PRIVATE, t);
 	nl.curl_multi_add_handle(multi, t->handle);
@@ -471,6 +475,8 @@ static int transfer_all(struct fetch_item *items, size_t n, unsigned parallel, f
 	multi = nl.curl_multi_init();
 	if (!slots || !multi) {
 		free(slots);
+		if (multi)
+			nl.curl_multi_cleanup(multi);
 		return archive_fail(err, -ENOMEM, "cannot start downloads");
 	}
 	for (;;) {
@@ -546,7 +552,8 @@ int archive_fetch_many(struct fetch_item *items, size_t n, unsigned parallel, fe
 
 int archive_verify_inrelease(const char *path, const char *keyring, const char *clear_path, struct archive_error *err)
 {
-	int status_pipe[2], out_pipe[2], status;
+	_cleanup_close_pair_ int status_pipe[2] = { -EBADF, -EBADF }, out_pipe[2] = { -EBADF, -EBADF };
+	int status;
 	char status_text[8192] = "", messages[2048] = "";
 	size_t used = 0, mused = 0;
 	pid_t pid;
@@ -568,8 +575,8 @@ int archive_verify_inrelease(const char *path, const char *keyring, const char *
 		       path, (char *)NULL);
 		_exit(127);
 	}
-	close(status_pipe[1]);
-	close(out_pipe[1]);
+	status_pipe[1] = safe_close(status_pipe[1]);
+	out_pipe[1] = safe_close(out_pipe[1]);
 	for (;;) {
 		ssize_t k = read(status_pipe[0], status_text + used, sizeof(status_text) - 1 - used);
 
@@ -586,8 +593,8 @@ int archive_verify_inrelease(const char *path, const char *keyring, const char *
 	}
 	status_text[used] = '\0';
 	messages[mused] = '\0';
-	close(status_pipe[0]);
-	close(out_pipe[0]);
+	status_pipe[0] = safe_close(status_pipe[0]);
+	out_pipe[0] = safe_close(out_pipe[0]);
 	waitpid(pid, &status, 0);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		return archive_fail(err, -ENOENT, "gpgv is not installed (apt-get install gpgv)");

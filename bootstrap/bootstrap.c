@@ -300,8 +300,10 @@ static int order_packages(struct bootstrap_plan *plan, const char *debs_dir, str
 			if (!p->selected || p->essential != (pass == 0) || deb_index_find(&plan->index, p->name) != p)
 				continue;
 			plan->packages[k] = p;
-			if (asprintf(&plan->deb_paths[k], "%s/%s.deb", debs_dir, p->sha256) < 0)
+			if (asprintf(&plan->deb_paths[k], "%s/%s.deb", debs_dir, p->sha256) < 0) {
+				plan->n_packages = k; /* bootstrap_plan_free() frees those made */
 				return archive_fail(err, -ENOMEM, "out of memory");
+			}
 			plan->bytes += p->size;
 			k++;
 			if (pass == 0)

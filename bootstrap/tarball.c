@@ -446,8 +446,11 @@ int tarball_write(int fd, const char *name, struct tarball_error *err)
 	disk = la.archive_read_disk_new();
 	out = la.archive_write_new();
 	entry = la.archive_entry_new();
-	if (!disk || !out || !entry)
+	if (!disk || !out || !entry) {
+		if (entry)
+			la.archive_entry_free(entry);
 		return fail(err, NULL, -ENOMEM, NULL, NULL);
+	}
 	la.archive_read_disk_set_symlink_physical(disk);
 	la.archive_read_disk_set_behavior(disk, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
 	la.archive_write_set_format_pax_restricted(out);

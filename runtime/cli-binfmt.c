@@ -234,8 +234,8 @@ static int binfmt_unregister_cmd(int argc, char **argv)
 				   "\n"
 				   "As root, remove every host-wide binfmt entry that crossroot created\n"
 				   "(named crossroot-*).  Entries of other tools are never touched.\n";
-	_cleanup_close_ int dirfd = -EBADF;
-	DIR *dir;
+	_cleanup_close_ int dirfd = -EBADF, fd = -EBADF;
+	_cleanup_closedir_ DIR *dir = NULL;
 	struct dirent *de;
 	int r, failed = 0;
 
@@ -251,11 +251,13 @@ static int binfmt_unregister_cmd(int argc, char **argv)
 		cli_error("cannot open %s: %s", BINFMT_HOST_DIR, strerror(-dirfd));
 		return EXIT_FAIL;
 	}
-	dir = fdopendir(dup(dirfd));
+	fd = dup(dirfd);
+	dir = fd < 0 ? NULL : fdopendir(fd);
 	if (!dir) {
 		cli_error("cannot list %s: %m", BINFMT_HOST_DIR);
 		return EXIT_FAIL;
 	}
+	steal_fd(fd); /* dir has it */
 	while ((de = readdir(dir))) {
 		if (strncmp(de->d_name, BINFMT_PREFIX, strlen(BINFMT_PREFIX)) != 0)
 			continue;
@@ -266,7 +268,6 @@ static int binfmt_unregister_cmd(int argc, char **argv)
 		} else
 			printf("removed %s\n", de->d_name);
 	}
-	closedir(dir);
 	return failed ? EXIT_FAIL : EXIT_OK;
 }
 

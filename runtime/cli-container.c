@@ -122,15 +122,20 @@ static int add_variable(const char *cmd, struct run_options *o, char *entry)
 static int add_host_variable(const char *cmd, struct run_options *o, const char *key)
 {
 	const char *value = getenv(key);
-	char *entry;
+	_cleanup_free_ char *entry = NULL;
+	int r;
 
 	if (!value)
 		return 0;
 	if (asprintf(&entry, "%s=%s", key, value) < 0) {
+		entry = NULL; /* undefined after a failure (asprintf(3)) */
 		cli_error("%s: out of memory", cmd);
 		return -EINVAL;
 	}
-	return add_variable(cmd, o, entry);
+	r = add_variable(cmd, o, entry);
+	if (r == 0)
+		steal_ptr(entry); /* o has it */
+	return r;
 }
 
 static int env_option(const char *cmd, struct run_options *o, char *arg)
@@ -156,13 +161,18 @@ struct env_file_target {
 static int env_file_add(void *data, const char *key, const char *value)
 {
 	struct env_file_target *t = data;
-	char *entry;
+	_cleanup_free_ char *entry = NULL;
 
 	if (!value)
 		return add_host_variable(t->cmd, t->o, key) < 0 ? -ECANCELED : 0;
-	if (asprintf(&entry, "%s=%s", key, value) < 0)
+	if (asprintf(&entry, "%s=%s", key, value) < 0) {
+		entry = NULL; /* undefined after a failure (asprintf(3)) */
 		return -ENOMEM;
-	return add_variable(t->cmd, t->o, entry) < 0 ? -ECANCELED : 0;
+	}
+	if (add_variable(t->cmd, t->o, entry) < 0)
+		return -ECANCELED;
+	steal_ptr(entry); /* t->o has it */
+	return 0;
 }
 
 static int env_file_option(const char *cmd, struct run_options *o, const char *path)

@@ -225,7 +225,7 @@ static int parse_job_run(int argc, char **argv, struct run_args *a, const char *
 }
 
 /* Run argv (argv[0] a path) and wait.  Returns its exit status (128+N for signal N), or -errno. */
-static int spawn_wait(char *const *argv, const char *cwd, char *const *env)
+static int spawn_wait(const char *const *argv, const char *cwd, char *const *env)
 {
 	int status;
 	pid_t pid = fork();
@@ -235,10 +235,11 @@ static int spawn_wait(char *const *argv, const char *cwd, char *const *env)
 	if (pid == 0) {
 		if (cwd && chdir(cwd) < 0)
 			_exit(125);
+		/* exec(3) takes char *const[] for history's sake; it never writes to them. */
 		if (env)
-			execve(argv[0], argv, env);
+			execve(argv[0], (char *const *)argv, env);
 		else
-			execv(argv[0], argv);
+			execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	while (waitpid(pid, &status, 0) < 0)
@@ -315,8 +316,8 @@ static int job_container(const struct job *job, const char *named, struct contai
 	r = container_load(named ? named : cname, c);
 	if (r == -ENOENT && !named) {
 		char packages[JOB_MAX_PACKAGES * 64] = "", self[PATH_MAX];
-		char *argv[] = { self,	    "create",		cname,	     "--arch", (char *)arch->name,
-				 "--suite", (char *)job->suite, "--include", packages, NULL };
+		const char *argv[] = { self,	  "create",   cname,	   "--arch", arch->name,
+				       "--suite", job->suite, "--include", packages, NULL };
 		size_t used = 0;
 		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
@@ -416,15 +417,10 @@ static _noreturn_ void tee_loop(int out, int err, int log)
 
 static int tee_start(int log, struct tee *t)
 {
-	int out[2], err[2];
+	_cleanup_close_pair_ int out[2] = { -EBADF, -EBADF }, err[2] = { -EBADF, -EBADF };
 
-	if (pipe2(out, O_CLOEXEC) < 0)
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
 		return -errno;
-	if (pipe2(err, O_CLOEXEC) < 0) {
-		close(out[0]);
-		close(out[1]);
-		return -errno;
-	}
 	fflush(stdout);
 	fflush(stderr);
 	t->pid = fork();
@@ -435,14 +431,12 @@ static int tee_start(int log, struct tee *t)
 		close(err[1]);
 		tee_loop(out[0], err[0], log);
 	}
-	close(out[0]);
-	close(err[0]);
+	out[0] = safe_close(out[0]);
+	err[0] = safe_close(err[0]);
 	t->saved_out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
 	t->saved_err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
 	dup2(out[1], STDOUT_FILENO);
 	dup2(err[1], STDERR_FILENO);
-	close(out[1]);
-	close(err[1]);
 	return 0;
 }
 
@@ -527,12 +521,13 @@ static void env_name(const char *name, char *buf, size_t size)
 static int run_commands(const struct job *job, const char *state)
 {
 	char *env[JOB_MAX_SETTINGS + 8];
-	size_t n = 0;
+	size_t n = 0, inherited;
 	int status = 0;
 
 	for (char **e = environ; *e && n < 3; e++)
 		if (!strncmp(*e, "PATH=", 5) || !strncmp(*e, "HOME=", 5) || !strncmp(*e, "USER=", 5))
 			env[n++] = *e;
+	inherited = n; /* environ's; ours from here on */
 	if (asprintf(&env[n], "JOB_NAME=%s", job->name) >= 0)
 		n++;
 	if (asprintf(&env[n], "JOB_STATE=%s", state) >= 0)
@@ -549,7 +544,7 @@ static int run_commands(const struct job *job, const char *state)
 	env[n] = NULL;
 	for (size_t i = 0; i < job->n_settings && status == 0; i++) {
 		const struct job_setting *s = &job->settings[i];
-		char *argv[] = { "/bin/sh", "-c", (char *)s->value, NULL };
+		const char *argv[] = { "/bin/sh", "-c", s->value, NULL };
 
 		if (s->type != JOB_SET_COMMAND || !s->set)
 			continue;
@@ -559,6 +554,8 @@ static int run_commands(const struct job *job, const char *state)
 			cli_error("job %s: the %s command failed (exit status %d): %s", job->name, s->name,
 				  status < 0 ? 125 : status, s->value);
 	}
+	for (size_t i = inherited; i < n; i++)
+		free(env[i]);
 	return status < 0 ? EXIT_RUN_FAILED : status;
 }
 
@@ -902,7 +899,7 @@ static int job_timer(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	if (access("/usr/bin/systemd-analyze", X_OK) == 0) {
-		char *check[] = { "/usr/bin/systemd-analyze", "calendar", (char *)calendar, NULL };
+		const char *check[] = { "/usr/bin/systemd-analyze", "calendar", calendar, NULL };
 		int fd = open("/dev/null", O_WRONLY | O_CLOEXEC), saved = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
 
 		fflush(stdout);
@@ -967,8 +964,8 @@ static int job_timer(int argc, char **argv)
 	printf("wrote %s/crossroot-job-%s.service and .timer\n", dir, job.name);
 	{
 		char unit[128];
-		char *reload[] = { "/usr/bin/systemctl", "--user", "daemon-reload", NULL };
-		char *enable[] = { "/usr/bin/systemctl", "--user", "enable", "--now", unit, NULL };
+		const char *reload[] = { "/usr/bin/systemctl", "--user", "daemon-reload", NULL };
+		const char *enable[] = { "/usr/bin/systemctl", "--user", "enable", "--now", unit, NULL };
 
 		snprintf(unit, sizeof(unit), "crossroot-job-%s.timer", job.name);
 		/* sd_booted(3): systemd runs this machine when /run/systemd/system exists. */

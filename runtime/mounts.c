@@ -12,20 +12,6 @@
 #include "syscalls.h"
 #include "util.h"
 
-#ifndef __NR_mount_setattr
-#define __NR_mount_setattr 442
-#endif
-#ifndef MOUNT_ATTR_RDONLY
-#define MOUNT_ATTR_RDONLY 0x00000001
-#endif
-#ifndef AT_RECURSIVE
-#define AT_RECURSIVE 0x8000
-#endif
-
-struct mount_attr_arg {
-	unsigned long long attr_set, attr_clr, propagation, userns_fd;
-};
-
 #define IN_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
 
 int bind_mount_parse(char *spec, struct bind_mount *out)
@@ -199,7 +185,7 @@ static int clone_tree(const char *source, const char *target, bool read_only, st
 	if (read_only) {
 		struct mount_attr_arg attr = { .attr_set = MOUNT_ATTR_RDONLY };
 
-		if (syscall(__NR_mount_setattr, t->fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+		if (sys_mount_setattr(t->fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) < 0)
 			return fail(err, -errno, "make %.64s read-only", target);
 	}
 	return 0;

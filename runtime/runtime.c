@@ -878,7 +878,9 @@ static int failed(struct run_result *res, int error, const char *step)
 static int exec_fresh(const struct container *c, const struct exec_request *req, const struct identity *id,
 		      struct ephemeral *eph, int sfd, struct run_result *res)
 {
-	int sync[2], report[2], master = -1, r, status;
+	_cleanup_close_pair_ int sync[2] = { -EBADF, -EBADF }, report[2] = { -EBADF, -EBADF };
+	_cleanup_close_ int master = -EBADF;
+	int r, status;
 	const char *step;
 	struct message msg;
 	struct termios saved;
@@ -906,8 +908,8 @@ static int exec_fresh(const struct container *c, const struct exec_request *req,
 		close(sfd);
 		run_init(c, req, id, eph, sync[1], report[1]);
 	}
-	close(sync[1]);
-	close(report[1]);
+	sync[1] = safe_close(sync[1]);
+	report[1] = safe_close(report[1]);
 	r = recv_message(sync[0], &msg, &master);
 	if (r == 0 && msg.type == MSG_FAILED)
 		failed(res, msg.error, msg.step);
@@ -927,10 +929,6 @@ static int exec_fresh(const struct container *c, const struct exec_request *req,
 		res->status = wait_status_code(status);
 		read_report(report[0], res);
 	}
-	if (master >= 0)
-		close(master);
-	close(sync[0]);
-	close(report[0]);
 	return 0;
 }
 
@@ -938,8 +936,9 @@ static int exec_fresh(const struct container *c, const struct exec_request *req,
 static int exec_join(const struct container *c, const struct exec_request *req, const struct identity *id, pid_t pid,
 		     int sfd, struct run_result *res)
 {
-	_cleanup_close_ int pidfd = -EBADF;
-	int report[2], master = -1, status;
+	_cleanup_close_ int pidfd = -EBADF, master = -EBADF;
+	_cleanup_close_pair_ int report[2] = { -EBADF, -EBADF };
+	int status;
 	char slave[128];
 	struct termios saved;
 	bool raw = false;
@@ -974,7 +973,7 @@ static int exec_join(const struct container *c, const struct exec_request *req, 
 			close(master);
 		command_exec(c, req, id, req->tty ? slave : NULL, report[1]);
 	}
-	close(report[1]);
+	report[1] = safe_close(report[1]);
 	if (req->tty)
 		raw = raw_terminal(&saved);
 	status = supervise(sfd, cmd, cmd, master, NULL, NULL);
@@ -983,9 +982,6 @@ static int exec_join(const struct container *c, const struct exec_request *req, 
 	res->outcome = RUN_EXITED;
 	res->status = wait_status_code(status);
 	read_report(report[0], res);
-	close(report[0]);
-	if (master >= 0)
-		close(master);
 	return 0;
 }
 
@@ -1112,7 +1108,7 @@ static _noreturn_ void spawn_daemon(const struct container *c, const struct iden
 		send_message(sync, MSG_FAILED, r, step, -1);
 		_exit(125);
 	}
-	pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
+	pid = sys_clone_flags(CLONE_PARENT | SIGCHLD);
 	if (pid < 0) {
 		send_message(sync, MSG_FAILED, -errno, "create the container's init", -1);
 		_exit(125);
@@ -1131,7 +1127,8 @@ int container_start(const struct container *c, const struct bind_mount *binds, s
 	struct container_state state;
 	struct identity id;
 	struct message msg;
-	int sync[2], r, status;
+	_cleanup_close_pair_ int sync[2] = { -EBADF, -EBADF };
+	int r, status;
 	pid_t helper, init = -1;
 
 	memset(res, 0, sizeof(*res));
@@ -1180,7 +1177,7 @@ int container_start(const struct container *c, const struct bind_mount *binds, s
 		close(sync[0]);
 		spawn_daemon(c, &id, binds, n_binds, ephemeral ? &eph : NULL, sync[1]);
 	}
-	close(sync[1]);
+	sync[1] = safe_close(sync[1]);
 	waitpid(helper, &status, 0);
 	r = recv_message(sync[0], &msg, NULL);
 	if (r == 0 && msg.type == MSG_READY) {
@@ -1198,7 +1195,7 @@ int container_start(const struct container *c, const struct bind_mount *binds, s
 		failed(res, msg.error, msg.step);
 	else
 		failed(res, r < 0 ? r : -EIO, "start the container's init");
-	close(sync[0]);
+	sync[0] = safe_close(sync[0]);
 	/* Ours go; the init's copies keep the layer locked while it lives. */
 	ephemeral_close(&eph);
 	if (res->outcome == RUN_FAILED) {

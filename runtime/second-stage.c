@@ -13,21 +13,28 @@
 /* The second stage's script: dpkg installs the essential packages, then the rest, under emulation. */
 static char *second_stage_script(const struct bootstrap_plan *plan)
 {
-	size_t size = 4096 + plan->n_packages * (sizeof(DEBS_INSIDE) + 80);
-	char *script = malloc(size), *p = script;
+	_cleanup_free_ char *script = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&script, &size);
+	int failed;
 
-	if (!script)
+	if (!f)
 		return NULL;
-	p += sprintf(p, "set -e\n"
-			"export DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true LC_ALL=C\n"
-			"dpkg --force-depends --force-unsafe-io --install");
+	fputs("set -e\n"
+	      "export DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true LC_ALL=C\n"
+	      "dpkg --force-depends --force-unsafe-io --install",
+	      f);
 	for (size_t i = 0; i < plan->n_packages; i++) {
 		if (i == plan->n_essential)
-			p += sprintf(p, "\ndpkg --force-depends --force-unsafe-io --install");
-		p += sprintf(p, " " DEBS_INSIDE "/%s", strrchr(plan->deb_paths[i], '/') + 1);
+			fputs("\ndpkg --force-depends --force-unsafe-io --install", f);
+		fprintf(f, " " DEBS_INSIDE "/%s", strrchr(plan->deb_paths[i], '/') + 1);
 	}
-	sprintf(p, "\ndpkg --force-unsafe-io --configure -a\n");
-	return script;
+	fputs("\ndpkg --force-unsafe-io --configure -a\n", f);
+	/* The script is all there, or there is none. */
+	failed = ferror(f);
+	if (fclose(f) != 0 || failed)
+		return NULL;
+	return steal_ptr(script);
 }
 
 static int open_pipe(int *read_end, int *write_end, int flags)
@@ -154,7 +161,7 @@ int second_stage_run(const struct container *tmpc, const struct bootstrap_plan *
 {
 	struct bind_mount bind = { debs, DEBS_INSIDE, true };
 	_cleanup_free_ char *script = second_stage_script(plan);
-	char *argv[] = { "/bin/sh", "-c", script, NULL };
+	char *argv[] = { (char *)"/bin/sh", (char *)"-c", script, NULL };
 	struct exec_request req = { .argv = argv, .binds = &bind, .n_binds = 1, .root = true, .cwd = "/" };
 	_cleanup_fclose_ FILE *log = NULL;
 

@@ -4,12 +4,22 @@
  * Each wrapper returns what the system call returns (-1 with errno set), like
  * a glibc wrapper, so callers convert to -errno themselves.  Constants get
  * #ifndef fallbacks so the build does not depend on the installed uapi
- * headers being new.  Callers that can live without a call (the new mount
- * API on old kernels) test for ENOSYS and fall back to mount(2).
+ * headers being new.
+ *
+ * No wrapper falls back to anything: on a kernel without the call it fails
+ * with ENOSYS, and the callers pass -ENOSYS up like any other error.
+ * crossroot needs Linux 5.12 (mount_setattr; doc/design.md facts 11-16,
+ * `crossroot check` fails below it), which has every call here.  Two
+ * callers go on without theirs: cloexec_from() (runtime.c) takes any
+ * close_range failure as a reason to walk /proc/self/fd instead, and
+ * binfmt_sandbox_probe() (binfmt.c) takes any failure of fsopen, fsconfig
+ * or fsmount as "no sandboxed binfmt_misc", so setup and check choose host
+ * mode.  Nothing falls back to mount(2).
  */
 #ifndef CROSSROOT_SYSCALLS_H
 #define CROSSROOT_SYSCALLS_H
 
+#include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -127,6 +137,45 @@ static inline int sys_pivot_root(const char *new_root, const char *put_old)
 static inline int sys_pidfd_open(pid_t pid, unsigned int flags)
 {
 	return (int)syscall(__NR_pidfd_open, pid, flags);
+}
+
+/*
+ * mount_setattr(2), Linux 5.12: set attr->attr_set (MOUNT_ATTR_*) on the
+ * mount at dirfd/path, with AT_RECURSIVE on all of its tree (a detached one
+ * too, with AT_EMPTY_PATH).  struct mount_attr_arg is <linux/mount.h>'s
+ * struct mount_attr, which older headers lack.
+ */
+#ifndef __NR_mount_setattr
+#define __NR_mount_setattr 442
+#endif
+#ifndef MOUNT_ATTR_RDONLY
+#define MOUNT_ATTR_RDONLY 0x00000001
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+struct mount_attr_arg {
+	unsigned long long attr_set, attr_clr, propagation, userns_fd;
+};
+static inline int sys_mount_setattr(int dirfd, const char *path, unsigned int flags, struct mount_attr_arg *attr)
+{
+	return (int)syscall(__NR_mount_setattr, dirfd, path, flags, attr, sizeof(*attr));
+}
+
+/*
+ * clone(2) as fork(2) with flags (CLONE_PARENT, which fork() cannot take):
+ * no new stack, no tids, no TLS.  The raw argument order is x86's and
+ * arm's, flags first; s390 puts the stack first (clone(2) NOTES), where
+ * these zeros need the swap.  Returns the child's pid, 0 in the child, or -1
+ * with errno set.
+ */
+static inline long sys_clone_flags(unsigned long flags)
+{
+#if defined(__s390__)
+	return syscall(SYS_clone, 0, flags, NULL, NULL, 0);
+#else
+	return syscall(SYS_clone, flags, 0, NULL, NULL, 0);
+#endif
 }
 
 /* close_range(2), Linux 5.9; CLOSE_RANGE_CLOEXEC, 5.11. */

@@ -49,8 +49,23 @@ static inline void fclosep(FILE **f)
 	}
 }
 
+/* Both ends of a pipe(2) or socketpair(2); declare it initialized to { -EBADF, -EBADF }. */
+static inline void close_pairp(int (*pair)[2])
+{
+	closep(&(*pair)[0]);
+	closep(&(*pair)[1]);
+}
+
+/* Close fd when it is one (errno kept); returns -EBADF to store back: `fd = safe_close(fd);`. */
+static inline int safe_close(int fd)
+{
+	closep(&fd);
+	return -EBADF;
+}
+
 #define _cleanup_free_ __attribute__((cleanup(freep)))
 #define _cleanup_close_ __attribute__((cleanup(closep)))
+#define _cleanup_close_pair_ __attribute__((cleanup(close_pairp)))
 #define _cleanup_fclose_ __attribute__((cleanup(fclosep)))
 
 static inline void closedirp(DIR **d)
