@@ -101,8 +101,8 @@ static int release_text(const struct bootstrap_options *opts, const char *mirror
 	if (r < 0)
 		return archive_fail(err, r, "%s: %s", clear, strerror(-r));
 	/* As apt would before using it: not expired, not from the future, the suite asked for. */
-	r = release_check(*release, suite, time(NULL), opts->no_check_valid_until ? RELEASE_IGNORE_VALID_UNTIL : 0,
-			  url, err);
+	r = release_check(*release, suite, time(NULL), opts->no_check_valid_until ? RELEASE_IGNORE_VALID_UNTIL : 0, url,
+			  err);
 	if (r < 0) {
 		free(steal_ptr(*release));
 		unlink(path);

@@ -194,8 +194,9 @@ int cmd_config(int argc, char **argv)
 		printf("%-17s %-40s %s\n", config_key_name(key), have ? value : "-", source);
 	}
 	if (optind < argc)
-		return cli_usage_error(
-			"config", "unknown key '%.40s' (known: container, mirror, suite, variant, components, check-valid-until, binfmt)",
-			argv[optind]);
+		return cli_usage_error("config",
+				       "unknown key '%.40s' (known: container, mirror, suite, variant, components, "
+				       "check-valid-until, binfmt)",
+				       argv[optind]);
 	return EXIT_OK;
 }

@@ -17,8 +17,12 @@
 #define CONFIG_LINE_MAX 1024
 
 static const char *const key_names[CONFIG_KEYS] = {
-	[CONFIG_CONTAINER] = "container", [CONFIG_MIRROR] = "mirror",	      [CONFIG_SUITE] = "suite",
-	[CONFIG_VARIANT] = "variant",	  [CONFIG_COMPONENTS] = "components", [CONFIG_BINFMT] = "binfmt",
+	[CONFIG_CONTAINER] = "container",
+	[CONFIG_MIRROR] = "mirror",
+	[CONFIG_SUITE] = "suite",
+	[CONFIG_VARIANT] = "variant",
+	[CONFIG_COMPONENTS] = "components",
+	[CONFIG_BINFMT] = "binfmt",
 	[CONFIG_CHECK_VALID_UNTIL] = "check-valid-until",
 };
 
@@ -128,10 +132,10 @@ static int config_line(struct config *cfg, const char *path, unsigned n, char *l
 	for (end = value + strlen(value); end > value && (end[-1] == ' ' || end[-1] == '\t');)
 		*--end = '\0';
 	if (key_lookup(key_text, &key) < 0)
-		return invalid(
-			error, size,
-			"%s:%u: unknown key '%.40s' (known: container, mirror, suite, variant, components, check-valid-until, binfmt)",
-			path, n, key_text);
+		return invalid(error, size,
+			       "%s:%u: unknown key '%.40s' (known: container, mirror, suite, variant, components, "
+			       "check-valid-until, binfmt)",
+			       path, n, key_text);
 	if (!value[0])
 		return invalid(error, size, "%s:%u: '%s' needs a value", path, n, key_text);
 	if (seen[key])

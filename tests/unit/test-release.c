@@ -106,8 +106,9 @@ TEST(an_expired_release_is_refused_naming_the_date)
 	CHECK_INT(release_check(security_release, "bookworm-security", until + 86400 * 365, RELEASE_IGNORE_VALID_UNTIL,
 				"X/InRelease", &err),
 		  ==, 0);
-	CHECK_INT(release_check(security_release, "bookworm", until + 1, RELEASE_IGNORE_VALID_UNTIL, "X/InRelease", &err),
-		  ==, -EBADMSG);
+	CHECK_INT(
+		release_check(security_release, "bookworm", until + 1, RELEASE_IGNORE_VALID_UNTIL, "X/InRelease", &err),
+		==, -EBADMSG);
 }
 
 TEST(a_release_from_the_future_is_refused_beyond_apts_tolerance)
