@@ -220,6 +220,7 @@ int deb_index_load_many(const char *const *paths, size_t n, struct deb_index *in
 	memset(index, 0, sizeof(*index));
 	r = libarchive_load();
 	if (r < 0)
+		// cppcheck-suppress memleak ; ends goes with its cleanup attribute
 		return r;
 	text = malloc(cap);
 	if (!text || !ends) {
