@@ -129,17 +129,25 @@ check-unit: $(UNIT_RUN) $(sort $(foreach t,$(UNIT),$(UNIT_PAYLOADS_$(t):%=$(B)/p
 	prove --exec '' $(UNIT_RUN)
 
 E2E ?= tests/e2e/*.t
-# The tests that bootstrap from a real archive spend their time in one
-# emulated dpkg or apt each: they run after the others, two at a time, so
-# both cores work.  They touch only their own users and containers (the
-# others change host-wide settings: binfmt entries, crossroot.conf).
+# The tests that change what every crossroot command on the host sees
+# (binfmt entries, setup, /etc/crossroot/crossroot.conf) run first, one at a
+# time.  Then the rest, still one at a time, while the two that bootstrap
+# from a real archive (their time goes to one emulated dpkg or apt each)
+# run beside them, so both cores work.  Every test has its own user.
+E2E_GLOBAL := $(wildcard tests/e2e/0*.t tests/e2e/1*.t) tests/e2e/27-config.t
 E2E_PAIRED := tests/e2e/20-create.t tests/e2e/32-suites.t
 check-e2e: $(B)/crossroot $(PAYLOADS) $(ROOTFS)
 	@rc=0; \
-	serial="$(filter-out $(E2E_PAIRED),$(wildcard $(E2E)))"; \
+	first="$(filter $(E2E_GLOBAL),$(wildcard $(E2E)))"; \
+	rest="$(filter-out $(E2E_GLOBAL),$(wildcard $(E2E)))"; \
+	seq="$(filter-out $(E2E_GLOBAL) $(E2E_PAIRED),$(wildcard $(E2E)))"; \
 	paired="$(filter $(E2E_PAIRED),$(wildcard $(E2E)))"; \
-	if [ -n "$$serial" ]; then prove --timer $$serial || rc=1; fi; \
-	if [ -n "$$paired" ]; then prove --timer -j2 $$paired || rc=1; fi; \
+	if [ -n "$$first" ]; then prove --timer $$first || rc=1; fi; \
+	if [ -n "$$seq" ] && [ -n "$$paired" ]; then \
+		prove --timer -j3 --rules="seq={$$(echo $$seq | tr ' ' ,)}" --rules='par=**' $$rest || rc=1; \
+	elif [ -n "$$paired" ]; then prove --timer -j2 $$paired || rc=1; \
+	elif [ -n "$$seq" ]; then prove --timer $$seq || rc=1; \
+	fi; \
 	exit $$rc
 
 lint:

@@ -60,19 +60,32 @@ _e2e_cleanup() {
 		"$CR" teardown --user "$E2E_CREATED_USER" >/dev/null 2>&1
 		[ -n "${TEST_SUBID_START:-}" ] && pkill -KILL -u "$TEST_SUBID_START" 2>/dev/null
 		pkill -KILL -u "$E2E_CREATED_USER" 2>/dev/null
+		_users_lock
 		userdel -r "$E2E_CREATED_USER" >/dev/null 2>&1
 		# userdel drops the user's subordinate ranges; make sure.
 		sed -i "/^$E2E_CREATED_USER:/d" /etc/subuid /etc/subgid
+		_users_unlock
 	fi
 	for u in ${E2E_EXTRA_USERS:-}; do
 		"$CR" teardown --user "$u" >/dev/null 2>&1
 		pkill -KILL -u "$u" 2>/dev/null
+		_users_lock
 		userdel -r "$u" >/dev/null 2>&1
 		sed -i "/^$u:/d" /etc/subuid /etc/subgid
+		_users_unlock
 	done
 	[ -n "${E2E_DIR:-}" ] && rm -rf "$E2E_DIR"
 }
 trap _e2e_cleanup EXIT
+
+# Tests run side by side (make check-e2e): who picks a free subordinate
+# range and adds it, or removes one, holds this lock, so no two users get
+# the same range and no edit of /etc/subuid is lost.
+_users_lock() {
+	[ -n "${_users_lock_fd:-}" ] && return 0 # held already (a prerequisite failed while holding it)
+	exec {_users_lock_fd}>>/run/lock/crossroot-e2e-users.lock && flock "$_users_lock_fd"
+}
+_users_unlock() { [ -n "${_users_lock_fd:-}" ] && exec {_users_lock_fd}>&-; _users_lock_fd=; }
 
 # The first free 65536-aligned subordinate range above every range in use.
 _free_subid_start() {
@@ -92,10 +105,12 @@ PAY="$E2E_DIR/payload"
 
 if [ "$(id -u)" -eq 0 ]; then
 	E2E_CREATED_USER="crt$$"
+	_users_lock
 	useradd --create-home --shell /bin/sh -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$E2E_CREATED_USER" || prereq_fail "useradd $E2E_CREATED_USER"
 	start=$(_free_subid_start)
 	usermod --add-subuids "$start-$((start + 65535))" --add-subgids "$start-$((start + 65535))" \
 		"$E2E_CREATED_USER" || prereq_fail "usermod --add-subuids for $E2E_CREATED_USER"
+	_users_unlock
 	TEST_USER=$E2E_CREATED_USER
 	TEST_SUBID_START=$start
 else
@@ -127,6 +142,7 @@ as_user unshare --user true 2>/dev/null || prereq_fail "$TEST_USER cannot create
 # Sets OTHER_USER, OTHER_UID, OTHER_HOME and OTHER_SUBID_START.
 add_second_user() {
 	OTHER_USER="crx$$"
+	_users_lock
 	useradd --create-home --shell /bin/sh -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$OTHER_USER" ||
 		prereq_fail "useradd $OTHER_USER"
 	E2E_EXTRA_USERS="${E2E_EXTRA_USERS:-} $OTHER_USER"
@@ -134,6 +150,7 @@ add_second_user() {
 	usermod --add-subuids "$OTHER_SUBID_START-$((OTHER_SUBID_START + 65535))" \
 		--add-subgids "$OTHER_SUBID_START-$((OTHER_SUBID_START + 65535))" "$OTHER_USER" ||
 		prereq_fail "usermod --add-subuids for $OTHER_USER"
+	_users_unlock
 	OTHER_UID=$(id -u "$OTHER_USER")
 	OTHER_HOME=$(getent passwd "$OTHER_USER" | cut -d: -f6)
 }
