@@ -145,33 +145,39 @@ static int deb822_sources(const char *path, const char *codename, bool security,
 	return -ENOENT;
 }
 
-static void host_codename(char *buf, size_t size)
+static void host_codename(const char *root, char *buf, size_t size)
 {
-	char text[4096], *p;
+	char text[4096], path[PATH_MAX], *p;
 
 	buf[0] = '\0';
-	if (read_file_at(AT_FDCWD, "/etc/os-release", text, sizeof(text)) < 0)
+	if (format_buf(path, sizeof(path), "%s/etc/os-release", root) < 0 ||
+	    read_file_at(AT_FDCWD, path, text, sizeof(text)) < 0)
 		return;
 	p = strstr(text, "VERSION_CODENAME=");
 	if (p)
 		snprintf(buf, size, "%.*s", (int)strcspn(p + 17, "\n\""), p + 17);
 }
 
-static int host_source(bool security, char *buf, size_t size)
+int archive_sources_mirror(const char *root, bool security, char *buf, size_t size)
 {
-	char codename[64], path[PATH_MAX];
+	char codename[64], path[PATH_MAX], dir[PATH_MAX];
 	struct dirent **names = NULL;
 	int n, r = -ENOENT;
 
-	host_codename(codename, sizeof(codename));
-	if (one_line_sources("/etc/apt/sources.list", codename, security, buf, size) == 0)
+	if (streq(root, "/"))
+		root = "";
+	host_codename(root, codename, sizeof(codename));
+	if (format_buf(path, sizeof(path), "%s/etc/apt/sources.list", root) < 0 ||
+	    format_buf(dir, sizeof(dir), "%s/etc/apt/sources.list.d", root) < 0)
+		return -ENAMETOOLONG;
+	if (one_line_sources(path, codename, security, buf, size) == 0)
 		return 0;
-	n = scandir("/etc/apt/sources.list.d", &names, NULL, alphasort);
+	n = scandir(dir, &names, NULL, alphasort);
 	for (int i = 0; i < n; i++) {
 		const char *name = names[i]->d_name;
 		size_t len = strlen(name);
 
-		if (r < 0 && format_buf(path, sizeof(path), "/etc/apt/sources.list.d/%s", name) == 0) {
+		if (r < 0 && format_buf(path, sizeof(path), "%s/%s", dir, name) == 0) {
 			if (len > 5 && streq(name + len - 5, ".list"))
 				r = one_line_sources(path, codename, security, buf, size);
 			else if (len > 8 && streq(name + len - 8, ".sources"))
@@ -185,12 +191,12 @@ static int host_source(bool security, char *buf, size_t size)
 
 int archive_host_mirror(char *buf, size_t size)
 {
-	return host_source(false, buf, size);
+	return archive_sources_mirror("/", false, buf, size);
 }
 
 int archive_host_security_mirror(char *buf, size_t size)
 {
-	return host_source(true, buf, size);
+	return archive_sources_mirror("/", true, buf, size);
 }
 
 int archive_host_check_valid_until(void)

@@ -44,6 +44,16 @@ int archive_host_mirror(char *buf, size_t size);
 int archive_host_security_mirror(char *buf, size_t size);
 
 /*
+ * What archive_host_mirror() (security false) or
+ * archive_host_security_mirror() (security true) find, in the apt sources
+ * and os-release below root instead of the host's ("/": the host's):
+ * ROOT/etc/apt/sources.list, then the .list and .sources files of
+ * ROOT/etc/apt/sources.list.d in name order.  Returns 0 with the URI in buf, -ENOENT, or
+ * -ENAMETOOLONG.
+ */
+int archive_sources_mirror(const char *root, bool security, char *buf, size_t size);
+
+/*
  * Whether the host's apt checks Valid-Until: Acquire::Check-Valid-Until as
  * `apt-config shell` reports it (apt.conf(5); apt's default is true).
  * Returns 1 (checks), 0 (the host's apt is configured not to), or -ENOENT

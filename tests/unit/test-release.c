@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The checks of a verified Release as apt makes them: Valid-Until, Date, Suite/Codename. */
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "../../bootstrap/archive.h"
+#include "../../runtime/rmtree.h"
 #include "harness.h"
 
 /* The head of Debian's bookworm-security InRelease as the archive signs it (hash lists cut short). */
@@ -182,7 +186,8 @@ TEST(apt_sources_as_the_installer_writes_them)
 				 "bookworm",
 				 components,
 				 "/usr/share/keyrings/debian-archive-keyring.gpg",
-				 "/usr/share/keyrings/debian-archive-keyring.gpg" };
+				 "/usr/share/keyrings/debian-archive-keyring.gpg",
+				 false };
 	char text[2048], small[64];
 
 	CHECK_INT(archive_sources_deb822(&s, text, sizeof(text)), ==, 0);
@@ -218,4 +223,55 @@ TEST(apt_sources_as_the_installer_writes_them)
 	CHECK(!suite_has_pockets("unstable"));
 	CHECK(!suite_has_pockets("experimental"));
 	CHECK(suite_has_pockets("stable"));
+}
+
+/* Write text to root/rel (its directories made), for the sources tests below. */
+static void put(const char *root, const char *rel, const char *text)
+{
+	char path[PATH_MAX], cmd[PATH_MAX + 32];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", path);
+	if (system(cmd) != 0 || !(f = fopen(path, "w")))
+		harness_fail(__FILE__, __LINE__, "cannot write %s", path);
+	fputs(text, f);
+	fclose(f);
+}
+
+TEST(the_mirrors_are_found_in_apt_sources_below_a_root)
+{
+	char root[] = "/tmp/crossroot-test-sources.XXXXXX", buf[256];
+
+	CHECK(mkdtemp(root));
+	/* No sources at all. */
+	CHECK_INT(archive_sources_mirror(root, false, buf, sizeof(buf)), ==, -ENOENT);
+	/* deb822, as the installer writes it, after another vendor's source the same file holds first. */
+	put(root, "etc/os-release", "ID=debian\nVERSION_CODENAME=trixie\n");
+	put(root, "etc/apt/sources.list.d/debian.sources",
+	    "Types: deb\nURIs: https://vendor.invalid/apt\nSuites: trixie\nComponents: stable\n\n"
+	    "Types: deb deb-src\nURIs: http://mirror.invalid/debian/\nSuites: trixie trixie-updates\n"
+	    "Components: main contrib\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n\n"
+	    "Types: deb\nURIs: http://security.invalid/debian-security//\nSuites: trixie-security\n"
+	    "Components: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n");
+	CHECK_INT(archive_sources_mirror(root, false, buf, sizeof(buf)), ==, 0);
+	CHECK_STR(buf, "http://mirror.invalid/debian");
+	CHECK_INT(archive_sources_mirror(root, true, buf, sizeof(buf)), ==, 0);
+	CHECK_STR(buf, "http://security.invalid/debian-security");
+	/* The one-line sources.list is read first; a suite of the host's codename counts without Signed-By. */
+	put(root, "etc/apt/sources.list",
+	    "# deb http://commented.invalid/debian trixie main\n"
+	    "deb [arch=amd64] http://other.invalid/debian trixie contrib\n"
+	    "deb [arch=amd64] http://one-line.invalid/debian trixie main\n");
+	CHECK_INT(archive_sources_mirror(root, false, buf, sizeof(buf)), ==, 0);
+	CHECK_STR(buf, "http://one-line.invalid/debian");
+	/* Another codename counts only when signed by the Debian keyring: here the deb822 file's. */
+	put(root, "etc/os-release", "ID=debian\nVERSION_CODENAME=bookworm\n");
+	CHECK_INT(archive_sources_mirror(root, false, buf, sizeof(buf)), ==, 0);
+	CHECK_STR(buf, "http://mirror.invalid/debian");
+	/* Neither file names a -security suite of Debian's: none. */
+	put(root, "etc/apt/sources.list.d/debian.sources",
+	    "Types: deb\nURIs: http://mirror.invalid/debian\nSuites: bookworm\nComponents: main\n");
+	CHECK_INT(archive_sources_mirror(root, true, buf, sizeof(buf)), ==, -ENOENT);
+	CHECK_INT(rmtree_at(AT_FDCWD, root), ==, 0);
 }
