@@ -82,10 +82,20 @@ static int identity_read(struct identity *id)
 		snprintf(id->cwd, sizeof(id->cwd), "/");
 	if (arch_host_machine(id->machine, sizeof(id->machine)) < 0)
 		snprintf(id->machine, sizeof(id->machine), "unknown");
-	/* Probe 32-bit x86 here, on the host: inside a container an emulator would answer. */
-	arch_is_native(arch_lookup("i386"), id->machine);
 	id->binfmt_error = config_binfmt_mode(0, &id->binfmt_mode, id->binfmt_source, sizeof(id->binfmt_source));
 	return 0;
+}
+
+/*
+ * Probe whether this kernel runs 32-bit x86 (arch_is_native() remembers it
+ * for the process), here on the host: inside a container an emulator would
+ * answer.  A new container's binfmt_misc needs it (an i386 entry or none),
+ * and so does an i386 container's personality; a command joining another
+ * container does not, and saves the probe's fork and exec.
+ */
+static void probe_x86_32(const struct identity *id)
+{
+	arch_is_native(arch_lookup("i386"), id->machine);
 }
 
 /* A binfmt mode that could not be read, as crossroot's failure in res.  Returns whether there was one. */
@@ -832,6 +842,8 @@ int container_exec(const struct container *c, const struct exec_request *req, st
 			return r;
 	}
 	join = state.running && !req->ephemeral;
+	if (!join || c->arch->personality32)
+		probe_x86_32(&id);
 	if (!join) {
 		use = container_rootfs_use(c, req->ephemeral ? ROOTFS_OVERLAY : ROOTFS_DIRECT);
 		if (use < 0)
@@ -966,6 +978,7 @@ int container_start(const struct container *c, const struct bind_mount *binds, s
 		return r;
 	if (binfmt_mode_failed(&id, res))
 		return -EINVAL;
+	probe_x86_32(&id);
 	/* The init inherits both and keeps them until it dies: the rootfs's use and the layer's lock. */
 	use = container_rootfs_use(c, ephemeral ? ROOTFS_OVERLAY : ROOTFS_DIRECT);
 	if (use < 0)
