@@ -11,9 +11,10 @@ CC        ?= cc
 CFLAGS    ?= -O2 -g
 PKGS      := mount libcap-ng libseccomp libarchive libcurl nettle json-c
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-# libarchive, libcurl, nettle and json-c are loaded with dlopen by the code that
-# needs them (bootstrap/libarchive.c): they would slow every `crossroot run`.
-PKG_LIBS   := $(shell pkg-config --libs $(filter-out libarchive libcurl nettle json-c,$(PKGS)))
+# libmount, libarchive, libcurl, nettle and json-c are loaded with dlopen by the
+# code that needs them (runtime/mountlib.c, bootstrap/libarchive.c): they would
+# slow every `crossroot run`.
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out mount libarchive libcurl nettle json-c,$(PKGS)))
 ifeq ($(filter clean lint,$(MAKECMDGOALS)),)
 ifeq ($(shell pkg-config --exists $(PKGS) && echo ok),)
 $(error missing development packages for: $(PKGS); run .ci/run or see README.md "Requirements")
@@ -34,7 +35,7 @@ LDLIBS    := -Wl,--as-needed $(PKG_LIBS)
 
 # The library layer (no printing, no exit) and the command layer on top.
 LIB_SRCS  := runtime/util.c runtime/host.c runtime/userns.c runtime/launch.c runtime/container.c runtime/setup.c \
-	runtime/mounts.c runtime/syscall-filter.c runtime/supervise.c runtime/runtime.c runtime/rmtree.c runtime/clone.c runtime/ephemeral.c runtime/cache.c runtime/store.c runtime/second-stage.c runtime/skel.c runtime/job.c runtime/env.c runtime/config.c \
+	runtime/mounts.c runtime/syscall-filter.c runtime/supervise.c runtime/runtime.c runtime/rmtree.c runtime/clone.c runtime/ephemeral.c runtime/cache.c runtime/store.c runtime/mountlib.c runtime/second-stage.c runtime/skel.c runtime/job.c runtime/env.c runtime/config.c \
 	bootstrap/tarball.c bootstrap/oci.c bootstrap/rootfs-arch.c bootstrap/libarchive.c \
 	bootstrap/jsonc.c bootstrap/netlibs.c bootstrap/archive.c bootstrap/packages.c bootstrap/version.c bootstrap/bootstrap.c \
 	binfmt/arch.c binfmt/emulator.c binfmt/binfmt.c

@@ -3,7 +3,6 @@
 
 #include <dirent.h>
 #include <signal.h>
-#include <libmount.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 
 #include "cache.h"
 #include "host.h"
+#include "mountlib.h"
 #include "mounts.h"
 #include "rmtree.h"
 #include "skel.h"
@@ -390,25 +390,29 @@ int store_create_from_oci(struct container *c, const char *source, struct store_
 /* Whether anything is mounted at or below dir in our mount namespace (libmount reads mountinfo). */
 static int mounted_below(const char *dir)
 {
-	struct libmnt_table *table = mnt_new_table_from_file("/proc/self/mountinfo");
-	struct libmnt_iter *iter = mnt_new_iter(MNT_ITER_FORWARD);
+	struct libmnt_table *table = NULL;
+	struct libmnt_iter *iter = NULL;
 	struct libmnt_fs *fs;
 	size_t len = strlen(dir);
-	int found = 0;
+	int found = libmount_load();
 
+	if (found < 0)
+		return found;
+	table = ml.mnt_new_table_from_file("/proc/self/mountinfo");
+	iter = ml.mnt_new_iter(MNT_ITER_FORWARD);
 	if (!table || !iter) {
 		found = -ENOMEM;
 		goto out;
 	}
-	while (!found && mnt_table_next_fs(table, iter, &fs) == 0) {
-		const char *target = mnt_fs_get_target(fs);
+	while (!found && ml.mnt_table_next_fs(table, iter, &fs) == 0) {
+		const char *target = ml.mnt_fs_get_target(fs);
 
 		if (target && !strncmp(target, dir, len) && (target[len] == '/' || target[len] == '\0'))
 			found = 1;
 	}
 out:
-	mnt_free_iter(iter);
-	mnt_unref_table(table);
+	ml.mnt_free_iter(iter);
+	ml.mnt_unref_table(table);
 	return found;
 }
 
