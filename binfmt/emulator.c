@@ -18,21 +18,27 @@ static int read_exact_at(int fd, void *buf, size_t len, off_t off)
 	return (size_t)n == len ? 0 : -ENOEXEC;
 }
 
-#define DEFINE_HAS_INTERP(bits)                                                                        \
-	static int has_interp##bits(int fd, const Elf##bits##_Ehdr *eh)                                \
-	{                                                                                              \
-		if (eh->e_phentsize != sizeof(Elf##bits##_Phdr))                                       \
-			return -ENOEXEC;                                                               \
-		for (unsigned i = 0; i < eh->e_phnum; i++) {                                           \
-			Elf##bits##_Phdr ph;                                                           \
-			int r = read_exact_at(fd, &ph, sizeof(ph),                                     \
-					      (off_t)(eh->e_phoff + (Elf##bits##_Off)i * sizeof(ph))); \
-			if (r < 0)                                                                     \
-				return r;                                                              \
-			if (ph.p_type == PT_INTERP)                                                    \
-				return 1;                                                              \
-		}                                                                                      \
-		return 0;                                                                              \
+/* Whether the program headers include PT_INTERP (a dynamic program); read in one pread(2) when they fit 4 KiB. */
+#define DEFINE_HAS_INTERP(bits)                                                                                 \
+	static int has_interp##bits(int fd, const Elf##bits##_Ehdr *eh)                                         \
+	{                                                                                                       \
+		Elf##bits##_Phdr ph[4096 / sizeof(Elf##bits##_Phdr)];                                           \
+		unsigned done = 0;                                                                              \
+                                                                                                                \
+		if (eh->e_phentsize != sizeof(Elf##bits##_Phdr))                                                \
+			return -ENOEXEC;                                                                        \
+		while (done < eh->e_phnum) {                                                                    \
+			unsigned n = eh->e_phnum - done < ARRAY_SIZE(ph) ? eh->e_phnum - done : ARRAY_SIZE(ph); \
+			int r = read_exact_at(fd, ph, n * sizeof(ph[0]),                                        \
+					      (off_t)(eh->e_phoff + (Elf##bits##_Off)done * sizeof(ph[0])));    \
+			if (r < 0)                                                                              \
+				return r;                                                                       \
+			for (unsigned i = 0; i < n; i++)                                                        \
+				if (ph[i].p_type == PT_INTERP)                                                  \
+					return 1;                                                               \
+			done += n;                                                                              \
+		}                                                                                               \
+		return 0;                                                                                       \
 	}
 
 DEFINE_HAS_INTERP(32)
