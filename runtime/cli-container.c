@@ -1150,161 +1150,187 @@ static int check_components(const char *const *components)
 	return EXIT_OK;
 }
 
-int cmd_create(int argc, char **argv)
+static const struct option create_long_options[] = {
+	{ "arch", required_argument, NULL, 'a' },     { "from-tar", required_argument, NULL, 't' },
+	{ "from-oci", required_argument, NULL, 'O' }, { "from", required_argument, NULL, 'f' },
+	{ "suite", required_argument, NULL, 's' },    { "variant", required_argument, NULL, 'v' },
+	{ "include", required_argument, NULL, 'i' },  { "components", required_argument, NULL, 'c' },
+	{ "mirror", required_argument, NULL, 'm' },   { "keyring", required_argument, NULL, 'k' },
+	{ "offline", no_argument, NULL, 'o' },	      { "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },	      {},
+};
+
+static const char create_help[] =
+	"Usage: crossroot create NAME --arch ARCH [--suite SUITE] [--variant minbase|buildd]\n"
+	"                        [--include PKG,...] [--components main,...] [--mirror URL] [--keyring FILE]\n"
+	"                        [--offline] [--quiet]\n"
+	"       crossroot create NAME --arch ARCH --from-tar FILE\n"
+	"       crossroot create NAME --arch ARCH --from-oci IMAGE\n"
+	"       crossroot create NAME --from SOURCE\n"
+	"\n"
+	"Bootstrap a Debian rootfs of ARCH (no root, no debootstrap): InRelease is\n"
+	"verified with gpgv against the Debian archive keyring, the Packages index\n"
+	"against InRelease and every .deb against the index; the .debs are cached\n"
+	"in ${XDG_CACHE_HOME:-~/.cache}/crossroot and never fetched twice; dpkg then\n"
+	"installs them inside the new rootfs under emulation.  The container\n"
+	"appears only when complete; an interrupted create leaves nothing usable.\n"
+	"Its apt sources (/etc/apt/sources.list.d/debian.sources) name SUITE,\n"
+	"SUITE-updates and SUITE-security (not for sid), deb and deb-src.\n"
+	"\n"
+	"Defaults not given here come from your settings ('crossroot config').\n"
+	"\n"
+	"  --suite SUITE     Debian suite (default: the host's, else stable)\n"
+	"  --variant V       minbase (required + apt, the default) or buildd (+ build-essential)\n"
+	"  --include P,...   more packages\n"
+	"  --components C,...\n"
+	"                    archive components, main among them (default main; contrib,\n"
+	"                    non-free, non-free-firmware); in debian.sources too\n"
+	"  --mirror URL      the archive (default: the host's apt sources)\n"
+	"  --keyring FILE    keyring for InRelease (default: " DEBIAN_KEYRING ")\n"
+	"  --offline         use only the cache: no network\n"
+	"  --quiet           no progress\n"
+	"  --from-tar FILE   import a rootfs tarball (plain, gz, xz, zst) instead; members\n"
+	"                    named absolutely or with '..', or written through a symlink,\n"
+	"                    are refused; in mapped mode owners are kept; no file becomes\n"
+	"                    setuid or setgid to you on the host; device nodes are skipped;\n"
+	"                    its /bin/sh and dpkg's database must say it is of ARCH;\n"
+	"                    FILE - is stdin\n"
+	"  --from-oci IMAGE  import an OCI image: a layout directory, or an oci-archive\n"
+	"                    or docker-archive ('podman save'; - is stdin); every blob\n"
+	"                    is checked against its sha256 digest, the config's platform\n"
+	"                    must be ARCH's, layers are applied in order with their\n"
+	"                    whiteouts, each under --from-tar's rules\n"
+	"  --from SOURCE     copy your container SOURCE instead: same arch, suite, mode\n"
+	"                    and config; owners, modes, times, xattrs and hard links kept,\n"
+	"                    data shared by reflink where the filesystem has them (btrfs,\n"
+	"                    xfs), device nodes skipped; SOURCE may be started (its lock is\n"
+	"                    held shared meanwhile: rm, start and stop of it are refused)\n";
+
+/* create's options, parsed: the source of the rootfs and the bootstrap's options. */
+struct create_args {
+	const char *tarball, *image, *from;
+	const struct arch_info *arch;
+	const char *include[128], *components[8];
+	size_t n_include, n_components;
+	bool bootstrap_option; /* any option only a bootstrap takes */
+	struct bootstrap_options opts;
+	struct create_display display;
+	/* What opts points into: the settings' components, the host's security mirror, the cache. */
+	char components_setting[256], security[PATH_MAX], cache[PATH_MAX];
+};
+
+/* One bootstrap option (suite, variant, include, components, mirror, keyring, offline): returns -1 or the exit status.
+ */
+static int create_bootstrap_option(int ch, struct create_args *a)
 {
-	static const struct option options[] = {
-		{ "arch", required_argument, NULL, 'a' },     { "from-tar", required_argument, NULL, 't' },
-		{ "from-oci", required_argument, NULL, 'O' }, { "from", required_argument, NULL, 'f' },
-		{ "suite", required_argument, NULL, 's' },    { "variant", required_argument, NULL, 'v' },
-		{ "include", required_argument, NULL, 'i' },  { "components", required_argument, NULL, 'c' },
-		{ "mirror", required_argument, NULL, 'm' },   { "keyring", required_argument, NULL, 'k' },
-		{ "offline", no_argument, NULL, 'o' },	      { "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },	      {},
-	};
-	static const char help[] =
-		"Usage: crossroot create NAME --arch ARCH [--suite SUITE] [--variant minbase|buildd]\n"
-		"                        [--include PKG,...] [--components main,...] [--mirror URL] [--keyring FILE]\n"
-		"                        [--offline] [--quiet]\n"
-		"       crossroot create NAME --arch ARCH --from-tar FILE\n"
-		"       crossroot create NAME --arch ARCH --from-oci IMAGE\n"
-		"       crossroot create NAME --from SOURCE\n"
-		"\n"
-		"Bootstrap a Debian rootfs of ARCH (no root, no debootstrap): InRelease is\n"
-		"verified with gpgv against the Debian archive keyring, the Packages index\n"
-		"against InRelease and every .deb against the index; the .debs are cached\n"
-		"in ${XDG_CACHE_HOME:-~/.cache}/crossroot and never fetched twice; dpkg then\n"
-		"installs them inside the new rootfs under emulation.  The container\n"
-		"appears only when complete; an interrupted create leaves nothing usable.\n"
-		"Its apt sources (/etc/apt/sources.list.d/debian.sources) name SUITE,\n"
-		"SUITE-updates and SUITE-security (not for sid), deb and deb-src.\n"
-		"\n"
-		"Defaults not given here come from your settings ('crossroot config').\n"
-		"\n"
-		"  --suite SUITE     Debian suite (default: the host's, else stable)\n"
-		"  --variant V       minbase (required + apt, the default) or buildd (+ build-essential)\n"
-		"  --include P,...   more packages\n"
-		"  --components C,...\n"
-		"                    archive components, main among them (default main; contrib,\n"
-		"                    non-free, non-free-firmware); in debian.sources too\n"
-		"  --mirror URL      the archive (default: the host's apt sources)\n"
-		"  --keyring FILE    keyring for InRelease (default: " DEBIAN_KEYRING ")\n"
-		"  --offline         use only the cache: no network\n"
-		"  --quiet           no progress\n"
-		"  --from-tar FILE   import a rootfs tarball (plain, gz, xz, zst) instead; members\n"
-		"                    named absolutely or with '..', or written through a symlink,\n"
-		"                    are refused; in mapped mode owners are kept; no file becomes\n"
-		"                    setuid or setgid to you on the host; device nodes are skipped;\n"
-		"                    its /bin/sh and dpkg's database must say it is of ARCH;\n"
-		"                    FILE - is stdin\n"
-		"  --from-oci IMAGE  import an OCI image: a layout directory, or an oci-archive\n"
-		"                    or docker-archive ('podman save'; - is stdin); every blob\n"
-		"                    is checked against its sha256 digest, the config's platform\n"
-		"                    must be ARCH's, layers are applied in order with their\n"
-		"                    whiteouts, each under --from-tar's rules\n"
-		"  --from SOURCE     copy your container SOURCE instead: same arch, suite, mode\n"
-		"                    and config; owners, modes, times, xattrs and hard links kept,\n"
-		"                    data shared by reflink where the filesystem has them (btrfs,\n"
-		"                    xfs), device nodes skipped; SOURCE may be started (its lock is\n"
-		"                    held shared meanwhile: rm, start and stop of it are refused)\n";
-	const char *tarball = NULL, *image = NULL, *from = NULL, *include[128], *components[8];
-	char security[PATH_MAX], components_setting[256];
-	bool bootstrap_option = false;
-	struct clone_report clone;
-	const struct arch_info *arch = NULL;
-	struct bootstrap_options opts = { 0 };
-	const char *why;
 	char want[128];
-	struct config cfg;
-	struct create_display display = { .stage = STAGE_INDEX, .last_percent = -1 };
-	char cache[PATH_MAX];
-	size_t n_include = 0, n_components = 0;
-	struct container c;
+	int r;
+
+	a->bootstrap_option = true;
+	switch (ch) {
+	case 's':
+		if (config_check(CONFIG_SUITE, optarg, want, sizeof(want)) < 0)
+			return cli_usage_error("create", "invalid suite '%.64s': give %s", optarg, want);
+		a->opts.suite = optarg;
+		break;
+	case 'v':
+		if (config_check(CONFIG_VARIANT, optarg, want, sizeof(want)) < 0)
+			return cli_usage_error("create", "unknown variant '%.64s': use %s", optarg, want);
+		a->opts.variant = optarg;
+		break;
+	case 'i':
+		if (split_list(optarg, a->include, &a->n_include, ARRAY_SIZE(a->include)) < 0)
+			return cli_usage_error("create", "too many --include packages");
+		break;
+	case 'c':
+		a->n_components = 0;
+		if (split_list(optarg, a->components, &a->n_components, ARRAY_SIZE(a->components)) < 0)
+			return cli_usage_error("create", "too many --components (Debian has 4)");
+		r = check_components(a->components);
+		if (r != EXIT_OK)
+			return r;
+		break;
+	case 'm':
+		if (config_check(CONFIG_MIRROR, optarg, want, sizeof(want)) < 0)
+			return cli_usage_error("create", "invalid mirror '%.80s': give %s", optarg, want);
+		a->opts.mirror = optarg;
+		break;
+	case 'k':
+		a->opts.keyring = optarg;
+		break;
+	case 'o':
+		a->opts.offline = true;
+		break;
+	}
+	return -1;
+}
+
+/* Parse create's options into a: returns -1 to go on, or the status to exit with (0 after --help). */
+static int create_parse_options(int argc, char **argv, struct create_args *a)
+{
 	int ch, r;
 
 	optind = 0;
 	opterr = 0;
-	include[0] = NULL;
-	components[0] = NULL;
+	a->include[0] = NULL;
+	a->components[0] = NULL;
 	remember_caller();
-	while ((ch = cli_getopt(argc, argv, ":h", options)) != -1) {
+	while ((ch = cli_getopt(argc, argv, ":h", create_long_options)) != -1) {
 		switch (ch) {
 		case 'h':
-			fputs(help, stdout);
+			fputs(create_help, stdout);
 			return EXIT_OK;
 		case 'a':
-			arch = arch_lookup(optarg);
-			if (!arch)
+			a->arch = arch_lookup(optarg);
+			if (!a->arch)
 				return cli_usage_error("create", "unknown architecture '%.64s' (known: %s)", optarg,
 						       arch_names());
 			break;
 		case 't':
-			tarball = optarg;
+			a->tarball = optarg;
 			break;
 		case 'O':
-			image = optarg;
+			a->image = optarg;
 			break;
 		case 'f':
-			from = optarg;
+			a->from = optarg;
 			break;
 		case 's':
-			bootstrap_option = true;
-			if (config_check(CONFIG_SUITE, optarg, want, sizeof(want)) < 0)
-				return cli_usage_error("create", "invalid suite '%.64s': give %s", optarg, want);
-			opts.suite = optarg;
-			break;
 		case 'v':
-			bootstrap_option = true;
-			if (config_check(CONFIG_VARIANT, optarg, want, sizeof(want)) < 0)
-				return cli_usage_error("create", "unknown variant '%.64s': use %s", optarg, want);
-			opts.variant = optarg;
-			break;
 		case 'i':
-			bootstrap_option = true;
-			if (split_list(optarg, include, &n_include, ARRAY_SIZE(include)) < 0)
-				return cli_usage_error("create", "too many --include packages");
-			break;
 		case 'c':
-			bootstrap_option = true;
-			n_components = 0;
-			if (split_list(optarg, components, &n_components, ARRAY_SIZE(components)) < 0)
-				return cli_usage_error("create", "too many --components (Debian has 4)");
-			r = check_components(components);
-			if (r != EXIT_OK)
+		case 'm':
+		case 'k':
+		case 'o':
+			r = create_bootstrap_option(ch, a);
+			if (r >= 0)
 				return r;
 			break;
-		case 'm':
-			bootstrap_option = true;
-			if (config_check(CONFIG_MIRROR, optarg, want, sizeof(want)) < 0)
-				return cli_usage_error("create", "invalid mirror '%.80s': give %s", optarg, want);
-			opts.mirror = optarg;
-			break;
-		case 'k':
-			bootstrap_option = true;
-			opts.keyring = optarg;
-			break;
-		case 'o':
-			bootstrap_option = true;
-			opts.offline = true;
-			break;
 		case 'q':
-			display.quiet = true;
+			a->display.quiet = true;
 			break;
 		default:
 			return cli_option_error("create", argv, ch);
 		}
 	}
+	return -1;
+}
+
+/* The options together, and stdin for "-": returns -1 to go on, or the status to exit with. */
+static int create_check_args(int argc, char **argv, const struct create_args *a)
+{
 	if (optind != argc - 1)
 		return cli_usage_error("create", optind >= argc ? "missing the container name" : "too many arguments");
-	if (from && (tarball || image || bootstrap_option))
+	if (a->from && (a->tarball || a->image || a->bootstrap_option))
 		return cli_usage_error(
 			"create",
 			"--from copies a container as it is: give no --from-tar, --from-oci, --suite, --components, "
 			"--variant, --include, --mirror, --keyring or --offline with it");
-	if (!arch && !from)
+	if (!a->arch && !a->from)
 		return cli_usage_error("create", "give --arch ARCH (known: %s)", arch_names());
-	if (tarball && image)
+	if (a->tarball && a->image)
 		return cli_usage_error("create", "give --from-tar or --from-oci, not both");
-	if (streq(tarball ? tarball : image ? image : "", "-")) {
+	if (streq(a->tarball ? a->tarball : a->image ? a->image : "", "-")) {
 		if (cli_closed_std_fds & (1u << STDIN_FILENO)) {
 			cli_error("stdin is closed: nothing to import; give a FILE, or a pipe on stdin");
 			return EXIT_FAIL;
@@ -1313,8 +1339,82 @@ int cmd_create(int argc, char **argv)
 			return cli_usage_error("create",
 					       "refusing to read %s from a terminal: redirect stdin "
 					       "from a file or a pipe",
-					       tarball ? "a tarball" : "an image");
+					       a->tarball ? "a tarball" : "an image");
 	}
+	return -1;
+}
+
+/* The bootstrap's options not given, from the settings and the host: returns -1 to go on, or EXIT_FAIL. */
+static int create_bootstrap_defaults(struct create_args *a, const struct config *cfg)
+{
+	struct bootstrap_options *opts = &a->opts;
+	const char *why;
+
+	opts->arch = a->arch;
+	if (!opts->suite)
+		opts->suite = cfg->v[CONFIG_SUITE].value[0] ? cfg->v[CONFIG_SUITE].value : cli_default_suite(&why);
+	if (!opts->mirror && cfg->v[CONFIG_MIRROR].value[0])
+		opts->mirror = cfg->v[CONFIG_MIRROR].value;
+	if (!opts->variant)
+		opts->variant = cfg->v[CONFIG_VARIANT].value[0] ? cfg->v[CONFIG_VARIANT].value : "minbase";
+	opts->include = a->include;
+	if (!a->components[0] && cfg->v[CONFIG_COMPONENTS].value[0]) {
+		/* The settings' list, checked there already (main among them). */
+		snprintf(a->components_setting, sizeof(a->components_setting), "%s", cfg->v[CONFIG_COMPONENTS].value);
+		split_list(a->components_setting, a->components, &a->n_components, ARRAY_SIZE(a->components));
+	}
+	opts->components = a->components;
+	opts->no_check_valid_until = !cli_check_valid_until(cfg, &why);
+	/* The security mirror comes from the host's sources as the mirror does: never invented. */
+	if (archive_host_security_mirror(a->security, sizeof(a->security)) == 0)
+		opts->security_mirror = a->security;
+	else if (suite_has_pockets(opts->suite))
+		cli_error("warning: the host's apt sources have no Debian security source (a SUITE-security "
+			  "suite): the container's debian.sources gets no %s-security either; add one there "
+			  "or to the host's sources",
+			  opts->suite);
+	if (bootstrap_cache_dir(a->cache, sizeof(a->cache)) < 0) {
+		cli_error("cannot tell where the download cache goes: no home directory");
+		return EXIT_FAIL;
+	}
+	opts->cache_dir = a->cache;
+	return -1;
+}
+
+/* create's bootstrap, with progress on stderr: returns the exit status (0 before the "created" line). */
+static int create_bootstrap(struct container *c, struct create_args *a, const struct config *cfg)
+{
+	struct archive_error err;
+	int r;
+
+	r = create_bootstrap_defaults(a, cfg);
+	if (r >= 0)
+		return r;
+	snprintf(c->suite, sizeof(c->suite), "%s", a->opts.suite);
+	a->display.tty = isatty(STDERR_FILENO);
+	clock_gettime(CLOCK_MONOTONIC, &a->display.start);
+	r = store_create_bootstrap(c, &a->opts, show_progress, &a->display, &err);
+	if (a->display.tty && !a->display.quiet)
+		fputs("\r\033[K", stderr);
+	if (r < 0)
+		return create_report(c, r, err.message);
+	return EXIT_OK;
+}
+
+int cmd_create(int argc, char **argv)
+{
+	struct create_args a = { .display = { .stage = STAGE_INDEX, .last_percent = -1 } };
+	struct clone_report clone;
+	struct config cfg;
+	struct container c;
+	int r;
+
+	r = create_parse_options(argc, argv, &a);
+	if (r >= 0)
+		return r;
+	r = create_check_args(argc, argv, &a);
+	if (r >= 0)
+		return r;
 	if (cli_config_load(&cfg) < 0)
 		return EXIT_FAIL;
 	r = container_init(&c, argv[optind]);
@@ -1327,62 +1427,25 @@ int cmd_create(int argc, char **argv)
 		cli_error("%s: %s", argv[optind], strerror(-r));
 		return EXIT_FAIL;
 	}
-	c.arch = arch;
+	c.arch = a.arch;
 	c.mode = store_default_mode();
-	if (from) {
-		r = create_clone(&c, from, arch, &clone);
+	if (a.from) {
+		r = create_clone(&c, a.from, a.arch, &clone);
 		if (r != EXIT_OK)
 			return r;
 		printf("created %s (%s%s%s, %s mode), a copy of %s: %llu files, %llu of them sharing their data by "
 		       "reflink\n",
 		       c.name, c.arch->name, c.suite[0] ? " " : "", c.suite,
-		       c.mode == CONTAINER_MAPPED ? "mapped" : "single", from, (unsigned long long)clone.files,
+		       c.mode == CONTAINER_MAPPED ? "mapped" : "single", a.from, (unsigned long long)clone.files,
 		       (unsigned long long)clone.reflinked);
 		return EXIT_OK;
-	} else if (tarball || image) {
-		r = create_from_import(&c, tarball ? tarball : image, image != NULL);
-		if (r != EXIT_OK)
-			return r;
-	} else {
-		struct archive_error err;
-
-		opts.arch = arch;
-		if (!opts.suite)
-			opts.suite = cfg.v[CONFIG_SUITE].value[0] ? cfg.v[CONFIG_SUITE].value : cli_default_suite(&why);
-		if (!opts.mirror && cfg.v[CONFIG_MIRROR].value[0])
-			opts.mirror = cfg.v[CONFIG_MIRROR].value;
-		if (!opts.variant)
-			opts.variant = cfg.v[CONFIG_VARIANT].value[0] ? cfg.v[CONFIG_VARIANT].value : "minbase";
-		opts.include = include;
-		if (!components[0] && cfg.v[CONFIG_COMPONENTS].value[0]) {
-			/* The settings' list, checked there already (main among them). */
-			snprintf(components_setting, sizeof(components_setting), "%s", cfg.v[CONFIG_COMPONENTS].value);
-			split_list(components_setting, components, &n_components, ARRAY_SIZE(components));
-		}
-		opts.components = components;
-		opts.no_check_valid_until = !cli_check_valid_until(&cfg, &why);
-		/* The security mirror comes from the host's sources as the mirror does: never invented. */
-		if (archive_host_security_mirror(security, sizeof(security)) == 0)
-			opts.security_mirror = security;
-		else if (suite_has_pockets(opts.suite))
-			cli_error("warning: the host's apt sources have no Debian security source (a SUITE-security "
-				  "suite): the container's debian.sources gets no %s-security either; add one there "
-				  "or to the host's sources",
-				  opts.suite);
-		if (bootstrap_cache_dir(cache, sizeof(cache)) < 0) {
-			cli_error("cannot tell where the download cache goes: no home directory");
-			return EXIT_FAIL;
-		}
-		opts.cache_dir = cache;
-		snprintf(c.suite, sizeof(c.suite), "%s", opts.suite);
-		display.tty = isatty(STDERR_FILENO);
-		clock_gettime(CLOCK_MONOTONIC, &display.start);
-		r = store_create_bootstrap(&c, &opts, show_progress, &display, &err);
-		if (display.tty && !display.quiet)
-			fputs("\r\033[K", stderr);
-		if (r < 0)
-			return create_report(&c, r, err.message);
 	}
+	if (a.tarball || a.image)
+		r = create_from_import(&c, a.tarball ? a.tarball : a.image, a.image != NULL);
+	else
+		r = create_bootstrap(&c, &a, &cfg);
+	if (r != EXIT_OK)
+		return r;
 	printf("created %s (%s%s%s, %s mode)\n", c.name, c.arch->name, c.suite[0] ? " " : "", c.suite,
 	       c.mode == CONTAINER_MAPPED ? "mapped" : "single");
 	return EXIT_OK;
