@@ -340,159 +340,205 @@ static bool has_default(const struct config *cfg)
 	return cfg->v[CONFIG_CONTAINER].value[0] || container_names(first, sizeof(first), list, sizeof(list)) == 1;
 }
 
-static int run_or_enter(int argc, char **argv, bool enter)
-{
-	static const char run_help[] =
-		"Usage: crossroot run [NAME] [OPTIONS] -- CMD [ARG...]\n"
-		"\n"
-		"Run CMD in container NAME (without NAME, the default container: the\n"
-		"'container' setting, else your only one; see 'crossroot config'), as you\n"
-		"(your own uid, no capabilities) unless --root.  On a started container CMD joins it (like podman "
-		"exec) and what\n"
-		"it leaves running stays until 'crossroot stop'; on a stopped one the\n"
-		"container lives exactly as long as CMD.\n"
-		"\n"
-		"From a terminal (stdin and stdout are terminals, and run is in the\n"
-		"foreground), CMD gets a new terminal of the container's own devpts, as\n"
-		"with 'crossroot enter': tty names it, the window size follows yours, and\n"
-		"stderr goes there too unless you redirected it.  Otherwise (pipes, files,\n"
-		"CI) stdin, stdout and stderr pass straight through, unchanged.  SIGINT,\n"
-		"SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to CMD.\n"
-		"\n"
-		"  --root                 run as uid 0 with a build-safe set of capabilities\n"
-		"  -u, --user USER        run as USER of the container, a name or a uid (mapped\n"
-		"                         mode; a uid without a passwd entry gets gid 0)\n"
-		"  -w, --cwd DIR          working directory inside (default: yours when it\n"
-		"                         exists inside, e.g. under $HOME; else $HOME; else /)\n"
-		"  -e, --env KEY=VALUE    set a variable (repeatable); -e KEY passes your KEY\n"
-		"                         (not set inside when you have none)\n"
-		"  --env-file FILE        KEY=VALUE lines (VALUE taken literally), KEY lines as\n"
-		"                         -e KEY, '#' comments and blank lines\n"
-		"  --bind SRC[:DST[:ro]]  bind a host path (stopped containers; repeatable)\n"
-		"  -v SRC:DST[:ro]        the same, as in podman (DST is required)\n"
-		"  -i, -t                 accepted for podman's sake: stdin always passes\n"
-		"                         through, and the terminal is decided as above\n"
-		"  --ephemeral            on a copy-on-write view of the rootfs (overlayfs),\n"
-		"                         thrown away when CMD ends: the rootfs never changes;\n"
-		"                         a container of its own even when NAME is started\n"
-		"                         with --ephemeral; refused while NAME is used without\n"
-		"                         it (started, or running a command)\n"
-		"\n"
-		"Environment: PATH, HOME, USER, LOGNAME and SHELL are crossroot's; from\n"
-		"yours pass TERM, LANG, every LC_*, TZ and the proxy variables http_proxy,\n"
-		"https_proxy, ftp_proxy, no_proxy and all_proxy (in lower or upper case);\n"
-		"nothing else unless given with -e or --env-file, which come last and win.\n"
-		"Long options are never abbreviated.\n"
-		"\n"
-		"Exit status: CMD's (128+N when it died of signal N); 125 when crossroot\n"
-		"failed, bad usage included; 126 when CMD could not be executed; 127 when\n"
-		"CMD was not found.\n";
-	static const char enter_help[] = "Usage: crossroot enter [NAME] [--root | --user USER] [--cwd DIR] [--env "
-					 "KEY[=VALUE]]... [--env-file FILE]...\n"
-					 "                       [--bind SRC[:DST[:ro]]]... [--ephemeral]\n"
-					 "\n"
-					 "Start a login shell in container NAME (without NAME, the default\n"
-					 "container, as for run) on a new terminal of the container's own devpts:\n"
-					 "job control works and the window size follows yours.  Options as for\n"
-					 "'crossroot run'.  Exit status: the shell's; 125 when crossroot\n"
-					 "failed; 126 or 127 when the shell could not be run or found.\n";
-	const char *cmd = enter ? "enter" : "run";
+static const char run_help[] =
+	"Usage: crossroot run [NAME] [OPTIONS] -- CMD [ARG...]\n"
+	"\n"
+	"Run CMD in container NAME (without NAME, the default container: the\n"
+	"'container' setting, else your only one; see 'crossroot config'), as you\n"
+	"(your own uid, no capabilities) unless --root.  On a started container CMD joins it (like podman "
+	"exec) and what\n"
+	"it leaves running stays until 'crossroot stop'; on a stopped one the\n"
+	"container lives exactly as long as CMD.\n"
+	"\n"
+	"From a terminal (stdin and stdout are terminals, and run is in the\n"
+	"foreground), CMD gets a new terminal of the container's own devpts, as\n"
+	"with 'crossroot enter': tty names it, the window size follows yours, and\n"
+	"stderr goes there too unless you redirected it.  Otherwise (pipes, files,\n"
+	"CI) stdin, stdout and stderr pass straight through, unchanged.  SIGINT,\n"
+	"SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to CMD.\n"
+	"\n"
+	"  --root                 run as uid 0 with a build-safe set of capabilities\n"
+	"  -u, --user USER        run as USER of the container, a name or a uid (mapped\n"
+	"                         mode; a uid without a passwd entry gets gid 0)\n"
+	"  -w, --cwd DIR          working directory inside (default: yours when it\n"
+	"                         exists inside, e.g. under $HOME; else $HOME; else /)\n"
+	"  -e, --env KEY=VALUE    set a variable (repeatable); -e KEY passes your KEY\n"
+	"                         (not set inside when you have none)\n"
+	"  --env-file FILE        KEY=VALUE lines (VALUE taken literally), KEY lines as\n"
+	"                         -e KEY, '#' comments and blank lines\n"
+	"  --bind SRC[:DST[:ro]]  bind a host path (stopped containers; repeatable)\n"
+	"  -v SRC:DST[:ro]        the same, as in podman (DST is required)\n"
+	"  -i, -t                 accepted for podman's sake: stdin always passes\n"
+	"                         through, and the terminal is decided as above\n"
+	"  --ephemeral            on a copy-on-write view of the rootfs (overlayfs),\n"
+	"                         thrown away when CMD ends: the rootfs never changes;\n"
+	"                         a container of its own even when NAME is started\n"
+	"                         with --ephemeral; refused while NAME is used without\n"
+	"                         it (started, or running a command)\n"
+	"\n"
+	"Environment: PATH, HOME, USER, LOGNAME and SHELL are crossroot's; from\n"
+	"yours pass TERM, LANG, every LC_*, TZ and the proxy variables http_proxy,\n"
+	"https_proxy, ftp_proxy, no_proxy and all_proxy (in lower or upper case);\n"
+	"nothing else unless given with -e or --env-file, which come last and win.\n"
+	"Long options are never abbreviated.\n"
+	"\n"
+	"Exit status: CMD's (128+N when it died of signal N); 125 when crossroot\n"
+	"failed, bad usage included; 126 when CMD could not be executed; 127 when\n"
+	"CMD was not found.\n";
+static const char enter_help[] = "Usage: crossroot enter [NAME] [--root | --user USER] [--cwd DIR] [--env "
+				 "KEY[=VALUE]]... [--env-file FILE]...\n"
+				 "                       [--bind SRC[:DST[:ro]]]... [--ephemeral]\n"
+				 "\n"
+				 "Start a login shell in container NAME (without NAME, the default\n"
+				 "container, as for run) on a new terminal of the container's own devpts:\n"
+				 "job control works and the window size follows yours.  Options as for\n"
+				 "'crossroot run'.  Exit status: the shell's; 125 when crossroot\n"
+				 "failed; 126 or 127 when the shell could not be run or found.\n";
+
+/* A run or enter being set up: its options, its container's name, the settings. */
+struct run_call {
+	const char *cmd, *help;
+	bool enter;
+	int argc; /* argv and argc from NAME on (getopt's optind into them) */
+	char **argv;
+	const char *name;
 	char default_name[CONTAINER_NAME_MAX + 1];
 	struct config cfg;
 	struct run_options o;
-	struct run_result res;
-	struct container c;
-	const char *name;
+};
+
+/*
+ * Options before NAME, then NAME (or the default container), then options
+ * after it, up to "--"; then the arguments left.  Returns -1 to go on, or the
+ * status to exit with.
+ */
+static int run_parse_args(struct run_call *rc)
+{
 	int r;
 
-	memset(&o, 0, sizeof(o));
-	remember_caller();
-	/* Options before NAME, then NAME, then options after it, up to "--". */
-	r = parse_run_options(cmd, enter ? enter_help : run_help, argc, argv, &o);
+	r = parse_run_options(rc->cmd, rc->help, rc->argc, rc->argv, &rc->o);
 	if (r >= 0)
 		return r;
-	if (cli_config_load(&cfg) < 0)
+	if (cli_config_load(&rc->cfg) < 0)
 		return EXIT_RUN_FAILED;
-	if (!enter && optind >= argc) {
-		cli_usage_error(cmd, "missing the command: crossroot run [NAME] -- CMD [ARG...]");
+	if (!rc->enter && optind >= rc->argc) {
+		cli_usage_error(rc->cmd, "missing the command: crossroot run [NAME] -- CMD [ARG...]");
 		return EXIT_RUN_FAILED;
 	}
 	/* No NAME: enter with nothing left, or run whose first word after the options is "--". */
-	if (enter ? optind >= argc : optind > 1 && streq(argv[optind - 1], "--")) {
-		if (cli_default_container(&cfg, cmd, default_name, sizeof(default_name)) < 0)
+	if (rc->enter ? optind >= rc->argc : optind > 1 && streq(rc->argv[optind - 1], "--")) {
+		if (cli_default_container(&rc->cfg, rc->cmd, rc->default_name, sizeof(rc->default_name)) < 0)
 			return EXIT_RUN_FAILED;
-		name = default_name;
+		rc->name = rc->default_name;
 	} else {
-		name = argv[optind];
-		argv[optind] = argv[0];
-		argc -= optind;
-		argv += optind;
-		r = parse_run_options(cmd, enter ? enter_help : run_help, argc, argv, &o);
+		rc->name = rc->argv[optind];
+		rc->argv[optind] = rc->argv[0];
+		rc->argc -= optind;
+		rc->argv += optind;
+		r = parse_run_options(rc->cmd, rc->help, rc->argc, rc->argv, &rc->o);
 		if (r >= 0)
 			return r;
 	}
-	if (enter && optind < argc) {
-		cli_usage_error(cmd, "unexpected argument '%.80s' (use 'crossroot run' for a command)", argv[optind]);
+	if (rc->enter && optind < rc->argc) {
+		cli_usage_error(rc->cmd, "unexpected argument '%.80s' (use 'crossroot run' for a command)",
+				rc->argv[optind]);
 		return EXIT_RUN_FAILED;
 	}
-	if (!enter && optind >= argc) {
-		cli_usage_error(cmd, "missing the command: crossroot run %s -- CMD [ARG...]", name);
+	if (!rc->enter && optind >= rc->argc) {
+		cli_usage_error(rc->cmd, "missing the command: crossroot run %s -- CMD [ARG...]", rc->name);
 		return EXIT_RUN_FAILED;
 	}
-	if (o.req.user && o.req.root) {
-		cli_usage_error(cmd, "--root and --user exclude each other (--user 0 is uid 0 without --root's setup)");
+	if (rc->o.req.user && rc->o.req.root) {
+		cli_usage_error(rc->cmd,
+				"--root and --user exclude each other (--user 0 is uid 0 without --root's setup)");
 		return EXIT_RUN_FAILED;
 	}
-	if (load_or_report(cmd, name, &c) != 0) {
-		if (name == default_name && cfg.v[CONFIG_CONTAINER].value[0])
-			cli_hint("'%s' is the default container set at %s", name, cfg.v[CONFIG_CONTAINER].source);
-		else if (!enter && has_default(&cfg))
-			cli_hint("to run '%s' in your default container, put '--' first: crossroot run -- %s ...", name,
-				 name);
+	return -1;
+}
+
+/* Load the container and check --user against its mode: returns -1 to go on, or EXIT_RUN_FAILED (reported). */
+static int run_load(const struct run_call *rc, struct container *c)
+{
+	if (load_or_report(rc->cmd, rc->name, c) != 0) {
+		if (rc->name == rc->default_name && rc->cfg.v[CONFIG_CONTAINER].value[0])
+			cli_hint("'%s' is the default container set at %s", rc->name,
+				 rc->cfg.v[CONFIG_CONTAINER].source);
+		else if (!rc->enter && has_default(&rc->cfg))
+			cli_hint("to run '%s' in your default container, put '--' first: crossroot run -- %s ...",
+				 rc->name, rc->name);
 		return EXIT_RUN_FAILED;
 	}
-	if (o.req.user && c.mode == CONTAINER_SINGLE) {
+	if (rc->o.req.user && c->mode == CONTAINER_SINGLE) {
 		cli_error("--user needs mapped mode: '%s' is in single mode, where only your own uid exists "
 			  "(it is uid 0 inside; --root gives it the capabilities)",
-			  name);
+			  rc->name);
 		cli_hint("ask root to run 'crossroot setup --user %s', then create the container again", user_name());
 		return EXIT_RUN_FAILED;
 	}
-	o.req.inherit_env = true;
-	o.req.argv = enter ? NULL : argv + optind;
-	o.req.tty = enter || run_interactive();
-	o.req.tty_keep_stderr = !enter && !isatty(STDERR_FILENO);
-	if (enter && !isatty(STDIN_FILENO)) {
-		cli_error("'crossroot enter' needs a terminal on stdin; use 'crossroot run %s -- CMD' otherwise", name);
-		return EXIT_RUN_FAILED;
-	}
-	r = container_exec(&c, &o.req, &res);
+	return -1;
+}
+
+/* What container_exec() returned (r) and how the command ended, as run's and enter's exit status. */
+static int run_report(const struct run_call *rc, const struct container *c, int r, const struct run_result *res)
+{
 	if (r == -EBUSY) {
-		report_rootfs_busy(name, o.req.ephemeral);
+		report_rootfs_busy(rc->name, rc->o.req.ephemeral);
 		return EXIT_RUN_FAILED;
 	}
 	if (r == -EWOULDBLOCK) {
-		cli_error("container '%s' is being started, stopped or removed by another crossroot; try again", name);
+		cli_error("container '%s' is being started, stopped or removed by another crossroot; try again",
+			  rc->name);
 		return EXIT_RUN_FAILED;
 	}
 	if (r < 0) {
-		cli_error("%s: %s", name, strerror(-r));
+		cli_error("%s: %s", rc->name, strerror(-r));
 		return EXIT_RUN_FAILED;
 	}
-	switch (res.outcome) {
+	switch (res->outcome) {
 	case RUN_EXITED:
-		return res.status;
+		return res->status;
 	case RUN_EXEC_FAILED:
-		cli_exec_error(enter ? "the login shell" : o.req.argv[0], res.error, res.found);
-		return res.found ? EXIT_RUN_NOEXEC : EXIT_RUN_NOTFOUND;
+		cli_exec_error(rc->enter ? "the login shell" : rc->o.req.argv[0], res->error, res->found);
+		return res->found ? EXIT_RUN_NOEXEC : EXIT_RUN_NOTFOUND;
 	case RUN_NO_EMULATOR:
-		report_no_emulator(&c, &res.emulator);
+		report_no_emulator(c, &res->emulator);
 		return EXIT_RUN_FAILED;
 	case RUN_TIMED_OUT: /* run sets no time limit */
 	case RUN_FAILED:
 		break;
 	}
-	return report_run_failure(&c, &res);
+	return report_run_failure(c, res);
+}
+
+static int run_or_enter(int argc, char **argv, bool enter)
+{
+	struct run_call rc = { .cmd = enter ? "enter" : "run",
+			       .help = enter ? enter_help : run_help,
+			       .enter = enter,
+			       .argc = argc,
+			       .argv = argv };
+	struct run_result res;
+	struct container c;
+	int r;
+
+	remember_caller();
+	r = run_parse_args(&rc);
+	if (r >= 0)
+		return r;
+	r = run_load(&rc, &c);
+	if (r >= 0)
+		return r;
+	rc.o.req.inherit_env = true;
+	rc.o.req.argv = enter ? NULL : rc.argv + optind;
+	rc.o.req.tty = enter || run_interactive();
+	rc.o.req.tty_keep_stderr = !enter && !isatty(STDERR_FILENO);
+	if (enter && !isatty(STDIN_FILENO)) {
+		cli_error("'crossroot enter' needs a terminal on stdin; use 'crossroot run %s -- CMD' otherwise",
+			  rc.name);
+		return EXIT_RUN_FAILED;
+	}
+	r = container_exec(&c, &rc.o.req, &res);
+	return run_report(&rc, &c, r, &res);
 }
 
 int cmd_run(int argc, char **argv)
