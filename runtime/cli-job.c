@@ -841,44 +841,49 @@ static int job_run(int argc, char **argv)
 
 /* ---- job timer ---- */
 
-static int job_timer(int argc, char **argv)
+static const struct option timer_long_options[] = {
+	{ "on-calendar", required_argument, NULL, 'c' },
+	{ "print", no_argument, NULL, 'p' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+static const char timer_help[] = "Usage: crossroot job timer JOB --on-calendar SPEC [--print]\n"
+				 "\n"
+				 "Run JOB on a schedule: write the systemd user units crossroot-job-JOB.service\n"
+				 "and .timer (OnCalendar=SPEC, systemd.time(7); Persistent=true, so a run\n"
+				 "missed while the machine was off happens at the next boot) to\n"
+				 "${XDG_CONFIG_HOME:-~/.config}/systemd/user and enable the timer.  Give the\n"
+				 "job's settings with 'crossroot job run' first: the timer runs it with the\n"
+				 "saved ones.  Where systemd does not run the machine the units are\n"
+				 "written but not enabled; --print prints them instead of writing them.\n"
+				 "For runs while you are logged out: 'loginctl enable-linger'.\n";
+
+/* job timer's options, parsed, and the units made of them. */
+struct timer_units {
+	const char *calendar, *name;
+	bool print;
+	char dir[PATH_MAX]; /* where systemd user units go */
+	char service[PATH_MAX + 1024], timer[1024];
+};
+
+/* Parse job timer's options and check them: returns -1 to go on, or the status to exit with (0 after --help). */
+static int timer_parse_options(int argc, char **argv, struct timer_units *u)
 {
-	static const struct option options[] = {
-		{ "on-calendar", required_argument, NULL, 'c' },
-		{ "print", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	static const char help[] = "Usage: crossroot job timer JOB --on-calendar SPEC [--print]\n"
-				   "\n"
-				   "Run JOB on a schedule: write the systemd user units crossroot-job-JOB.service\n"
-				   "and .timer (OnCalendar=SPEC, systemd.time(7); Persistent=true, so a run\n"
-				   "missed while the machine was off happens at the next boot) to\n"
-				   "${XDG_CONFIG_HOME:-~/.config}/systemd/user and enable the timer.  Give the\n"
-				   "job's settings with 'crossroot job run' first: the timer runs it with the\n"
-				   "saved ones.  Where systemd does not run the machine the units are\n"
-				   "written but not enabled; --print prints them instead of writing them.\n"
-				   "For runs while you are logged out: 'loginctl enable-linger'.\n";
-	const char *calendar = NULL, *name;
-	char self[PATH_MAX], dir[PATH_MAX], path[PATH_MAX], service[PATH_MAX + 1024], timer[1024];
-	bool print = false;
-	struct job_error err;
-	struct job job;
-	ssize_t n;
-	int ch, r;
+	int ch;
 
 	optind = 0;
 	opterr = 0;
-	while ((ch = cli_getopt(argc, argv, ":h", options)) != -1) {
+	while ((ch = cli_getopt(argc, argv, ":h", timer_long_options)) != -1) {
 		switch (ch) {
 		case 'h':
-			fputs(help, stdout);
+			fputs(timer_help, stdout);
 			return EXIT_OK;
 		case 'c':
-			calendar = optarg;
+			u->calendar = optarg;
 			break;
 		case 'p':
-			print = true;
+			u->print = true;
 			break;
 		default:
 			return cli_option_error("job timer", argv, ch);
@@ -886,49 +891,61 @@ static int job_timer(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cli_usage_error("job timer", optind >= argc ? "missing the job name" : "too many arguments");
-	name = argv[optind];
-	if (!calendar)
+	u->name = argv[optind];
+	if (!u->calendar)
 		return cli_usage_error("job timer", "give --on-calendar SPEC (for example: daily, or '*-*-* 03:00')");
-	if (!calendar[0] || strpbrk(calendar, "\n\r\\%"))
-		return cli_usage_error("job timer", "invalid --on-calendar '%.80s'", calendar);
-	if (job_name_valid(name) < 0)
-		return cli_usage_error("job timer", "invalid job name '%.80s'", name);
-	r = job_find(name, &job, &err);
-	if (r < 0) {
-		report_job_error(&err);
-		return EXIT_FAIL;
-	}
-	if (access("/usr/bin/systemd-analyze", X_OK) == 0) {
-		const char *check[] = { "/usr/bin/systemd-analyze", "calendar", calendar, NULL };
-		int fd = open("/dev/null", O_WRONLY | O_CLOEXEC), saved = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (!u->calendar[0] || strpbrk(u->calendar, "\n\r\\%"))
+		return cli_usage_error("job timer", "invalid --on-calendar '%.80s'", u->calendar);
+	if (job_name_valid(u->name) < 0)
+		return cli_usage_error("job timer", "invalid job name '%.80s'", u->name);
+	return -1;
+}
 
-		fflush(stdout);
-		dup2(fd, STDOUT_FILENO);
-		r = spawn_wait(check, NULL, NULL);
-		dup2(saved, STDOUT_FILENO);
-		close(saved);
-		close(fd);
-		if (r != 0)
-			return cli_usage_error("job timer",
-					       "'%s' is not a calendar event systemd understands "
-					       "(systemd-analyze calendar said why, above)",
-					       calendar);
-	}
+/* Ask systemd-analyze, where there is one, whether it understands calendar: returns -1 if so, else EXIT_USAGE. */
+static int timer_check_calendar(const char *calendar)
+{
+	const char *check[] = { "/usr/bin/systemd-analyze", "calendar", calendar, NULL };
+	int fd, saved, r;
+
+	if (access("/usr/bin/systemd-analyze", X_OK) != 0)
+		return -1;
+	fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	saved = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	fflush(stdout);
+	dup2(fd, STDOUT_FILENO);
+	r = spawn_wait(check, NULL, NULL);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	close(fd);
+	if (r != 0)
+		return cli_usage_error("job timer",
+				       "'%s' is not a calendar event systemd understands "
+				       "(systemd-analyze calendar said why, above)",
+				       calendar);
+	return -1;
+}
+
+/* The .service and .timer of job, and where they go: returns -1 to go on, or EXIT_FAIL (reported). */
+static int timer_make_units(const struct job *job, struct timer_units *u)
+{
+	char self[PATH_MAX];
+	ssize_t n;
+
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n < 0) {
 		cli_error("cannot find crossroot itself: %s", strerror(errno));
 		return EXIT_FAIL;
 	}
 	self[n] = '\0';
-	format_buf(service, sizeof(service),
+	format_buf(u->service, sizeof(u->service),
 		   "[Unit]\n"
 		   "Description=crossroot job %s: %s\n"
 		   "\n"
 		   "[Service]\n"
 		   "Type=oneshot\n"
 		   "ExecStart=\"%s\" job run %s\n",
-		   job.name, job.description, self, job.name);
-	format_buf(timer, sizeof(timer),
+		   job->name, job->description, self, job->name);
+	format_buf(u->timer, sizeof(u->timer),
 		   "[Unit]\n"
 		   "Description=crossroot job %s, on %s\n"
 		   "\n"
@@ -939,51 +956,90 @@ static int job_timer(int argc, char **argv)
 		   "\n"
 		   "[Install]\n"
 		   "WantedBy=timers.target\n",
-		   job.name, calendar, calendar);
-	if (xdg_user_dir("XDG_CONFIG_HOME", ".config", "systemd/user", dir, sizeof(dir)) < 0) {
+		   job->name, u->calendar, u->calendar);
+	if (xdg_user_dir("XDG_CONFIG_HOME", ".config", "systemd/user", u->dir, sizeof(u->dir)) < 0) {
 		cli_error("cannot tell where systemd user units go: no home directory");
 		return EXIT_FAIL;
 	}
-	if (print) {
-		printf("# %s/crossroot-job-%s.service\n%s\n# %s/crossroot-job-%s.timer\n%s", dir, job.name, service,
-		       dir, job.name, timer);
+	return -1;
+}
+
+/* Write the units into their directory: returns -1 to go on, or EXIT_FAIL (reported). */
+static int timer_write_units(const struct job *job, const struct timer_units *u)
+{
+	char path[PATH_MAX];
+	int r;
+
+	r = mkdir_p(u->dir, 0755);
+	if (r == 0 && format_buf(path, sizeof(path), "%s/crossroot-job-%s.service", u->dir, job->name) == 0)
+		r = write_file_atomic(path, u->service, 0644);
+	if (r == 0 && format_buf(path, sizeof(path), "%s/crossroot-job-%s.timer", u->dir, job->name) == 0)
+		r = write_file_atomic(path, u->timer, 0644);
+	if (r < 0) {
+		cli_error("cannot write the units in %s: %s", u->dir, strerror(-r));
+		return EXIT_FAIL;
+	}
+	printf("wrote %s/crossroot-job-%s.service and .timer\n", u->dir, job->name);
+	return -1;
+}
+
+/* Enable the timer with systemctl --user where systemd runs the machine: returns the exit status. */
+static int timer_enable(const struct job *job)
+{
+	char unit[128];
+	const char *reload[] = { "/usr/bin/systemctl", "--user", "daemon-reload", NULL };
+	const char *enable[] = { "/usr/bin/systemctl", "--user", "enable", "--now", unit, NULL };
+
+	snprintf(unit, sizeof(unit), "crossroot-job-%s.timer", job->name);
+	/* sd_booted(3): systemd runs this machine when /run/systemd/system exists. */
+	if (access("/run/systemd/system", F_OK) < 0 || access("/usr/bin/systemctl", X_OK) < 0) {
+		printf("systemd does not run this machine: nothing enabled; where it does, run "
+		       "'systemctl --user daemon-reload && systemctl --user enable --now %s'\n",
+		       unit);
+		return EXIT_OK;
+	}
+	if (spawn_wait(reload, NULL, NULL) != 0 || spawn_wait(enable, NULL, NULL) != 0) {
+		cli_error("systemctl --user could not enable %s (no user session bus?)", unit);
+		cli_hint("in your session: systemctl --user daemon-reload && systemctl --user enable --now %s", unit);
+		return EXIT_FAIL;
+	}
+	printf("enabled %s: 'systemctl --user list-timers' shows the next run\n", unit);
+	return EXIT_OK;
+}
+
+static int job_timer(int argc, char **argv)
+{
+	struct timer_units u = { 0 };
+	struct job_error err;
+	struct job job;
+	int r;
+
+	r = timer_parse_options(argc, argv, &u);
+	if (r >= 0)
+		return r;
+	r = job_find(u.name, &job, &err);
+	if (r < 0) {
+		report_job_error(&err);
+		return EXIT_FAIL;
+	}
+	r = timer_check_calendar(u.calendar);
+	if (r >= 0)
+		return r;
+	r = timer_make_units(&job, &u);
+	if (r >= 0)
+		return r;
+	if (u.print) {
+		printf("# %s/crossroot-job-%s.service\n%s\n# %s/crossroot-job-%s.timer\n%s", u.dir, job.name, u.service,
+		       u.dir, job.name, u.timer);
 		printf("# Save them there, then: systemctl --user daemon-reload && systemctl --user enable --now "
 		       "crossroot-job-%s.timer\n",
 		       job.name);
 		return EXIT_OK;
 	}
-	r = mkdir_p(dir, 0755);
-	if (r == 0 && format_buf(path, sizeof(path), "%s/crossroot-job-%s.service", dir, job.name) == 0)
-		r = write_file_atomic(path, service, 0644);
-	if (r == 0 && format_buf(path, sizeof(path), "%s/crossroot-job-%s.timer", dir, job.name) == 0)
-		r = write_file_atomic(path, timer, 0644);
-	if (r < 0) {
-		cli_error("cannot write the units in %s: %s", dir, strerror(-r));
-		return EXIT_FAIL;
-	}
-	printf("wrote %s/crossroot-job-%s.service and .timer\n", dir, job.name);
-	{
-		char unit[128];
-		const char *reload[] = { "/usr/bin/systemctl", "--user", "daemon-reload", NULL };
-		const char *enable[] = { "/usr/bin/systemctl", "--user", "enable", "--now", unit, NULL };
-
-		snprintf(unit, sizeof(unit), "crossroot-job-%s.timer", job.name);
-		/* sd_booted(3): systemd runs this machine when /run/systemd/system exists. */
-		if (access("/run/systemd/system", F_OK) < 0 || access("/usr/bin/systemctl", X_OK) < 0) {
-			printf("systemd does not run this machine: nothing enabled; where it does, run "
-			       "'systemctl --user daemon-reload && systemctl --user enable --now %s'\n",
-			       unit);
-			return EXIT_OK;
-		}
-		if (spawn_wait(reload, NULL, NULL) != 0 || spawn_wait(enable, NULL, NULL) != 0) {
-			cli_error("systemctl --user could not enable %s (no user session bus?)", unit);
-			cli_hint("in your session: systemctl --user daemon-reload && systemctl --user enable --now %s",
-				 unit);
-			return EXIT_FAIL;
-		}
-		printf("enabled %s: 'systemctl --user list-timers' shows the next run\n", unit);
-	}
-	return EXIT_OK;
+	r = timer_write_units(&job, &u);
+	if (r >= 0)
+		return r;
+	return timer_enable(&job);
 }
 
 int cmd_job(int argc, char **argv)
