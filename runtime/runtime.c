@@ -391,86 +391,131 @@ static int cloexec_from(int first)
 	return 0;
 }
 
-/* Never returns: in the command's process, become who req says and exec. */
-static _noreturn_ void command_exec(const struct container *c, const struct exec_request *req,
-				    const struct identity *id, const char *pty_slave, int report)
+/* The command's process on its way to exec: who it runs as, and on failure the step and the error. */
+struct exec_context {
+	const struct container *c;
+	const struct exec_request *req;
+	const struct identity *id; /* the caller */
+	struct identity *who;	   /* whom the command runs as */
+	bool single, as_user;
+	const char *step;
+	int error;
+};
+
+/* Never returns: report x's failure (MSG_FAILED) on report and exit 125. */
+static _noreturn_ void exec_failed(const struct exec_context *x, int report)
 {
-	bool single = c->mode == CONTAINER_SINGLE;
-	bool as_user = !req->root && !single;
-	static struct identity who;
-	static char *env[256];
-	static char user_step[160];
-	char shell[PATH_MAX], login_name[PATH_MAX];
-	char *shell_argv[] = { login_name, NULL };
-	char *const *argv = req->argv;
-	const char *step = "", *home;
+	struct message msg = { .type = MSG_FAILED, .error = x->error ? x->error : -EPERM };
+
+	snprintf(msg.step, sizeof(msg.step), "%s", x->step);
+	if (write(report, &msg, sizeof(msg)) < 0)
+		_exit(125);
+	_exit(125);
+}
+
+/* No signal blocked, the terminal at pty_slave (if any), the 32-bit personality. Returns false on failure. */
+static bool exec_setup_process(struct exec_context *x, const char *pty_slave)
+{
 	sigset_t none;
-	bool found = false;
-	int r = 0;
+	int r;
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	prctl(PR_SET_PDEATHSIG, 0);
 	if (pty_slave) {
-		step = "open the terminal";
-		r = attach_terminal(pty_slave, !req->tty_keep_stderr);
-		if (r < 0)
-			goto fail;
-	}
-	/* A 32-bit arch run natively says so: uname -m gives i686, as on a 32-bit kernel. */
-	if (c->arch->personality32 && arch_is_native(c->arch, id->machine)) {
-		step = "set the 32-bit personality";
-		if (personality(PER_LINUX32) < 0) {
-			r = -errno;
-			goto fail;
+		x->step = "open the terminal";
+		r = attach_terminal(pty_slave, !x->req->tty_keep_stderr);
+		if (r < 0) {
+			x->error = r;
+			return false;
 		}
 	}
-	who = *id;
-	if (req->user) {
-		snprintf(user_step, sizeof(user_step), "find user '%.64s' in the container's /etc/passwd", req->user);
-		step = user_step;
-		r = single || req->root ? -EPERM : user_resolve(req->user, &who);
-		if (r < 0)
-			goto fail;
+	/* A 32-bit arch run natively says so: uname -m gives i686, as on a 32-bit kernel. */
+	if (x->c->arch->personality32 && arch_is_native(x->c->arch, x->id->machine)) {
+		x->step = "set the 32-bit personality";
+		if (personality(PER_LINUX32) < 0) {
+			x->error = -errno;
+			return false;
+		}
 	}
+	return true;
+}
+
+/* x->who: the caller, or --user's entry in the container's /etc/passwd. Returns false on failure. */
+static bool exec_find_user(struct exec_context *x)
+{
+	static char user_step[160];
+	int r;
+
+	*x->who = *x->id;
+	if (x->req->user) {
+		snprintf(user_step, sizeof(user_step), "find user '%.64s' in the container's /etc/passwd",
+			 x->req->user);
+		x->step = user_step;
+		r = x->single || x->req->root ? -EPERM : user_resolve(x->req->user, x->who);
+		if (r < 0) {
+			x->error = r;
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The seccomp filter, and the capabilities to keep, not applied yet. Returns false on failure. */
+static bool exec_prepare_capabilities(struct exec_context *x)
+{
+	const struct exec_request *req = x->req;
+	int r;
+
 	/* Loaded while root of the namespace, so no_new_privs is not needed and sudo keeps working. */
-	step = "load the seccomp filter";
-	r = seccomp_apply(single);
-	if (r < 0)
-		goto fail;
-	step = "set the capabilities";
+	x->step = "load the seccomp filter";
+	r = seccomp_apply(x->single);
+	if (r < 0) {
+		x->error = r;
+		return false;
+	}
+	x->step = "set the capabilities";
 	capng_clear(CAPNG_SELECT_BOTH);
 	for (size_t i = 0; i < ARRAY_SIZE(build_caps); i++)
-		if ((!single || req->root) && !req->isolated)
+		if ((!x->single || req->root) && !req->isolated)
 			capng_update(CAPNG_ADD,
 				     CAPNG_BOUNDING_SET |
 					     (req->root ? CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_INHERITABLE : 0),
 				     build_caps[i]);
-	if (as_user) {
-		gid_t gid = who.gid, groups[32];
-		size_t n_groups = req->user ? user_groups(who.name, gid, groups, ARRAY_SIZE(groups)) : 1;
+	return true;
+}
+
+/* Become x->who (or root), apply the capabilities; isolated: no_new_privs, no fd of the caller's. */
+static bool exec_switch_user(struct exec_context *x)
+{
+	const struct exec_request *req = x->req;
+	int r;
+
+	if (x->as_user) {
+		gid_t gid = x->who->gid, groups[32];
+		size_t n_groups = req->user ? user_groups(x->who->name, gid, groups, ARRAY_SIZE(groups)) : 1;
 
 		groups[0] = gid;
 		if (req->user)
-			step = "switch to the user (in mapped mode, uids 0-65535 exist)";
+			x->step = "switch to the user (in mapped mode, uids 0-65535 exist)";
 		/* The bounding set is what sudo inside can get back; then drop to the user. */
 		if (capng_apply(CAPNG_SELECT_BOUNDS) < 0 || setgroups(n_groups, groups) < 0 ||
-		    setresgid(gid, gid, gid) < 0 || setresuid(who.uid, who.uid, who.uid) < 0) {
-			r = -errno ? -errno : -EPERM;
-			goto fail;
+		    setresgid(gid, gid, gid) < 0 || setresuid(x->who->uid, x->who->uid, x->who->uid) < 0) {
+			x->error = -errno ? -errno : -EPERM;
+			return false;
 		}
 		capng_clear(CAPNG_SELECT_CAPS);
 		r = capng_apply(CAPNG_SELECT_CAPS) < 0 ? -EPERM : 0;
 	} else {
 		/* Single mode's namespace denies setgroups (user_namespaces(7)): there is nothing to drop. */
-		if ((!single && setgroups(0, NULL) < 0) || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
-			r = -errno;
-			goto fail;
+		if ((!x->single && setgroups(0, NULL) < 0) || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
+			x->error = -errno;
+			return false;
 		}
 		/* Single mode's uid 0 without --root: no capabilities, not even after exec. */
 		if (!req->root && prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED) < 0) {
-			r = -errno;
-			goto fail;
+			x->error = -errno;
+			return false;
 		}
 		r = capng_apply(CAPNG_SELECT_BOTH) < 0 ? -EPERM : 0;
 	}
@@ -479,26 +524,41 @@ static _noreturn_ void command_exec(const struct container *c, const struct exec
 		r = -errno;
 	/* Nor any fd the caller left open (a shell's, a CI runner's): they would lead to the host. */
 	if (r == 0 && req->isolated) {
-		step = "close the caller's file descriptors";
+		x->step = "close the caller's file descriptors";
 		r = cloexec_from(3);
 	}
-	if (r < 0)
-		goto fail;
+	x->error = r;
+	return r >= 0;
+}
 
-	home = req->root ? "/root" : who.home;
-	step = "change to the working directory";
-	if (req->cwd) {
-		if (chdir(req->cwd) < 0) {
-			r = -errno;
-			goto fail;
+/* Change to --cwd, else the caller's directory, home or /. Returns false on failure. */
+static bool exec_chdir(struct exec_context *x, const char *home)
+{
+	x->step = "change to the working directory";
+	if (x->req->cwd) {
+		if (chdir(x->req->cwd) < 0) {
+			x->error = -errno;
+			return false;
 		}
-	} else if (chdir(id->cwd) < 0 && chdir(home) < 0 && chdir("/") < 0) {
-		r = -errno;
-		goto fail;
+	} else if (chdir(x->id->cwd) < 0 && chdir(home) < 0 && chdir("/") < 0) {
+		x->error = -errno;
+		return false;
 	}
+	return true;
+}
 
-	snprintf(shell, sizeof(shell), "%s", access(who.shell, X_OK) == 0 ? who.shell : "/bin/sh");
-	build_env(env, ARRAY_SIZE(env), req, &who, as_user, home, shell);
+/* Never returns: exec the command (or the login shell) with its environment; report on exec's failure. */
+static _noreturn_ void exec_command(const struct exec_context *x, const char *home, int report)
+{
+	static char *env[256];
+	char shell[PATH_MAX], login_name[PATH_MAX];
+	char *shell_argv[] = { login_name, NULL };
+	char *const *argv = x->req->argv;
+	bool found = false;
+	int r;
+
+	snprintf(shell, sizeof(shell), "%s", access(x->who->shell, X_OK) == 0 ? x->who->shell : "/bin/sh");
+	build_env(env, ARRAY_SIZE(env), x->req, x->who, x->as_user, home, shell);
 	/*
 	 * The command dies with crossroot: a CI job that kills `crossroot run`
 	 * must not leave it running (on a started container its parent is
@@ -527,14 +587,27 @@ static _noreturn_ void command_exec(const struct container *c, const struct exec
 			_exit(127);
 	}
 	_exit(found ? 126 : 127);
-fail : {
-	struct message msg = { .type = MSG_FAILED, .error = r ? r : -EPERM };
-
-	snprintf(msg.step, sizeof(msg.step), "%s", step);
-	if (write(report, &msg, sizeof(msg)) < 0)
-		_exit(125);
-	_exit(125);
 }
+
+/* Never returns: in the command's process, become who req says and exec. */
+static _noreturn_ void command_exec(const struct container *c, const struct exec_request *req,
+				    const struct identity *id, const char *pty_slave, int report)
+{
+	static struct identity who;
+	struct exec_context x = {
+		.c = c,
+		.req = req,
+		.id = id,
+		.who = &who,
+		.single = c->mode == CONTAINER_SINGLE,
+		.as_user = !req->root && c->mode != CONTAINER_SINGLE,
+		.step = "",
+	};
+
+	if (!exec_setup_process(&x, pty_slave) || !exec_find_user(&x) || !exec_prepare_capabilities(&x) ||
+	    !exec_switch_user(&x) || !exec_chdir(&x, req->root ? "/root" : who.home))
+		exec_failed(&x, report);
+	exec_command(&x, req->root ? "/root" : who.home, report);
 }
 
 /* The host's `uname -m`, as emulator discovery takes it. */
