@@ -711,102 +711,124 @@ int cmd_rm(int argc, char **argv)
 	return EXIT_OK;
 }
 
-int cmd_list(int argc, char **argv)
+static const struct option list_long_options[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "size", no_argument, NULL, 's' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+static const char list_help[] = "Usage: crossroot list [--size] [--json]\n"
+				"\n"
+				"Your containers: name, arch, mode (mapped or single) and state (started or\n"
+				"stopped, checked against the running processes).\n"
+				"\n"
+				"  --size  add each rootfs's disk usage (walks every file: slow for large ones)\n"
+				"  --json  a JSON array of objects, \"size\" in bytes with --size\n";
+
+/* list's options, parsed, and the JSON array it fills with --json. */
+struct list_options {
+	bool json, sizes;
+	struct json_object *array;
+};
+
+/* Parse list's options into o: returns -1 to go on, or the status to exit with (0 after --help). */
+static int list_parse_options(int argc, char **argv, struct list_options *o)
 {
-	static const struct option options[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "size", no_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	static const char help[] = "Usage: crossroot list [--size] [--json]\n"
-				   "\n"
-				   "Your containers: name, arch, mode (mapped or single) and state (started or\n"
-				   "stopped, checked against the running processes).\n"
-				   "\n"
-				   "  --size  add each rootfs's disk usage (walks every file: slow for large ones)\n"
-				   "  --json  a JSON array of objects, \"size\" in bytes with --size\n";
-	char base[PATH_MAX];
-	struct dirent **names = NULL;
-	struct json_object *array = NULL;
-	bool json = false, sizes = false;
-	int ch, n, r;
+	int ch;
 
 	optind = 0;
 	opterr = 0;
-	while ((ch = cli_getopt(argc, argv, ":h", options)) != -1) {
+	while ((ch = cli_getopt(argc, argv, ":h", list_long_options)) != -1) {
 		if (ch == 'h') {
-			fputs(help, stdout);
+			fputs(list_help, stdout);
 			return EXIT_OK;
 		}
 		if (ch == 'j')
-			json = true;
+			o->json = true;
 		else if (ch == 's')
-			sizes = true;
+			o->sizes = true;
 		else
 			return cli_option_error("list", argv, ch);
 	}
 	if (optind < argc)
 		return cli_usage_error("list", "unexpected argument '%.80s'", argv[optind]);
+	return -1;
+}
+
+/* One entry of base, named name: a row, or an object of o->array; a warning when it is no readable container. */
+static void list_entry(const char *base, const char *name, const struct list_options *o)
+{
+	struct container c;
+	struct container_state state;
+	const char *mode, *st;
+	uint64_t bytes = 0;
+	char size[32];
+	int r;
+
+	r = container_load(name, &c);
+	if (r < 0) {
+		/* Never silently missing: the user would think it gone. */
+		cli_error("warning: %s/%s is no readable container (its config: %s); not listed", base, name,
+			  strerror(-r));
+		return;
+	}
+	if (container_state_read(&c, &state) < 0)
+		state.running = false;
+	mode = c.mode == CONTAINER_MAPPED ? "mapped" : "single";
+	st = state.running ? "started" : "stopped";
+	/* Only on request: the walk reads every inode of every rootfs. */
+	if (o->sizes)
+		store_size(&c, &bytes);
+	if (o->json) {
+		struct json_object *obj = jc.json_object_new_object();
+
+		cli_json_add_string(obj, "name", c.name);
+		cli_json_add_string(obj, "arch", c.arch->name);
+		cli_json_add_string(obj, "mode", mode);
+		cli_json_add_string(obj, "state", st);
+		if (o->sizes)
+			cli_json_add(obj, "size", jc.json_object_new_int64((int64_t)bytes));
+		cli_json_add(o->array, NULL, obj);
+	} else if (o->sizes) {
+		cli_human_size(bytes, size, sizeof(size));
+		printf("%-20s %-9s %-7s %-8s %s\n", c.name, c.arch->name, mode, st, size);
+	} else
+		printf("%-20s %-9s %-7s %s\n", c.name, c.arch->name, mode, st);
+}
+
+int cmd_list(int argc, char **argv)
+{
+	struct list_options o = { 0 };
+	char base[PATH_MAX];
+	struct dirent **names = NULL;
+	int n, r;
+
+	r = list_parse_options(argc, argv, &o);
+	if (r >= 0)
+		return r;
 	if (container_base_dir(base, sizeof(base)) < 0) {
 		cli_error("cannot tell where your containers are: no home directory");
 		return EXIT_FAIL;
 	}
-	if (json && !(array = cli_json_new(true)))
+	if (o.json && !(o.array = cli_json_new(true)))
 		return EXIT_FAIL;
 	n = scandir(base, &names, NULL, alphasort);
 	if (n < 0 && errno != ENOENT) {
 		cli_error("cannot read %s: %m", base);
 		return EXIT_FAIL;
 	}
-	if (!json)
-		printf(sizes ? "%-20s %-9s %-7s %-8s SIZE\n" : "%-20s %-9s %-7s %s\n", "NAME", "ARCH", "MODE", "STATE");
+	if (!o.json)
+		printf(o.sizes ? "%-20s %-9s %-7s %-8s SIZE\n" : "%-20s %-9s %-7s %s\n", "NAME", "ARCH", "MODE",
+		       "STATE");
 	for (int i = 0; i < n; i++) {
-		struct container c;
-		struct container_state state;
-		const char *mode, *st;
-		uint64_t bytes = 0;
-		char size[32];
-
 		/* Hidden names are creates and removals in progress: never containers yet. */
-		if (names[i]->d_name[0] == '.') {
-			free(names[i]);
-			continue;
-		}
-		r = container_load(names[i]->d_name, &c);
-		if (r < 0) {
-			/* Never silently missing: the user would think it gone. */
-			cli_error("warning: %s/%s is no readable container (its config: %s); not listed", base,
-				  names[i]->d_name, strerror(-r));
-			free(names[i]);
-			continue;
-		}
+		if (names[i]->d_name[0] != '.')
+			list_entry(base, names[i]->d_name, &o);
 		free(names[i]);
-		if (container_state_read(&c, &state) < 0)
-			state.running = false;
-		mode = c.mode == CONTAINER_MAPPED ? "mapped" : "single";
-		st = state.running ? "started" : "stopped";
-		/* Only on request: the walk reads every inode of every rootfs. */
-		if (sizes)
-			store_size(&c, &bytes);
-		if (json) {
-			struct json_object *obj = jc.json_object_new_object();
-
-			cli_json_add_string(obj, "name", c.name);
-			cli_json_add_string(obj, "arch", c.arch->name);
-			cli_json_add_string(obj, "mode", mode);
-			cli_json_add_string(obj, "state", st);
-			if (sizes)
-				cli_json_add(obj, "size", jc.json_object_new_int64((int64_t)bytes));
-			cli_json_add(array, NULL, obj);
-		} else if (sizes) {
-			cli_human_size(bytes, size, sizeof(size));
-			printf("%-20s %-9s %-7s %-8s %s\n", c.name, c.arch->name, mode, st, size);
-		} else
-			printf("%-20s %-9s %-7s %s\n", c.name, c.arch->name, mode, st);
 	}
 	free(names);
-	if (json && cli_json_print(array) < 0)
+	if (o.json && cli_json_print(o.array) < 0)
 		return EXIT_FAIL;
 	return EXIT_OK;
 }
