@@ -751,6 +751,63 @@ int container_exec(const struct container *c, const struct exec_request *req, st
 	return r;
 }
 
+/*
+ * The socketpair to the init (into sync) and the helper that spawns it
+ * (spawn_daemon()), waited for; lock, the container's, stays ours alone.
+ * Returns 0 or -errno.
+ */
+static int start_helper(const struct container *c, const struct identity *id, const struct bind_mount *binds,
+			size_t n_binds, struct ephemeral *eph, int lock, int sync[2])
+{
+	int status;
+	pid_t helper;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
+		return -errno;
+	helper = fork();
+	if (helper < 0)
+		return -errno;
+	if (helper == 0) {
+		/* The init must not hold the lock: flock(2) locks belong to the open file, shared across fork. */
+		close(lock);
+		close(sync[0]);
+		spawn_daemon(c, id, binds, n_binds, eph, sync[1]);
+	}
+	sync[1] = safe_close(sync[1]);
+	waitpid(helper, &status, 0);
+	return 0;
+}
+
+/*
+ * On sync, after the helper: the init's pid, then its readiness; record it
+ * in the state file and hand over (MSG_COMMIT both ways).  A failure goes
+ * into res.  Returns the init's host pid, or -1 when none came.
+ */
+static pid_t start_handshake(const struct container *c, int sync, struct run_result *res)
+{
+	struct message msg = { 0 };
+	pid_t init = -1;
+	int r;
+
+	r = recv_message(sync, &msg, NULL);
+	if (r == 0 && msg.type == MSG_READY) {
+		init = msg.error;
+		r = recv_message(sync, &msg, NULL);
+	}
+	if (r == 0 && msg.type == MSG_READY) {
+		r = container_state_write(c, init);
+		if (r < 0)
+			failed(res, r, "record the container's state");
+		else if (send_message(sync, MSG_COMMIT, 0, NULL, -1) < 0 || recv_message(sync, &msg, NULL) < 0 ||
+			 msg.type != MSG_COMMIT)
+			failed(res, -EIO, "hand over to the container's init");
+	} else if (r == 0 && msg.type == MSG_FAILED)
+		failed(res, msg.error, msg.step);
+	else
+		failed(res, r < 0 ? r : -EIO, "start the container's init");
+	return init;
+}
+
 int container_start(const struct container *c, const struct bind_mount *binds, size_t n_binds, bool ephemeral,
 		    struct run_result *res)
 {
@@ -758,10 +815,9 @@ int container_start(const struct container *c, const struct bind_mount *binds, s
 	struct ephemeral eph = { .parent = -EBADF, .dir = -EBADF, .lock = -EBADF };
 	struct container_state state;
 	struct identity id;
-	struct message msg;
 	_cleanup_close_pair_ int sync[2] = { -EBADF, -EBADF };
 	int r, status;
-	pid_t helper, init = -1;
+	pid_t init;
 
 	memset(res, 0, sizeof(*res));
 	lock = container_lock(c, false);
@@ -793,41 +849,12 @@ int container_start(const struct container *c, const struct bind_mount *binds, s
 			return r;
 		}
 	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0) {
-		r = -errno;
+	r = start_helper(c, &id, binds, n_binds, ephemeral ? &eph : NULL, lock, sync);
+	if (r < 0) {
 		ephemeral_discard(&eph);
 		return r;
 	}
-	helper = fork();
-	if (helper < 0) {
-		r = -errno;
-		ephemeral_discard(&eph);
-		return r;
-	}
-	if (helper == 0) {
-		/* The init must not hold the lock: flock(2) locks belong to the open file, shared across fork. */
-		close(lock);
-		close(sync[0]);
-		spawn_daemon(c, &id, binds, n_binds, ephemeral ? &eph : NULL, sync[1]);
-	}
-	sync[1] = safe_close(sync[1]);
-	waitpid(helper, &status, 0);
-	r = recv_message(sync[0], &msg, NULL);
-	if (r == 0 && msg.type == MSG_READY) {
-		init = msg.error;
-		r = recv_message(sync[0], &msg, NULL);
-	}
-	if (r == 0 && msg.type == MSG_READY) {
-		r = container_state_write(c, init);
-		if (r < 0)
-			failed(res, r, "record the container's state");
-		else if (send_message(sync[0], MSG_COMMIT, 0, NULL, -1) < 0 || recv_message(sync[0], &msg, NULL) < 0 ||
-			 msg.type != MSG_COMMIT)
-			failed(res, -EIO, "hand over to the container's init");
-	} else if (r == 0 && msg.type == MSG_FAILED)
-		failed(res, msg.error, msg.step);
-	else
-		failed(res, r < 0 ? r : -EIO, "start the container's init");
+	init = start_handshake(c, sync[0], res);
 	sync[0] = safe_close(sync[0]);
 	/* Ours go; the init's copies keep the layer locked while it lives. */
 	ephemeral_close(&eph);
