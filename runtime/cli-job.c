@@ -296,62 +296,43 @@ static int missing_packages(const struct container *c, const struct job *job, ch
 	return 0;
 }
 
-/*
- * The container the job runs in: --container NAME, or job-JOB, created on
- * first use.  Returns 0 with *c loaded, or EXIT_RUN_FAILED (reported).
- */
-static int job_container(const struct job *job, const char *named, struct container *c)
+/* Create the job's container cname with `crossroot create`: returns 0, or EXIT_RUN_FAILED (reported). */
+static int job_create_container(const struct job *job, const struct arch_info *arch, const char *cname)
 {
-	const struct arch_info *arch = job->arch[0] ? arch_lookup(job->arch) : host_arch();
-	struct container_state state;
-	char cname[CONTAINER_NAME_MAX + 1], missing[1024];
+	char packages[JOB_MAX_PACKAGES * 64] = "", self[PATH_MAX];
+	const char *argv[] = { self,	  "create",   cname,	   "--arch", arch->name,
+			       "--suite", job->suite, "--include", packages, NULL };
+	size_t used = 0;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	int r;
 
-	if (!arch) {
-		cli_error("%s/job.conf: unknown arch '%s' (known: %s)", job->dir, job->arch, arch_names());
+	if (n < 0) {
+		cli_error("job %s: cannot find crossroot itself: %s", job->name, strerror(errno));
 		return EXIT_RUN_FAILED;
 	}
-	/* Instances (JOB@NAME) share the job's container. */
-	snprintf(cname, sizeof(cname), "job-%s", job->base);
-	r = container_load(named ? named : cname, c);
-	if (r == -ENOENT && !named) {
-		char packages[JOB_MAX_PACKAGES * 64] = "", self[PATH_MAX];
-		const char *argv[] = { self,	  "create",   cname,	   "--arch", arch->name,
-				       "--suite", job->suite, "--include", packages, NULL };
-		size_t used = 0;
-		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[n] = '\0';
+	for (size_t i = 0; i < job->n_packages; i++)
+		used += (size_t)snprintf(packages + used, sizeof(packages) - used, "%s%s", i ? "," : "",
+					 job->packages[i]);
+	if (job->n_packages == 0)
+		argv[7] = NULL;
+	fprintf(stderr, "crossroot: job %s: creating its container %s (%s %s%s%s), once\n", job->name, cname,
+		job->suite, arch->name, used ? ", with " : "", packages);
+	r = spawn_wait(argv, NULL, NULL);
+	if (r != 0) {
+		cli_error("job %s: creating the container %s failed (above)", job->name, cname);
+		return EXIT_RUN_FAILED;
+	}
+	return 0;
+}
 
-		if (n < 0) {
-			cli_error("job %s: cannot find crossroot itself: %s", job->name, strerror(errno));
-			return EXIT_RUN_FAILED;
-		}
-		self[n] = '\0';
-		for (size_t i = 0; i < job->n_packages; i++)
-			used += (size_t)snprintf(packages + used, sizeof(packages) - used, "%s%s", i ? "," : "",
-						 job->packages[i]);
-		if (job->n_packages == 0)
-			argv[7] = NULL;
-		fprintf(stderr, "crossroot: job %s: creating its container %s (%s %s%s%s), once\n", job->name, cname,
-			job->suite, arch->name, used ? ", with " : "", packages);
-		r = spawn_wait(argv, NULL, NULL);
-		if (r != 0) {
-			cli_error("job %s: creating the container %s failed (above)", job->name, cname);
-			return EXIT_RUN_FAILED;
-		}
-		r = container_load(cname, c);
-	}
-	if (r == -ENOENT) {
-		cli_error("job %s: no container named '%s' ('crossroot list' shows yours)", job->name, named);
-		return EXIT_RUN_FAILED;
-	}
-	if (r < 0) {
-		cli_error("job %s: container '%s': %s", job->name, named ? named : cname, strerror(-r));
-		return EXIT_RUN_FAILED;
-	}
-	if (job->arch[0] && c->arch != arch) {
-		cli_error("job %s needs an %s container; '%s' is %s", job->name, arch->name, c->name, c->arch->name);
-		return EXIT_RUN_FAILED;
-	}
+/* c is stopped and has the job's packages: returns 0, or EXIT_RUN_FAILED (reported). */
+static int job_container_usable(const struct job *job, const struct container *c)
+{
+	struct container_state state;
+	char missing[1024];
+	int r;
+
 	r = container_state_read(c, &state);
 	if (r == 0 && state.running) {
 		cli_error("job %s: container '%s' is started; a job runs in a stopped container only (its binds "
@@ -370,6 +351,43 @@ static int job_container(const struct job *job, const char *named, struct contai
 		return EXIT_RUN_FAILED;
 	}
 	return 0;
+}
+
+/*
+ * The container the job runs in: --container NAME, or job-JOB, created on
+ * first use.  Returns 0 with *c loaded, or EXIT_RUN_FAILED (reported).
+ */
+static int job_container(const struct job *job, const char *named, struct container *c)
+{
+	const struct arch_info *arch = job->arch[0] ? arch_lookup(job->arch) : host_arch();
+	char cname[CONTAINER_NAME_MAX + 1];
+	int r;
+
+	if (!arch) {
+		cli_error("%s/job.conf: unknown arch '%s' (known: %s)", job->dir, job->arch, arch_names());
+		return EXIT_RUN_FAILED;
+	}
+	/* Instances (JOB@NAME) share the job's container. */
+	snprintf(cname, sizeof(cname), "job-%s", job->base);
+	r = container_load(named ? named : cname, c);
+	if (r == -ENOENT && !named) {
+		if (job_create_container(job, arch, cname) != 0)
+			return EXIT_RUN_FAILED;
+		r = container_load(cname, c);
+	}
+	if (r == -ENOENT) {
+		cli_error("job %s: no container named '%s' ('crossroot list' shows yours)", job->name, named);
+		return EXIT_RUN_FAILED;
+	}
+	if (r < 0) {
+		cli_error("job %s: container '%s': %s", job->name, named ? named : cname, strerror(-r));
+		return EXIT_RUN_FAILED;
+	}
+	if (job->arch[0] && c->arch != arch) {
+		cli_error("job %s needs an %s container; '%s' is %s", job->name, arch->name, c->name, c->arch->name);
+		return EXIT_RUN_FAILED;
+	}
+	return job_container_usable(job, c);
 }
 
 /* The output of a run goes to our stdout and stderr and into a log file, through a child process. */
@@ -752,9 +770,61 @@ static int job_execute(const struct job *job, const struct run_args *a, const ch
 	return status;
 }
 
+/*
+ * One run of a job at a time: a timer that fires during a long run does not
+ * start a second.  Returns the lock's fd (DIR/JOB.lock, flock(2)
+ * exclusive), or -errno (reported).
+ */
+static int job_lock(const struct job *job, const char *dir)
+{
+	char file[PATH_MAX];
+	int lock;
+
+	format_buf(file, sizeof(file), "%s/%s.lock", dir, job->name);
+	lock = flock_file(file, LOCK_EX | LOCK_NB);
+	if (lock == -EWOULDBLOCK)
+		cli_error("job %s is running already (%s is locked)", job->name, file);
+	else if (lock < 0)
+		cli_error("job %s: cannot open its lock %s: %s", job->name, file, strerror(-lock));
+	return lock;
+}
+
+/*
+ * The job's saved settings (DIR/JOB), a's --set assignments over them,
+ * checked, and saved again.  Returns 0 or -1 (reported).
+ */
+static int job_run_settings(struct job *job, const struct run_args *a, const char *dir)
+{
+	char file[PATH_MAX], why[1024];
+	struct job_error err = { 0 };
+	int r;
+
+	format_buf(file, sizeof(file), "%s/%s", dir, job->name);
+	r = job_settings_load(job, file, &err);
+	if (r < 0) {
+		report_job_error(&err);
+		return -1;
+	}
+	for (size_t i = 0; i < a->n_sets; i++)
+		if (job_setting_assign(job, a->sets[i], why, sizeof(why)) < 0) {
+			cli_usage_error("job run", "%s", why);
+			return -1;
+		}
+	if (job_settings_check(job, why, sizeof(why)) < 0) {
+		cli_error("%s", why);
+		return -1;
+	}
+	r = job_settings_save(job, file);
+	if (r < 0) {
+		cli_error("job %s: cannot save its settings in %s: %s", job->name, file, strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
 static int job_run(int argc, char **argv)
 {
-	char state[PATH_MAX], dir[PATH_MAX], file[PATH_MAX], log_name[64], why[1024];
+	char state[PATH_MAX], dir[PATH_MAX], log_name[64];
 	_cleanup_close_ int lock = -EBADF, log = -EBADF, statefd = -EBADF;
 	struct run_args a;
 	struct job_error err;
@@ -787,37 +857,11 @@ static int job_run(int argc, char **argv)
 		cli_error("job %s: cannot make the directory for its settings: %s", job.name, strerror(-r));
 		return EXIT_RUN_FAILED;
 	}
-	/* One run of a job at a time: a timer that fires during a long run does not start a second. */
-	format_buf(file, sizeof(file), "%s/%s.lock", dir, job.name);
-	lock = flock_file(file, LOCK_EX | LOCK_NB);
-	if (lock == -EWOULDBLOCK) {
-		cli_error("job %s is running already (%s is locked)", job.name, file);
+	lock = job_lock(&job, dir);
+	if (lock < 0)
 		return EXIT_RUN_FAILED;
-	}
-	if (lock < 0) {
-		cli_error("job %s: cannot open its lock %s: %s", job.name, file, strerror(-lock));
+	if (job_run_settings(&job, &a, dir) < 0)
 		return EXIT_RUN_FAILED;
-	}
-	format_buf(file, sizeof(file), "%s/%s", dir, job.name);
-	r = job_settings_load(&job, file, &err);
-	if (r < 0) {
-		report_job_error(&err);
-		return EXIT_RUN_FAILED;
-	}
-	for (size_t i = 0; i < a.n_sets; i++)
-		if (job_setting_assign(&job, a.sets[i], why, sizeof(why)) < 0) {
-			cli_usage_error("job run", "%s", why);
-			return EXIT_RUN_FAILED;
-		}
-	if (job_settings_check(&job, why, sizeof(why)) < 0) {
-		cli_error("%s", why);
-		return EXIT_RUN_FAILED;
-	}
-	r = job_settings_save(&job, file);
-	if (r < 0) {
-		cli_error("job %s: cannot save its settings in %s: %s", job.name, file, strerror(-r));
-		return EXIT_RUN_FAILED;
-	}
 	log = open_log(statefd, log_name, sizeof(log_name));
 	if (log == -ENOTDIR) {
 		cli_error("job %s: %s/logs is not a directory (did the job replace it?): remove it", job.name, state);
