@@ -871,51 +871,78 @@ static int export_checks(const char *target, bool oci)
 	return EXIT_OK;
 }
 
-int cmd_export(int argc, char **argv)
+static const char export_help[] = "Usage: crossroot export NAME FILE\n"
+				  "       crossroot export --format oci NAME TARGET\n"
+				  "\n"
+				  "Write container NAME's rootfs to FILE, a tarball compressed as its name\n"
+				  "says (.tar, .tar.gz, .tar.xz, .tar.zst), with the owners the files have\n"
+				  "inside the container, so 'crossroot create --from-tar' (or another\n"
+				  "tool) imports it anywhere.  FILE - is stdout (a plain tar).\n"
+				  "\n"
+				  "  --format tar|oci  tar (the default), or an OCI image of one layer with\n"
+				  "                    NAME's platform (arm64: linux/arm64/v8), named\n"
+				  "                    localhost/NAME:latest: TARGET ending in .tar is an\n"
+				  "                    oci-archive ('podman load -i TARGET'), - one on stdout,\n"
+				  "                    anything else an OCI image layout directory\n";
+
+static const struct option export_long_options[] = {
+	{ "format", required_argument, NULL, 'f' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+/* Parse export's options (--format into *oci): returns -1 to go on, or the status to exit with (0 after --help). */
+static int export_parse_options(int argc, char **argv, bool *oci)
 {
-	static const char help[] = "Usage: crossroot export NAME FILE\n"
-				   "       crossroot export --format oci NAME TARGET\n"
-				   "\n"
-				   "Write container NAME's rootfs to FILE, a tarball compressed as its name\n"
-				   "says (.tar, .tar.gz, .tar.xz, .tar.zst), with the owners the files have\n"
-				   "inside the container, so 'crossroot create --from-tar' (or another\n"
-				   "tool) imports it anywhere.  FILE - is stdout (a plain tar).\n"
-				   "\n"
-				   "  --format tar|oci  tar (the default), or an OCI image of one layer with\n"
-				   "                    NAME's platform (arm64: linux/arm64/v8), named\n"
-				   "                    localhost/NAME:latest: TARGET ending in .tar is an\n"
-				   "                    oci-archive ('podman load -i TARGET'), - one on stdout,\n"
-				   "                    anything else an OCI image layout directory\n";
-	static const struct option options[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	struct tarball_error err;
-	struct container c;
-	char ref[CONTAINER_NAME_MAX + 32], created_by[CONTAINER_NAME_MAX + 32];
-	const char *target;
-	bool oci = false;
-	int ch, r;
+	int ch;
 
 	optind = 0;
 	opterr = 0;
-	while ((ch = cli_getopt(argc, argv, ":h", options)) != -1) {
+	while ((ch = cli_getopt(argc, argv, ":h", export_long_options)) != -1) {
 		switch (ch) {
 		case 'h':
-			fputs(help, stdout);
+			fputs(export_help, stdout);
 			return EXIT_OK;
 		case 'f':
 			if (!streq(optarg, "tar") && !streq(optarg, "oci"))
 				return cli_usage_error("export", "unknown format '%.40s': use tar or oci", optarg);
-			oci = streq(optarg, "oci");
+			*oci = streq(optarg, "oci");
 			break;
 		default:
 			return cli_option_error("export", argv, ch);
 		}
 	}
 	if (argc - optind != 2)
-		return cli_usage_error("export", "give NAME and %s", oci ? "TARGET" : "FILE");
+		return cli_usage_error("export", "give NAME and %s", *oci ? "TARGET" : "FILE");
+	return -1;
+}
+
+/* Export c to target, as an OCI image named localhost/NAME:latest when oci: returns 0 or -errno, with err. */
+static int export_write(const struct container *c, const char *target, bool oci, struct tarball_error *err)
+{
+	char ref[CONTAINER_NAME_MAX + 32], created_by[CONTAINER_NAME_MAX + 32];
+
+	if (!oci)
+		return store_export(c, target, err);
+	/* Lowercase: an image reference allows no capitals. */
+	snprintf(ref, sizeof(ref), "localhost/%s:latest", c->name);
+	for (char *p = ref; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	snprintf(created_by, sizeof(created_by), "crossroot export %s", c->name);
+	return store_export_oci(c, target, &(struct oci_export){ c->arch, ref, created_by }, err);
+}
+
+int cmd_export(int argc, char **argv)
+{
+	struct tarball_error err;
+	struct container c;
+	const char *target;
+	bool oci = false;
+	int r;
+
+	r = export_parse_options(argc, argv, &oci);
+	if (r >= 0)
+		return r;
 	target = argv[optind + 1];
 	r = export_checks(target, oci);
 	if (r != EXIT_OK)
@@ -923,15 +950,7 @@ int cmd_export(int argc, char **argv)
 	r = load_or_report("export", argv[optind], &c);
 	if (r != 0)
 		return r;
-	if (oci) {
-		/* Lowercase: an image reference allows no capitals. */
-		snprintf(ref, sizeof(ref), "localhost/%s:latest", c.name);
-		for (char *p = ref; *p; p++)
-			*p = (char)tolower((unsigned char)*p);
-		snprintf(created_by, sizeof(created_by), "crossroot export %s", c.name);
-		r = store_export_oci(&c, target, &(struct oci_export){ c.arch, ref, created_by }, &err);
-	} else
-		r = store_export(&c, target, &err);
+	r = export_write(&c, target, oci, &err);
 	if (r < 0) {
 		if (err.what[0])
 			cli_error("exporting '%s' to %s: %s%s%s", c.name, target_name(target), err.member,
