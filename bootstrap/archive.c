@@ -461,83 +461,114 @@ static bool already_there(const struct fetch_item *item)
 	return item->sha256 && stat(item->path, &st) == 0 && (uint64_t)st.st_size == item->size;
 }
 
+/* Downloads under way: parallel slots over items, and the counts progress reports. */
+struct transfers {
+	struct fetch_item *items;
+	size_t n, next, done, active;
+	unsigned parallel;
+	struct transfer *slots;
+	CURLM *multi;
+	uint64_t bytes, total_bytes;
+	fetch_progress_fn progress;
+	void *data;
+	struct archive_error *err;
+};
+
+/* Fill free slots with what is still to fetch, counting what is there already. Returns 0 or -errno. */
+static int transfers_fill(struct transfers *tr)
+{
+	int r = 0;
+
+	for (unsigned s = 0; r == 0 && s < tr->parallel && tr->next < tr->n; s++) {
+		if (tr->slots[s].handle)
+			continue;
+		while (tr->next < tr->n && already_there(&tr->items[tr->next])) {
+			tr->bytes += tr->items[tr->next].size;
+			tr->done++;
+			tr->next++;
+		}
+		if (tr->next < tr->n) {
+			r = start_transfer(tr->multi, &tr->slots[s], &tr->items[tr->next++], tr->err);
+			tr->active++;
+		}
+	}
+	return r;
+}
+
+/* Finish the transfers curl says are done, reporting progress after each. Returns 0 or -errno. */
+static int transfers_collect(struct transfers *tr)
+{
+	CURLMsg *msg;
+	int left, r;
+
+	while ((msg = nl.curl_multi_info_read(tr->multi, &left))) {
+		struct transfer *t;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		nl.curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+		tr->bytes += t->item->size;
+		tr->done++;
+		tr->active--;
+		r = finish_transfer(tr->multi, t, msg->data.result, tr->err);
+		if (r < 0)
+			return r;
+		if (tr->progress)
+			tr->progress(tr->data, tr->done, tr->n, tr->bytes, tr->total_bytes);
+	}
+	return 0;
+}
+
+/* On error, drop what is still in flight, with its partial file. */
+static void transfers_drop(struct transfers *tr)
+{
+	for (unsigned s = 0; s < tr->parallel; s++)
+		if (tr->slots[s].handle) {
+			nl.curl_multi_remove_handle(tr->multi, tr->slots[s].handle);
+			nl.curl_easy_cleanup(tr->slots[s].handle);
+			fclose(tr->slots[s].out);
+			unlink(tr->slots[s].part);
+		}
+}
+
 static int transfer_all(struct fetch_item *items, size_t n, unsigned parallel, fetch_progress_fn progress, void *data,
 			struct archive_error *err)
 {
-	struct transfer *slots;
-	size_t next = 0, done = 0, active = 0;
-	uint64_t bytes = 0, total_bytes = 0;
+	struct transfers tr = { .items = items, .n = n, .progress = progress, .data = data, .err = err };
 	const char *missing;
-	CURLM *multi;
 	int r = 0;
 
 	if (netlibs_load(&missing) < 0)
 		return archive_fail(err, -ELIBACC, "cannot load %s", missing);
-	if (parallel == 0)
-		parallel = 1;
+	tr.parallel = parallel == 0 ? 1 : parallel;
 	for (size_t i = 0; i < n; i++)
-		total_bytes += items[i].size;
-	slots = calloc(parallel, sizeof(*slots));
-	multi = nl.curl_multi_init();
-	if (!slots || !multi) {
-		free(slots);
-		if (multi)
-			nl.curl_multi_cleanup(multi);
+		tr.total_bytes += items[i].size;
+	tr.slots = calloc(tr.parallel, sizeof(*tr.slots));
+	tr.multi = nl.curl_multi_init();
+	if (!tr.slots || !tr.multi) {
+		free(tr.slots);
+		if (tr.multi)
+			nl.curl_multi_cleanup(tr.multi);
 		return archive_fail(err, -ENOMEM, "cannot start downloads");
 	}
 	for (;;) {
-		CURLMsg *msg;
-		int running, left;
+		int running;
 
-		/* Fill free slots with what is still to fetch. */
-		for (unsigned s = 0; r == 0 && s < parallel && next < n; s++) {
-			if (slots[s].handle)
-				continue;
-			while (next < n && already_there(&items[next])) {
-				bytes += items[next].size;
-				done++;
-				next++;
-			}
-			if (next < n) {
-				r = start_transfer(multi, &slots[s], &items[next++], err);
-				active++;
-			}
-		}
-		if (active == 0 || r < 0)
+		r = transfers_fill(&tr);
+		if (tr.active == 0 || r < 0)
 			break;
-		nl.curl_multi_perform(multi, &running);
-		while ((msg = nl.curl_multi_info_read(multi, &left))) {
-			struct transfer *t;
-
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			nl.curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
-			bytes += t->item->size;
-			done++;
-			active--;
-			r = finish_transfer(multi, t, msg->data.result, err);
-			if (r < 0)
-				break;
-			if (progress)
-				progress(data, done, n, bytes, total_bytes);
-		}
+		nl.curl_multi_perform(tr.multi, &running);
+		r = transfers_collect(&tr);
 		if (r < 0)
 			break;
-		if (active > 0)
-			nl.curl_multi_poll(multi, NULL, 0, 1000, NULL);
+		if (tr.active > 0)
+			nl.curl_multi_poll(tr.multi, NULL, 0, 1000, NULL);
 	}
-	/* On error, drop what is still in flight, with its partial file. */
-	for (unsigned s = 0; s < parallel; s++)
-		if (slots[s].handle) {
-			nl.curl_multi_remove_handle(multi, slots[s].handle);
-			nl.curl_easy_cleanup(slots[s].handle);
-			fclose(slots[s].out);
-			unlink(slots[s].part);
-		}
-	nl.curl_multi_cleanup(multi);
-	free(slots);
+	transfers_drop(&tr);
+	nl.curl_multi_cleanup(tr.multi);
+	free(tr.slots);
 	if (r == 0 && progress)
-		progress(data, done, n, bytes, total_bytes);
+		progress(data, tr.done, n, tr.bytes, tr.total_bytes);
 	return r;
 }
 

@@ -327,46 +327,30 @@ static void relay_download(void *data, size_t done, size_t total, uint64_t bytes
 		relay->fn(relay->data, &pr);
 }
 
-int bootstrap_prepare(const struct bootstrap_options *opts, struct bootstrap_plan *plan, bootstrap_progress_fn progress,
-		      void *data, struct archive_error *err)
+/* The mirror into plan->mirror: --mirror, else the host's apt sources'; no trailing '/'. Returns 0 or -errno, with err.
+ */
+static int plan_mirror(const struct bootstrap_options *opts, struct bootstrap_plan *plan, struct archive_error *err)
 {
-	const char *extras[256];
-	char debs[PATH_MAX], missing[512];
-	struct fetch_item *items;
-	struct bootstrap_progress pr = { .stage = STAGE_INDEX };
-	size_t n_extras = 0;
 	int r;
 
-	memset(plan, 0, sizeof(*plan));
-	memset(err, 0, sizeof(*err));
-	if (variant_extras(opts->variant, extras, &n_extras) < 0)
-		return archive_fail(err, -EINVAL, "unknown variant '%s': use minbase or buildd", opts->variant);
-	for (const char *const *p = opts->include; p && *p && n_extras + 1 < ARRAY_SIZE(extras); p++)
-		extras[n_extras++] = *p;
-	extras[n_extras] = NULL;
 	if (opts->mirror)
 		r = format_buf(plan->mirror, sizeof(plan->mirror), "%s", opts->mirror);
 	else if ((r = archive_host_mirror(plan->mirror, sizeof(plan->mirror))) < 0)
 		return archive_fail(err, -ENOENT, "no Debian mirror in the host's apt sources: give --mirror URL");
 	while (strlen(plan->mirror) > 1 && plan->mirror[strlen(plan->mirror) - 1] == '/')
 		plan->mirror[strlen(plan->mirror) - 1] = '\0';
-	if (progress)
-		progress(data, &pr);
-	if (mirror_dir(opts, plan->mirror, opts->suite, plan->index_dir, sizeof(plan->index_dir)) < 0 ||
-	    format_buf(debs, sizeof(debs), "%s/debs", opts->cache_dir) < 0)
-		return archive_fail(err, -ENAMETOOLONG, "cache path too long");
-	/* The cache is private to its owner, like the store. */
-	if ((r = mkdir_private(opts->cache_dir, true)) < 0 || (r = mkdir_p(debs, 0700)) < 0)
-		return archive_fail(err, r, "cannot create the cache %s: %s", opts->cache_dir, strerror(-r));
-	r = packages_indexes(opts, plan, err);
-	if (r < 0)
-		return r;
-	r = deb_select(&plan->index, extras, missing, sizeof(missing));
-	if (r < 0)
-		return archive_fail(err, -ENOENT, "cannot choose the packages: %s", missing);
-	r = order_packages(plan, debs, err);
-	if (r < 0)
-		return r;
+	return 0;
+}
+
+/*
+ * The plan's .debs into the cache, verified (--offline: only checked to be
+ * there), with download progress.  Returns 0 or -errno, with err.
+ */
+static int fetch_debs(const struct bootstrap_options *opts, const struct bootstrap_plan *plan,
+		      bootstrap_progress_fn progress, void *data, struct archive_error *err)
+{
+	struct fetch_item *items;
+	int r;
 
 	items = calloc(plan->n_packages, sizeof(*items));
 	if (!items)
@@ -397,6 +381,45 @@ int bootstrap_prepare(const struct bootstrap_options *opts, struct bootstrap_pla
 		free((char *)items[i].url);
 	free(items);
 	return r;
+}
+
+int bootstrap_prepare(const struct bootstrap_options *opts, struct bootstrap_plan *plan, bootstrap_progress_fn progress,
+		      void *data, struct archive_error *err)
+{
+	const char *extras[256];
+	char debs[PATH_MAX], missing[512];
+	struct bootstrap_progress pr = { .stage = STAGE_INDEX };
+	size_t n_extras = 0;
+	int r;
+
+	memset(plan, 0, sizeof(*plan));
+	memset(err, 0, sizeof(*err));
+	if (variant_extras(opts->variant, extras, &n_extras) < 0)
+		return archive_fail(err, -EINVAL, "unknown variant '%s': use minbase or buildd", opts->variant);
+	for (const char *const *p = opts->include; p && *p && n_extras + 1 < ARRAY_SIZE(extras); p++)
+		extras[n_extras++] = *p;
+	extras[n_extras] = NULL;
+	r = plan_mirror(opts, plan, err);
+	if (r < 0)
+		return r;
+	if (progress)
+		progress(data, &pr);
+	if (mirror_dir(opts, plan->mirror, opts->suite, plan->index_dir, sizeof(plan->index_dir)) < 0 ||
+	    format_buf(debs, sizeof(debs), "%s/debs", opts->cache_dir) < 0)
+		return archive_fail(err, -ENAMETOOLONG, "cache path too long");
+	/* The cache is private to its owner, like the store. */
+	if ((r = mkdir_private(opts->cache_dir, true)) < 0 || (r = mkdir_p(debs, 0700)) < 0)
+		return archive_fail(err, r, "cannot create the cache %s: %s", opts->cache_dir, strerror(-r));
+	r = packages_indexes(opts, plan, err);
+	if (r < 0)
+		return r;
+	r = deb_select(&plan->index, extras, missing, sizeof(missing));
+	if (r < 0)
+		return archive_fail(err, -ENOENT, "cannot choose the packages: %s", missing);
+	r = order_packages(plan, debs, err);
+	if (r < 0)
+		return r;
+	return fetch_debs(opts, plan, progress, data, err);
 }
 
 int bootstrap_extract(const struct bootstrap_plan *plan, size_t n, const struct tarball_owners *owners,

@@ -430,13 +430,60 @@ bool tarball_name_known(const char *name)
 	return false;
 }
 
+/* The data of the regular file path (relative to the working directory) into out. Returns 0 or -errno, with err. */
+static int write_data(struct archive *out, const char *path, struct tarball_error *err)
+{
+	_cleanup_close_ int in = -EBADF;
+	char buf[65536];
+
+	in = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (in < 0)
+		return fail(err, NULL, -errno, path, strerror(errno));
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+
+		if (n < 0)
+			return fail(err, NULL, -errno, path, strerror(errno));
+		if (n == 0)
+			return 0;
+		if (la.archive_write_data(out, buf, (size_t)n) < 0)
+			return fail(err, out, -EIO, path, NULL);
+	}
+}
+
+/* Every entry disk walks (header, and data for a regular file) into out, through entry. Returns 0 or -errno, with err.
+ */
+static int write_entries(struct archive *disk, struct archive *out, struct archive_entry *entry,
+			 struct tarball_error *err)
+{
+	for (;;) {
+		const char *path;
+		int h, r;
+
+		la.archive_entry_clear(entry);
+		h = la.archive_read_next_header2(disk, entry);
+		if (h == ARCHIVE_EOF)
+			return 0;
+		if (h < ARCHIVE_WARN)
+			return fail(err, disk, -EIO, NULL, NULL);
+		la.archive_read_disk_descend(disk);
+		path = la.archive_entry_pathname(entry);
+		if (la.archive_write_header(out, entry) < ARCHIVE_WARN)
+			return fail(err, out, -EIO, path, NULL);
+		if (!S_ISREG(la.archive_entry_mode(entry)) || la.archive_entry_size(entry) == 0)
+			continue;
+		r = write_data(out, path, err);
+		if (r < 0)
+			return r;
+	}
+}
+
 int tarball_write(int fd, const char *name, struct tarball_error *err)
 {
 	__attribute__((cleanup(read_free))) struct archive *disk = NULL;
 	__attribute__((cleanup(write_free_ptr))) struct archive *out = NULL;
 	struct archive_entry *entry;
 	const char *filter = filter_for(name);
-	char buf[65536];
 	int r = 0;
 
 	memset(err, 0, sizeof(*err));
@@ -460,47 +507,8 @@ int tarball_write(int fd, const char *name, struct tarball_error *err)
 		r = fail(err, out, -EIO, NULL, NULL);
 	if (r == 0 && la.archive_read_disk_open(disk, ".") != ARCHIVE_OK)
 		r = fail(err, disk, -EIO, NULL, NULL);
-	while (r == 0) {
-		_cleanup_close_ int in = -EBADF;
-		const char *path;
-		int h;
-
-		la.archive_entry_clear(entry);
-		h = la.archive_read_next_header2(disk, entry);
-		if (h == ARCHIVE_EOF)
-			break;
-		if (h < ARCHIVE_WARN) {
-			r = fail(err, disk, -EIO, NULL, NULL);
-			break;
-		}
-		la.archive_read_disk_descend(disk);
-		path = la.archive_entry_pathname(entry);
-		if (la.archive_write_header(out, entry) < ARCHIVE_WARN) {
-			r = fail(err, out, -EIO, path, NULL);
-			break;
-		}
-		if (!S_ISREG(la.archive_entry_mode(entry)) || la.archive_entry_size(entry) == 0)
-			continue;
-		in = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (in < 0) {
-			r = fail(err, NULL, -errno, path, strerror(errno));
-			break;
-		}
-		for (;;) {
-			ssize_t n = read(in, buf, sizeof(buf));
-
-			if (n < 0) {
-				r = fail(err, NULL, -errno, path, strerror(errno));
-				break;
-			}
-			if (n == 0)
-				break;
-			if (la.archive_write_data(out, buf, (size_t)n) < 0) {
-				r = fail(err, out, -EIO, path, NULL);
-				break;
-			}
-		}
-	}
+	if (r == 0)
+		r = write_entries(disk, out, entry, err);
 	la.archive_entry_free(entry);
 	if (r == 0 && la.archive_write_close(out) != ARCHIVE_OK)
 		r = fail(err, out, -EIO, NULL, NULL);

@@ -65,83 +65,98 @@ static struct json_object *status_object(const struct arch_info *arch, const str
 	return obj;
 }
 
+static const char status_help[] = "Usage: crossroot binfmt status [--json]\n"
+				  "\n"
+				  "One line per architecture: its emulator, whether the emulator is static,\n"
+				  "the host-wide binfmt entry that claims it and that entry's flags, and\n"
+				  "whether crossroot can register it in a sandboxed binfmt_misc.\n"
+				  "\n"
+				  "  --json  a JSON array of objects: \"arch\", \"native\", \"emulator\" (path\n"
+				  "          or null), \"static\", \"host_mounted\", \"host_entry\" and\n"
+				  "          \"host_flags\" (null when no entry claims it), \"sandboxed\"\n";
+
+/* What binfmt status looks at: the host's uname -m, its binfmt_misc, whether a sandboxed one works. */
+struct status_host {
+	char machine[65];
+	int host_fd;		   /* the host's binfmt_misc, or -errno */
+	int sandbox;		   /* binfmt_sandbox_probe() */
+	struct json_object *array; /* --json: the array of objects; NULL: a table */
+};
+
+/* arch's row of the table, or its object in h->array: returns 0, or -errno (reported) from emulator_find(). */
+static int status_arch(const struct arch_info *arch, const struct status_host *h)
+{
+	struct emulator emu;
+	struct binfmt_entry entry;
+	const char *path = "-", *is_static = "-", *host = "-", *flags = "-", *sandboxed = "-";
+	bool claimed = false;
+	int r;
+
+	r = emulator_find(arch, h->machine, getenv("PATH"), &emu);
+	if (r < 0) {
+		cli_error("looking for the %s emulator: %s", arch->name, strerror(-r));
+		return r;
+	}
+	switch (emu.status) {
+	case EMULATOR_NATIVE:
+		path = "(native)";
+		break;
+	case EMULATOR_FOUND:
+		path = emu.path;
+		is_static = "yes";
+		sandboxed = h->sandbox > 0 ? "yes" : "no";
+		break;
+	case EMULATOR_NOT_STATIC:
+		path = emu.rejected;
+		is_static = "no";
+		sandboxed = "no";
+		break;
+	case EMULATOR_NOT_FOUND:
+		path = "(none)";
+		sandboxed = "no";
+		break;
+	}
+	if (emu.status != EMULATOR_NATIVE) {
+		if (h->host_fd < 0)
+			host = "(not mounted)";
+		else if ((claimed = host_claimant(h->host_fd, arch, &entry))) {
+			host = entry.name;
+			flags = entry.flags[0] ? entry.flags : "none";
+		}
+	}
+	if (h->array)
+		cli_json_add(h->array, NULL, status_object(arch, &emu, h->host_fd, &entry, claimed, h->sandbox));
+	else
+		printf("%-9s %-34s %-6s %-22s %-6s %s\n", arch->name, path, is_static, host, flags, sandboxed);
+	return 0;
+}
+
 static int binfmt_status(int argc, char **argv)
 {
-	static const char help[] = "Usage: crossroot binfmt status [--json]\n"
-				   "\n"
-				   "One line per architecture: its emulator, whether the emulator is static,\n"
-				   "the host-wide binfmt entry that claims it and that entry's flags, and\n"
-				   "whether crossroot can register it in a sandboxed binfmt_misc.\n"
-				   "\n"
-				   "  --json  a JSON array of objects: \"arch\", \"native\", \"emulator\" (path\n"
-				   "          or null), \"static\", \"host_mounted\", \"host_entry\" and\n"
-				   "          \"host_flags\" (null when no entry claims it), \"sandboxed\"\n";
+	struct status_host h = { .host_fd = -EBADF, .array = NULL };
 	_cleanup_close_ int host_fd = -EBADF;
-	struct json_object *array = NULL;
-	char machine[65];
-	int r, sandbox;
+	int r;
 
-	r = cli_parse_json_option("binfmt status", help, argc, argv, true, &array);
+	r = cli_parse_json_option("binfmt status", status_help, argc, argv, true, &h.array);
 	if (r >= 0)
 		return r;
-	if (host_machine_or_fail(machine, sizeof(machine)) < 0)
+	if (host_machine_or_fail(h.machine, sizeof(h.machine)) < 0)
 		return EXIT_FAIL;
-	host_fd = binfmt_host_open();
-	sandbox = binfmt_sandbox_probe();
+	h.host_fd = host_fd = binfmt_host_open();
+	h.sandbox = binfmt_sandbox_probe();
 
-	if (!array)
+	if (!h.array)
 		printf("%-9s %-34s %-6s %-22s %-6s %s\n", "ARCH", "EMULATOR", "STATIC", "HOST ENTRY", "FLAGS",
 		       "SANDBOXED");
-	for (size_t i = 0; i < arch_count(); i++) {
-		const struct arch_info *arch = &arch_table[i];
-		struct emulator emu;
-		struct binfmt_entry entry;
-		const char *path = "-", *is_static = "-", *host = "-", *flags = "-", *sandboxed = "-";
-		bool claimed = false;
-
-		r = emulator_find(arch, machine, getenv("PATH"), &emu);
-		if (r < 0) {
-			cli_error("looking for the %s emulator: %s", arch->name, strerror(-r));
+	for (size_t i = 0; i < arch_count(); i++)
+		if (status_arch(&arch_table[i], &h) < 0)
 			return EXIT_FAIL;
-		}
-		switch (emu.status) {
-		case EMULATOR_NATIVE:
-			path = "(native)";
-			break;
-		case EMULATOR_FOUND:
-			path = emu.path;
-			is_static = "yes";
-			sandboxed = sandbox > 0 ? "yes" : "no";
-			break;
-		case EMULATOR_NOT_STATIC:
-			path = emu.rejected;
-			is_static = "no";
-			sandboxed = "no";
-			break;
-		case EMULATOR_NOT_FOUND:
-			path = "(none)";
-			sandboxed = "no";
-			break;
-		}
-		if (emu.status != EMULATOR_NATIVE) {
-			if (host_fd < 0)
-				host = "(not mounted)";
-			else if ((claimed = host_claimant(host_fd, arch, &entry))) {
-				host = entry.name;
-				flags = entry.flags[0] ? entry.flags : "none";
-			}
-		}
-		if (array)
-			cli_json_add(array, NULL, status_object(arch, &emu, host_fd, &entry, claimed, sandbox));
-		else
-			printf("%-9s %-34s %-6s %-22s %-6s %s\n", arch->name, path, is_static, host, flags, sandboxed);
-	}
-	if (array && cli_json_print(array) < 0)
+	if (h.array && cli_json_print(h.array) < 0)
 		return EXIT_FAIL;
-	if (sandbox < 0)
+	if (h.sandbox < 0)
 		cli_hint("user namespaces are not available, so sandboxed binfmt_misc cannot be used: "
 			 "run 'crossroot check'");
-	else if (sandbox == 0)
+	else if (h.sandbox == 0)
 		cli_hint("this kernel refuses sandboxed binfmt_misc (Linux >= 6.7 has it): "
 			 "root can register host-wide entries with 'crossroot binfmt register'");
 	return EXIT_OK;
@@ -323,41 +338,42 @@ static bool arch_listed(const struct arch_info *const *list, size_t n, const str
 	return false;
 }
 
-static int binfmt_exec_cmd(int argc, char **argv)
+static const struct option exec_long_options[] = {
+	{ "arch", required_argument, NULL, 'a' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+static const char exec_help[] = "Usage: crossroot binfmt exec [--arch ARCH]... -- CMD [ARG...]\n"
+				"\n"
+				"Run CMD, a host program, as yourself in a new user and mount namespace whose\n"
+				"sandboxed binfmt_misc has crossroot's entries for every static emulator found,\n"
+				"so foreign-architecture programs run with no host entry and no root.  The\n"
+				"entries are visible at /proc/sys/fs/binfmt_misc inside and vanish with CMD.\n"
+				"Needs Linux >= 6.7.\n"
+				"\n"
+				"  --arch ARCH  fail unless ARCH's entry is in place (repeatable)\n"
+				"\n"
+				"Exit status: CMD's; 125 when crossroot failed (bad usage included),\n"
+				"126 when CMD could not be executed, 127 when CMD was not found.\n";
+
+/* binfmt exec's --arch list, each arch once. */
+struct exec_wanted {
+	const struct arch_info *arches[ARCH_COUNT_MAX];
+	size_t n;
+};
+
+/* Parse binfmt exec's options up to CMD: returns -1 to go on, or the status to exit with (0 after --help). */
+static int exec_parse_options(int argc, char **argv, struct exec_wanted *wanted)
 {
-	static const struct option options[] = {
-		{ "arch", required_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	static const char help[] = "Usage: crossroot binfmt exec [--arch ARCH]... -- CMD [ARG...]\n"
-				   "\n"
-				   "Run CMD, a host program, as yourself in a new user and mount namespace whose\n"
-				   "sandboxed binfmt_misc has crossroot's entries for every static emulator found,\n"
-				   "so foreign-architecture programs run with no host entry and no root.  The\n"
-				   "entries are visible at /proc/sys/fs/binfmt_misc inside and vanish with CMD.\n"
-				   "Needs Linux >= 6.7.\n"
-				   "\n"
-				   "  --arch ARCH  fail unless ARCH's entry is in place (repeatable)\n"
-				   "\n"
-				   "Exit status: CMD's; 125 when crossroot failed (bad usage included),\n"
-				   "126 when CMD could not be executed, 127 when CMD was not found.\n";
-	const struct arch_info *wanted[ARCH_COUNT_MAX];
-	struct binfmt_result results[32];
-	size_t n_wanted = 0, n_results = 0;
-	uid_t uid = getuid();
-	gid_t gid = getgid();
-	const char *what;
-	char machine[65];
-	bool found;
-	int c, r;
+	int c;
 
 	optind = 0;
 	opterr = 0;
-	while ((c = cli_getopt(argc, argv, "+:h", options)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+:h", exec_long_options)) != -1) {
 		switch (c) {
 		case 'h':
-			fputs(help, stdout);
+			fputs(exec_help, stdout);
 			return EXIT_OK;
 		case 'a':
 			if (!arch_lookup(optarg)) {
@@ -365,8 +381,8 @@ static int binfmt_exec_cmd(int argc, char **argv)
 						arch_names());
 				return EXIT_RUN_FAILED;
 			}
-			if (!arch_listed(wanted, n_wanted, arch_lookup(optarg)))
-				wanted[n_wanted++] = arch_lookup(optarg);
+			if (!arch_listed(wanted->arches, wanted->n, arch_lookup(optarg)))
+				wanted->arches[wanted->n++] = arch_lookup(optarg);
 			break;
 		default:
 			cli_option_error("binfmt exec", argv, c);
@@ -377,9 +393,16 @@ static int binfmt_exec_cmd(int argc, char **argv)
 		cli_usage_error("binfmt exec", "missing the command to run");
 		return EXIT_RUN_FAILED;
 	}
-	if (host_machine_or_fail(machine, sizeof(machine)) < 0)
-		return EXIT_RUN_FAILED;
-	r = sandbox_setup(machine, results, &n_results, &what);
+	return -1;
+}
+
+/* sandbox_setup(), and what failed said with a hint: returns 0 or -errno (reported). */
+static int exec_sandbox(const char *machine, struct binfmt_result *results, size_t *n_results)
+{
+	const char *what;
+	int r;
+
+	r = sandbox_setup(machine, results, n_results, &what);
 	if (r < 0) {
 		cli_error("%s: %s", what, strerror(-r));
 		if (r == -EPERM || r == -EACCES)
@@ -388,24 +411,53 @@ static int binfmt_exec_cmd(int argc, char **argv)
 		else if (r == -ENOSPC)
 			cli_hint("no user namespace may be created: user.max_user_namespaces is 0 or reached; "
 				 "run 'crossroot check'");
-		return EXIT_RUN_FAILED;
 	}
+	return r;
+}
+
+/* Warn about entries that failed; false (reported) when an arch of wanted is neither native nor registered. */
+static bool exec_entries_ok(const struct binfmt_result *results, size_t n_results, const struct exec_wanted *wanted,
+			    const char *machine)
+{
 	for (size_t i = 0; i < n_results; i++)
 		if (results[i].outcome == BINFMT_FAILED)
 			cli_error("warning: the %s entry could not be registered: %s", results[i].arch->name,
 				  strerror(-results[i].error));
-	for (size_t i = 0; i < n_wanted; i++) {
-		const struct binfmt_result *res = find_result(results, n_results, wanted[i]);
+	for (size_t i = 0; i < wanted->n; i++) {
+		const struct binfmt_result *res = find_result(results, n_results, wanted->arches[i]);
 
-		if (arch_is_native(wanted[i], machine) ||
+		if (arch_is_native(wanted->arches[i], machine) ||
 		    (res && (res->outcome == BINFMT_REGISTERED || res->outcome == BINFMT_ALREADY)))
 			continue;
 		if (res && res->emulator.status != EMULATOR_FOUND) {
-			cli_error("no static emulator for %s", wanted[i]->name);
+			cli_error("no static emulator for %s", wanted->arches[i]->name);
 			cli_hint("%s", emulator_hint(&res->emulator));
 		}
-		return EXIT_RUN_FAILED;
+		return false;
 	}
+	return true;
+}
+
+static int binfmt_exec_cmd(int argc, char **argv)
+{
+	struct exec_wanted wanted = { .n = 0 };
+	struct binfmt_result results[32];
+	size_t n_results = 0;
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	char machine[65];
+	bool found;
+	int r;
+
+	r = exec_parse_options(argc, argv, &wanted);
+	if (r >= 0)
+		return r;
+	if (host_machine_or_fail(machine, sizeof(machine)) < 0)
+		return EXIT_RUN_FAILED;
+	if (exec_sandbox(machine, results, &n_results) < 0)
+		return EXIT_RUN_FAILED;
+	if (!exec_entries_ok(results, n_results, &wanted, machine))
+		return EXIT_RUN_FAILED;
 	/* The command runs as the caller again, in a nested namespace under the registering root. */
 	r = userns_unshare_single(uid, gid, 0);
 	if (r < 0) {

@@ -132,46 +132,47 @@ static bool effective(const struct config *cfg, enum config_key key, char *value
 	return false;
 }
 
+static const char config_help[] =
+	"Usage: crossroot config [KEY]\n"
+	"\n"
+	"Print each setting in force, its value and where it came from; with KEY,\n"
+	"only its value (exit status 1 when it has none).  Settings are read from\n" CONFIG_SYSTEM_FILE
+	" (the system's), then from\n"
+	"${XDG_CONFIG_HOME:-~/.config}/crossroot/config (yours, which wins; root reads\n"
+	"only the system's).  Command-line options win over both.  A line is\n"
+	"'KEY VALUE'; blank lines and lines starting with '#' are skipped.\n"
+	"\n"
+	"  container NAME      the container run and enter use when given no NAME\n"
+	"                      (without it: your only container, if you have one)\n"
+	"  mirror URL          create's --mirror (default: the host's apt sources)\n"
+	"  suite SUITE         create's --suite (default: the host's Debian release)\n"
+	"  variant V           create's --variant, minbase or buildd (default minbase)\n"
+	"  components C,...    create's --components (default main)\n"
+	"  check-valid-until yes|no\n"
+	"                      whether create refuses a release past its Valid-Until\n"
+	"                      (default: as the host's apt, Acquire::Check-Valid-Until;\n"
+	"                      no also goes into the container's apt sources)\n"
+	"  binfmt MODE         auto, sandboxed or host (default auto; CROSSROOT_BINFMT\n"
+	"                      wins; root's setup reads only the system's file)\n"
+	"\n"
+	"An unknown key, an invalid value or a key given twice in one file is an\n"
+	"error naming the file and line, for every command that reads the settings.\n";
+
+static const struct option config_long_options[] = { { "help", no_argument, NULL, 'h' }, {} };
+
 int cmd_config(int argc, char **argv)
 {
-	static const char help[] =
-		"Usage: crossroot config [KEY]\n"
-		"\n"
-		"Print each setting in force, its value and where it came from; with KEY,\n"
-		"only its value (exit status 1 when it has none).  Settings are read from\n" CONFIG_SYSTEM_FILE
-		" (the system's), then from\n"
-		"${XDG_CONFIG_HOME:-~/.config}/crossroot/config (yours, which wins; root reads\n"
-		"only the system's).  Command-line options win over both.  A line is\n"
-		"'KEY VALUE'; blank lines and lines starting with '#' are skipped.\n"
-		"\n"
-		"  container NAME      the container run and enter use when given no NAME\n"
-		"                      (without it: your only container, if you have one)\n"
-		"  mirror URL          create's --mirror (default: the host's apt sources)\n"
-		"  suite SUITE         create's --suite (default: the host's Debian release)\n"
-		"  variant V           create's --variant, minbase or buildd (default minbase)\n"
-		"  components C,...    create's --components (default main)\n"
-		"  check-valid-until yes|no\n"
-		"                      whether create refuses a release past its Valid-Until\n"
-		"                      (default: as the host's apt, Acquire::Check-Valid-Until;\n"
-		"                      no also goes into the container's apt sources)\n"
-		"  binfmt MODE         auto, sandboxed or host (default auto; CROSSROOT_BINFMT\n"
-		"                      wins; root's setup reads only the system's file)\n"
-		"\n"
-		"An unknown key, an invalid value or a key given twice in one file is an\n"
-		"error naming the file and line, for every command that reads the settings.\n";
 	char value[PATH_MAX];
 	const char *source;
 	struct config cfg;
-
-	static const struct option options[] = { { "help", no_argument, NULL, 'h' }, {} };
 	int ch;
 
 	optind = 0;
 	opterr = 0;
-	while ((ch = cli_getopt(argc, argv, ":h", options)) != -1) {
+	while ((ch = cli_getopt(argc, argv, ":h", config_long_options)) != -1) {
 		if (ch != 'h')
 			return cli_option_error("config", argv, ch);
-		fputs(help, stdout);
+		fputs(config_help, stdout);
 		return EXIT_OK;
 	}
 	if (argc - optind > 1)

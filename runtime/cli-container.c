@@ -340,159 +340,205 @@ static bool has_default(const struct config *cfg)
 	return cfg->v[CONFIG_CONTAINER].value[0] || container_names(first, sizeof(first), list, sizeof(list)) == 1;
 }
 
-static int run_or_enter(int argc, char **argv, bool enter)
-{
-	static const char run_help[] =
-		"Usage: crossroot run [NAME] [OPTIONS] -- CMD [ARG...]\n"
-		"\n"
-		"Run CMD in container NAME (without NAME, the default container: the\n"
-		"'container' setting, else your only one; see 'crossroot config'), as you\n"
-		"(your own uid, no capabilities) unless --root.  On a started container CMD joins it (like podman "
-		"exec) and what\n"
-		"it leaves running stays until 'crossroot stop'; on a stopped one the\n"
-		"container lives exactly as long as CMD.\n"
-		"\n"
-		"From a terminal (stdin and stdout are terminals, and run is in the\n"
-		"foreground), CMD gets a new terminal of the container's own devpts, as\n"
-		"with 'crossroot enter': tty names it, the window size follows yours, and\n"
-		"stderr goes there too unless you redirected it.  Otherwise (pipes, files,\n"
-		"CI) stdin, stdout and stderr pass straight through, unchanged.  SIGINT,\n"
-		"SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to CMD.\n"
-		"\n"
-		"  --root                 run as uid 0 with a build-safe set of capabilities\n"
-		"  -u, --user USER        run as USER of the container, a name or a uid (mapped\n"
-		"                         mode; a uid without a passwd entry gets gid 0)\n"
-		"  -w, --cwd DIR          working directory inside (default: yours when it\n"
-		"                         exists inside, e.g. under $HOME; else $HOME; else /)\n"
-		"  -e, --env KEY=VALUE    set a variable (repeatable); -e KEY passes your KEY\n"
-		"                         (not set inside when you have none)\n"
-		"  --env-file FILE        KEY=VALUE lines (VALUE taken literally), KEY lines as\n"
-		"                         -e KEY, '#' comments and blank lines\n"
-		"  --bind SRC[:DST[:ro]]  bind a host path (stopped containers; repeatable)\n"
-		"  -v SRC:DST[:ro]        the same, as in podman (DST is required)\n"
-		"  -i, -t                 accepted for podman's sake: stdin always passes\n"
-		"                         through, and the terminal is decided as above\n"
-		"  --ephemeral            on a copy-on-write view of the rootfs (overlayfs),\n"
-		"                         thrown away when CMD ends: the rootfs never changes;\n"
-		"                         a container of its own even when NAME is started\n"
-		"                         with --ephemeral; refused while NAME is used without\n"
-		"                         it (started, or running a command)\n"
-		"\n"
-		"Environment: PATH, HOME, USER, LOGNAME and SHELL are crossroot's; from\n"
-		"yours pass TERM, LANG, every LC_*, TZ and the proxy variables http_proxy,\n"
-		"https_proxy, ftp_proxy, no_proxy and all_proxy (in lower or upper case);\n"
-		"nothing else unless given with -e or --env-file, which come last and win.\n"
-		"Long options are never abbreviated.\n"
-		"\n"
-		"Exit status: CMD's (128+N when it died of signal N); 125 when crossroot\n"
-		"failed, bad usage included; 126 when CMD could not be executed; 127 when\n"
-		"CMD was not found.\n";
-	static const char enter_help[] = "Usage: crossroot enter [NAME] [--root | --user USER] [--cwd DIR] [--env "
-					 "KEY[=VALUE]]... [--env-file FILE]...\n"
-					 "                       [--bind SRC[:DST[:ro]]]... [--ephemeral]\n"
-					 "\n"
-					 "Start a login shell in container NAME (without NAME, the default\n"
-					 "container, as for run) on a new terminal of the container's own devpts:\n"
-					 "job control works and the window size follows yours.  Options as for\n"
-					 "'crossroot run'.  Exit status: the shell's; 125 when crossroot\n"
-					 "failed; 126 or 127 when the shell could not be run or found.\n";
-	const char *cmd = enter ? "enter" : "run";
+static const char run_help[] =
+	"Usage: crossroot run [NAME] [OPTIONS] -- CMD [ARG...]\n"
+	"\n"
+	"Run CMD in container NAME (without NAME, the default container: the\n"
+	"'container' setting, else your only one; see 'crossroot config'), as you\n"
+	"(your own uid, no capabilities) unless --root.  On a started container CMD joins it (like podman "
+	"exec) and what\n"
+	"it leaves running stays until 'crossroot stop'; on a stopped one the\n"
+	"container lives exactly as long as CMD.\n"
+	"\n"
+	"From a terminal (stdin and stdout are terminals, and run is in the\n"
+	"foreground), CMD gets a new terminal of the container's own devpts, as\n"
+	"with 'crossroot enter': tty names it, the window size follows yours, and\n"
+	"stderr goes there too unless you redirected it.  Otherwise (pipes, files,\n"
+	"CI) stdin, stdout and stderr pass straight through, unchanged.  SIGINT,\n"
+	"SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to CMD.\n"
+	"\n"
+	"  --root                 run as uid 0 with a build-safe set of capabilities\n"
+	"  -u, --user USER        run as USER of the container, a name or a uid (mapped\n"
+	"                         mode; a uid without a passwd entry gets gid 0)\n"
+	"  -w, --cwd DIR          working directory inside (default: yours when it\n"
+	"                         exists inside, e.g. under $HOME; else $HOME; else /)\n"
+	"  -e, --env KEY=VALUE    set a variable (repeatable); -e KEY passes your KEY\n"
+	"                         (not set inside when you have none)\n"
+	"  --env-file FILE        KEY=VALUE lines (VALUE taken literally), KEY lines as\n"
+	"                         -e KEY, '#' comments and blank lines\n"
+	"  --bind SRC[:DST[:ro]]  bind a host path (stopped containers; repeatable)\n"
+	"  -v SRC:DST[:ro]        the same, as in podman (DST is required)\n"
+	"  -i, -t                 accepted for podman's sake: stdin always passes\n"
+	"                         through, and the terminal is decided as above\n"
+	"  --ephemeral            on a copy-on-write view of the rootfs (overlayfs),\n"
+	"                         thrown away when CMD ends: the rootfs never changes;\n"
+	"                         a container of its own even when NAME is started\n"
+	"                         with --ephemeral; refused while NAME is used without\n"
+	"                         it (started, or running a command)\n"
+	"\n"
+	"Environment: PATH, HOME, USER, LOGNAME and SHELL are crossroot's; from\n"
+	"yours pass TERM, LANG, every LC_*, TZ and the proxy variables http_proxy,\n"
+	"https_proxy, ftp_proxy, no_proxy and all_proxy (in lower or upper case);\n"
+	"nothing else unless given with -e or --env-file, which come last and win.\n"
+	"Long options are never abbreviated.\n"
+	"\n"
+	"Exit status: CMD's (128+N when it died of signal N); 125 when crossroot\n"
+	"failed, bad usage included; 126 when CMD could not be executed; 127 when\n"
+	"CMD was not found.\n";
+static const char enter_help[] = "Usage: crossroot enter [NAME] [--root | --user USER] [--cwd DIR] [--env "
+				 "KEY[=VALUE]]... [--env-file FILE]...\n"
+				 "                       [--bind SRC[:DST[:ro]]]... [--ephemeral]\n"
+				 "\n"
+				 "Start a login shell in container NAME (without NAME, the default\n"
+				 "container, as for run) on a new terminal of the container's own devpts:\n"
+				 "job control works and the window size follows yours.  Options as for\n"
+				 "'crossroot run'.  Exit status: the shell's; 125 when crossroot\n"
+				 "failed; 126 or 127 when the shell could not be run or found.\n";
+
+/* A run or enter being set up: its options, its container's name, the settings. */
+struct run_call {
+	const char *cmd, *help;
+	bool enter;
+	int argc; /* argv and argc from NAME on (getopt's optind into them) */
+	char **argv;
+	const char *name;
 	char default_name[CONTAINER_NAME_MAX + 1];
 	struct config cfg;
 	struct run_options o;
-	struct run_result res;
-	struct container c;
-	const char *name;
+};
+
+/*
+ * Options before NAME, then NAME (or the default container), then options
+ * after it, up to "--"; then the arguments left.  Returns -1 to go on, or the
+ * status to exit with.
+ */
+static int run_parse_args(struct run_call *rc)
+{
 	int r;
 
-	memset(&o, 0, sizeof(o));
-	remember_caller();
-	/* Options before NAME, then NAME, then options after it, up to "--". */
-	r = parse_run_options(cmd, enter ? enter_help : run_help, argc, argv, &o);
+	r = parse_run_options(rc->cmd, rc->help, rc->argc, rc->argv, &rc->o);
 	if (r >= 0)
 		return r;
-	if (cli_config_load(&cfg) < 0)
+	if (cli_config_load(&rc->cfg) < 0)
 		return EXIT_RUN_FAILED;
-	if (!enter && optind >= argc) {
-		cli_usage_error(cmd, "missing the command: crossroot run [NAME] -- CMD [ARG...]");
+	if (!rc->enter && optind >= rc->argc) {
+		cli_usage_error(rc->cmd, "missing the command: crossroot run [NAME] -- CMD [ARG...]");
 		return EXIT_RUN_FAILED;
 	}
 	/* No NAME: enter with nothing left, or run whose first word after the options is "--". */
-	if (enter ? optind >= argc : optind > 1 && streq(argv[optind - 1], "--")) {
-		if (cli_default_container(&cfg, cmd, default_name, sizeof(default_name)) < 0)
+	if (rc->enter ? optind >= rc->argc : optind > 1 && streq(rc->argv[optind - 1], "--")) {
+		if (cli_default_container(&rc->cfg, rc->cmd, rc->default_name, sizeof(rc->default_name)) < 0)
 			return EXIT_RUN_FAILED;
-		name = default_name;
+		rc->name = rc->default_name;
 	} else {
-		name = argv[optind];
-		argv[optind] = argv[0];
-		argc -= optind;
-		argv += optind;
-		r = parse_run_options(cmd, enter ? enter_help : run_help, argc, argv, &o);
+		rc->name = rc->argv[optind];
+		rc->argv[optind] = rc->argv[0];
+		rc->argc -= optind;
+		rc->argv += optind;
+		r = parse_run_options(rc->cmd, rc->help, rc->argc, rc->argv, &rc->o);
 		if (r >= 0)
 			return r;
 	}
-	if (enter && optind < argc) {
-		cli_usage_error(cmd, "unexpected argument '%.80s' (use 'crossroot run' for a command)", argv[optind]);
+	if (rc->enter && optind < rc->argc) {
+		cli_usage_error(rc->cmd, "unexpected argument '%.80s' (use 'crossroot run' for a command)",
+				rc->argv[optind]);
 		return EXIT_RUN_FAILED;
 	}
-	if (!enter && optind >= argc) {
-		cli_usage_error(cmd, "missing the command: crossroot run %s -- CMD [ARG...]", name);
+	if (!rc->enter && optind >= rc->argc) {
+		cli_usage_error(rc->cmd, "missing the command: crossroot run %s -- CMD [ARG...]", rc->name);
 		return EXIT_RUN_FAILED;
 	}
-	if (o.req.user && o.req.root) {
-		cli_usage_error(cmd, "--root and --user exclude each other (--user 0 is uid 0 without --root's setup)");
+	if (rc->o.req.user && rc->o.req.root) {
+		cli_usage_error(rc->cmd,
+				"--root and --user exclude each other (--user 0 is uid 0 without --root's setup)");
 		return EXIT_RUN_FAILED;
 	}
-	if (load_or_report(cmd, name, &c) != 0) {
-		if (name == default_name && cfg.v[CONFIG_CONTAINER].value[0])
-			cli_hint("'%s' is the default container set at %s", name, cfg.v[CONFIG_CONTAINER].source);
-		else if (!enter && has_default(&cfg))
-			cli_hint("to run '%s' in your default container, put '--' first: crossroot run -- %s ...", name,
-				 name);
+	return -1;
+}
+
+/* Load the container and check --user against its mode: returns -1 to go on, or EXIT_RUN_FAILED (reported). */
+static int run_load(const struct run_call *rc, struct container *c)
+{
+	if (load_or_report(rc->cmd, rc->name, c) != 0) {
+		if (rc->name == rc->default_name && rc->cfg.v[CONFIG_CONTAINER].value[0])
+			cli_hint("'%s' is the default container set at %s", rc->name,
+				 rc->cfg.v[CONFIG_CONTAINER].source);
+		else if (!rc->enter && has_default(&rc->cfg))
+			cli_hint("to run '%s' in your default container, put '--' first: crossroot run -- %s ...",
+				 rc->name, rc->name);
 		return EXIT_RUN_FAILED;
 	}
-	if (o.req.user && c.mode == CONTAINER_SINGLE) {
+	if (rc->o.req.user && c->mode == CONTAINER_SINGLE) {
 		cli_error("--user needs mapped mode: '%s' is in single mode, where only your own uid exists "
 			  "(it is uid 0 inside; --root gives it the capabilities)",
-			  name);
+			  rc->name);
 		cli_hint("ask root to run 'crossroot setup --user %s', then create the container again", user_name());
 		return EXIT_RUN_FAILED;
 	}
-	o.req.inherit_env = true;
-	o.req.argv = enter ? NULL : argv + optind;
-	o.req.tty = enter || run_interactive();
-	o.req.tty_keep_stderr = !enter && !isatty(STDERR_FILENO);
-	if (enter && !isatty(STDIN_FILENO)) {
-		cli_error("'crossroot enter' needs a terminal on stdin; use 'crossroot run %s -- CMD' otherwise", name);
-		return EXIT_RUN_FAILED;
-	}
-	r = container_exec(&c, &o.req, &res);
+	return -1;
+}
+
+/* What container_exec() returned (r) and how the command ended, as run's and enter's exit status. */
+static int run_report(const struct run_call *rc, const struct container *c, int r, const struct run_result *res)
+{
 	if (r == -EBUSY) {
-		report_rootfs_busy(name, o.req.ephemeral);
+		report_rootfs_busy(rc->name, rc->o.req.ephemeral);
 		return EXIT_RUN_FAILED;
 	}
 	if (r == -EWOULDBLOCK) {
-		cli_error("container '%s' is being started, stopped or removed by another crossroot; try again", name);
+		cli_error("container '%s' is being started, stopped or removed by another crossroot; try again",
+			  rc->name);
 		return EXIT_RUN_FAILED;
 	}
 	if (r < 0) {
-		cli_error("%s: %s", name, strerror(-r));
+		cli_error("%s: %s", rc->name, strerror(-r));
 		return EXIT_RUN_FAILED;
 	}
-	switch (res.outcome) {
+	switch (res->outcome) {
 	case RUN_EXITED:
-		return res.status;
+		return res->status;
 	case RUN_EXEC_FAILED:
-		cli_exec_error(enter ? "the login shell" : o.req.argv[0], res.error, res.found);
-		return res.found ? EXIT_RUN_NOEXEC : EXIT_RUN_NOTFOUND;
+		cli_exec_error(rc->enter ? "the login shell" : rc->o.req.argv[0], res->error, res->found);
+		return res->found ? EXIT_RUN_NOEXEC : EXIT_RUN_NOTFOUND;
 	case RUN_NO_EMULATOR:
-		report_no_emulator(&c, &res.emulator);
+		report_no_emulator(c, &res->emulator);
 		return EXIT_RUN_FAILED;
 	case RUN_TIMED_OUT: /* run sets no time limit */
 	case RUN_FAILED:
 		break;
 	}
-	return report_run_failure(&c, &res);
+	return report_run_failure(c, res);
+}
+
+static int run_or_enter(int argc, char **argv, bool enter)
+{
+	struct run_call rc = { .cmd = enter ? "enter" : "run",
+			       .help = enter ? enter_help : run_help,
+			       .enter = enter,
+			       .argc = argc,
+			       .argv = argv };
+	struct run_result res;
+	struct container c;
+	int r;
+
+	remember_caller();
+	r = run_parse_args(&rc);
+	if (r >= 0)
+		return r;
+	r = run_load(&rc, &c);
+	if (r >= 0)
+		return r;
+	rc.o.req.inherit_env = true;
+	rc.o.req.argv = enter ? NULL : rc.argv + optind;
+	rc.o.req.tty = enter || run_interactive();
+	rc.o.req.tty_keep_stderr = !enter && !isatty(STDERR_FILENO);
+	if (enter && !isatty(STDIN_FILENO)) {
+		cli_error("'crossroot enter' needs a terminal on stdin; use 'crossroot run %s -- CMD' otherwise",
+			  rc.name);
+		return EXIT_RUN_FAILED;
+	}
+	r = container_exec(&c, &rc.o.req, &res);
+	return run_report(&rc, &c, r, &res);
 }
 
 int cmd_run(int argc, char **argv)
@@ -665,102 +711,124 @@ int cmd_rm(int argc, char **argv)
 	return EXIT_OK;
 }
 
-int cmd_list(int argc, char **argv)
+static const struct option list_long_options[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "size", no_argument, NULL, 's' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+static const char list_help[] = "Usage: crossroot list [--size] [--json]\n"
+				"\n"
+				"Your containers: name, arch, mode (mapped or single) and state (started or\n"
+				"stopped, checked against the running processes).\n"
+				"\n"
+				"  --size  add each rootfs's disk usage (walks every file: slow for large ones)\n"
+				"  --json  a JSON array of objects, \"size\" in bytes with --size\n";
+
+/* list's options, parsed, and the JSON array it fills with --json. */
+struct list_options {
+	bool json, sizes;
+	struct json_object *array;
+};
+
+/* Parse list's options into o: returns -1 to go on, or the status to exit with (0 after --help). */
+static int list_parse_options(int argc, char **argv, struct list_options *o)
 {
-	static const struct option options[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "size", no_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	static const char help[] = "Usage: crossroot list [--size] [--json]\n"
-				   "\n"
-				   "Your containers: name, arch, mode (mapped or single) and state (started or\n"
-				   "stopped, checked against the running processes).\n"
-				   "\n"
-				   "  --size  add each rootfs's disk usage (walks every file: slow for large ones)\n"
-				   "  --json  a JSON array of objects, \"size\" in bytes with --size\n";
-	char base[PATH_MAX];
-	struct dirent **names = NULL;
-	struct json_object *array = NULL;
-	bool json = false, sizes = false;
-	int ch, n, r;
+	int ch;
 
 	optind = 0;
 	opterr = 0;
-	while ((ch = cli_getopt(argc, argv, ":h", options)) != -1) {
+	while ((ch = cli_getopt(argc, argv, ":h", list_long_options)) != -1) {
 		if (ch == 'h') {
-			fputs(help, stdout);
+			fputs(list_help, stdout);
 			return EXIT_OK;
 		}
 		if (ch == 'j')
-			json = true;
+			o->json = true;
 		else if (ch == 's')
-			sizes = true;
+			o->sizes = true;
 		else
 			return cli_option_error("list", argv, ch);
 	}
 	if (optind < argc)
 		return cli_usage_error("list", "unexpected argument '%.80s'", argv[optind]);
+	return -1;
+}
+
+/* One entry of base, named name: a row, or an object of o->array; a warning when it is no readable container. */
+static void list_entry(const char *base, const char *name, const struct list_options *o)
+{
+	struct container c;
+	struct container_state state;
+	const char *mode, *st;
+	uint64_t bytes = 0;
+	char size[32];
+	int r;
+
+	r = container_load(name, &c);
+	if (r < 0) {
+		/* Never silently missing: the user would think it gone. */
+		cli_error("warning: %s/%s is no readable container (its config: %s); not listed", base, name,
+			  strerror(-r));
+		return;
+	}
+	if (container_state_read(&c, &state) < 0)
+		state.running = false;
+	mode = c.mode == CONTAINER_MAPPED ? "mapped" : "single";
+	st = state.running ? "started" : "stopped";
+	/* Only on request: the walk reads every inode of every rootfs. */
+	if (o->sizes)
+		store_size(&c, &bytes);
+	if (o->json) {
+		struct json_object *obj = jc.json_object_new_object();
+
+		cli_json_add_string(obj, "name", c.name);
+		cli_json_add_string(obj, "arch", c.arch->name);
+		cli_json_add_string(obj, "mode", mode);
+		cli_json_add_string(obj, "state", st);
+		if (o->sizes)
+			cli_json_add(obj, "size", jc.json_object_new_int64((int64_t)bytes));
+		cli_json_add(o->array, NULL, obj);
+	} else if (o->sizes) {
+		cli_human_size(bytes, size, sizeof(size));
+		printf("%-20s %-9s %-7s %-8s %s\n", c.name, c.arch->name, mode, st, size);
+	} else
+		printf("%-20s %-9s %-7s %s\n", c.name, c.arch->name, mode, st);
+}
+
+int cmd_list(int argc, char **argv)
+{
+	struct list_options o = { 0 };
+	char base[PATH_MAX];
+	struct dirent **names = NULL;
+	int n, r;
+
+	r = list_parse_options(argc, argv, &o);
+	if (r >= 0)
+		return r;
 	if (container_base_dir(base, sizeof(base)) < 0) {
 		cli_error("cannot tell where your containers are: no home directory");
 		return EXIT_FAIL;
 	}
-	if (json && !(array = cli_json_new(true)))
+	if (o.json && !(o.array = cli_json_new(true)))
 		return EXIT_FAIL;
 	n = scandir(base, &names, NULL, alphasort);
 	if (n < 0 && errno != ENOENT) {
 		cli_error("cannot read %s: %m", base);
 		return EXIT_FAIL;
 	}
-	if (!json)
-		printf(sizes ? "%-20s %-9s %-7s %-8s SIZE\n" : "%-20s %-9s %-7s %s\n", "NAME", "ARCH", "MODE", "STATE");
+	if (!o.json)
+		printf(o.sizes ? "%-20s %-9s %-7s %-8s SIZE\n" : "%-20s %-9s %-7s %s\n", "NAME", "ARCH", "MODE",
+		       "STATE");
 	for (int i = 0; i < n; i++) {
-		struct container c;
-		struct container_state state;
-		const char *mode, *st;
-		uint64_t bytes = 0;
-		char size[32];
-
 		/* Hidden names are creates and removals in progress: never containers yet. */
-		if (names[i]->d_name[0] == '.') {
-			free(names[i]);
-			continue;
-		}
-		r = container_load(names[i]->d_name, &c);
-		if (r < 0) {
-			/* Never silently missing: the user would think it gone. */
-			cli_error("warning: %s/%s is no readable container (its config: %s); not listed", base,
-				  names[i]->d_name, strerror(-r));
-			free(names[i]);
-			continue;
-		}
+		if (names[i]->d_name[0] != '.')
+			list_entry(base, names[i]->d_name, &o);
 		free(names[i]);
-		if (container_state_read(&c, &state) < 0)
-			state.running = false;
-		mode = c.mode == CONTAINER_MAPPED ? "mapped" : "single";
-		st = state.running ? "started" : "stopped";
-		/* Only on request: the walk reads every inode of every rootfs. */
-		if (sizes)
-			store_size(&c, &bytes);
-		if (json) {
-			struct json_object *obj = jc.json_object_new_object();
-
-			cli_json_add_string(obj, "name", c.name);
-			cli_json_add_string(obj, "arch", c.arch->name);
-			cli_json_add_string(obj, "mode", mode);
-			cli_json_add_string(obj, "state", st);
-			if (sizes)
-				cli_json_add(obj, "size", jc.json_object_new_int64((int64_t)bytes));
-			cli_json_add(array, NULL, obj);
-		} else if (sizes) {
-			cli_human_size(bytes, size, sizeof(size));
-			printf("%-20s %-9s %-7s %-8s %s\n", c.name, c.arch->name, mode, st, size);
-		} else
-			printf("%-20s %-9s %-7s %s\n", c.name, c.arch->name, mode, st);
 	}
 	free(names);
-	if (json && cli_json_print(array) < 0)
+	if (o.json && cli_json_print(o.array) < 0)
 		return EXIT_FAIL;
 	return EXIT_OK;
 }
@@ -803,51 +871,78 @@ static int export_checks(const char *target, bool oci)
 	return EXIT_OK;
 }
 
-int cmd_export(int argc, char **argv)
+static const char export_help[] = "Usage: crossroot export NAME FILE\n"
+				  "       crossroot export --format oci NAME TARGET\n"
+				  "\n"
+				  "Write container NAME's rootfs to FILE, a tarball compressed as its name\n"
+				  "says (.tar, .tar.gz, .tar.xz, .tar.zst), with the owners the files have\n"
+				  "inside the container, so 'crossroot create --from-tar' (or another\n"
+				  "tool) imports it anywhere.  FILE - is stdout (a plain tar).\n"
+				  "\n"
+				  "  --format tar|oci  tar (the default), or an OCI image of one layer with\n"
+				  "                    NAME's platform (arm64: linux/arm64/v8), named\n"
+				  "                    localhost/NAME:latest: TARGET ending in .tar is an\n"
+				  "                    oci-archive ('podman load -i TARGET'), - one on stdout,\n"
+				  "                    anything else an OCI image layout directory\n";
+
+static const struct option export_long_options[] = {
+	{ "format", required_argument, NULL, 'f' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+/* Parse export's options (--format into *oci): returns -1 to go on, or the status to exit with (0 after --help). */
+static int export_parse_options(int argc, char **argv, bool *oci)
 {
-	static const char help[] = "Usage: crossroot export NAME FILE\n"
-				   "       crossroot export --format oci NAME TARGET\n"
-				   "\n"
-				   "Write container NAME's rootfs to FILE, a tarball compressed as its name\n"
-				   "says (.tar, .tar.gz, .tar.xz, .tar.zst), with the owners the files have\n"
-				   "inside the container, so 'crossroot create --from-tar' (or another\n"
-				   "tool) imports it anywhere.  FILE - is stdout (a plain tar).\n"
-				   "\n"
-				   "  --format tar|oci  tar (the default), or an OCI image of one layer with\n"
-				   "                    NAME's platform (arm64: linux/arm64/v8), named\n"
-				   "                    localhost/NAME:latest: TARGET ending in .tar is an\n"
-				   "                    oci-archive ('podman load -i TARGET'), - one on stdout,\n"
-				   "                    anything else an OCI image layout directory\n";
-	static const struct option options[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	struct tarball_error err;
-	struct container c;
-	char ref[CONTAINER_NAME_MAX + 32], created_by[CONTAINER_NAME_MAX + 32];
-	const char *target;
-	bool oci = false;
-	int ch, r;
+	int ch;
 
 	optind = 0;
 	opterr = 0;
-	while ((ch = cli_getopt(argc, argv, ":h", options)) != -1) {
+	while ((ch = cli_getopt(argc, argv, ":h", export_long_options)) != -1) {
 		switch (ch) {
 		case 'h':
-			fputs(help, stdout);
+			fputs(export_help, stdout);
 			return EXIT_OK;
 		case 'f':
 			if (!streq(optarg, "tar") && !streq(optarg, "oci"))
 				return cli_usage_error("export", "unknown format '%.40s': use tar or oci", optarg);
-			oci = streq(optarg, "oci");
+			*oci = streq(optarg, "oci");
 			break;
 		default:
 			return cli_option_error("export", argv, ch);
 		}
 	}
 	if (argc - optind != 2)
-		return cli_usage_error("export", "give NAME and %s", oci ? "TARGET" : "FILE");
+		return cli_usage_error("export", "give NAME and %s", *oci ? "TARGET" : "FILE");
+	return -1;
+}
+
+/* Export c to target, as an OCI image named localhost/NAME:latest when oci: returns 0 or -errno, with err. */
+static int export_write(const struct container *c, const char *target, bool oci, struct tarball_error *err)
+{
+	char ref[CONTAINER_NAME_MAX + 32], created_by[CONTAINER_NAME_MAX + 32];
+
+	if (!oci)
+		return store_export(c, target, err);
+	/* Lowercase: an image reference allows no capitals. */
+	snprintf(ref, sizeof(ref), "localhost/%s:latest", c->name);
+	for (char *p = ref; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	snprintf(created_by, sizeof(created_by), "crossroot export %s", c->name);
+	return store_export_oci(c, target, &(struct oci_export){ c->arch, ref, created_by }, err);
+}
+
+int cmd_export(int argc, char **argv)
+{
+	struct tarball_error err;
+	struct container c;
+	const char *target;
+	bool oci = false;
+	int r;
+
+	r = export_parse_options(argc, argv, &oci);
+	if (r >= 0)
+		return r;
 	target = argv[optind + 1];
 	r = export_checks(target, oci);
 	if (r != EXIT_OK)
@@ -855,15 +950,7 @@ int cmd_export(int argc, char **argv)
 	r = load_or_report("export", argv[optind], &c);
 	if (r != 0)
 		return r;
-	if (oci) {
-		/* Lowercase: an image reference allows no capitals. */
-		snprintf(ref, sizeof(ref), "localhost/%s:latest", c.name);
-		for (char *p = ref; *p; p++)
-			*p = (char)tolower((unsigned char)*p);
-		snprintf(created_by, sizeof(created_by), "crossroot export %s", c.name);
-		r = store_export_oci(&c, target, &(struct oci_export){ c.arch, ref, created_by }, &err);
-	} else
-		r = store_export(&c, target, &err);
+	r = export_write(&c, target, oci, &err);
 	if (r < 0) {
 		if (err.what[0])
 			cli_error("exporting '%s' to %s: %s%s%s", c.name, target_name(target), err.member,
@@ -1150,161 +1237,187 @@ static int check_components(const char *const *components)
 	return EXIT_OK;
 }
 
-int cmd_create(int argc, char **argv)
+static const struct option create_long_options[] = {
+	{ "arch", required_argument, NULL, 'a' },     { "from-tar", required_argument, NULL, 't' },
+	{ "from-oci", required_argument, NULL, 'O' }, { "from", required_argument, NULL, 'f' },
+	{ "suite", required_argument, NULL, 's' },    { "variant", required_argument, NULL, 'v' },
+	{ "include", required_argument, NULL, 'i' },  { "components", required_argument, NULL, 'c' },
+	{ "mirror", required_argument, NULL, 'm' },   { "keyring", required_argument, NULL, 'k' },
+	{ "offline", no_argument, NULL, 'o' },	      { "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },	      {},
+};
+
+static const char create_help[] =
+	"Usage: crossroot create NAME --arch ARCH [--suite SUITE] [--variant minbase|buildd]\n"
+	"                        [--include PKG,...] [--components main,...] [--mirror URL] [--keyring FILE]\n"
+	"                        [--offline] [--quiet]\n"
+	"       crossroot create NAME --arch ARCH --from-tar FILE\n"
+	"       crossroot create NAME --arch ARCH --from-oci IMAGE\n"
+	"       crossroot create NAME --from SOURCE\n"
+	"\n"
+	"Bootstrap a Debian rootfs of ARCH (no root, no debootstrap): InRelease is\n"
+	"verified with gpgv against the Debian archive keyring, the Packages index\n"
+	"against InRelease and every .deb against the index; the .debs are cached\n"
+	"in ${XDG_CACHE_HOME:-~/.cache}/crossroot and never fetched twice; dpkg then\n"
+	"installs them inside the new rootfs under emulation.  The container\n"
+	"appears only when complete; an interrupted create leaves nothing usable.\n"
+	"Its apt sources (/etc/apt/sources.list.d/debian.sources) name SUITE,\n"
+	"SUITE-updates and SUITE-security (not for sid), deb and deb-src.\n"
+	"\n"
+	"Defaults not given here come from your settings ('crossroot config').\n"
+	"\n"
+	"  --suite SUITE     Debian suite (default: the host's, else stable)\n"
+	"  --variant V       minbase (required + apt, the default) or buildd (+ build-essential)\n"
+	"  --include P,...   more packages\n"
+	"  --components C,...\n"
+	"                    archive components, main among them (default main; contrib,\n"
+	"                    non-free, non-free-firmware); in debian.sources too\n"
+	"  --mirror URL      the archive (default: the host's apt sources)\n"
+	"  --keyring FILE    keyring for InRelease (default: " DEBIAN_KEYRING ")\n"
+	"  --offline         use only the cache: no network\n"
+	"  --quiet           no progress\n"
+	"  --from-tar FILE   import a rootfs tarball (plain, gz, xz, zst) instead; members\n"
+	"                    named absolutely or with '..', or written through a symlink,\n"
+	"                    are refused; in mapped mode owners are kept; no file becomes\n"
+	"                    setuid or setgid to you on the host; device nodes are skipped;\n"
+	"                    its /bin/sh and dpkg's database must say it is of ARCH;\n"
+	"                    FILE - is stdin\n"
+	"  --from-oci IMAGE  import an OCI image: a layout directory, or an oci-archive\n"
+	"                    or docker-archive ('podman save'; - is stdin); every blob\n"
+	"                    is checked against its sha256 digest, the config's platform\n"
+	"                    must be ARCH's, layers are applied in order with their\n"
+	"                    whiteouts, each under --from-tar's rules\n"
+	"  --from SOURCE     copy your container SOURCE instead: same arch, suite, mode\n"
+	"                    and config; owners, modes, times, xattrs and hard links kept,\n"
+	"                    data shared by reflink where the filesystem has them (btrfs,\n"
+	"                    xfs), device nodes skipped; SOURCE may be started (its lock is\n"
+	"                    held shared meanwhile: rm, start and stop of it are refused)\n";
+
+/* create's options, parsed: the source of the rootfs and the bootstrap's options. */
+struct create_args {
+	const char *tarball, *image, *from;
+	const struct arch_info *arch;
+	const char *include[128], *components[8];
+	size_t n_include, n_components;
+	bool bootstrap_option; /* any option only a bootstrap takes */
+	struct bootstrap_options opts;
+	struct create_display display;
+	/* What opts points into: the settings' components, the host's security mirror, the cache. */
+	char components_setting[256], security[PATH_MAX], cache[PATH_MAX];
+};
+
+/* One bootstrap option (suite, variant, include, components, mirror, keyring, offline): returns -1 or the exit status.
+ */
+static int create_bootstrap_option(int ch, struct create_args *a)
 {
-	static const struct option options[] = {
-		{ "arch", required_argument, NULL, 'a' },     { "from-tar", required_argument, NULL, 't' },
-		{ "from-oci", required_argument, NULL, 'O' }, { "from", required_argument, NULL, 'f' },
-		{ "suite", required_argument, NULL, 's' },    { "variant", required_argument, NULL, 'v' },
-		{ "include", required_argument, NULL, 'i' },  { "components", required_argument, NULL, 'c' },
-		{ "mirror", required_argument, NULL, 'm' },   { "keyring", required_argument, NULL, 'k' },
-		{ "offline", no_argument, NULL, 'o' },	      { "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },	      {},
-	};
-	static const char help[] =
-		"Usage: crossroot create NAME --arch ARCH [--suite SUITE] [--variant minbase|buildd]\n"
-		"                        [--include PKG,...] [--components main,...] [--mirror URL] [--keyring FILE]\n"
-		"                        [--offline] [--quiet]\n"
-		"       crossroot create NAME --arch ARCH --from-tar FILE\n"
-		"       crossroot create NAME --arch ARCH --from-oci IMAGE\n"
-		"       crossroot create NAME --from SOURCE\n"
-		"\n"
-		"Bootstrap a Debian rootfs of ARCH (no root, no debootstrap): InRelease is\n"
-		"verified with gpgv against the Debian archive keyring, the Packages index\n"
-		"against InRelease and every .deb against the index; the .debs are cached\n"
-		"in ${XDG_CACHE_HOME:-~/.cache}/crossroot and never fetched twice; dpkg then\n"
-		"installs them inside the new rootfs under emulation.  The container\n"
-		"appears only when complete; an interrupted create leaves nothing usable.\n"
-		"Its apt sources (/etc/apt/sources.list.d/debian.sources) name SUITE,\n"
-		"SUITE-updates and SUITE-security (not for sid), deb and deb-src.\n"
-		"\n"
-		"Defaults not given here come from your settings ('crossroot config').\n"
-		"\n"
-		"  --suite SUITE     Debian suite (default: the host's, else stable)\n"
-		"  --variant V       minbase (required + apt, the default) or buildd (+ build-essential)\n"
-		"  --include P,...   more packages\n"
-		"  --components C,...\n"
-		"                    archive components, main among them (default main; contrib,\n"
-		"                    non-free, non-free-firmware); in debian.sources too\n"
-		"  --mirror URL      the archive (default: the host's apt sources)\n"
-		"  --keyring FILE    keyring for InRelease (default: " DEBIAN_KEYRING ")\n"
-		"  --offline         use only the cache: no network\n"
-		"  --quiet           no progress\n"
-		"  --from-tar FILE   import a rootfs tarball (plain, gz, xz, zst) instead; members\n"
-		"                    named absolutely or with '..', or written through a symlink,\n"
-		"                    are refused; in mapped mode owners are kept; no file becomes\n"
-		"                    setuid or setgid to you on the host; device nodes are skipped;\n"
-		"                    its /bin/sh and dpkg's database must say it is of ARCH;\n"
-		"                    FILE - is stdin\n"
-		"  --from-oci IMAGE  import an OCI image: a layout directory, or an oci-archive\n"
-		"                    or docker-archive ('podman save'; - is stdin); every blob\n"
-		"                    is checked against its sha256 digest, the config's platform\n"
-		"                    must be ARCH's, layers are applied in order with their\n"
-		"                    whiteouts, each under --from-tar's rules\n"
-		"  --from SOURCE     copy your container SOURCE instead: same arch, suite, mode\n"
-		"                    and config; owners, modes, times, xattrs and hard links kept,\n"
-		"                    data shared by reflink where the filesystem has them (btrfs,\n"
-		"                    xfs), device nodes skipped; SOURCE may be started (its lock is\n"
-		"                    held shared meanwhile: rm, start and stop of it are refused)\n";
-	const char *tarball = NULL, *image = NULL, *from = NULL, *include[128], *components[8];
-	char security[PATH_MAX], components_setting[256];
-	bool bootstrap_option = false;
-	struct clone_report clone;
-	const struct arch_info *arch = NULL;
-	struct bootstrap_options opts = { 0 };
-	const char *why;
 	char want[128];
-	struct config cfg;
-	struct create_display display = { .stage = STAGE_INDEX, .last_percent = -1 };
-	char cache[PATH_MAX];
-	size_t n_include = 0, n_components = 0;
-	struct container c;
+	int r;
+
+	a->bootstrap_option = true;
+	switch (ch) {
+	case 's':
+		if (config_check(CONFIG_SUITE, optarg, want, sizeof(want)) < 0)
+			return cli_usage_error("create", "invalid suite '%.64s': give %s", optarg, want);
+		a->opts.suite = optarg;
+		break;
+	case 'v':
+		if (config_check(CONFIG_VARIANT, optarg, want, sizeof(want)) < 0)
+			return cli_usage_error("create", "unknown variant '%.64s': use %s", optarg, want);
+		a->opts.variant = optarg;
+		break;
+	case 'i':
+		if (split_list(optarg, a->include, &a->n_include, ARRAY_SIZE(a->include)) < 0)
+			return cli_usage_error("create", "too many --include packages");
+		break;
+	case 'c':
+		a->n_components = 0;
+		if (split_list(optarg, a->components, &a->n_components, ARRAY_SIZE(a->components)) < 0)
+			return cli_usage_error("create", "too many --components (Debian has 4)");
+		r = check_components(a->components);
+		if (r != EXIT_OK)
+			return r;
+		break;
+	case 'm':
+		if (config_check(CONFIG_MIRROR, optarg, want, sizeof(want)) < 0)
+			return cli_usage_error("create", "invalid mirror '%.80s': give %s", optarg, want);
+		a->opts.mirror = optarg;
+		break;
+	case 'k':
+		a->opts.keyring = optarg;
+		break;
+	case 'o':
+		a->opts.offline = true;
+		break;
+	}
+	return -1;
+}
+
+/* Parse create's options into a: returns -1 to go on, or the status to exit with (0 after --help). */
+static int create_parse_options(int argc, char **argv, struct create_args *a)
+{
 	int ch, r;
 
 	optind = 0;
 	opterr = 0;
-	include[0] = NULL;
-	components[0] = NULL;
+	a->include[0] = NULL;
+	a->components[0] = NULL;
 	remember_caller();
-	while ((ch = cli_getopt(argc, argv, ":h", options)) != -1) {
+	while ((ch = cli_getopt(argc, argv, ":h", create_long_options)) != -1) {
 		switch (ch) {
 		case 'h':
-			fputs(help, stdout);
+			fputs(create_help, stdout);
 			return EXIT_OK;
 		case 'a':
-			arch = arch_lookup(optarg);
-			if (!arch)
+			a->arch = arch_lookup(optarg);
+			if (!a->arch)
 				return cli_usage_error("create", "unknown architecture '%.64s' (known: %s)", optarg,
 						       arch_names());
 			break;
 		case 't':
-			tarball = optarg;
+			a->tarball = optarg;
 			break;
 		case 'O':
-			image = optarg;
+			a->image = optarg;
 			break;
 		case 'f':
-			from = optarg;
+			a->from = optarg;
 			break;
 		case 's':
-			bootstrap_option = true;
-			if (config_check(CONFIG_SUITE, optarg, want, sizeof(want)) < 0)
-				return cli_usage_error("create", "invalid suite '%.64s': give %s", optarg, want);
-			opts.suite = optarg;
-			break;
 		case 'v':
-			bootstrap_option = true;
-			if (config_check(CONFIG_VARIANT, optarg, want, sizeof(want)) < 0)
-				return cli_usage_error("create", "unknown variant '%.64s': use %s", optarg, want);
-			opts.variant = optarg;
-			break;
 		case 'i':
-			bootstrap_option = true;
-			if (split_list(optarg, include, &n_include, ARRAY_SIZE(include)) < 0)
-				return cli_usage_error("create", "too many --include packages");
-			break;
 		case 'c':
-			bootstrap_option = true;
-			n_components = 0;
-			if (split_list(optarg, components, &n_components, ARRAY_SIZE(components)) < 0)
-				return cli_usage_error("create", "too many --components (Debian has 4)");
-			r = check_components(components);
-			if (r != EXIT_OK)
+		case 'm':
+		case 'k':
+		case 'o':
+			r = create_bootstrap_option(ch, a);
+			if (r >= 0)
 				return r;
 			break;
-		case 'm':
-			bootstrap_option = true;
-			if (config_check(CONFIG_MIRROR, optarg, want, sizeof(want)) < 0)
-				return cli_usage_error("create", "invalid mirror '%.80s': give %s", optarg, want);
-			opts.mirror = optarg;
-			break;
-		case 'k':
-			bootstrap_option = true;
-			opts.keyring = optarg;
-			break;
-		case 'o':
-			bootstrap_option = true;
-			opts.offline = true;
-			break;
 		case 'q':
-			display.quiet = true;
+			a->display.quiet = true;
 			break;
 		default:
 			return cli_option_error("create", argv, ch);
 		}
 	}
+	return -1;
+}
+
+/* The options together, and stdin for "-": returns -1 to go on, or the status to exit with. */
+static int create_check_args(int argc, char **argv, const struct create_args *a)
+{
 	if (optind != argc - 1)
 		return cli_usage_error("create", optind >= argc ? "missing the container name" : "too many arguments");
-	if (from && (tarball || image || bootstrap_option))
+	if (a->from && (a->tarball || a->image || a->bootstrap_option))
 		return cli_usage_error(
 			"create",
 			"--from copies a container as it is: give no --from-tar, --from-oci, --suite, --components, "
 			"--variant, --include, --mirror, --keyring or --offline with it");
-	if (!arch && !from)
+	if (!a->arch && !a->from)
 		return cli_usage_error("create", "give --arch ARCH (known: %s)", arch_names());
-	if (tarball && image)
+	if (a->tarball && a->image)
 		return cli_usage_error("create", "give --from-tar or --from-oci, not both");
-	if (streq(tarball ? tarball : image ? image : "", "-")) {
+	if (streq(a->tarball ? a->tarball : a->image ? a->image : "", "-")) {
 		if (cli_closed_std_fds & (1u << STDIN_FILENO)) {
 			cli_error("stdin is closed: nothing to import; give a FILE, or a pipe on stdin");
 			return EXIT_FAIL;
@@ -1313,8 +1426,82 @@ int cmd_create(int argc, char **argv)
 			return cli_usage_error("create",
 					       "refusing to read %s from a terminal: redirect stdin "
 					       "from a file or a pipe",
-					       tarball ? "a tarball" : "an image");
+					       a->tarball ? "a tarball" : "an image");
 	}
+	return -1;
+}
+
+/* The bootstrap's options not given, from the settings and the host: returns -1 to go on, or EXIT_FAIL. */
+static int create_bootstrap_defaults(struct create_args *a, const struct config *cfg)
+{
+	struct bootstrap_options *opts = &a->opts;
+	const char *why;
+
+	opts->arch = a->arch;
+	if (!opts->suite)
+		opts->suite = cfg->v[CONFIG_SUITE].value[0] ? cfg->v[CONFIG_SUITE].value : cli_default_suite(&why);
+	if (!opts->mirror && cfg->v[CONFIG_MIRROR].value[0])
+		opts->mirror = cfg->v[CONFIG_MIRROR].value;
+	if (!opts->variant)
+		opts->variant = cfg->v[CONFIG_VARIANT].value[0] ? cfg->v[CONFIG_VARIANT].value : "minbase";
+	opts->include = a->include;
+	if (!a->components[0] && cfg->v[CONFIG_COMPONENTS].value[0]) {
+		/* The settings' list, checked there already (main among them). */
+		snprintf(a->components_setting, sizeof(a->components_setting), "%s", cfg->v[CONFIG_COMPONENTS].value);
+		split_list(a->components_setting, a->components, &a->n_components, ARRAY_SIZE(a->components));
+	}
+	opts->components = a->components;
+	opts->no_check_valid_until = !cli_check_valid_until(cfg, &why);
+	/* The security mirror comes from the host's sources as the mirror does: never invented. */
+	if (archive_host_security_mirror(a->security, sizeof(a->security)) == 0)
+		opts->security_mirror = a->security;
+	else if (suite_has_pockets(opts->suite))
+		cli_error("warning: the host's apt sources have no Debian security source (a SUITE-security "
+			  "suite): the container's debian.sources gets no %s-security either; add one there "
+			  "or to the host's sources",
+			  opts->suite);
+	if (bootstrap_cache_dir(a->cache, sizeof(a->cache)) < 0) {
+		cli_error("cannot tell where the download cache goes: no home directory");
+		return EXIT_FAIL;
+	}
+	opts->cache_dir = a->cache;
+	return -1;
+}
+
+/* create's bootstrap, with progress on stderr: returns the exit status (0 before the "created" line). */
+static int create_bootstrap(struct container *c, struct create_args *a, const struct config *cfg)
+{
+	struct archive_error err;
+	int r;
+
+	r = create_bootstrap_defaults(a, cfg);
+	if (r >= 0)
+		return r;
+	snprintf(c->suite, sizeof(c->suite), "%s", a->opts.suite);
+	a->display.tty = isatty(STDERR_FILENO);
+	clock_gettime(CLOCK_MONOTONIC, &a->display.start);
+	r = store_create_bootstrap(c, &a->opts, show_progress, &a->display, &err);
+	if (a->display.tty && !a->display.quiet)
+		fputs("\r\033[K", stderr);
+	if (r < 0)
+		return create_report(c, r, err.message);
+	return EXIT_OK;
+}
+
+int cmd_create(int argc, char **argv)
+{
+	struct create_args a = { .display = { .stage = STAGE_INDEX, .last_percent = -1 } };
+	struct clone_report clone;
+	struct config cfg;
+	struct container c;
+	int r;
+
+	r = create_parse_options(argc, argv, &a);
+	if (r >= 0)
+		return r;
+	r = create_check_args(argc, argv, &a);
+	if (r >= 0)
+		return r;
 	if (cli_config_load(&cfg) < 0)
 		return EXIT_FAIL;
 	r = container_init(&c, argv[optind]);
@@ -1327,62 +1514,25 @@ int cmd_create(int argc, char **argv)
 		cli_error("%s: %s", argv[optind], strerror(-r));
 		return EXIT_FAIL;
 	}
-	c.arch = arch;
+	c.arch = a.arch;
 	c.mode = store_default_mode();
-	if (from) {
-		r = create_clone(&c, from, arch, &clone);
+	if (a.from) {
+		r = create_clone(&c, a.from, a.arch, &clone);
 		if (r != EXIT_OK)
 			return r;
 		printf("created %s (%s%s%s, %s mode), a copy of %s: %llu files, %llu of them sharing their data by "
 		       "reflink\n",
 		       c.name, c.arch->name, c.suite[0] ? " " : "", c.suite,
-		       c.mode == CONTAINER_MAPPED ? "mapped" : "single", from, (unsigned long long)clone.files,
+		       c.mode == CONTAINER_MAPPED ? "mapped" : "single", a.from, (unsigned long long)clone.files,
 		       (unsigned long long)clone.reflinked);
 		return EXIT_OK;
-	} else if (tarball || image) {
-		r = create_from_import(&c, tarball ? tarball : image, image != NULL);
-		if (r != EXIT_OK)
-			return r;
-	} else {
-		struct archive_error err;
-
-		opts.arch = arch;
-		if (!opts.suite)
-			opts.suite = cfg.v[CONFIG_SUITE].value[0] ? cfg.v[CONFIG_SUITE].value : cli_default_suite(&why);
-		if (!opts.mirror && cfg.v[CONFIG_MIRROR].value[0])
-			opts.mirror = cfg.v[CONFIG_MIRROR].value;
-		if (!opts.variant)
-			opts.variant = cfg.v[CONFIG_VARIANT].value[0] ? cfg.v[CONFIG_VARIANT].value : "minbase";
-		opts.include = include;
-		if (!components[0] && cfg.v[CONFIG_COMPONENTS].value[0]) {
-			/* The settings' list, checked there already (main among them). */
-			snprintf(components_setting, sizeof(components_setting), "%s", cfg.v[CONFIG_COMPONENTS].value);
-			split_list(components_setting, components, &n_components, ARRAY_SIZE(components));
-		}
-		opts.components = components;
-		opts.no_check_valid_until = !cli_check_valid_until(&cfg, &why);
-		/* The security mirror comes from the host's sources as the mirror does: never invented. */
-		if (archive_host_security_mirror(security, sizeof(security)) == 0)
-			opts.security_mirror = security;
-		else if (suite_has_pockets(opts.suite))
-			cli_error("warning: the host's apt sources have no Debian security source (a SUITE-security "
-				  "suite): the container's debian.sources gets no %s-security either; add one there "
-				  "or to the host's sources",
-				  opts.suite);
-		if (bootstrap_cache_dir(cache, sizeof(cache)) < 0) {
-			cli_error("cannot tell where the download cache goes: no home directory");
-			return EXIT_FAIL;
-		}
-		opts.cache_dir = cache;
-		snprintf(c.suite, sizeof(c.suite), "%s", opts.suite);
-		display.tty = isatty(STDERR_FILENO);
-		clock_gettime(CLOCK_MONOTONIC, &display.start);
-		r = store_create_bootstrap(&c, &opts, show_progress, &display, &err);
-		if (display.tty && !display.quiet)
-			fputs("\r\033[K", stderr);
-		if (r < 0)
-			return create_report(&c, r, err.message);
 	}
+	if (a.tarball || a.image)
+		r = create_from_import(&c, a.tarball ? a.tarball : a.image, a.image != NULL);
+	else
+		r = create_bootstrap(&c, &a, &cfg);
+	if (r != EXIT_OK)
+		return r;
 	printf("created %s (%s%s%s, %s mode)\n", c.name, c.arch->name, c.suite[0] ? " " : "", c.suite,
 	       c.mode == CONTAINER_MAPPED ? "mapped" : "single");
 	return EXIT_OK;

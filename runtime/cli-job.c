@@ -296,62 +296,43 @@ static int missing_packages(const struct container *c, const struct job *job, ch
 	return 0;
 }
 
-/*
- * The container the job runs in: --container NAME, or job-JOB, created on
- * first use.  Returns 0 with *c loaded, or EXIT_RUN_FAILED (reported).
- */
-static int job_container(const struct job *job, const char *named, struct container *c)
+/* Create the job's container cname with `crossroot create`: returns 0, or EXIT_RUN_FAILED (reported). */
+static int job_create_container(const struct job *job, const struct arch_info *arch, const char *cname)
 {
-	const struct arch_info *arch = job->arch[0] ? arch_lookup(job->arch) : host_arch();
-	struct container_state state;
-	char cname[CONTAINER_NAME_MAX + 1], missing[1024];
+	char packages[JOB_MAX_PACKAGES * 64] = "", self[PATH_MAX];
+	const char *argv[] = { self,	  "create",   cname,	   "--arch", arch->name,
+			       "--suite", job->suite, "--include", packages, NULL };
+	size_t used = 0;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	int r;
 
-	if (!arch) {
-		cli_error("%s/job.conf: unknown arch '%s' (known: %s)", job->dir, job->arch, arch_names());
+	if (n < 0) {
+		cli_error("job %s: cannot find crossroot itself: %s", job->name, strerror(errno));
 		return EXIT_RUN_FAILED;
 	}
-	/* Instances (JOB@NAME) share the job's container. */
-	snprintf(cname, sizeof(cname), "job-%s", job->base);
-	r = container_load(named ? named : cname, c);
-	if (r == -ENOENT && !named) {
-		char packages[JOB_MAX_PACKAGES * 64] = "", self[PATH_MAX];
-		const char *argv[] = { self,	  "create",   cname,	   "--arch", arch->name,
-				       "--suite", job->suite, "--include", packages, NULL };
-		size_t used = 0;
-		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[n] = '\0';
+	for (size_t i = 0; i < job->n_packages; i++)
+		used += (size_t)snprintf(packages + used, sizeof(packages) - used, "%s%s", i ? "," : "",
+					 job->packages[i]);
+	if (job->n_packages == 0)
+		argv[7] = NULL;
+	fprintf(stderr, "crossroot: job %s: creating its container %s (%s %s%s%s), once\n", job->name, cname,
+		job->suite, arch->name, used ? ", with " : "", packages);
+	r = spawn_wait(argv, NULL, NULL);
+	if (r != 0) {
+		cli_error("job %s: creating the container %s failed (above)", job->name, cname);
+		return EXIT_RUN_FAILED;
+	}
+	return 0;
+}
 
-		if (n < 0) {
-			cli_error("job %s: cannot find crossroot itself: %s", job->name, strerror(errno));
-			return EXIT_RUN_FAILED;
-		}
-		self[n] = '\0';
-		for (size_t i = 0; i < job->n_packages; i++)
-			used += (size_t)snprintf(packages + used, sizeof(packages) - used, "%s%s", i ? "," : "",
-						 job->packages[i]);
-		if (job->n_packages == 0)
-			argv[7] = NULL;
-		fprintf(stderr, "crossroot: job %s: creating its container %s (%s %s%s%s), once\n", job->name, cname,
-			job->suite, arch->name, used ? ", with " : "", packages);
-		r = spawn_wait(argv, NULL, NULL);
-		if (r != 0) {
-			cli_error("job %s: creating the container %s failed (above)", job->name, cname);
-			return EXIT_RUN_FAILED;
-		}
-		r = container_load(cname, c);
-	}
-	if (r == -ENOENT) {
-		cli_error("job %s: no container named '%s' ('crossroot list' shows yours)", job->name, named);
-		return EXIT_RUN_FAILED;
-	}
-	if (r < 0) {
-		cli_error("job %s: container '%s': %s", job->name, named ? named : cname, strerror(-r));
-		return EXIT_RUN_FAILED;
-	}
-	if (job->arch[0] && c->arch != arch) {
-		cli_error("job %s needs an %s container; '%s' is %s", job->name, arch->name, c->name, c->arch->name);
-		return EXIT_RUN_FAILED;
-	}
+/* c is stopped and has the job's packages: returns 0, or EXIT_RUN_FAILED (reported). */
+static int job_container_usable(const struct job *job, const struct container *c)
+{
+	struct container_state state;
+	char missing[1024];
+	int r;
+
 	r = container_state_read(c, &state);
 	if (r == 0 && state.running) {
 		cli_error("job %s: container '%s' is started; a job runs in a stopped container only (its binds "
@@ -370,6 +351,43 @@ static int job_container(const struct job *job, const char *named, struct contai
 		return EXIT_RUN_FAILED;
 	}
 	return 0;
+}
+
+/*
+ * The container the job runs in: --container NAME, or job-JOB, created on
+ * first use.  Returns 0 with *c loaded, or EXIT_RUN_FAILED (reported).
+ */
+static int job_container(const struct job *job, const char *named, struct container *c)
+{
+	const struct arch_info *arch = job->arch[0] ? arch_lookup(job->arch) : host_arch();
+	char cname[CONTAINER_NAME_MAX + 1];
+	int r;
+
+	if (!arch) {
+		cli_error("%s/job.conf: unknown arch '%s' (known: %s)", job->dir, job->arch, arch_names());
+		return EXIT_RUN_FAILED;
+	}
+	/* Instances (JOB@NAME) share the job's container. */
+	snprintf(cname, sizeof(cname), "job-%s", job->base);
+	r = container_load(named ? named : cname, c);
+	if (r == -ENOENT && !named) {
+		if (job_create_container(job, arch, cname) != 0)
+			return EXIT_RUN_FAILED;
+		r = container_load(cname, c);
+	}
+	if (r == -ENOENT) {
+		cli_error("job %s: no container named '%s' ('crossroot list' shows yours)", job->name, named);
+		return EXIT_RUN_FAILED;
+	}
+	if (r < 0) {
+		cli_error("job %s: container '%s': %s", job->name, named ? named : cname, strerror(-r));
+		return EXIT_RUN_FAILED;
+	}
+	if (job->arch[0] && c->arch != arch) {
+		cli_error("job %s needs an %s container; '%s' is %s", job->name, arch->name, c->name, c->arch->name);
+		return EXIT_RUN_FAILED;
+	}
+	return job_container_usable(job, c);
 }
 
 /* The output of a run goes to our stdout and stderr and into a log file, through a child process. */
@@ -752,9 +770,61 @@ static int job_execute(const struct job *job, const struct run_args *a, const ch
 	return status;
 }
 
+/*
+ * One run of a job at a time: a timer that fires during a long run does not
+ * start a second.  Returns the lock's fd (DIR/JOB.lock, flock(2)
+ * exclusive), or -errno (reported).
+ */
+static int job_lock(const struct job *job, const char *dir)
+{
+	char file[PATH_MAX];
+	int lock;
+
+	format_buf(file, sizeof(file), "%s/%s.lock", dir, job->name);
+	lock = flock_file(file, LOCK_EX | LOCK_NB);
+	if (lock == -EWOULDBLOCK)
+		cli_error("job %s is running already (%s is locked)", job->name, file);
+	else if (lock < 0)
+		cli_error("job %s: cannot open its lock %s: %s", job->name, file, strerror(-lock));
+	return lock;
+}
+
+/*
+ * The job's saved settings (DIR/JOB), a's --set assignments over them,
+ * checked, and saved again.  Returns 0 or -1 (reported).
+ */
+static int job_run_settings(struct job *job, const struct run_args *a, const char *dir)
+{
+	char file[PATH_MAX], why[1024];
+	struct job_error err = { 0 };
+	int r;
+
+	format_buf(file, sizeof(file), "%s/%s", dir, job->name);
+	r = job_settings_load(job, file, &err);
+	if (r < 0) {
+		report_job_error(&err);
+		return -1;
+	}
+	for (size_t i = 0; i < a->n_sets; i++)
+		if (job_setting_assign(job, a->sets[i], why, sizeof(why)) < 0) {
+			cli_usage_error("job run", "%s", why);
+			return -1;
+		}
+	if (job_settings_check(job, why, sizeof(why)) < 0) {
+		cli_error("%s", why);
+		return -1;
+	}
+	r = job_settings_save(job, file);
+	if (r < 0) {
+		cli_error("job %s: cannot save its settings in %s: %s", job->name, file, strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
 static int job_run(int argc, char **argv)
 {
-	char state[PATH_MAX], dir[PATH_MAX], file[PATH_MAX], log_name[64], why[1024];
+	char state[PATH_MAX], dir[PATH_MAX], log_name[64];
 	_cleanup_close_ int lock = -EBADF, log = -EBADF, statefd = -EBADF;
 	struct run_args a;
 	struct job_error err;
@@ -787,37 +857,11 @@ static int job_run(int argc, char **argv)
 		cli_error("job %s: cannot make the directory for its settings: %s", job.name, strerror(-r));
 		return EXIT_RUN_FAILED;
 	}
-	/* One run of a job at a time: a timer that fires during a long run does not start a second. */
-	format_buf(file, sizeof(file), "%s/%s.lock", dir, job.name);
-	lock = flock_file(file, LOCK_EX | LOCK_NB);
-	if (lock == -EWOULDBLOCK) {
-		cli_error("job %s is running already (%s is locked)", job.name, file);
+	lock = job_lock(&job, dir);
+	if (lock < 0)
 		return EXIT_RUN_FAILED;
-	}
-	if (lock < 0) {
-		cli_error("job %s: cannot open its lock %s: %s", job.name, file, strerror(-lock));
+	if (job_run_settings(&job, &a, dir) < 0)
 		return EXIT_RUN_FAILED;
-	}
-	format_buf(file, sizeof(file), "%s/%s", dir, job.name);
-	r = job_settings_load(&job, file, &err);
-	if (r < 0) {
-		report_job_error(&err);
-		return EXIT_RUN_FAILED;
-	}
-	for (size_t i = 0; i < a.n_sets; i++)
-		if (job_setting_assign(&job, a.sets[i], why, sizeof(why)) < 0) {
-			cli_usage_error("job run", "%s", why);
-			return EXIT_RUN_FAILED;
-		}
-	if (job_settings_check(&job, why, sizeof(why)) < 0) {
-		cli_error("%s", why);
-		return EXIT_RUN_FAILED;
-	}
-	r = job_settings_save(&job, file);
-	if (r < 0) {
-		cli_error("job %s: cannot save its settings in %s: %s", job.name, file, strerror(-r));
-		return EXIT_RUN_FAILED;
-	}
 	log = open_log(statefd, log_name, sizeof(log_name));
 	if (log == -ENOTDIR) {
 		cli_error("job %s: %s/logs is not a directory (did the job replace it?): remove it", job.name, state);
@@ -841,44 +885,49 @@ static int job_run(int argc, char **argv)
 
 /* ---- job timer ---- */
 
-static int job_timer(int argc, char **argv)
+static const struct option timer_long_options[] = {
+	{ "on-calendar", required_argument, NULL, 'c' },
+	{ "print", no_argument, NULL, 'p' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+static const char timer_help[] = "Usage: crossroot job timer JOB --on-calendar SPEC [--print]\n"
+				 "\n"
+				 "Run JOB on a schedule: write the systemd user units crossroot-job-JOB.service\n"
+				 "and .timer (OnCalendar=SPEC, systemd.time(7); Persistent=true, so a run\n"
+				 "missed while the machine was off happens at the next boot) to\n"
+				 "${XDG_CONFIG_HOME:-~/.config}/systemd/user and enable the timer.  Give the\n"
+				 "job's settings with 'crossroot job run' first: the timer runs it with the\n"
+				 "saved ones.  Where systemd does not run the machine the units are\n"
+				 "written but not enabled; --print prints them instead of writing them.\n"
+				 "For runs while you are logged out: 'loginctl enable-linger'.\n";
+
+/* job timer's options, parsed, and the units made of them. */
+struct timer_units {
+	const char *calendar, *name;
+	bool print;
+	char dir[PATH_MAX]; /* where systemd user units go */
+	char service[PATH_MAX + 1024], timer[1024];
+};
+
+/* Parse job timer's options and check them: returns -1 to go on, or the status to exit with (0 after --help). */
+static int timer_parse_options(int argc, char **argv, struct timer_units *u)
 {
-	static const struct option options[] = {
-		{ "on-calendar", required_argument, NULL, 'c' },
-		{ "print", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	static const char help[] = "Usage: crossroot job timer JOB --on-calendar SPEC [--print]\n"
-				   "\n"
-				   "Run JOB on a schedule: write the systemd user units crossroot-job-JOB.service\n"
-				   "and .timer (OnCalendar=SPEC, systemd.time(7); Persistent=true, so a run\n"
-				   "missed while the machine was off happens at the next boot) to\n"
-				   "${XDG_CONFIG_HOME:-~/.config}/systemd/user and enable the timer.  Give the\n"
-				   "job's settings with 'crossroot job run' first: the timer runs it with the\n"
-				   "saved ones.  Where systemd does not run the machine the units are\n"
-				   "written but not enabled; --print prints them instead of writing them.\n"
-				   "For runs while you are logged out: 'loginctl enable-linger'.\n";
-	const char *calendar = NULL, *name;
-	char self[PATH_MAX], dir[PATH_MAX], path[PATH_MAX], service[PATH_MAX + 1024], timer[1024];
-	bool print = false;
-	struct job_error err;
-	struct job job;
-	ssize_t n;
-	int ch, r;
+	int ch;
 
 	optind = 0;
 	opterr = 0;
-	while ((ch = cli_getopt(argc, argv, ":h", options)) != -1) {
+	while ((ch = cli_getopt(argc, argv, ":h", timer_long_options)) != -1) {
 		switch (ch) {
 		case 'h':
-			fputs(help, stdout);
+			fputs(timer_help, stdout);
 			return EXIT_OK;
 		case 'c':
-			calendar = optarg;
+			u->calendar = optarg;
 			break;
 		case 'p':
-			print = true;
+			u->print = true;
 			break;
 		default:
 			return cli_option_error("job timer", argv, ch);
@@ -886,49 +935,61 @@ static int job_timer(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cli_usage_error("job timer", optind >= argc ? "missing the job name" : "too many arguments");
-	name = argv[optind];
-	if (!calendar)
+	u->name = argv[optind];
+	if (!u->calendar)
 		return cli_usage_error("job timer", "give --on-calendar SPEC (for example: daily, or '*-*-* 03:00')");
-	if (!calendar[0] || strpbrk(calendar, "\n\r\\%"))
-		return cli_usage_error("job timer", "invalid --on-calendar '%.80s'", calendar);
-	if (job_name_valid(name) < 0)
-		return cli_usage_error("job timer", "invalid job name '%.80s'", name);
-	r = job_find(name, &job, &err);
-	if (r < 0) {
-		report_job_error(&err);
-		return EXIT_FAIL;
-	}
-	if (access("/usr/bin/systemd-analyze", X_OK) == 0) {
-		const char *check[] = { "/usr/bin/systemd-analyze", "calendar", calendar, NULL };
-		int fd = open("/dev/null", O_WRONLY | O_CLOEXEC), saved = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (!u->calendar[0] || strpbrk(u->calendar, "\n\r\\%"))
+		return cli_usage_error("job timer", "invalid --on-calendar '%.80s'", u->calendar);
+	if (job_name_valid(u->name) < 0)
+		return cli_usage_error("job timer", "invalid job name '%.80s'", u->name);
+	return -1;
+}
 
-		fflush(stdout);
-		dup2(fd, STDOUT_FILENO);
-		r = spawn_wait(check, NULL, NULL);
-		dup2(saved, STDOUT_FILENO);
-		close(saved);
-		close(fd);
-		if (r != 0)
-			return cli_usage_error("job timer",
-					       "'%s' is not a calendar event systemd understands "
-					       "(systemd-analyze calendar said why, above)",
-					       calendar);
-	}
+/* Ask systemd-analyze, where there is one, whether it understands calendar: returns -1 if so, else EXIT_USAGE. */
+static int timer_check_calendar(const char *calendar)
+{
+	const char *check[] = { "/usr/bin/systemd-analyze", "calendar", calendar, NULL };
+	int fd, saved, r;
+
+	if (access("/usr/bin/systemd-analyze", X_OK) != 0)
+		return -1;
+	fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	saved = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	fflush(stdout);
+	dup2(fd, STDOUT_FILENO);
+	r = spawn_wait(check, NULL, NULL);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	close(fd);
+	if (r != 0)
+		return cli_usage_error("job timer",
+				       "'%s' is not a calendar event systemd understands "
+				       "(systemd-analyze calendar said why, above)",
+				       calendar);
+	return -1;
+}
+
+/* The .service and .timer of job, and where they go: returns -1 to go on, or EXIT_FAIL (reported). */
+static int timer_make_units(const struct job *job, struct timer_units *u)
+{
+	char self[PATH_MAX];
+	ssize_t n;
+
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n < 0) {
 		cli_error("cannot find crossroot itself: %s", strerror(errno));
 		return EXIT_FAIL;
 	}
 	self[n] = '\0';
-	format_buf(service, sizeof(service),
+	format_buf(u->service, sizeof(u->service),
 		   "[Unit]\n"
 		   "Description=crossroot job %s: %s\n"
 		   "\n"
 		   "[Service]\n"
 		   "Type=oneshot\n"
 		   "ExecStart=\"%s\" job run %s\n",
-		   job.name, job.description, self, job.name);
-	format_buf(timer, sizeof(timer),
+		   job->name, job->description, self, job->name);
+	format_buf(u->timer, sizeof(u->timer),
 		   "[Unit]\n"
 		   "Description=crossroot job %s, on %s\n"
 		   "\n"
@@ -939,51 +1000,90 @@ static int job_timer(int argc, char **argv)
 		   "\n"
 		   "[Install]\n"
 		   "WantedBy=timers.target\n",
-		   job.name, calendar, calendar);
-	if (xdg_user_dir("XDG_CONFIG_HOME", ".config", "systemd/user", dir, sizeof(dir)) < 0) {
+		   job->name, u->calendar, u->calendar);
+	if (xdg_user_dir("XDG_CONFIG_HOME", ".config", "systemd/user", u->dir, sizeof(u->dir)) < 0) {
 		cli_error("cannot tell where systemd user units go: no home directory");
 		return EXIT_FAIL;
 	}
-	if (print) {
-		printf("# %s/crossroot-job-%s.service\n%s\n# %s/crossroot-job-%s.timer\n%s", dir, job.name, service,
-		       dir, job.name, timer);
+	return -1;
+}
+
+/* Write the units into their directory: returns -1 to go on, or EXIT_FAIL (reported). */
+static int timer_write_units(const struct job *job, const struct timer_units *u)
+{
+	char path[PATH_MAX];
+	int r;
+
+	r = mkdir_p(u->dir, 0755);
+	if (r == 0 && format_buf(path, sizeof(path), "%s/crossroot-job-%s.service", u->dir, job->name) == 0)
+		r = write_file_atomic(path, u->service, 0644);
+	if (r == 0 && format_buf(path, sizeof(path), "%s/crossroot-job-%s.timer", u->dir, job->name) == 0)
+		r = write_file_atomic(path, u->timer, 0644);
+	if (r < 0) {
+		cli_error("cannot write the units in %s: %s", u->dir, strerror(-r));
+		return EXIT_FAIL;
+	}
+	printf("wrote %s/crossroot-job-%s.service and .timer\n", u->dir, job->name);
+	return -1;
+}
+
+/* Enable the timer with systemctl --user where systemd runs the machine: returns the exit status. */
+static int timer_enable(const struct job *job)
+{
+	char unit[128];
+	const char *reload[] = { "/usr/bin/systemctl", "--user", "daemon-reload", NULL };
+	const char *enable[] = { "/usr/bin/systemctl", "--user", "enable", "--now", unit, NULL };
+
+	snprintf(unit, sizeof(unit), "crossroot-job-%s.timer", job->name);
+	/* sd_booted(3): systemd runs this machine when /run/systemd/system exists. */
+	if (access("/run/systemd/system", F_OK) < 0 || access("/usr/bin/systemctl", X_OK) < 0) {
+		printf("systemd does not run this machine: nothing enabled; where it does, run "
+		       "'systemctl --user daemon-reload && systemctl --user enable --now %s'\n",
+		       unit);
+		return EXIT_OK;
+	}
+	if (spawn_wait(reload, NULL, NULL) != 0 || spawn_wait(enable, NULL, NULL) != 0) {
+		cli_error("systemctl --user could not enable %s (no user session bus?)", unit);
+		cli_hint("in your session: systemctl --user daemon-reload && systemctl --user enable --now %s", unit);
+		return EXIT_FAIL;
+	}
+	printf("enabled %s: 'systemctl --user list-timers' shows the next run\n", unit);
+	return EXIT_OK;
+}
+
+static int job_timer(int argc, char **argv)
+{
+	struct timer_units u = { 0 };
+	struct job_error err;
+	struct job job;
+	int r;
+
+	r = timer_parse_options(argc, argv, &u);
+	if (r >= 0)
+		return r;
+	r = job_find(u.name, &job, &err);
+	if (r < 0) {
+		report_job_error(&err);
+		return EXIT_FAIL;
+	}
+	r = timer_check_calendar(u.calendar);
+	if (r >= 0)
+		return r;
+	r = timer_make_units(&job, &u);
+	if (r >= 0)
+		return r;
+	if (u.print) {
+		printf("# %s/crossroot-job-%s.service\n%s\n# %s/crossroot-job-%s.timer\n%s", u.dir, job.name, u.service,
+		       u.dir, job.name, u.timer);
 		printf("# Save them there, then: systemctl --user daemon-reload && systemctl --user enable --now "
 		       "crossroot-job-%s.timer\n",
 		       job.name);
 		return EXIT_OK;
 	}
-	r = mkdir_p(dir, 0755);
-	if (r == 0 && format_buf(path, sizeof(path), "%s/crossroot-job-%s.service", dir, job.name) == 0)
-		r = write_file_atomic(path, service, 0644);
-	if (r == 0 && format_buf(path, sizeof(path), "%s/crossroot-job-%s.timer", dir, job.name) == 0)
-		r = write_file_atomic(path, timer, 0644);
-	if (r < 0) {
-		cli_error("cannot write the units in %s: %s", dir, strerror(-r));
-		return EXIT_FAIL;
-	}
-	printf("wrote %s/crossroot-job-%s.service and .timer\n", dir, job.name);
-	{
-		char unit[128];
-		const char *reload[] = { "/usr/bin/systemctl", "--user", "daemon-reload", NULL };
-		const char *enable[] = { "/usr/bin/systemctl", "--user", "enable", "--now", unit, NULL };
-
-		snprintf(unit, sizeof(unit), "crossroot-job-%s.timer", job.name);
-		/* sd_booted(3): systemd runs this machine when /run/systemd/system exists. */
-		if (access("/run/systemd/system", F_OK) < 0 || access("/usr/bin/systemctl", X_OK) < 0) {
-			printf("systemd does not run this machine: nothing enabled; where it does, run "
-			       "'systemctl --user daemon-reload && systemctl --user enable --now %s'\n",
-			       unit);
-			return EXIT_OK;
-		}
-		if (spawn_wait(reload, NULL, NULL) != 0 || spawn_wait(enable, NULL, NULL) != 0) {
-			cli_error("systemctl --user could not enable %s (no user session bus?)", unit);
-			cli_hint("in your session: systemctl --user daemon-reload && systemctl --user enable --now %s",
-				 unit);
-			return EXIT_FAIL;
-		}
-		printf("enabled %s: 'systemctl --user list-timers' shows the next run\n", unit);
-	}
-	return EXIT_OK;
+	r = timer_write_units(&job, &u);
+	if (r >= 0)
+		return r;
+	return timer_enable(&job);
 }
 
 int cmd_job(int argc, char **argv)

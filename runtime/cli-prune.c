@@ -35,43 +35,42 @@ static int lock_cache(const char *cache, bool dry_run)
 	return cache_lock(cache, op);
 }
 
-int cmd_prune(int argc, char **argv)
+static const struct option prune_long_options[] = {
+	{ "all", no_argument, NULL, 'a' },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+static const char prune_help[] = "Usage: crossroot prune [--all] [--dry-run]\n"
+				 "\n"
+				 "Remove what the bootstrap cache (${XDG_CACHE_HOME:-~/.cache}/crossroot) holds\n"
+				 "that nothing uses: .debs, suite indexes, cached rootfs tarballs, logs of failed\n"
+				 "creates, partial downloads.  Kept is what an existing container was\n"
+				 "bootstrapped from (its .debs, its suite's index, the cached rootfs of its\n"
+				 "package set) and what a create used in the last 7 days.  Symlinks in the cache\n"
+				 "are removed as links, never followed.  Waits for running creates.\n"
+				 "\n"
+				 "  --all      remove everything in the cache\n"
+				 "  --dry-run  only say what would be removed\n";
+
+/* Parse prune's options into opts: returns -1 to go on, or the status to exit with (0 after --help). */
+static int prune_parse_options(int argc, char **argv, struct cache_prune_options *opts)
 {
-	static const struct option options[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	static const char help[] = "Usage: crossroot prune [--all] [--dry-run]\n"
-				   "\n"
-				   "Remove what the bootstrap cache (${XDG_CACHE_HOME:-~/.cache}/crossroot) holds\n"
-				   "that nothing uses: .debs, suite indexes, cached rootfs tarballs, logs of failed\n"
-				   "creates, partial downloads.  Kept is what an existing container was\n"
-				   "bootstrapped from (its .debs, its suite's index, the cached rootfs of its\n"
-				   "package set) and what a create used in the last 7 days.  Symlinks in the cache\n"
-				   "are removed as links, never followed.  Waits for running creates.\n"
-				   "\n"
-				   "  --all      remove everything in the cache\n"
-				   "  --dry-run  only say what would be removed\n";
-	struct cache_prune_options opts = { 0 };
-	struct cache_prune_result result;
-	char cache[PATH_MAX], containers[PATH_MAX], size[32];
-	_cleanup_close_ int lock = -EBADF;
-	int ch, r;
+	int ch;
 
 	optind = 0;
 	opterr = 0;
-	while ((ch = cli_getopt(argc, argv, ":h", options)) != -1) {
+	while ((ch = cli_getopt(argc, argv, ":h", prune_long_options)) != -1) {
 		switch (ch) {
 		case 'h':
-			fputs(help, stdout);
+			fputs(prune_help, stdout);
 			return EXIT_OK;
 		case 'a':
-			opts.all = true;
+			opts->all = true;
 			break;
 		case 'n':
-			opts.dry_run = true;
+			opts->dry_run = true;
 			break;
 		default:
 			return cli_option_error("prune", argv, ch);
@@ -79,6 +78,33 @@ int cmd_prune(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("prune", "unexpected argument '%.80s'", argv[optind]);
+	return -1;
+}
+
+/* What was freed (or would be), and what could not be removed: returns the exit status. */
+static int prune_report(const struct cache_prune_options *opts, const struct cache_prune_result *result)
+{
+	char size[32];
+
+	cli_human_size(result->bytes, size, sizeof(size));
+	printf("%s %llu file%s, %s\n", opts->dry_run ? "would free" : "freed", (unsigned long long)result->files,
+	       result->files == 1 ? "" : "s", size);
+	if (result->failed)
+		cli_error("%zu item%s could not be removed", result->failed, result->failed == 1 ? "" : "s");
+	return result->failed ? EXIT_FAIL : EXIT_OK;
+}
+
+int cmd_prune(int argc, char **argv)
+{
+	struct cache_prune_options opts = { 0 };
+	struct cache_prune_result result;
+	char cache[PATH_MAX], containers[PATH_MAX];
+	_cleanup_close_ int lock = -EBADF;
+	int r;
+
+	r = prune_parse_options(argc, argv, &opts);
+	if (r >= 0)
+		return r;
 	if (bootstrap_cache_dir(cache, sizeof(cache)) < 0 || container_base_dir(containers, sizeof(containers)) < 0) {
 		cli_error("cannot tell where the cache and your containers are: no home directory");
 		return EXIT_FAIL;
@@ -100,10 +126,5 @@ int cmd_prune(int argc, char **argv)
 		cli_error("pruning %s: %s; nothing was removed", cache, strerror(-r));
 		return EXIT_FAIL;
 	}
-	cli_human_size(result.bytes, size, sizeof(size));
-	printf("%s %llu file%s, %s\n", opts.dry_run ? "would free" : "freed", (unsigned long long)result.files,
-	       result.files == 1 ? "" : "s", size);
-	if (result.failed)
-		cli_error("%zu item%s could not be removed", result.failed, result.failed == 1 ? "" : "s");
-	return result.failed ? EXIT_FAIL : EXIT_OK;
+	return prune_report(&opts, &result);
 }

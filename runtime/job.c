@@ -140,6 +140,60 @@ static int parse_setting(struct job *job, char **w, size_t n, const char *file, 
 	return 0;
 }
 
+/* "env NAME=VALUE" (rest: the text after env). */
+static int parse_env(struct job *job, const char *rest, size_t n, const char *file, unsigned line,
+		     struct job_error *err)
+{
+	const char *eq = strchr(rest, '='), *blank = strpbrk(rest, " \t");
+
+	if (n < 2 || !eq || eq == rest || (blank && blank < eq))
+		return job_fail(err, file, line, -EINVAL, "'env NAME=VALUE': no NAME=");
+	if (job->n_env == JOB_MAX_ENV)
+		return job_fail(err, file, line, -EINVAL, "more than %d env lines", JOB_MAX_ENV);
+	snprintf(job->env[job->n_env++], JOB_VALUE_MAX, "%s", rest);
+	return 0;
+}
+
+/* "packages PKG..." (rest: the text after packages). */
+static int parse_packages(struct job *job, const char *rest, const char *file, unsigned line, struct job_error *err)
+{
+	char list[JOB_VALUE_MAX + 64], *save = NULL;
+	size_t before = job->n_packages;
+
+	snprintf(list, sizeof(list), "%s", rest);
+	for (char *p = strtok_r(list, " \t", &save); p; p = strtok_r(NULL, " \t", &save)) {
+		if (job->n_packages == JOB_MAX_PACKAGES || strlen(p) >= sizeof(job->packages[0]))
+			return job_fail(err, file, line, -EINVAL, "too many packages, or a name too long");
+		if (!name_chars(p, "+-.") || !isalnum((unsigned char)p[0]))
+			return job_fail(err, file, line, -EINVAL, "invalid package name '%.64s'", p);
+		snprintf(job->packages[job->n_packages++], sizeof(job->packages[0]), "%s", p);
+	}
+	if (job->n_packages == before)
+		return job_fail(err, file, line, -EINVAL, "'packages PKG...': no package");
+	return 0;
+}
+
+/* "bind PATH ro|rw" (w: its n words): an absolute path outside /job that the caller can use so. */
+static int parse_bind(struct job *job, char **w, size_t n, const char *file, unsigned line, struct job_error *err)
+{
+	struct job_bind *b = &job->binds[job->n_binds];
+
+	if (n != 3 || (!streq(w[2], "ro") && !streq(w[2], "rw")))
+		return job_fail(err, file, line, -EINVAL, "'bind PATH ro|rw': say ro or rw");
+	if (w[1][0] != '/' || strlen(w[1]) >= sizeof(b->path) || has_dotdot(w[1]) || streq(w[1], "/job") ||
+	    !strncmp(w[1], "/job/", 5))
+		return job_fail(err, file, line, -EINVAL, "bind '%.64s': give an absolute path outside /job", w[1]);
+	if (job->n_binds == JOB_MAX_BINDS)
+		return job_fail(err, file, line, -EINVAL, "more than %d binds", JOB_MAX_BINDS);
+	snprintf(b->path, sizeof(b->path), "%s", w[1]);
+	b->writable = streq(w[2], "rw");
+	if (access(b->path, b->writable ? R_OK | W_OK : R_OK) < 0)
+		return job_fail(err, file, line, -errno, "bind %s %s: you cannot %s it: %s", b->path, w[2],
+				b->writable ? "read and write" : "read", strerror(errno));
+	job->n_binds++;
+	return 0;
+}
+
 /* One directive of job.conf (line is the text after leading blanks, no newline). */
 static int parse_line(struct job *job, char *text, const char *file, unsigned line, struct job_error *err)
 {
@@ -153,32 +207,10 @@ static int parse_line(struct job *job, char *text, const char *file, unsigned li
 		snprintf(job->description, sizeof(job->description), "%s", rest);
 		return 0;
 	}
-	if (streq(w[0], "env")) {
-		const char *eq = strchr(rest, '='), *blank = strpbrk(rest, " \t");
-
-		if (n < 2 || !eq || eq == rest || (blank && blank < eq))
-			return job_fail(err, file, line, -EINVAL, "'env NAME=VALUE': no NAME=");
-		if (job->n_env == JOB_MAX_ENV)
-			return job_fail(err, file, line, -EINVAL, "more than %d env lines", JOB_MAX_ENV);
-		snprintf(job->env[job->n_env++], JOB_VALUE_MAX, "%s", rest);
-		return 0;
-	}
-	if (streq(w[0], "packages")) {
-		char list[JOB_VALUE_MAX + 64], *save = NULL;
-		size_t before = job->n_packages;
-
-		snprintf(list, sizeof(list), "%s", rest);
-		for (char *p = strtok_r(list, " \t", &save); p; p = strtok_r(NULL, " \t", &save)) {
-			if (job->n_packages == JOB_MAX_PACKAGES || strlen(p) >= sizeof(job->packages[0]))
-				return job_fail(err, file, line, -EINVAL, "too many packages, or a name too long");
-			if (!name_chars(p, "+-.") || !isalnum((unsigned char)p[0]))
-				return job_fail(err, file, line, -EINVAL, "invalid package name '%.64s'", p);
-			snprintf(job->packages[job->n_packages++], sizeof(job->packages[0]), "%s", p);
-		}
-		if (job->n_packages == before)
-			return job_fail(err, file, line, -EINVAL, "'packages PKG...': no package");
-		return 0;
-	}
+	if (streq(w[0], "env"))
+		return parse_env(job, rest, n, file, line, err);
+	if (streq(w[0], "packages"))
+		return parse_packages(job, rest, file, line, err);
 	if (streq(w[0], "setting"))
 		return parse_setting(job, w, n, file, line, err);
 	if (n != 2 && !(n == 3 && streq(w[0], "bind")))
@@ -204,22 +236,7 @@ static int parse_line(struct job *job, char *text, const char *file, unsigned li
 					"script '%.64s': give a file name in the job directory", w[1]);
 		snprintf(job->script, sizeof(job->script), "%s", w[1]);
 	} else if (streq(w[0], "bind")) {
-		struct job_bind *b = &job->binds[job->n_binds];
-
-		if (n != 3 || (!streq(w[2], "ro") && !streq(w[2], "rw")))
-			return job_fail(err, file, line, -EINVAL, "'bind PATH ro|rw': say ro or rw");
-		if (w[1][0] != '/' || strlen(w[1]) >= sizeof(b->path) || has_dotdot(w[1]) || streq(w[1], "/job") ||
-		    !strncmp(w[1], "/job/", 5))
-			return job_fail(err, file, line, -EINVAL, "bind '%.64s': give an absolute path outside /job",
-					w[1]);
-		if (job->n_binds == JOB_MAX_BINDS)
-			return job_fail(err, file, line, -EINVAL, "more than %d binds", JOB_MAX_BINDS);
-		snprintf(b->path, sizeof(b->path), "%s", w[1]);
-		b->writable = streq(w[2], "rw");
-		if (access(b->path, b->writable ? R_OK | W_OK : R_OK) < 0)
-			return job_fail(err, file, line, -errno, "bind %s %s: you cannot %s it: %s", b->path, w[2],
-					b->writable ? "read and write" : "read", strerror(errno));
-		job->n_binds++;
+		return parse_bind(job, w, n, file, line, err);
 	} else if (streq(w[0], "device")) {
 		if (strncmp(w[1], "/dev/", 5) || strlen(w[1]) >= sizeof(job->devices[0]) || strstr(w[1], ".."))
 			return job_fail(err, file, line, -EINVAL, "device '%.64s': give a path under /dev", w[1]);

@@ -15,7 +15,6 @@
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -26,6 +25,7 @@
 #include "env.h"
 #include "ephemeral.h"
 #include "host.h"
+#include "init.h"
 #include "launch.h"
 #include "supervise.h"
 #include "syscall-filter.h"
@@ -33,32 +33,7 @@
 #include "userns.h"
 #include "util.h"
 
-#define CONTAINER_NAMESPACES (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS)
 #define INSIDE_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-/* Who runs crossroot, read before any namespace changes what getpwuid() sees. */
-struct identity {
-	uid_t uid;
-	gid_t gid;
-	char name[64];
-	char home[PATH_MAX];
-	char shell[PATH_MAX];
-	char cwd[PATH_MAX];
-	char machine[65];	      /* the host's uname -m */
-	enum binfmt_mode binfmt_mode; /* config_binfmt_mode() */
-	int binfmt_error;	      /* its error; binfmt_source says where */
-	char binfmt_source[PATH_MAX + 200];
-};
-
-/* Init and command report to crossroot over a socketpair (init) or a pipe (command). */
-enum { MSG_READY = 1, MSG_FAILED, MSG_EXEC_FAILED, MSG_COMMIT };
-
-struct message {
-	int type;
-	int error;
-	bool found;
-	char step[160];
-};
 
 /* The capabilities root keeps with --root: Docker's and Podman's default set. */
 static const int build_caps[] = {
@@ -109,64 +84,6 @@ static bool binfmt_mode_failed(const struct identity *id, struct run_result *res
 	return true;
 }
 
-static int send_message(int fd, int type, int error, const char *step, int pass_fd)
-{
-	struct message msg = { .type = type, .error = error };
-	char control[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { &msg, sizeof(msg) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	if (step)
-		snprintf(msg.step, sizeof(msg.step), "%s", step);
-	if (pass_fd >= 0) {
-		struct cmsghdr *cm;
-
-		mh.msg_control = control;
-		mh.msg_controllen = sizeof(control);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &pass_fd, sizeof(int));
-	}
-	return sendmsg(fd, &mh, MSG_NOSIGNAL) == sizeof(msg) ? 0 : -EIO;
-}
-
-/* Returns 0 with *msg (and *fd when one came), -EPIPE at EOF, or -errno. */
-static int recv_message(int fd, struct message *msg, int *passed)
-{
-	char control[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { msg, sizeof(*msg) };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control)
-	};
-	ssize_t n;
-
-	if (passed)
-		*passed = -1;
-	do
-		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	if (n == 0)
-		return -EPIPE;
-	if ((size_t)n != sizeof(*msg))
-		return -EIO;
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-			int got;
-
-			memcpy(&got, CMSG_DATA(cm), sizeof(int));
-			if (passed)
-				*passed = got;
-			else
-				close(got);
-		}
-	return 0;
-}
-
-/* Become root of the container's user namespace: the pinned one (mapped) or a new one (single). */
 static int enter_userns_mode(enum container_mode mode, const char **step)
 {
 	char pin[128];
@@ -196,7 +113,7 @@ static int enter_userns_mode(enum container_mode mode, const char **step)
 	return 0;
 }
 
-static int enter_userns(const struct container *c, const char **step)
+int enter_userns(const struct container *c, const char **step)
 {
 	return enter_userns_mode(c->mode, step);
 }
@@ -391,86 +308,131 @@ static int cloexec_from(int first)
 	return 0;
 }
 
-/* Never returns: in the command's process, become who req says and exec. */
-static _noreturn_ void command_exec(const struct container *c, const struct exec_request *req,
-				    const struct identity *id, const char *pty_slave, int report)
+/* The command's process on its way to exec: who it runs as, and on failure the step and the error. */
+struct exec_context {
+	const struct container *c;
+	const struct exec_request *req;
+	const struct identity *id; /* the caller */
+	struct identity *who;	   /* whom the command runs as */
+	bool single, as_user;
+	const char *step;
+	int error;
+};
+
+/* Never returns: report x's failure (MSG_FAILED) on report and exit 125. */
+static _noreturn_ void exec_failed(const struct exec_context *x, int report)
 {
-	bool single = c->mode == CONTAINER_SINGLE;
-	bool as_user = !req->root && !single;
-	static struct identity who;
-	static char *env[256];
-	static char user_step[160];
-	char shell[PATH_MAX], login_name[PATH_MAX];
-	char *shell_argv[] = { login_name, NULL };
-	char *const *argv = req->argv;
-	const char *step = "", *home;
+	struct message msg = { .type = MSG_FAILED, .error = x->error ? x->error : -EPERM };
+
+	snprintf(msg.step, sizeof(msg.step), "%s", x->step);
+	if (write(report, &msg, sizeof(msg)) < 0)
+		_exit(125);
+	_exit(125);
+}
+
+/* No signal blocked, the terminal at pty_slave (if any), the 32-bit personality. Returns false on failure. */
+static bool exec_setup_process(struct exec_context *x, const char *pty_slave)
+{
 	sigset_t none;
-	bool found = false;
-	int r = 0;
+	int r;
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	prctl(PR_SET_PDEATHSIG, 0);
 	if (pty_slave) {
-		step = "open the terminal";
-		r = attach_terminal(pty_slave, !req->tty_keep_stderr);
-		if (r < 0)
-			goto fail;
-	}
-	/* A 32-bit arch run natively says so: uname -m gives i686, as on a 32-bit kernel. */
-	if (c->arch->personality32 && arch_is_native(c->arch, id->machine)) {
-		step = "set the 32-bit personality";
-		if (personality(PER_LINUX32) < 0) {
-			r = -errno;
-			goto fail;
+		x->step = "open the terminal";
+		r = attach_terminal(pty_slave, !x->req->tty_keep_stderr);
+		if (r < 0) {
+			x->error = r;
+			return false;
 		}
 	}
-	who = *id;
-	if (req->user) {
-		snprintf(user_step, sizeof(user_step), "find user '%.64s' in the container's /etc/passwd", req->user);
-		step = user_step;
-		r = single || req->root ? -EPERM : user_resolve(req->user, &who);
-		if (r < 0)
-			goto fail;
+	/* A 32-bit arch run natively says so: uname -m gives i686, as on a 32-bit kernel. */
+	if (x->c->arch->personality32 && arch_is_native(x->c->arch, x->id->machine)) {
+		x->step = "set the 32-bit personality";
+		if (personality(PER_LINUX32) < 0) {
+			x->error = -errno;
+			return false;
+		}
 	}
+	return true;
+}
+
+/* x->who: the caller, or --user's entry in the container's /etc/passwd. Returns false on failure. */
+static bool exec_find_user(struct exec_context *x)
+{
+	static char user_step[160];
+	int r;
+
+	*x->who = *x->id;
+	if (x->req->user) {
+		snprintf(user_step, sizeof(user_step), "find user '%.64s' in the container's /etc/passwd",
+			 x->req->user);
+		x->step = user_step;
+		r = x->single || x->req->root ? -EPERM : user_resolve(x->req->user, x->who);
+		if (r < 0) {
+			x->error = r;
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The seccomp filter, and the capabilities to keep, not applied yet. Returns false on failure. */
+static bool exec_prepare_capabilities(struct exec_context *x)
+{
+	const struct exec_request *req = x->req;
+	int r;
+
 	/* Loaded while root of the namespace, so no_new_privs is not needed and sudo keeps working. */
-	step = "load the seccomp filter";
-	r = seccomp_apply(single);
-	if (r < 0)
-		goto fail;
-	step = "set the capabilities";
+	x->step = "load the seccomp filter";
+	r = seccomp_apply(x->single);
+	if (r < 0) {
+		x->error = r;
+		return false;
+	}
+	x->step = "set the capabilities";
 	capng_clear(CAPNG_SELECT_BOTH);
 	for (size_t i = 0; i < ARRAY_SIZE(build_caps); i++)
-		if ((!single || req->root) && !req->isolated)
+		if ((!x->single || req->root) && !req->isolated)
 			capng_update(CAPNG_ADD,
 				     CAPNG_BOUNDING_SET |
 					     (req->root ? CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_INHERITABLE : 0),
 				     build_caps[i]);
-	if (as_user) {
-		gid_t gid = who.gid, groups[32];
-		size_t n_groups = req->user ? user_groups(who.name, gid, groups, ARRAY_SIZE(groups)) : 1;
+	return true;
+}
+
+/* Become x->who (or root), apply the capabilities; isolated: no_new_privs, no fd of the caller's. */
+static bool exec_switch_user(struct exec_context *x)
+{
+	const struct exec_request *req = x->req;
+	int r;
+
+	if (x->as_user) {
+		gid_t gid = x->who->gid, groups[32];
+		size_t n_groups = req->user ? user_groups(x->who->name, gid, groups, ARRAY_SIZE(groups)) : 1;
 
 		groups[0] = gid;
 		if (req->user)
-			step = "switch to the user (in mapped mode, uids 0-65535 exist)";
+			x->step = "switch to the user (in mapped mode, uids 0-65535 exist)";
 		/* The bounding set is what sudo inside can get back; then drop to the user. */
 		if (capng_apply(CAPNG_SELECT_BOUNDS) < 0 || setgroups(n_groups, groups) < 0 ||
-		    setresgid(gid, gid, gid) < 0 || setresuid(who.uid, who.uid, who.uid) < 0) {
-			r = -errno ? -errno : -EPERM;
-			goto fail;
+		    setresgid(gid, gid, gid) < 0 || setresuid(x->who->uid, x->who->uid, x->who->uid) < 0) {
+			x->error = -errno ? -errno : -EPERM;
+			return false;
 		}
 		capng_clear(CAPNG_SELECT_CAPS);
 		r = capng_apply(CAPNG_SELECT_CAPS) < 0 ? -EPERM : 0;
 	} else {
 		/* Single mode's namespace denies setgroups (user_namespaces(7)): there is nothing to drop. */
-		if ((!single && setgroups(0, NULL) < 0) || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
-			r = -errno;
-			goto fail;
+		if ((!x->single && setgroups(0, NULL) < 0) || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
+			x->error = -errno;
+			return false;
 		}
 		/* Single mode's uid 0 without --root: no capabilities, not even after exec. */
 		if (!req->root && prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED) < 0) {
-			r = -errno;
-			goto fail;
+			x->error = -errno;
+			return false;
 		}
 		r = capng_apply(CAPNG_SELECT_BOTH) < 0 ? -EPERM : 0;
 	}
@@ -479,26 +441,41 @@ static _noreturn_ void command_exec(const struct container *c, const struct exec
 		r = -errno;
 	/* Nor any fd the caller left open (a shell's, a CI runner's): they would lead to the host. */
 	if (r == 0 && req->isolated) {
-		step = "close the caller's file descriptors";
+		x->step = "close the caller's file descriptors";
 		r = cloexec_from(3);
 	}
-	if (r < 0)
-		goto fail;
+	x->error = r;
+	return r >= 0;
+}
 
-	home = req->root ? "/root" : who.home;
-	step = "change to the working directory";
-	if (req->cwd) {
-		if (chdir(req->cwd) < 0) {
-			r = -errno;
-			goto fail;
+/* Change to --cwd, else the caller's directory, home or /. Returns false on failure. */
+static bool exec_chdir(struct exec_context *x, const char *home)
+{
+	x->step = "change to the working directory";
+	if (x->req->cwd) {
+		if (chdir(x->req->cwd) < 0) {
+			x->error = -errno;
+			return false;
 		}
-	} else if (chdir(id->cwd) < 0 && chdir(home) < 0 && chdir("/") < 0) {
-		r = -errno;
-		goto fail;
+	} else if (chdir(x->id->cwd) < 0 && chdir(home) < 0 && chdir("/") < 0) {
+		x->error = -errno;
+		return false;
 	}
+	return true;
+}
 
-	snprintf(shell, sizeof(shell), "%s", access(who.shell, X_OK) == 0 ? who.shell : "/bin/sh");
-	build_env(env, ARRAY_SIZE(env), req, &who, as_user, home, shell);
+/* Never returns: exec the command (or the login shell) with its environment; report on exec's failure. */
+static _noreturn_ void exec_command(const struct exec_context *x, const char *home, int report)
+{
+	static char *env[256];
+	char shell[PATH_MAX], login_name[PATH_MAX];
+	char *shell_argv[] = { login_name, NULL };
+	char *const *argv = x->req->argv;
+	bool found = false;
+	int r;
+
+	snprintf(shell, sizeof(shell), "%s", access(x->who->shell, X_OK) == 0 ? x->who->shell : "/bin/sh");
+	build_env(env, ARRAY_SIZE(env), x->req, x->who, x->as_user, home, shell);
 	/*
 	 * The command dies with crossroot: a CI job that kills `crossroot run`
 	 * must not leave it running (on a started container its parent is
@@ -527,21 +504,27 @@ static _noreturn_ void command_exec(const struct container *c, const struct exec
 			_exit(127);
 	}
 	_exit(found ? 126 : 127);
-fail : {
-	struct message msg = { .type = MSG_FAILED, .error = r ? r : -EPERM };
-
-	snprintf(msg.step, sizeof(msg.step), "%s", step);
-	if (write(report, &msg, sizeof(msg)) < 0)
-		_exit(125);
-	_exit(125);
-}
 }
 
-/* The host's `uname -m`, as emulator discovery takes it. */
-static void host_machine(char *machine, size_t size)
+/* Never returns: in the command's process, become who req says and exec. */
+_noreturn_ void command_exec(const struct container *c, const struct exec_request *req, const struct identity *id,
+			     const char *pty_slave, int report)
 {
-	if (arch_host_machine(machine, size) < 0)
-		snprintf(machine, size, "unknown");
+	static struct identity who;
+	struct exec_context x = {
+		.c = c,
+		.req = req,
+		.id = id,
+		.who = &who,
+		.single = c->mode == CONTAINER_SINGLE,
+		.as_user = !req->root && c->mode != CONTAINER_SINGLE,
+		.step = "",
+	};
+
+	if (!exec_setup_process(&x, pty_slave) || !exec_find_user(&x) || !exec_prepare_capabilities(&x) ||
+	    !exec_switch_user(&x) || !exec_chdir(&x, req->root ? "/root" : who.home))
+		exec_failed(&x, report);
+	exec_command(&x, req->root ? "/root" : who.home, report);
 }
 
 /*
@@ -564,115 +547,6 @@ static int emulator_check(const struct container *c, struct run_result *res)
 	res->outcome = RUN_NO_EMULATOR;
 	res->error = -ENOEXEC;
 	return -ENOEXEC;
-}
-
-static void fill_mount_config(struct mount_config *cfg, const struct container *c, const struct identity *id,
-			      const struct bind_mount *binds, size_t n_binds, char *machine, size_t machine_size)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	host_machine(machine, machine_size);
-	cfg->rootfs = c->rootfs;
-	cfg->hostname = c->name;
-	cfg->home = id->home[0] == '/' && !streq(id->home, "/") ? id->home : NULL;
-	cfg->binds = binds;
-	cfg->n_binds = n_binds;
-	cfg->mapped = c->mode == CONTAINER_MAPPED;
-	if (cfg->mapped) {
-		cfg->user_name = id->name;
-		cfg->user_uid = id->uid;
-		cfg->user_gid = id->gid;
-		cfg->user_shell = id->shell;
-	}
-	cfg->sandboxed_binfmt = true;
-	cfg->arch = c->arch;
-	cfg->binfmt_mode = id->binfmt_mode;
-	cfg->host_machine = machine;
-	cfg->emulator_search_path = getenv("PATH");
-}
-
-/* In the new pid namespace's first process: mounts, then the caller's part. Reports failure on sync. */
-static int init_setup(const struct container *c, const struct identity *id, const struct bind_mount *binds,
-		      size_t n_binds, const struct exec_request *req, struct ephemeral *eph, int sync)
-{
-	struct mount_config cfg;
-	struct mount_error err;
-	char machine[65];
-	int r;
-
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	fill_mount_config(&cfg, c, id, binds, n_binds, machine, sizeof(machine));
-	if (req) {
-		cfg.isolated = req->isolated;
-		cfg.devices = req->devices;
-		cfg.n_devices = req->n_devices;
-	}
-	if (eph) {
-		cfg.ephemeral = true;
-		cfg.ephemeral_dir = eph->dir;
-		cfg.ephemeral_path = eph->path;
-	}
-	r = mount_container(&cfg, &err);
-	/* Only the layer's lock file stays open here: no fd of a host directory may reach the container. */
-	if (eph) {
-		closep(&eph->dir);
-		closep(&eph->parent);
-	}
-	if (r < 0)
-		send_message(sync, MSG_FAILED, r, err.step, -1);
-	return r;
-}
-
-/* The transient init of a run on a stopped container: start the command, forward, reap, exit with its status. */
-static _noreturn_ void run_init(const struct container *c, const struct exec_request *req, const struct identity *id,
-				struct ephemeral *eph, int sync, int report)
-{
-	char slave[128];
-	int sfd, master = -1;
-	pid_t cmd;
-
-	sfd = signals_fd(true, false);
-	if (sfd < 0 || init_setup(c, id, req->binds, req->n_binds, req, eph, sync) < 0)
-		_exit(125);
-	if (req->tty) {
-		master = open_pty(slave, sizeof(slave));
-		if (master < 0) {
-			send_message(sync, MSG_FAILED, master, "open a terminal inside", -1);
-			_exit(125);
-		}
-	}
-	cmd = fork();
-	if (cmd < 0) {
-		send_message(sync, MSG_FAILED, -errno, "fork the command", -1);
-		_exit(125);
-	}
-	if (cmd == 0) {
-		close(sync);
-		close(sfd);
-		if (master >= 0)
-			close(master);
-		command_exec(c, req, id, req->tty ? slave : NULL, report);
-	}
-	close(report);
-	send_message(sync, MSG_READY, 0, NULL, master);
-	if (master >= 0)
-		close(master);
-	close(sync);
-	for (;;) {
-		struct signalfd_siginfo si;
-		int status;
-		pid_t pid;
-
-		if (read(sfd, &si, sizeof(si)) != sizeof(si))
-			continue;
-		if (si.ssi_signo != SIGCHLD) {
-			if (si.ssi_code != SI_KERNEL)
-				kill(cmd, (int)si.ssi_signo);
-			continue;
-		}
-		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-			if (pid == cmd)
-				_exit(wait_status_code(status));
-	}
 }
 
 /* Read what the command's process reported before exec, if anything. */
@@ -877,76 +751,61 @@ int container_exec(const struct container *c, const struct exec_request *req, st
 	return r;
 }
 
-/* The init of a started container: reap until told to stop. */
-static _noreturn_ void daemon_init(const struct container *c, const struct identity *id, const struct bind_mount *binds,
-				   size_t n_binds, struct ephemeral *eph, int sync)
+/*
+ * The socketpair to the init (into sync) and the helper that spawns it
+ * (spawn_daemon()), waited for; lock, the container's, stays ours alone.
+ * Returns 0 or -errno.
+ */
+static int start_helper(const struct container *c, const struct identity *id, const struct bind_mount *binds,
+			size_t n_binds, struct ephemeral *eph, int lock, int sync[2])
 {
-	struct message msg;
-	int sfd, devnull;
+	int status;
+	pid_t helper;
 
-	sfd = signals_fd(true, false);
-	if (sfd < 0 || init_setup(c, id, binds, n_binds, NULL, eph, sync) < 0)
-		_exit(125);
-	send_message(sync, MSG_READY, 0, NULL, -1);
-	/*
-	 * Until crossroot has recorded us, its death is ours (PR_SET_PDEATHSIG
-	 * from init_setup), so no container ever looks started that is not.
-	 */
-	if (recv_message(sync, &msg, NULL) < 0 || msg.type != MSG_COMMIT)
-		_exit(125);
-	prctl(PR_SET_PDEATHSIG, 0);
-	send_message(sync, MSG_COMMIT, 0, NULL, -1);
-	close(sync);
-	setsid();
-	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (devnull >= 0) {
-		dup2(devnull, 0);
-		dup2(devnull, 1);
-		dup2(devnull, 2);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
+		return -errno;
+	helper = fork();
+	if (helper < 0)
+		return -errno;
+	if (helper == 0) {
+		/* The init must not hold the lock: flock(2) locks belong to the open file, shared across fork. */
+		close(lock);
+		close(sync[0]);
+		spawn_daemon(c, id, binds, n_binds, eph, sync[1]);
 	}
-	for (;;) {
-		struct signalfd_siginfo si;
-
-		if (read(sfd, &si, sizeof(si)) != sizeof(si))
-			continue;
-		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT || si.ssi_signo == SIGHUP)
-			_exit(0);
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
-	}
+	sync[1] = safe_close(sync[1]);
+	waitpid(helper, &status, 0);
+	return 0;
 }
 
 /*
- * In a helper child: enter the container's namespaces and create the init
- * as a sibling (CLONE_PARENT), so crossroot is the init's parent and its
- * PR_SET_PDEATHSIG refers to crossroot, not to this short-lived helper.
- * The init's host pid goes to crossroot in msg.error.
+ * On sync, after the helper: the init's pid, then its readiness; record it
+ * in the state file and hand over (MSG_COMMIT both ways).  A failure goes
+ * into res.  Returns the init's host pid, or -1 when none came.
  */
-static _noreturn_ void spawn_daemon(const struct container *c, const struct identity *id,
-				    const struct bind_mount *binds, size_t n_binds, struct ephemeral *eph, int sync)
+static pid_t start_handshake(const struct container *c, int sync, struct run_result *res)
 {
-	const char *step;
-	long pid;
+	struct message msg = { 0 };
+	pid_t init = -1;
 	int r;
 
-	r = enter_userns(c, &step);
-	if (r == 0 && unshare(CONTAINER_NAMESPACES) < 0) {
-		r = -errno;
-		step = "create the container's namespaces";
+	r = recv_message(sync, &msg, NULL);
+	if (r == 0 && msg.type == MSG_READY) {
+		init = msg.error;
+		r = recv_message(sync, &msg, NULL);
 	}
-	if (r < 0) {
-		send_message(sync, MSG_FAILED, r, step, -1);
-		_exit(125);
-	}
-	pid = sys_clone_flags(CLONE_PARENT | SIGCHLD);
-	if (pid < 0) {
-		send_message(sync, MSG_FAILED, -errno, "create the container's init", -1);
-		_exit(125);
-	}
-	if (pid == 0)
-		daemon_init(c, id, binds, n_binds, eph, sync);
-	send_message(sync, MSG_READY, (int)pid, NULL, -1);
-	_exit(0);
+	if (r == 0 && msg.type == MSG_READY) {
+		r = container_state_write(c, init);
+		if (r < 0)
+			failed(res, r, "record the container's state");
+		else if (send_message(sync, MSG_COMMIT, 0, NULL, -1) < 0 || recv_message(sync, &msg, NULL) < 0 ||
+			 msg.type != MSG_COMMIT)
+			failed(res, -EIO, "hand over to the container's init");
+	} else if (r == 0 && msg.type == MSG_FAILED)
+		failed(res, msg.error, msg.step);
+	else
+		failed(res, r < 0 ? r : -EIO, "start the container's init");
+	return init;
 }
 
 int container_start(const struct container *c, const struct bind_mount *binds, size_t n_binds, bool ephemeral,
@@ -956,10 +815,9 @@ int container_start(const struct container *c, const struct bind_mount *binds, s
 	struct ephemeral eph = { .parent = -EBADF, .dir = -EBADF, .lock = -EBADF };
 	struct container_state state;
 	struct identity id;
-	struct message msg;
 	_cleanup_close_pair_ int sync[2] = { -EBADF, -EBADF };
 	int r, status;
-	pid_t helper, init = -1;
+	pid_t init;
 
 	memset(res, 0, sizeof(*res));
 	lock = container_lock(c, false);
@@ -991,41 +849,12 @@ int container_start(const struct container *c, const struct bind_mount *binds, s
 			return r;
 		}
 	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0) {
-		r = -errno;
+	r = start_helper(c, &id, binds, n_binds, ephemeral ? &eph : NULL, lock, sync);
+	if (r < 0) {
 		ephemeral_discard(&eph);
 		return r;
 	}
-	helper = fork();
-	if (helper < 0) {
-		r = -errno;
-		ephemeral_discard(&eph);
-		return r;
-	}
-	if (helper == 0) {
-		/* The init must not hold the lock: flock(2) locks belong to the open file, shared across fork. */
-		close(lock);
-		close(sync[0]);
-		spawn_daemon(c, &id, binds, n_binds, ephemeral ? &eph : NULL, sync[1]);
-	}
-	sync[1] = safe_close(sync[1]);
-	waitpid(helper, &status, 0);
-	r = recv_message(sync[0], &msg, NULL);
-	if (r == 0 && msg.type == MSG_READY) {
-		init = msg.error;
-		r = recv_message(sync[0], &msg, NULL);
-	}
-	if (r == 0 && msg.type == MSG_READY) {
-		r = container_state_write(c, init);
-		if (r < 0)
-			failed(res, r, "record the container's state");
-		else if (send_message(sync[0], MSG_COMMIT, 0, NULL, -1) < 0 || recv_message(sync[0], &msg, NULL) < 0 ||
-			 msg.type != MSG_COMMIT)
-			failed(res, -EIO, "hand over to the container's init");
-	} else if (r == 0 && msg.type == MSG_FAILED)
-		failed(res, msg.error, msg.step);
-	else
-		failed(res, r < 0 ? r : -EIO, "start the container's init");
+	init = start_handshake(c, sync[0], res);
 	sync[0] = safe_close(sync[0]);
 	/* Ours go; the init's copies keep the layer locked while it lives. */
 	ephemeral_close(&eph);

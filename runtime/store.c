@@ -15,6 +15,7 @@
 #include "mountlib.h"
 #include "mounts.h"
 #include "rmtree.h"
+#include "rootfs-cache.h"
 #include "skel.h"
 #include "runtime.h"
 #include "second-stage.h"
@@ -519,56 +520,6 @@ static int first_stage_in_userns(void *arg, void *out)
 }
 
 /*
- * The configured rootfs of a package set is cached as a tarball, so the
- * next create of the same set skips the second stage (dpkg under
- * emulation, nearly all of a create's time).  The key covers everything
- * the result depends on: mirror, suite, arch, mode (single-mode files are
- * all uid 0), the apt sources and keyring, every package's SHA-256, and
- * rootfs-skel/.
- */
-static int rootfs_cache_path(const struct container *c, const struct bootstrap_options *opts,
-			     const struct bootstrap_plan *plan, const struct bootstrap_apt *apt,
-			     const char *keyring_sha, char *path, size_t size)
-{
-	size_t cap = 4096 + sizeof(apt->sources) + plan->n_packages * 66, used;
-	_cleanup_free_ char *text = malloc(cap);
-	char key[65];
-	int r;
-
-	if (!text)
-		return -ENOMEM;
-	used = (size_t)snprintf(text, cap, "crossroot-rootfs-1 %s %s %s %s\n", plan->mirror, opts->suite, c->arch->name,
-				c->mode == CONTAINER_MAPPED ? "mapped" : "single");
-	/* The apt sources and a copied keyring are in the rootfs too. */
-	used += (size_t)snprintf(text + used, cap - used, "%s%s\n", apt->sources, keyring_sha);
-	for (size_t i = 0; i < plan->n_packages && used + 66 < cap; i++)
-		used += (size_t)snprintf(text + used, cap - used, "%s\n", plan->packages[i]->sha256);
-	for (size_t i = 0; i < skel_count; i++) {
-		char skel[65];
-
-		if (sha256_text(skel_files[i].content, strlen(skel_files[i].content), skel) == 0 && used + 66 < cap)
-			used += (size_t)snprintf(text + used, cap - used, "%s %s\n", skel_files[i].path, skel);
-	}
-	r = sha256_text(text, used, key);
-	if (r < 0)
-		return r;
-	return format_buf(path, size, "%s/rootfs/%s.tar.zst", opts->cache_dir, key);
-}
-
-/* Keep the finished rootfs for the next create of the same set (best effort: a full disk only loses the cache). */
-static void rootfs_cache_store(const struct container *tmpc, const char *cache_path)
-{
-	char dir[PATH_MAX];
-	struct tarball_error terr;
-
-	snprintf(dir, sizeof(dir), "%s", cache_path);
-	*strrchr(dir, '/') = '\0';
-	if (mkdir_p(dir, 0700) < 0)
-		return;
-	store_export(tmpc, cache_path, &terr);
-}
-
-/*
  * The second stage of c, built as tmpc.  On failure its log is kept in the
  * cache, where the user can read it once the rootfs is gone, and err says
  * why it failed.
@@ -643,18 +594,114 @@ static int read_apt_files(const struct bootstrap_options *opts, const struct boo
 	return r < 0 ? archive_fail(err, r, "keyring %s: %s", apt->keyring, strerror(-r)) : 0;
 }
 
+/* A bootstrap under way: what store_create_bootstrap()'s steps share. */
+struct bootstrap_build {
+	struct container *c;
+	const struct bootstrap_options *opts;
+	bootstrap_progress_fn progress;
+	void *data;
+	struct archive_error *err;
+	struct bootstrap_plan plan;
+	struct bootstrap_apt apt;
+	char *keyring_data; /* the keyring copied in (read_apt_files()), or NULL */
+	ssize_t keyring_size;
+	char keyring_sha[65];
+	/* The temporary directory (make_temp()) and the cached rootfs's path ("" when none). */
+	char base[PATH_MAX], tmp_name[CONTAINER_NAME_MAX + 32], tmp[PATH_MAX], rootfs[PATH_MAX];
+	char cached[PATH_MAX];
+};
+
+/* The new container from the cached rootfs of its set, as --from-tar extracts a tarball. Returns 0 or -errno. */
+static int bootstrap_from_cache(struct bootstrap_build *b)
+{
+	struct extract_args args = { b->rootfs, b->cached, owners_for(b->c->mode), -EBADF, NULL };
+	struct store_import import;
+	struct bootstrap_progress pr = { .stage = STAGE_EXTRACT,
+					 .done = b->plan.n_packages,
+					 .total = b->plan.n_packages };
+	int r;
+
+	r = userns_call(b->c->mode, extract_in_userns, &args, &import, sizeof(import));
+	if (r == 0) {
+		if (b->progress)
+			b->progress(b->data, &pr);
+		r = commit_temp(b->c, b->tmp);
+	}
+	if (r < 0) {
+		snprintf(b->err->message, sizeof(b->err->message), "extracting the cached rootfs %.200s: %.250s",
+			 b->cached, import.error.what[0] ? import.error.what : strerror(-r));
+		remove_dir(b->c->mode, b->base, b->tmp_name);
+	}
+	return r;
+}
+
+/* The new container from its packages: both stages, the result cached for the next create. Returns 0 or -errno. */
+static int bootstrap_from_packages(struct bootstrap_build *b)
+{
+	struct container *c = b->c;
+	struct container tmpc;
+	struct first_stage first = { .plan = &b->plan,
+				     .rootfs = b->rootfs,
+				     .apt = &b->apt,
+				     .keyring_data = b->keyring_data,
+				     .keyring_size = (size_t)b->keyring_size,
+				     .owners = owners_for(c->mode),
+				     .single = c->mode == CONTAINER_SINGLE,
+				     .progress = b->progress,
+				     .data = b->data };
+	int r;
+
+	r = userns_call(c->mode, first_stage_in_userns, &first, b->err, sizeof(*b->err));
+	if (r == 0) {
+		tmpc = *c;
+		snprintf(tmpc.dir, sizeof(tmpc.dir), "%s", b->tmp);
+		snprintf(tmpc.rootfs, sizeof(tmpc.rootfs), "%s", b->rootfs);
+		r = run_second_stage(c, &tmpc, &b->plan, b->opts, b->progress, b->data, b->err);
+	}
+	if (r == 0 && b->cached[0])
+		rootfs_cache_store(&tmpc, b->cached);
+	if (r == 0)
+		r = commit_temp(c, b->tmp);
+	if (r < 0)
+		remove_dir(c->mode, b->base, b->tmp_name);
+	return r;
+}
+
+/*
+ * After the plan: the apt files, the temporary directory (locked until the
+ * end), what of the cache it uses, then the rootfs from the cache or from
+ * the packages.  Returns 0 or -errno, with b->err.
+ */
+static int bootstrap_in_temp(struct bootstrap_build *b)
+{
+	_cleanup_close_ int lock = -EBADF;
+	int r;
+
+	r = read_apt_files(b->opts, &b->plan, &b->apt, &b->keyring_data, &b->keyring_size, b->keyring_sha, b->err);
+	if (r < 0)
+		return r;
+	lock = make_temp(b->c, b->base, b->tmp_name, sizeof(b->tmp_name), b->tmp, b->rootfs);
+	if (lock < 0)
+		return lock;
+	if (rootfs_cache_path(b->c, b->opts, &b->plan, &b->apt, b->keyring_sha, b->cached, sizeof(b->cached)) < 0)
+		b->cached[0] = '\0';
+	r = record_cache_use(b->tmp, b->opts, &b->plan, b->cached);
+	if (r < 0) {
+		snprintf(b->err->message, sizeof(b->err->message), "recording what of the cache %.200s it uses: %s",
+			 b->opts->cache_dir, strerror(-r));
+		remove_dir(b->c->mode, b->base, b->tmp_name);
+		return r;
+	}
+	if (b->cached[0] && access(b->cached, R_OK) == 0)
+		return bootstrap_from_cache(b);
+	return bootstrap_from_packages(b);
+}
+
 int store_create_bootstrap(struct container *c, const struct bootstrap_options *opts, bootstrap_progress_fn progress,
 			   void *data, struct archive_error *err)
 {
-	char base[PATH_MAX], tmp_name[CONTAINER_NAME_MAX + 32], tmp[PATH_MAX], rootfs[PATH_MAX];
-	char cached[PATH_MAX] = "", keyring_sha[65] = "";
-	_cleanup_free_ char *keyring_data = NULL;
-	ssize_t keyring_size = 0;
-	struct bootstrap_apt apt;
-	struct bootstrap_plan plan;
-	struct container tmpc;
-	struct first_stage first;
-	_cleanup_close_ int lock = -EBADF, cache = -EBADF;
+	struct bootstrap_build b = { .c = c, .opts = opts, .progress = progress, .data = data, .err = err };
+	_cleanup_close_ int cache = -EBADF;
 	struct stat st;
 	int r;
 
@@ -665,75 +712,11 @@ int store_create_bootstrap(struct container *c, const struct bootstrap_options *
 	if ((r = mkdir_private(opts->cache_dir, true)) < 0 || (cache = cache_lock(opts->cache_dir, LOCK_SH)) < 0)
 		return archive_fail(err, r < 0 ? r : cache, "cannot create or lock the cache %s: %s", opts->cache_dir,
 				    strerror(-(r < 0 ? r : cache)));
-	r = bootstrap_prepare(opts, &plan, progress, data, err);
-	if (r < 0) {
-		bootstrap_plan_free(&plan);
-		return r;
-	}
-	r = read_apt_files(opts, &plan, &apt, &keyring_data, &keyring_size, keyring_sha, err);
-	if (r < 0) {
-		bootstrap_plan_free(&plan);
-		return r;
-	}
-	lock = make_temp(c, base, tmp_name, sizeof(tmp_name), tmp, rootfs);
-	if (lock < 0) {
-		bootstrap_plan_free(&plan);
-		return lock;
-	}
-	if (rootfs_cache_path(c, opts, &plan, &apt, keyring_sha, cached, sizeof(cached)) < 0)
-		cached[0] = '\0';
-	r = record_cache_use(tmp, opts, &plan, cached);
-	if (r < 0) {
-		snprintf(err->message, sizeof(err->message), "recording what of the cache %.200s it uses: %s",
-			 opts->cache_dir, strerror(-r));
-		remove_dir(c->mode, base, tmp_name);
-		bootstrap_plan_free(&plan);
-		return r;
-	}
-	if (cached[0] && access(cached, R_OK) == 0) {
-		struct extract_args args = { rootfs, cached, owners_for(c->mode), -EBADF, NULL };
-		struct store_import import;
-		struct bootstrap_progress pr = { .stage = STAGE_EXTRACT,
-						 .done = plan.n_packages,
-						 .total = plan.n_packages };
-
-		r = userns_call(c->mode, extract_in_userns, &args, &import, sizeof(import));
-		if (r == 0) {
-			if (progress)
-				progress(data, &pr);
-			r = commit_temp(c, tmp);
-		}
-		if (r < 0) {
-			snprintf(err->message, sizeof(err->message), "extracting the cached rootfs %.200s: %.250s",
-				 cached, import.error.what[0] ? import.error.what : strerror(-r));
-			remove_dir(c->mode, base, tmp_name);
-		}
-		bootstrap_plan_free(&plan);
-		return r;
-	}
-	first = (struct first_stage){ .plan = &plan,
-				      .rootfs = rootfs,
-				      .apt = &apt,
-				      .keyring_data = keyring_data,
-				      .keyring_size = (size_t)keyring_size,
-				      .owners = owners_for(c->mode),
-				      .single = c->mode == CONTAINER_SINGLE,
-				      .progress = progress,
-				      .data = data };
-	r = userns_call(c->mode, first_stage_in_userns, &first, err, sizeof(*err));
-	if (r == 0) {
-		tmpc = *c;
-		snprintf(tmpc.dir, sizeof(tmpc.dir), "%s", tmp);
-		snprintf(tmpc.rootfs, sizeof(tmpc.rootfs), "%s", rootfs);
-		r = run_second_stage(c, &tmpc, &plan, opts, progress, data, err);
-	}
-	if (r == 0 && cached[0])
-		rootfs_cache_store(&tmpc, cached);
-	if (r == 0)
-		r = commit_temp(c, tmp);
-	if (r < 0)
-		remove_dir(c->mode, base, tmp_name);
-	bootstrap_plan_free(&plan);
+	r = bootstrap_prepare(opts, &b.plan, progress, data, err);
+	if (r >= 0)
+		r = bootstrap_in_temp(&b);
+	bootstrap_plan_free(&b.plan);
+	free(b.keyring_data);
 	return r;
 }
 
