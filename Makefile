@@ -22,7 +22,7 @@ endif
 endif
 
 # bubblewrap's and systemd's lists.  format=2 includes format-nonliteral: printf-like
-# helpers carry _printf_ (runtime/util.h) so their callers' formats are checked.
+# helpers carry _printf_ (base/util.h) so their callers' formats are checked.
 WARNINGS  := -Wall -Wextra -Wno-unused-parameter -Werror=shadow -Werror=strict-prototypes \
 	-Werror=missing-prototypes -Werror=missing-declarations -Werror=implicit-function-declaration \
 	-Werror=int-conversion -Werror=incompatible-pointer-types -Werror=format=2 -Werror=format-nonliteral \
@@ -34,7 +34,7 @@ ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DCROSSROOT_VERSION='"$(VERSION)"' -DCROS
 LDLIBS    := -Wl,--as-needed $(PKG_LIBS)
 
 # The library layer (no printing, no exit) and the command layer on top.
-LIB_SRCS  := runtime/util.c runtime/host.c runtime/userns.c runtime/launch.c runtime/container.c runtime/setup.c \
+LIB_SRCS  := base/util.c runtime/host.c runtime/userns.c runtime/launch.c runtime/container.c runtime/setup.c \
 	runtime/mounts.c runtime/syscall-filter.c runtime/supervise.c runtime/init.c runtime/runtime.c runtime/rmtree.c runtime/clone.c runtime/ephemeral.c runtime/cache.c runtime/store.c runtime/mountlib.c runtime/rootfs-cache.c runtime/second-stage.c runtime/skel.c runtime/job.c runtime/env.c runtime/config.c \
 	bootstrap/tarball.c bootstrap/oci.c bootstrap/rootfs-arch.c bootstrap/libarchive.c \
 	bootstrap/jsonc.c bootstrap/netlibs.c bootstrap/archive.c bootstrap/packages.c bootstrap/version.c bootstrap/bootstrap.c \
@@ -42,7 +42,7 @@ LIB_SRCS  := runtime/util.c runtime/host.c runtime/userns.c runtime/launch.c run
 CLI_SRCS  := runtime/main.c runtime/cli.c runtime/cli-config.c runtime/cli-check.c runtime/cli-binfmt.c runtime/cli-setup.c runtime/cli-container.c runtime/cli-prune.c runtime/cli-job.c
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 # Every C file, for lint.
-LINT_SRCS := $(wildcard runtime/*.[ch] binfmt/*.[ch] bootstrap/*.[ch] tests/unit/*.[ch] tests/payload/*.c \
+LINT_SRCS := $(wildcard base/*.[ch] runtime/*.[ch] binfmt/*.[ch] bootstrap/*.[ch] tests/unit/*.[ch] tests/payload/*.c \
 	contrib/examples/*.c)
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o) $(B)/rootfs-skel.o

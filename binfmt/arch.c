@@ -8,7 +8,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
-#include "../runtime/util.h"
+#include "../base/util.h"
 
 /* The table reads best as aligned rows. */
 // clang-format off

@@ -12,8 +12,8 @@
 #include <sys/statfs.h>
 #include <sys/wait.h>
 
-#include "../runtime/syscalls.h"
-#include "../runtime/util.h"
+#include "../base/syscalls.h"
+#include "../base/util.h"
 
 #ifndef BINFMTFS_MAGIC
 #define BINFMTFS_MAGIC 0x42494e4d

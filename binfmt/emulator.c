@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../runtime/util.h"
+#include "../base/util.h"
 
 static int read_exact_at(int fd, void *buf, size_t len, off_t off)
 {

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "../runtime/util.h"
+#include "../base/util.h"
 #include "netlibs.h"
 
 int archive_fail(struct archive_error *err, int r, const char *fmt, ...)

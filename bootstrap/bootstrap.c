@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "../runtime/util.h"
+#include "../base/util.h"
 
 #define PARALLEL_DOWNLOADS 8
 

@@ -10,8 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../runtime/syscalls.h"
-#include "../runtime/util.h"
+#include "../base/syscalls.h"
+#include "../base/util.h"
 #include "jsonc.h"
 #include "libarchive.h"
 #include "netlibs.h"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runtime/util.h"
+#include "../base/util.h"
 #include "libarchive.h"
 #include "version.h"
 

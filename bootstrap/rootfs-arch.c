@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
-#include "../runtime/syscalls.h"
-#include "../runtime/util.h"
+#include "../base/syscalls.h"
+#include "../base/util.h"
 
 /* Whatever the rootfs's symlinks say: never the host's files, /proc's magic links, or another mount. */
 #define IN_ROOTFS (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV)

@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "../runtime/rmtree.h"
-#include "../runtime/syscalls.h"
-#include "../runtime/util.h"
+#include "../base/syscalls.h"
+#include "../base/util.h"
 #include "libarchive.h"
 
 static void read_free(struct archive **a)

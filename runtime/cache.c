@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 
 #include "rmtree.h"
-#include "util.h"
+#include "../base/util.h"
 
 int cache_lock(const char *cache_dir, int operation)
 {

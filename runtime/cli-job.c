@@ -15,7 +15,7 @@
 #include "cli.h"
 #include "job.h"
 #include "runtime.h"
-#include "syscalls.h"
+#include "../base/syscalls.h"
 
 /* Runs kept in the state directory's logs/. */
 #define JOB_LOGS_KEPT 10

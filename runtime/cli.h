@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "../bootstrap/jsonc.h"
-#include "util.h"
+#include "../base/util.h"
 
 /* Exit statuses (README "Exit codes"). */
 enum {

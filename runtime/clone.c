@@ -11,8 +11,8 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
-#include "syscalls.h"
-#include "util.h"
+#include "../base/syscalls.h"
+#include "../base/util.h"
 
 #ifndef FICLONE
 #define FICLONE _IOW(0x94, 9, int)

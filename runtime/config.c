@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "container.h"
-#include "util.h"
+#include "../base/util.h"
 
 /* Longer lines are refused: no setting needs more. */
 #define CONFIG_LINE_MAX 1024

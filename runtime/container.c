@@ -11,7 +11,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
-#include "util.h"
+#include "../base/util.h"
 
 int container_name_valid(const char *name)
 {

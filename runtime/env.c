@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "../base/util.h"
 
 static const char *const inherited[] = {
 	"TERM",	     "LANG",	   "TZ",	  "http_proxy", "https_proxy", "ftp_proxy", "no_proxy",

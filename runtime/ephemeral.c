@@ -10,7 +10,7 @@
 
 #include "rmtree.h"
 #include "runtime.h"
-#include "util.h"
+#include "../base/util.h"
 
 /* c->dir/ephemeral, made 0700 when create is set.  Returns an O_RDONLY fd or -errno. */
 static int open_parent(const struct container *c, bool create)

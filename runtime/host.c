@@ -10,7 +10,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
-#include "util.h"
+#include "../base/util.h"
 
 int host_kernel_version(struct kernel_version *out)
 {

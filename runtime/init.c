@@ -15,7 +15,7 @@
 
 #include "mounts.h"
 #include "supervise.h"
-#include "syscalls.h"
+#include "../base/syscalls.h"
 
 int send_message(int fd, int type, int error, const char *step, int pass_fd)
 {

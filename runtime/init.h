@@ -18,7 +18,7 @@
 #include "../binfmt/binfmt.h"
 #include "ephemeral.h"
 #include "runtime.h"
-#include "util.h"
+#include "../base/util.h"
 
 #define CONTAINER_NAMESPACES (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS)
 

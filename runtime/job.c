@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "../base/util.h"
 
 #ifndef CROSSROOT_BUNDLED_JOBS
 #define CROSSROOT_BUNDLED_JOBS "/usr/local/share/crossroot/jobs"

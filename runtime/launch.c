@@ -4,7 +4,7 @@
 #include <limits.h>
 #include <sys/stat.h>
 
-#include "util.h"
+#include "../base/util.h"
 
 /* Whether something by that name exists to blame: a file, or a directory given as the command. */
 static bool is_file(const char *path)

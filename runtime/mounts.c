@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 
-#include "syscalls.h"
-#include "util.h"
+#include "../base/syscalls.h"
+#include "../base/util.h"
 
 #define IN_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
 

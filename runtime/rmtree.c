@@ -5,7 +5,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include "util.h"
+#include "../base/util.h"
 
 static int open_dir(int dirfd, const char *name)
 {

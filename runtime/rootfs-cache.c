@@ -8,7 +8,7 @@
 
 #include "skel.h"
 #include "store.h"
-#include "util.h"
+#include "../base/util.h"
 
 int rootfs_cache_path(const struct container *c, const struct bootstrap_options *opts,
 		      const struct bootstrap_plan *plan, const struct bootstrap_apt *apt, const char *keyring_sha,

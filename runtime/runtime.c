@@ -29,9 +29,9 @@
 #include "launch.h"
 #include "supervise.h"
 #include "syscall-filter.h"
-#include "syscalls.h"
+#include "../base/syscalls.h"
 #include "userns.h"
-#include "util.h"
+#include "../base/util.h"
 
 #define INSIDE_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 

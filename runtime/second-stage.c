@@ -6,7 +6,7 @@
 #include <sys/wait.h>
 
 #include "../bootstrap/rootfs-arch.h"
-#include "util.h"
+#include "../base/util.h"
 
 #define DEBS_INSIDE "/var/cache/crossroot-debs"
 

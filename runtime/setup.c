@@ -15,8 +15,8 @@
 #include <sys/statfs.h>
 #include <sys/wait.h>
 
-#include "syscalls.h"
-#include "util.h"
+#include "../base/syscalls.h"
+#include "../base/util.h"
 
 static bool range_holds(const struct subid_range *r, unsigned long id)
 {

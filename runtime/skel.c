@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 
 #include "mounts.h"
-#include "util.h"
+#include "../base/util.h"
 
 int skel_install(int rootfd, bool single, const char **failed)
 {

@@ -19,7 +19,7 @@
 #include "skel.h"
 #include "runtime.h"
 #include "second-stage.h"
-#include "util.h"
+#include "../base/util.h"
 
 enum container_mode store_default_mode(void)
 {

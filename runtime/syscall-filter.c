@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <sys/ioctl.h>
 
-#include "util.h"
+#include "../base/util.h"
 
 static void release(scmp_filter_ctx *ctx)
 {

@@ -4,7 +4,7 @@
 #include <fcntl.h>
 #include <sched.h>
 
-#include "util.h"
+#include "../base/util.h"
 
 int userns_unshare_single(uid_t inner_uid, gid_t inner_gid, int extra_flags)
 {

@@ -7,7 +7,7 @@
 
 #include "../../binfmt/arch.h"
 #include "../../binfmt/binfmt.h"
-#include "../../runtime/util.h"
+#include "../../base/util.h"
 #include <sys/wait.h>
 
 #include "harness.h"

@@ -15,7 +15,7 @@
 #include "../../binfmt/binfmt.h"
 #include "../../runtime/host.h"
 #include "../../runtime/userns.h"
-#include "../../runtime/util.h"
+#include "../../base/util.h"
 #include "harness.h"
 
 #define EXEC_FAILED(errnum) (200 + (errnum))

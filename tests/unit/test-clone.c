@@ -10,7 +10,7 @@
 #include "../../runtime/clone.h"
 #include "../../runtime/container.h"
 #include "../../runtime/rmtree.h"
-#include "../../runtime/util.h"
+#include "../../base/util.h"
 #include "harness.h"
 
 static char *make_tmpdir(void)

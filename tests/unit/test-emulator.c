@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "../../binfmt/emulator.h"
-#include "../../runtime/util.h"
+#include "../../base/util.h"
 #include "harness.h"
 
 static int static_of(const char *path)

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "../../runtime/host.h"
-#include "../../runtime/util.h"
+#include "../../base/util.h"
 #include "harness.h"
 
 static const char *write_tmp(const char *text)

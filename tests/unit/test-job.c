@@ -7,7 +7,7 @@
 
 #include "../../runtime/job.h"
 #include "../../runtime/rmtree.h"
-#include "../../runtime/util.h"
+#include "../../base/util.h"
 #include "harness.h"
 
 static void put(const char *path, const char *text, mode_t mode)

@@ -8,7 +8,7 @@
 
 #include "../../runtime/mounts.h"
 #include "../../runtime/rmtree.h"
-#include "../../runtime/util.h"
+#include "../../base/util.h"
 #include "harness.h"
 
 static char *make_tmpdir(void)

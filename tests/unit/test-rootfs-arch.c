@@ -7,7 +7,7 @@
 
 #include "../../bootstrap/rootfs-arch.h"
 #include "../../runtime/rmtree.h"
-#include "../../runtime/util.h"
+#include "../../base/util.h"
 #include "harness.h"
 
 static char base[64];
