@@ -210,6 +210,29 @@ static int read_json(int fd, const char *name, json_object **out, struct tarball
 }
 
 /*
+ * Open the blob at path beneath dirfd and check its content against hex
+ * (its sha256), its size in *bytes.  Returns the fd, or -errno with err
+ * naming the blob (what: "config", "layer", ...).
+ */
+static int open_checked(int dirfd, const char *path, const char *hex, const char *what, uint64_t *bytes,
+			struct tarball_error *err)
+{
+	_cleanup_close_ int fd = open_beneath(dirfd, path, err);
+	char got[65];
+	int r;
+
+	if (fd < 0)
+		return fd;
+	r = sha256_file(fd, got, bytes);
+	if (r < 0)
+		return fail(err, r, path, "%s", strerror(-r));
+	if (!streq(got, hex))
+		return fail(err, -EBADMSG, path,
+			    "the %s's content does not match its digest (sha256:%s): the image is damaged", what, got);
+	return steal_fd(fd);
+}
+
+/*
  * The blob a descriptor (an object with digest and size) names, opened
  * after its content was checked against both.  Returns the fd or -errno.
  */
@@ -217,24 +240,17 @@ static int open_descriptor(int dirfd, json_object *desc, const char *what, struc
 {
 	const char *digest = string_of(desc, "digest");
 	json_object *size = member(desc, "size", json_type_int);
-	char hex[65], got[65], path[96];
+	char hex[65], path[96];
 	_cleanup_close_ int fd = -EBADF;
 	uint64_t bytes;
-	int r;
 
 	if (!digest_hex(digest, hex))
 		return fail(err, -EBADMSG, NULL, "the %s's digest '%.100s' is not a sha256 digest", what,
 			    digest ? digest : "(none)");
 	snprintf(path, sizeof(path), "blobs/sha256/%s", hex);
-	fd = open_beneath(dirfd, path, err);
+	fd = open_checked(dirfd, path, hex, what, &bytes, err);
 	if (fd < 0)
 		return fd;
-	r = sha256_file(fd, got, &bytes);
-	if (r < 0)
-		return fail(err, r, path, "%s", strerror(-r));
-	if (!streq(got, hex))
-		return fail(err, -EBADMSG, path,
-			    "the %s's content does not match its digest (sha256:%s): the image is damaged", what, got);
 	if (size && (uint64_t)jc.json_object_get_int64(size) != bytes)
 		return fail(err, -EBADMSG, path, "the %s is %llu bytes, its descriptor says %lld", what,
 			    (unsigned long long)bytes, (long long)jc.json_object_get_int64(size));
@@ -361,24 +377,13 @@ static bool path_is_safe(const char *path)
 static int open_docker_config(int dirfd, const char *path, struct tarball_error *err)
 {
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	char hex[65], got[65], digest[80];
-	_cleanup_close_ int fd = -EBADF;
+	char hex[65], digest[80];
 	uint64_t bytes;
-	int r;
 
 	snprintf(digest, sizeof(digest), "sha256:%.64s", base);
 	if (!digest_hex(digest, hex) || (base[64] && !streq(base + 64, ".json")))
 		return fail(err, -EBADMSG, path, "the config is not named by its sha256 digest: cannot verify it");
-	fd = open_beneath(dirfd, path, err);
-	if (fd < 0)
-		return fd;
-	r = sha256_file(fd, got, &bytes);
-	if (r < 0)
-		return fail(err, r, path, "%s", strerror(-r));
-	if (!streq(got, hex))
-		return fail(err, -EBADMSG, path,
-			    "the config's content does not match its digest (sha256:%s): the image is damaged", got);
-	return steal_fd(fd);
+	return open_checked(dirfd, path, hex, "config", &bytes, err);
 }
 
 static int open_docker_archive(int dirfd, const struct arch_info *want, struct oci_image *image,

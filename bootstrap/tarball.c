@@ -237,8 +237,9 @@ static struct archive *open_reader(struct tarball_error *err)
 	return in;
 }
 
-int tarball_extract(const char *path, const struct tarball_owners *owners, struct tarball_report *report,
-		    struct tarball_error *err)
+/* Extract the tarball at path, or (path NULL) read from fd. */
+static int extract_from(const char *path, int fd, const struct tarball_owners *owners, struct tarball_report *report,
+			struct tarball_error *err)
 {
 	__attribute__((cleanup(read_free))) struct archive *in = NULL;
 
@@ -248,25 +249,22 @@ int tarball_extract(const char *path, const struct tarball_owners *owners, struc
 	in = open_reader(err);
 	if (!in)
 		return err->error;
-	if (la.archive_read_open_filename(in, path, 65536) != ARCHIVE_OK)
+	if ((path ? la.archive_read_open_filename(in, path, 65536) : la.archive_read_open_fd(in, fd, 65536)) !=
+	    ARCHIVE_OK)
 		return fail(err, in, -EINVAL, NULL, NULL);
 	return extract_entries(in, false, owners, report, err);
+}
+
+int tarball_extract(const char *path, const struct tarball_owners *owners, struct tarball_report *report,
+		    struct tarball_error *err)
+{
+	return extract_from(path, -EBADF, owners, report, err);
 }
 
 int tarball_extract_fd(int fd, const struct tarball_owners *owners, struct tarball_report *report,
 		       struct tarball_error *err)
 {
-	__attribute__((cleanup(read_free))) struct archive *in = NULL;
-
-	memset(err, 0, sizeof(*err));
-	if (report)
-		memset(report, 0, sizeof(*report));
-	in = open_reader(err);
-	if (!in)
-		return err->error;
-	if (la.archive_read_open_fd(in, fd, 65536) != ARCHIVE_OK)
-		return fail(err, in, -EINVAL, NULL, NULL);
-	return extract_entries(in, false, owners, report, err);
+	return extract_from(NULL, fd, owners, report, err);
 }
 
 /*

@@ -215,7 +215,7 @@ apt_checks() {
 # read: the same suites, mirrors and components), "theirs"; both sorted
 # "package version" lines. mmdebstrap needs no root to simulate, and with
 # --mode=chrootless no fakechroot or newuidmap; it runs no emulator
-# (--skip=check/qemu). Its simulation installs the Essential set,
+# (its check of QEMU is left out). Its simulation installs the Essential set,
 # then the rest into an empty status where a real run has the Essential set
 # installed: the union of both steps is what a real run installs.
 mmdebstrap_start() {
