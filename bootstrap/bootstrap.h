@@ -19,6 +19,13 @@
 #include "packages.h"
 #include "tarball.h"
 
+/*
+ * The second stage's dpkg: the host's, running natively with only the
+ * maintainer scripts under emulation, or the rootfs's own, all emulated
+ * (slower; needs no dpkg on the host).  AUTO: the host's when it has one.
+ */
+enum bootstrap_dpkg { BOOTSTRAP_DPKG_AUTO, BOOTSTRAP_DPKG_HOST, BOOTSTRAP_DPKG_EMULATED };
+
 struct bootstrap_options {
 	const struct arch_info *arch;
 	const char *suite;	       /* "bookworm" */
@@ -31,9 +38,10 @@ struct bootstrap_options {
 	const char *cache_dir;	       /* ${XDG_CACHE_HOME:-~/.cache}/crossroot */
 	bool offline;		       /* use only what the cache holds */
 	bool no_check_valid_until;     /* accept a release past its Valid-Until (apt's Check-Valid-Until no) */
+	enum bootstrap_dpkg dpkg;      /* which dpkg installs the packages (second stage) */
 };
 
-enum bootstrap_stage { STAGE_INDEX, STAGE_DOWNLOAD, STAGE_EXTRACT, STAGE_CONFIGURE };
+enum bootstrap_stage { STAGE_INDEX, STAGE_DOWNLOAD, STAGE_EXTRACT, STAGE_INSTALL, STAGE_CONFIGURE };
 
 struct bootstrap_progress {
 	enum bootstrap_stage stage;

@@ -13,6 +13,7 @@
 #include "host.h"
 #include "runtime.h"
 #include "env.h"
+#include "second-stage.h"
 #include "store.h"
 
 #define MAX_BINDS MOUNT_MAX_BINDS
@@ -979,6 +980,7 @@ static const char *const stage_names[] = {
 	[STAGE_INDEX] = "index",
 	[STAGE_DOWNLOAD] = "download",
 	[STAGE_EXTRACT] = "extract",
+	[STAGE_INSTALL] = "install",
 	[STAGE_CONFIGURE] = "configure",
 };
 
@@ -1244,13 +1246,14 @@ static const struct option create_long_options[] = {
 	{ "include", required_argument, NULL, 'i' },  { "components", required_argument, NULL, 'c' },
 	{ "mirror", required_argument, NULL, 'm' },   { "keyring", required_argument, NULL, 'k' },
 	{ "offline", no_argument, NULL, 'o' },	      { "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },	      {},
+	{ "dpkg", required_argument, NULL, 'd' },     { "help", no_argument, NULL, 'h' },
+	{},
 };
 
 static const char create_help[] =
 	"Usage: crossroot create NAME --arch ARCH [--suite SUITE] [--variant minbase|buildd]\n"
 	"                        [--include PKG,...] [--components main,...] [--mirror URL] [--keyring FILE]\n"
-	"                        [--offline] [--quiet]\n"
+	"                        [--offline] [--dpkg host|emulated] [--quiet]\n"
 	"       crossroot create NAME --arch ARCH --from-tar FILE\n"
 	"       crossroot create NAME --arch ARCH --from-oci IMAGE\n"
 	"       crossroot create NAME --from SOURCE\n"
@@ -1259,7 +1262,7 @@ static const char create_help[] =
 	"verified with gpgv against the Debian archive keyring, the Packages index\n"
 	"against InRelease and every .deb against the index; the .debs are cached\n"
 	"in ${XDG_CACHE_HOME:-~/.cache}/crossroot and never fetched twice; dpkg then\n"
-	"installs them inside the new rootfs under emulation.  The container\n"
+	"installs them in the new rootfs, their maintainer scripts under emulation.  The container\n"
 	"appears only when complete; an interrupted create leaves nothing usable.\n"
 	"Its apt sources (/etc/apt/sources.list.d/debian.sources) name SUITE,\n"
 	"SUITE-updates and SUITE-security (not for sid), deb and deb-src.\n"
@@ -1275,6 +1278,11 @@ static const char create_help[] =
 	"  --mirror URL      the archive (default: the host's apt sources)\n"
 	"  --keyring FILE    keyring for InRelease (default: " DEBIAN_KEYRING ")\n"
 	"  --offline         use only the cache: no network\n"
+	"  --dpkg host       the host's dpkg unpacks the packages and keeps the database,\n"
+	"                    natively; only maintainer scripts run emulated (the default\n"
+	"                    when the host has dpkg)\n"
+	"  --dpkg emulated   the new rootfs's own dpkg does all under emulation (slower;\n"
+	"                    the default on a host without dpkg)\n"
 	"  --quiet           no progress\n"
 	"  --from-tar FILE   import a rootfs tarball (plain, gz, xz, zst) instead; members\n"
 	"                    named absolutely or with '..', or written through a symlink,\n"
@@ -1306,8 +1314,8 @@ struct create_args {
 	char components_setting[256], security[PATH_MAX], cache[PATH_MAX];
 };
 
-/* One bootstrap option (suite, variant, include, components, mirror, keyring, offline): returns -1 or the exit status.
- */
+/* One bootstrap option (suite, variant, include, components, mirror, keyring, offline, dpkg): returns -1 or the exit
+ * status. */
 static int create_bootstrap_option(int ch, struct create_args *a)
 {
 	char want[128];
@@ -1347,6 +1355,11 @@ static int create_bootstrap_option(int ch, struct create_args *a)
 		break;
 	case 'o':
 		a->opts.offline = true;
+		break;
+	case 'd':
+		if (!streq(optarg, "host") && !streq(optarg, "emulated"))
+			return cli_usage_error("create", "unknown --dpkg '%.64s': use host or emulated", optarg);
+		a->opts.dpkg = streq(optarg, "host") ? BOOTSTRAP_DPKG_HOST : BOOTSTRAP_DPKG_EMULATED;
 		break;
 	}
 	return -1;
@@ -1389,6 +1402,7 @@ static int create_parse_options(int argc, char **argv, struct create_args *a)
 		case 'm':
 		case 'k':
 		case 'o':
+		case 'd':
 			r = create_bootstrap_option(ch, a);
 			if (r >= 0)
 				return r;
@@ -1412,7 +1426,7 @@ static int create_check_args(int argc, char **argv, const struct create_args *a)
 		return cli_usage_error(
 			"create",
 			"--from copies a container as it is: give no --from-tar, --from-oci, --suite, --components, "
-			"--variant, --include, --mirror, --keyring or --offline with it");
+			"--variant, --include, --mirror, --keyring, --offline or --dpkg with it");
 	if (!a->arch && !a->from)
 		return cli_usage_error("create", "give --arch ARCH (known: %s)", arch_names());
 	if (a->tarball && a->image)
@@ -1431,7 +1445,7 @@ static int create_check_args(int argc, char **argv, const struct create_args *a)
 	return -1;
 }
 
-/* The bootstrap's options not given, from the settings and the host: returns -1 to go on, or EXIT_FAIL. */
+/* The bootstrap's options not given, from the settings and the host: returns -1 to go on, EXIT_USAGE or EXIT_FAIL. */
 static int create_bootstrap_defaults(struct create_args *a, const struct config *cfg)
 {
 	struct bootstrap_options *opts = &a->opts;
@@ -1452,6 +1466,14 @@ static int create_bootstrap_defaults(struct create_args *a, const struct config 
 	}
 	opts->components = a->components;
 	opts->no_check_valid_until = !cli_check_valid_until(cfg, &why);
+	if (opts->dpkg == BOOTSTRAP_DPKG_AUTO)
+		opts->dpkg = second_stage_host_dpkg_found() ? BOOTSTRAP_DPKG_HOST : BOOTSTRAP_DPKG_EMULATED;
+	else if (opts->dpkg == BOOTSTRAP_DPKG_HOST && !second_stage_host_dpkg_found()) {
+		cli_error("--dpkg host: this host has no dpkg, dpkg-deb or chroot (in %s): install Debian's dpkg, or give "
+			  "--dpkg emulated",
+			  INSIDE_PATH);
+		return EXIT_USAGE;
+	}
 	/* The security mirror comes from the host's sources as the mirror does: never invented. */
 	if (archive_host_security_mirror(a->security, sizeof(a->security)) == 0)
 		opts->security_mirror = a->security;

@@ -121,6 +121,7 @@ static int init_setup(const struct container *c, const struct identity *id, cons
 		cfg.isolated = req->isolated;
 		cfg.devices = req->devices;
 		cfg.n_devices = req->n_devices;
+		cfg.host_tree = req->host_tree;
 	}
 	if (eph) {
 		cfg.ephemeral = true;

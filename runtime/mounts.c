@@ -494,6 +494,37 @@ static int switch_root(int rootfd, struct mount_error *err)
 }
 
 /*
+ * host_tree: stay on the host's tree, the rootfs ready at its path, and
+ * show the rootfs's /etc and /root at the host's (a host tool working on
+ * the rootfs by path, dpkg --root, then reads the rootfs's settings, users
+ * and groups, as the rootfs's own would).  Missing ones stay the host's.
+ */
+static int show_rootfs_settings(int rootfd, struct mount_error *err)
+{
+	static const char *const dirs[] = { "etc", "root" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		_cleanup_close_ int from = open_in_root(rootfd, dirs[i], O_PATH | O_DIRECTORY);
+		_cleanup_close_ int onto = -EBADF;
+		char source[64];
+		int r;
+
+		if (from == -ENOENT)
+			continue;
+		if (from < 0)
+			return fail(err, from, "open the rootfs's /%s", dirs[i]);
+		onto = openat(AT_FDCWD, i == 0 ? "/etc" : "/root", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (onto < 0)
+			return fail(err, -errno, "open the host's /%s", dirs[i]);
+		snprintf(source, sizeof(source), "/proc/self/fd/%d", from);
+		r = mount_on_fd(source, onto, NULL, MS_BIND, NULL);
+		if (r < 0)
+			return fail(err, r, "show the rootfs's /%s at the host's", dirs[i]);
+	}
+	return chdir("/") < 0 ? fail(err, -errno, "chdir /") : 0;
+}
+
+/*
  * The rootfs seen through an overlayfs in the caller's user namespace
  * (ephemeral.h says why each option), mounted on the rootfs's own path.
  * The layers are named by /proc/self/fd/N of fds opened without following
@@ -615,5 +646,5 @@ int mount_container(const struct mount_config *cfg, struct mount_error *err)
 	close_trees(trees, n_trees);
 	if (r < 0)
 		return r;
-	return switch_root(rootfd, err);
+	return cfg->host_tree ? show_rootfs_settings(rootfd, err) : switch_root(rootfd, err);
 }

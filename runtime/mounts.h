@@ -55,6 +55,12 @@ struct mount_config {
 	const struct arch_info *arch;	  /* the container's arch: host mode binds its entry's interpreter */
 	const char *host_machine;	  /* for emulator discovery */
 	const char *emulator_search_path; /* PATH for emulator discovery */
+	/*
+	 * No pivot_root: everything above is mounted in the rootfs at its
+	 * path, the caller stays on the host's tree, where the rootfs's /etc
+	 * and /root are bound over the host's (when the rootfs has them).
+	 */
+	bool host_tree;
 };
 
 /* Which step of mount_container() failed, for the error message. */
@@ -79,7 +85,8 @@ struct mount_error {
  * sandboxed binfmt_misc, the host-wide entry for the container's arch, its
  * interpreter bound read-only at its path; -ENOEXEC when there is none);
  * build /dev (tmpfs, host nodes bound, a new devpts instance, /dev/shm, the
- * devices asked for); attach the cloned host trees in order; pivot_root.
+ * devices asked for); attach the cloned host trees in order; pivot_root
+ * (host_tree: instead, bind the rootfs's /etc and /root over the host's).
  *
  * Returns 0 or -errno with *err saying which step failed.
  */

@@ -23,6 +23,9 @@ int rootfs_cache_path(const struct container *c, const struct bootstrap_options 
 		return -ENOMEM;
 	used = (size_t)snprintf(text, cap, "crossroot-rootfs-1 %s %s %s %s\n", plan->mirror, opts->suite, c->arch->name,
 				c->mode == CONTAINER_MAPPED ? "mapped" : "single");
+	/* Made by the rootfs's own dpkg: its own entry, so that it can be compared with the host dpkg's. */
+	if (opts->dpkg == BOOTSTRAP_DPKG_EMULATED)
+		used += (size_t)snprintf(text + used, cap - used, "dpkg emulated\n");
 	/* The apt sources and a copied keyring are in the rootfs too. */
 	used += (size_t)snprintf(text + used, cap - used, "%s%s\n", apt->sources, keyring_sha);
 	for (size_t i = 0; i < plan->n_packages && used + 66 < cap; i++)

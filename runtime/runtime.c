@@ -33,7 +33,6 @@
 #include "userns.h"
 #include "../base/util.h"
 
-#define INSIDE_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* The capabilities root keeps with --root: Docker's and Podman's default set. */
 static const int build_caps[] = {
@@ -731,6 +730,8 @@ int container_exec(const struct container *c, const struct exec_request *req, st
 		return 0; /* the outcome is in res */
 	if (r < 0)
 		return r;
+	if (req->host_tree && (join || req->ephemeral))
+		return failed(res, -EINVAL, "run a host program on a started container or an ephemeral layer");
 	sfd = signals_fd(false, req->tty);
 	if (sfd < 0)
 		return sfd;

@@ -28,6 +28,9 @@
 #include "container.h"
 #include "mounts.h"
 
+/* $PATH of a command run inside (a host_tree one too) unless the caller's environment sets one. */
+#define INSIDE_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 struct exec_request {
 	char *const *argv; /* the command; NULL: the user's login shell */
 	char *const *env;  /* extra "K=V" entries, NULL-terminated, or NULL */
@@ -76,6 +79,16 @@ struct exec_request {
 	bool ephemeral;
 	const char *const *devices; /* host device nodes "/dev/NAME" bound in /dev (stopped containers) */
 	size_t n_devices;
+	/*
+	 * Only for a stopped container (else RUN_FAILED, -EINVAL): run argv,
+	 * looked up in $PATH, from the host's tree instead of the rootfs, the
+	 * rootfs mounted as for any run at its host path (c->rootfs) and the
+	 * rootfs's /etc and /root bound over the host's (mounts.h host_tree):
+	 * for a host tool that works on the rootfs by path and chroot(2)s
+	 * into it for the rootfs's own programs, as dpkg --root does
+	 * (dpkg(1), --instdir).
+	 */
+	bool host_tree;
 };
 
 enum run_outcome {

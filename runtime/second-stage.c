@@ -3,16 +3,40 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "../bootstrap/rootfs-arch.h"
 #include "../base/util.h"
 
 #define DEBS_INSIDE "/var/cache/crossroot-debs"
 
-/* The second stage's script: dpkg installs the essential packages, then the rest, under emulation. */
-static char *second_stage_script(const struct bootstrap_plan *plan)
+/* One batch, packages [from, to) of plan: the .debs in debs, or the package names. */
+static void batch(FILE *f, const struct bootstrap_plan *plan, size_t from, size_t to, const char *debs)
 {
+	for (size_t i = from; i < to; i++)
+		if (debs)
+			fprintf(f, " %s/%s", debs, strrchr(plan->deb_paths[i], '/') + 1);
+		else
+			fprintf(f, " %s", plan->packages[i]->name);
+	fputc('\n', f);
+}
+
+/*
+ * The second stage's script: dpkg installs the essential packages, then the
+ * rest, then configures whatever is left.  Without host_dpkg the rootfs's
+ * own dpkg does it all, under emulation, the .debs bound at DEBS_INSIDE.
+ * With it, the host's dpkg unpacks each batch natively into the rootfs at
+ * $1 (--root: it chroot(2)s into it only for the preinst scripts), the
+ * .debs in $2; then the rootfs's own dpkg, under emulation, configures the
+ * batch's packages in the batch's order, as dpkg --install does: the order
+ * is the one the rootfs's dpkg chooses, for which the rootfs's arch is
+ * native (the host's dpkg takes its packages for a foreign arch's).
+ */
+static char *second_stage_script(const struct bootstrap_plan *plan, bool host_dpkg)
+{
+	size_t ends[] = { plan->n_essential, plan->n_packages }, from = 0;
 	_cleanup_free_ char *script = NULL;
 	size_t size = 0;
 	FILE *f = open_memstream(&script, &size);
@@ -21,15 +45,24 @@ static char *second_stage_script(const struct bootstrap_plan *plan)
 	if (!f)
 		return NULL;
 	fputs("set -e\n"
-	      "export DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true LC_ALL=C\n"
-	      "dpkg --force-depends --force-unsafe-io --install",
+	      "export DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true LC_ALL=C\n",
 	      f);
-	for (size_t i = 0; i < plan->n_packages; i++) {
-		if (i == plan->n_essential)
-			fputs("\ndpkg --force-depends --force-unsafe-io --install", f);
-		fprintf(f, " " DEBS_INSIDE "/%s", strrchr(plan->deb_paths[i], '/') + 1);
+	for (size_t b = 0; b < ARRAY_SIZE(ends); from = ends[b++]) {
+		if (from == ends[b])
+			continue;
+		if (!host_dpkg) {
+			fputs("dpkg --force-depends --force-unsafe-io --install", f);
+			batch(f, plan, from, ends[b], DEBS_INSIDE);
+			continue;
+		}
+		fputs("dpkg --root=\"$1\" --log=\"$1/var/log/dpkg.log\" --force-architecture --force-depends "
+		      "--force-unsafe-io --unpack",
+		      f);
+		batch(f, plan, from, ends[b], "\"$2\"");
+		fputs("chroot \"$1\" dpkg --force-depends --force-unsafe-io --configure", f);
+		batch(f, plan, from, ends[b], NULL);
 	}
-	fputs("\ndpkg --force-unsafe-io --configure -a\n", f);
+	fprintf(f, "%s --force-unsafe-io --configure -a\n", host_dpkg ? "chroot \"$1\" dpkg" : "dpkg");
 	/* The script is all there, or there is none. */
 	failed = ferror(f);
 	if (fclose(f) != 0 || failed)
@@ -72,21 +105,28 @@ static _noreturn_ void run_child(const struct container *tmpc, const struct exec
 	_exit(res.outcome == RUN_EXITED && res.status == 0 ? 0 : 1);
 }
 
-/* Copy the stage's output to the log, keeping its last lines and counting "Setting up" as progress. */
+/*
+ * Copy the stage's output to the log, keeping its last lines; "Unpacking"
+ * lines count as progress of the install, "Setting up" ones of the configure.
+ */
 static void follow_output(FILE *in, FILE *log, size_t total, bootstrap_progress_fn progress, void *data,
 			  struct second_stage_end *end)
 {
-	struct bootstrap_progress pr = { .stage = STAGE_CONFIGURE, .total = total };
+	struct bootstrap_progress pr = { .total = total };
+	size_t unpacked = 0, configured = 0;
 	char line[4096];
 
 	while (fgets(line, sizeof(line), in)) {
+		bool unpacking = !strncmp(line, "Unpacking ", 10), setting_up = !strncmp(line, "Setting up ", 11);
+
 		fputs(line, log);
 		snprintf(end->tail[end->n_lines++ % ARRAY_SIZE(end->tail)], sizeof(end->tail[0]), "%.255s", line);
-		if (!strncmp(line, "Setting up ", 11)) {
-			pr.done++;
-			if (progress)
-				progress(data, &pr);
-		}
+		if (!unpacking && !setting_up)
+			continue;
+		pr.stage = unpacking ? STAGE_INSTALL : STAGE_CONFIGURE;
+		pr.done = unpacking ? ++unpacked : ++configured;
+		if (progress)
+			progress(data, &pr);
 	}
 }
 
@@ -156,14 +196,42 @@ static int run_logged(const struct container *tmpc, const struct exec_request *r
 	return ended(&end->run, log);
 }
 
+/* Whether program is an executable file in one of the directories of INSIDE_PATH. */
+static bool on_inside_path(const char *program)
+{
+	char dirs[] = INSIDE_PATH, *save = NULL;
+
+	for (char *dir = strtok_r(dirs, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		char path[PATH_MAX];
+		struct stat st;
+
+		if (format_buf(path, sizeof(path), "%s/%s", dir, program) == 0 && stat(path, &st) == 0 &&
+		    S_ISREG(st.st_mode) && access(path, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+bool second_stage_host_dpkg_found(void)
+{
+	/* Where the stage's shell looks them up: the runtime's $PATH. */
+	return on_inside_path("dpkg") && on_inside_path("dpkg-deb") && on_inside_path("chroot");
+}
+
 int second_stage_run(const struct container *tmpc, const struct bootstrap_plan *plan, const char *debs,
-		     const char *log_path, bootstrap_progress_fn progress, void *data, struct second_stage_end *end)
+		     bool host_dpkg, const char *log_path, bootstrap_progress_fn progress, void *data,
+		     struct second_stage_end *end)
 {
 	struct bind_mount bind = { debs, DEBS_INSIDE, true };
-	_cleanup_free_ char *script = second_stage_script(plan);
-	char *argv[] = { (char *)"/bin/sh", (char *)"-c", script, NULL };
-	struct exec_request req = { .argv = argv, .binds = &bind, .n_binds = 1, .root = true, .cwd = "/" };
+	_cleanup_free_ char *script = second_stage_script(plan, host_dpkg);
+	char *argv[] = { (char *)"/bin/sh", (char *)"-c", script, (char *)"sh", (char *)tmpc->rootfs, (char *)debs, NULL };
+	struct exec_request req = {
+		.argv = argv, .binds = &bind, .n_binds = host_dpkg ? 0 : 1, .root = true, .cwd = "/", .host_tree = host_dpkg
+	};
+	char *probe_argv[] = { (char *)"/bin/sh", (char *)"-c", (char *)":", NULL };
+	struct exec_request probe = { .argv = probe_argv, .root = true, .cwd = "/" };
 	_cleanup_fclose_ FILE *log = NULL;
+	int r;
 
 	memset(end, 0, sizeof(*end));
 	end->run.outcome = RUN_FAILED;
@@ -173,6 +241,17 @@ int second_stage_run(const struct container *tmpc, const struct bootstrap_plan *
 	log = fopen(log_path, "we");
 	if (!log)
 		return start_failed(end, -errno);
+	/*
+	 * The host's shell runs the host's dpkg; first the rootfs's own /bin/sh
+	 * (the maintainer scripts' shell) must start, so that a rootfs whose
+	 * programs cannot run fails here, typed (second_stage_explain()), as
+	 * it does without host_dpkg.
+	 */
+	if (host_dpkg) {
+		r = run_logged(tmpc, &probe, log, plan->n_packages, NULL, NULL, end);
+		if (r < 0)
+			return r;
+	}
 	return run_logged(tmpc, &req, log, plan->n_packages, progress, data, end);
 }
 

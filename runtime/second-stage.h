@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * A bootstrap's second stage: dpkg installs and configures the packages
- * inside the new rootfs, under emulation, as root of the user's namespace.
+ * in the new rootfs, their maintainer scripts under emulation, as root of
+ * the user's namespace.
  */
 #ifndef CROSSROOT_SECOND_STAGE_H
 #define CROSSROOT_SECOND_STAGE_H
@@ -18,16 +19,31 @@ struct second_stage_end {
 };
 
 /*
+ * Whether the host has dpkg, dpkg-deb and chroot (executable files in
+ * INSIDE_PATH's directories), which second_stage_run() with host_dpkg runs.
+ */
+bool second_stage_host_dpkg_found(void);
+
+/*
  * Run the second stage in the new rootfs of tmpc (a stopped container of
- * the temporary directory), the .debs of plan bound read-only from debs,
- * its output to the file log_path; "Setting up" lines count as progress.
+ * the temporary directory), the .debs of plan in the directory debs, its
+ * output to the file log_path; "Unpacking" and "Setting up" lines count as
+ * progress (STAGE_INSTALL, STAGE_CONFIGURE).  host_dpkg: the host's dpkg
+ * (--root, run with exec_request.host_tree) unpacks the packages and writes
+ * the database natively, chroot(2)ing into the rootfs only for preinst
+ * scripts, which run under emulation; the rootfs's own dpkg then
+ * configures them (postinst scripts, triggers) under emulation.  Else the
+ * rootfs's own dpkg does everything under emulation, the .debs bound
+ * read-only inside.
+ * Both leave the same rootfs (tests/e2e/32-suites.t compares them).
  * Returns 0, or -errno with *end saying how it ended: -EIO when the script
  * (dpkg) failed, the exec error of /bin/sh when the shell could not start
  * (-ENOEXEC: the kernel could not execute it; -ENOENT: missing, or its ELF
  * interpreter is), or crossroot's own error.
  */
 int second_stage_run(const struct container *tmpc, const struct bootstrap_plan *plan, const char *debs,
-		     const char *log_path, bootstrap_progress_fn progress, void *data, struct second_stage_end *end);
+		     bool host_dpkg, const char *log_path, bootstrap_progress_fn progress, void *data,
+		     struct second_stage_end *end);
 
 /*
  * Say in err why the second stage of tmpc ended as *end (second_stage_run()

@@ -536,7 +536,7 @@ static int run_second_stage(const struct container *c, const struct container *t
 	if (format_buf(debs, sizeof(debs), "%s/debs", opts->cache_dir) < 0 ||
 	    format_buf(log_path, sizeof(log_path), "%s/create.log", tmpc->dir) < 0)
 		return archive_fail(err, -ENAMETOOLONG, "the cache or container directory's path is too long");
-	r = second_stage_run(tmpc, plan, debs, log_path, progress, data, &end);
+	r = second_stage_run(tmpc, plan, debs, opts->dpkg != BOOTSTRAP_DPKG_EMULATED, log_path, progress, data, &end);
 	if (r < 0) {
 		if (format_buf(kept, sizeof(kept), "%s/create-%s.log", opts->cache_dir, c->name) == 0 &&
 		    rename(log_path, kept) == 0)

@@ -36,6 +36,11 @@ create_bad() {
 create_bad "a second stage that cannot start" \
 	"the packages gave the new rootfs no /bin/sh, so its second stage .* could not start \\(log: .*create-bad.log\\)"
 check "... and its log is kept in the cache" test -s "$TEST_HOME/.cache/crossroot/create-bad.log"
+# (These cases run the rootfs's own /bin/sh before the host's dpkg runs;
+# with --dpkg emulated the second stage is that shell: the same message.)
+create_bad "a second stage that cannot start (--dpkg emulated)" \
+	"the packages gave the new rootfs no /bin/sh, so its second stage .* could not start \\(log: .*create-bad.log\\)" \
+	--dpkg emulated
 # A /bin/sh the kernel cannot execute (ENOEXEC), as every program of the
 # rootfs would be without the arch's emulator: the message says so, and what
 # to check, not that a shell is missing.
@@ -52,6 +57,21 @@ create_bad "the Debian keyring cannot verify the test archive (verification is n
 create_bad "an unknown suite" "unknown suite 'nosuch'" --suite nosuch
 create_bad "an unreachable mirror" "cannot be reached" --mirror http://127.0.0.1:1
 create_bad "a missing keyring" "keyring /nonexistent.gpg: No such file" --keyring /nonexistent.gpg
+
+# --dpkg: host (the host's dpkg unpacks, natively) or emulated; nothing else,
+# and host only where the host has dpkg (hidden here in a mount namespace).
+err=$(as_user "$CR" create bad --arch arm64 --suite test --mirror "$mirror" --keyring "$keyring" --dpkg sometimes 2>&1); rc=$?
+expect_eq "create --dpkg sometimes: exit 2" 2 "$rc"
+expect_match "... the message names the value and the choices" "unknown --dpkg 'sometimes': use host or emulated" "$err"
+dpkg_bin=$(command -v dpkg)
+err=$(unshare -m -- sh -c 'mount --bind /dev/null "$1" && shift && cd "$HOME" && exec runuser -u "$@"' sh "$dpkg_bin" \
+	"$TEST_USER" -- env -i HOME="$TEST_HOME" PATH=/usr/bin:/bin "$CR" create bad --arch arm64 --suite test \
+	--mirror "$mirror" --keyring "$keyring" --dpkg host 2>&1); rc=$?
+expect_eq "create --dpkg host on a host without dpkg: exit 2" 2 "$rc"
+expect_match "... the message says what to install, or to give --dpkg emulated" \
+	"--dpkg host: this host has no dpkg, dpkg-deb or chroot .*install Debian's dpkg, or give --dpkg emulated" "$err"
+check "... and nothing is left in the store" \
+	sh -c "! ls -A '$TEST_HOME/.local/share/crossroot/containers' 2>/dev/null | grep -q 'bad'"
 
 # Validly signed releases apt would refuse: an expired one (a mirror
 # replaying an old release), one dated ahead of the clock, another suite.

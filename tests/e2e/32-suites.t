@@ -5,6 +5,10 @@
 # to upgrade, dpkg and apt find nothing wrong, and the packages are those
 # mmdebstrap installs for the same suite, arch and mirror. bookworm, the
 # host's suite, is tested the same way in 20-create.t.
+# The host's dpkg installs the packages (create's default: only maintainer
+# scripts run emulated); trixie arm64 is made the slow way too (--dpkg
+# emulated: the rootfs's own dpkg, all emulated) and the two rootfs must be
+# the same, path by path: type, mode, owner, size, contents, link target.
 . "$(dirname "$0")/lib.sh"
 setup_mapped
 run() { as_user "$CR" run "$@"; }
@@ -22,6 +26,12 @@ for suite in trixie sid; do
 		record "$E2E_DIR/create-$suite-$arch" as_user "$CR" create "$suite-$arch" --arch "$arch" --suite "$suite" --quiet &
 		creates+=($!)
 	done
+	# The slow way beside sid's (its .debs are in the cache by now).
+	if [ "$suite" = sid ]; then
+		record "$E2E_DIR/create-emulated" as_user "$CR" create trixie-arm64-emulated --arch arm64 --suite trixie \
+			--dpkg emulated --quiet &
+		creates+=($!)
+	fi
 	wait "${creates[@]}"
 	for arch in arm64 armhf; do
 		c=$suite-$arch
@@ -47,6 +57,32 @@ wait
 for c in "${made[@]}"; do
 	apt_checks "$c" "${c%-*}" "$E2E_DIR/out-$c"
 	compare_with_mmdebstrap "$c" minbase "$E2E_DIR/out-$c"
+	expect_eq "$c: dpkg --verify finds every file as its package has it" "" "$(run "$c" -- dpkg --verify 2>&1)"
 done
+
+# The host's dpkg against the rootfs's own, all emulated. Left out of the
+# comparison: /etc/hosts (it names the container), the logs and ldconfig's
+# aux-cache (they hold times), and the emulated way's mount point of the
+# .debs (/var/cache/crossroot-debs, empty).
+rc=$(cat "$E2E_DIR/create-emulated.rc")
+expect_eq "create --dpkg emulated (trixie arm64) exits 0" 0 "$rc"
+[ "$rc" -eq 0 ] || diag "$(tail -5 "$E2E_DIR/create-emulated")"
+containers=$TEST_HOME/.local/share/crossroot/containers
+differs='^(etc/hosts|var/log/dpkg\.log|var/log/alternatives\.log|var/cache/ldconfig/aux-cache|var/cache/crossroot-debs) '
+host_made=$(python3 "$TESTS_DIR/e2e/manifest.py" --bootstrap "$containers/trixie-arm64/rootfs" | grep -Ev "$differs")
+emulated=$(python3 "$TESTS_DIR/e2e/manifest.py" --bootstrap "$containers/trixie-arm64-emulated/rootfs" | grep -Ev "$differs")
+expect_eq "trixie arm64 by the host's dpkg has $(wc -l <<<"$host_made") paths, as by the emulated dpkg" \
+	"$(wc -l <<<"$emulated")" "$(wc -l <<<"$host_made")"
+if [ "$host_made" = "$emulated" ]; then
+	ok "... and every path is the same: type, mode, owner, size, contents, link target"
+else
+	not_ok "... and every path is the same: type, mode, owner, size, contents, link target"
+	diag "$(diff <(echo "$emulated") <(echo "$host_made") | head -20)"
+fi
+# dpkg.log: the packages became "installed" (configured) in the same order.
+configured() { sed -n 's/^[^ ]* [^ ]* status installed //p' "$containers/$1/rootfs/var/log/dpkg.log"; }
+expect_match "... dpkg.log says dpkg was configured" "^dpkg:arm64 " "$(configured trixie-arm64)"
+expect_eq "... and the packages were configured in the order the emulated dpkg configured them" \
+	"$(configured trixie-arm64-emulated)" "$(configured trixie-arm64)"
 
 done_testing

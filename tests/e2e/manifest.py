@@ -1,19 +1,22 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# manifest.py [--copy] DIR: one line per path below DIR (DIR itself as "."),
+# manifest.py [--copy|--bootstrap] DIR: one line per path below DIR (DIR itself as "."),
 # sorted, never following a symlink: type, mode, uid, gid, size, mtime in
 # nanoseconds, every xattr (name and SHA-256 of its value), SHA-256 of a
 # file's contents, a link's target, a device's numbers, inode number and,
 # for an inode with more than one name, the first of its names.  Two
 # manifests of the same tree are equal when nothing in it changed.  With
 # --copy, what a copy cannot keep is left out: inode numbers and directory
-# sizes (a directory's size depends on its history).
+# sizes (a directory's size depends on its history).  With --bootstrap, what
+# two bootstraps of the same packages cannot share is left out as well: the
+# mtimes (a file a maintainer script writes gets the time it was written).
 import hashlib
 import os
 import stat
 import sys
 
-copy = sys.argv[1] == "--copy"
+bootstrap = sys.argv[1] == "--bootstrap"
+copy = sys.argv[1] == "--copy" or bootstrap
 top = os.fsencode(sys.argv[-1])
 
 
@@ -37,7 +40,9 @@ for rel, st in entries:
 for rel, st in sorted(entries):
     path = os.path.join(top, rel)
     mode = st.st_mode
-    fields = [repr(rel)[2:-1], "%o" % mode, "%d:%d" % (st.st_uid, st.st_gid), "mtime=%d" % st.st_mtime_ns]
+    fields = [repr(rel)[2:-1], "%o" % mode, "%d:%d" % (st.st_uid, st.st_gid)]
+    if not bootstrap:
+        fields.append("mtime=%d" % st.st_mtime_ns)
     if not (copy and stat.S_ISDIR(mode)):
         fields.append("size=%d" % st.st_size)
     if not copy:
