@@ -977,11 +977,8 @@ struct create_display {
 };
 
 static const char *const stage_names[] = {
-	[STAGE_INDEX] = "index",
-	[STAGE_DOWNLOAD] = "download",
-	[STAGE_EXTRACT] = "extract",
-	[STAGE_INSTALL] = "install",
-	[STAGE_CONFIGURE] = "configure",
+	[STAGE_INDEX] = "index",     [STAGE_DOWNLOAD] = "download",   [STAGE_EXTRACT] = "extract",
+	[STAGE_INSTALL] = "install", [STAGE_CONFIGURE] = "configure",
 };
 
 static void show_progress(void *data, const struct bootstrap_progress *p)
@@ -1240,13 +1237,20 @@ static int check_components(const char *const *components)
 }
 
 static const struct option create_long_options[] = {
-	{ "arch", required_argument, NULL, 'a' },     { "from-tar", required_argument, NULL, 't' },
-	{ "from-oci", required_argument, NULL, 'O' }, { "from", required_argument, NULL, 'f' },
-	{ "suite", required_argument, NULL, 's' },    { "variant", required_argument, NULL, 'v' },
-	{ "include", required_argument, NULL, 'i' },  { "components", required_argument, NULL, 'c' },
-	{ "mirror", required_argument, NULL, 'm' },   { "keyring", required_argument, NULL, 'k' },
-	{ "offline", no_argument, NULL, 'o' },	      { "quiet", no_argument, NULL, 'q' },
-	{ "dpkg", required_argument, NULL, 'd' },     { "help", no_argument, NULL, 'h' },
+	{ "arch", required_argument, NULL, 'a' },
+	{ "from-tar", required_argument, NULL, 't' },
+	{ "from-oci", required_argument, NULL, 'O' },
+	{ "from", required_argument, NULL, 'f' },
+	{ "suite", required_argument, NULL, 's' },
+	{ "variant", required_argument, NULL, 'v' },
+	{ "include", required_argument, NULL, 'i' },
+	{ "components", required_argument, NULL, 'c' },
+	{ "mirror", required_argument, NULL, 'm' },
+	{ "keyring", required_argument, NULL, 'k' },
+	{ "offline", no_argument, NULL, 'o' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "dpkg", required_argument, NULL, 'd' },
+	{ "help", no_argument, NULL, 'h' },
 	{},
 };
 
@@ -1262,8 +1266,9 @@ static const char create_help[] =
 	"verified with gpgv against the Debian archive keyring, the Packages index\n"
 	"against InRelease and every .deb against the index; the .debs are cached\n"
 	"in ${XDG_CACHE_HOME:-~/.cache}/crossroot and never fetched twice; dpkg then\n"
-	"installs them in the new rootfs, their maintainer scripts under emulation.  The container\n"
-	"appears only when complete; an interrupted create leaves nothing usable.\n"
+	"installs them in the new rootfs, only their maintainer scripts under\n"
+	"emulation.  The container appears only when complete; an interrupted\n"
+	"create leaves nothing usable.\n"
 	"Its apt sources (/etc/apt/sources.list.d/debian.sources) name SUITE,\n"
 	"SUITE-updates and SUITE-security (not for sid), deb and deb-src.\n"
 	"\n"
@@ -1469,7 +1474,8 @@ static int create_bootstrap_defaults(struct create_args *a, const struct config 
 	if (opts->dpkg == BOOTSTRAP_DPKG_AUTO)
 		opts->dpkg = second_stage_host_dpkg_found() ? BOOTSTRAP_DPKG_HOST : BOOTSTRAP_DPKG_EMULATED;
 	else if (opts->dpkg == BOOTSTRAP_DPKG_HOST && !second_stage_host_dpkg_found()) {
-		cli_error("--dpkg host: this host has no dpkg, dpkg-deb or chroot (in %s): install Debian's dpkg, or give "
+		cli_error("--dpkg host: this host has no dpkg, dpkg-deb or chroot (in %s): install Debian's dpkg, or "
+			  "give "
 			  "--dpkg emulated",
 			  INSIDE_PATH);
 		return EXIT_USAGE;

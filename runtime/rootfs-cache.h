@@ -2,8 +2,8 @@
 /*
  * The rootfs cache: the configured rootfs of a package set is kept as a
  * tarball, CACHE/rootfs/KEY.tar.zst, so the next create of the same set
- * skips the second stage (dpkg under emulation, nearly all of a create's
- * time).  The key covers everything the result depends on: mirror, suite,
+ * skips the second stage (dpkg, and the maintainer scripts under
+ * emulation: nearly all of a create's time).  The key covers everything the result depends on: mirror, suite,
  * arch, mode (single-mode files are all uid 0), the apt sources and
  * keyring, every package's SHA-256, and rootfs-skel/.  store.c looks the
  * tarball up and extracts it as it does --from-tar; cache.c records its use

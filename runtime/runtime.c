@@ -33,7 +33,6 @@
 #include "userns.h"
 #include "../base/util.h"
 
-
 /* The capabilities root keeps with --root: Docker's and Podman's default set. */
 static const int build_caps[] = {
 	CAP_CHOWN,   CAP_DAC_OVERRIDE,	   CAP_FOWNER,	   CAP_FSETID,	    CAP_KILL,	 CAP_SETGID, CAP_SETUID,
@@ -686,11 +685,29 @@ static int exec_join(const struct container *c, const struct exec_request *req, 
 	return 0;
 }
 
+/* exec_fresh() on a fresh ephemeral layer of c, discarded after. */
+static int exec_ephemeral(const struct container *c, const struct exec_request *req, const struct identity *id, int sfd,
+			  struct run_result *res)
+{
+	struct ephemeral eph;
+	int r = ephemeral_make(c, &eph);
+
+	if (r < 0)
+		return failed(res, r, "make an ephemeral layer in the container's directory");
+	r = exec_fresh(c, req, id, &eph, sfd, res);
+	/*
+	 * We are root of the container's user namespace now (and in its mount
+	 * namespace, where the overlay stays mounted until we exit; nothing
+	 * runs on it any more): whatever the command made, we may remove.
+	 */
+	ephemeral_discard(&eph);
+	return r;
+}
+
 int container_exec(const struct container *c, const struct exec_request *req, struct run_result *res)
 {
 	struct container_state state;
 	struct identity id;
-	struct ephemeral eph;
 	_cleanup_close_ int sfd = -EBADF, lock = -EBADF, use = -EBADF;
 	bool join;
 	int r;
@@ -737,19 +754,7 @@ int container_exec(const struct container *c, const struct exec_request *req, st
 		return sfd;
 	if (join)
 		return exec_join(c, req, &id, state.pid, sfd, res);
-	if (!req->ephemeral)
-		return exec_fresh(c, req, &id, NULL, sfd, res);
-	r = ephemeral_make(c, &eph);
-	if (r < 0)
-		return failed(res, r, "make an ephemeral layer in the container's directory");
-	r = exec_fresh(c, req, &id, &eph, sfd, res);
-	/*
-	 * We are root of the container's user namespace now (and in its mount
-	 * namespace, where the overlay stays mounted until we exit; nothing
-	 * runs on it any more): whatever the command made, we may remove.
-	 */
-	ephemeral_discard(&eph);
-	return r;
+	return req->ephemeral ? exec_ephemeral(c, req, &id, sfd, res) : exec_fresh(c, req, &id, NULL, sfd, res);
 }
 
 /*

@@ -218,16 +218,20 @@ bool second_stage_host_dpkg_found(void)
 	return on_inside_path("dpkg") && on_inside_path("dpkg-deb") && on_inside_path("chroot");
 }
 
-int second_stage_run(const struct container *tmpc, const struct bootstrap_plan *plan, const char *debs,
-		     bool host_dpkg, const char *log_path, bootstrap_progress_fn progress, void *data,
-		     struct second_stage_end *end)
+int second_stage_run(const struct container *tmpc, const struct bootstrap_plan *plan, const char *debs, bool host_dpkg,
+		     const char *log_path, bootstrap_progress_fn progress, void *data, struct second_stage_end *end)
 {
 	struct bind_mount bind = { debs, DEBS_INSIDE, true };
 	_cleanup_free_ char *script = second_stage_script(plan, host_dpkg);
-	char *argv[] = { (char *)"/bin/sh", (char *)"-c", script, (char *)"sh", (char *)tmpc->rootfs, (char *)debs, NULL };
-	struct exec_request req = {
-		.argv = argv, .binds = &bind, .n_binds = host_dpkg ? 0 : 1, .root = true, .cwd = "/", .host_tree = host_dpkg
+	char *argv[] = {
+		(char *)"/bin/sh", (char *)"-c", script, (char *)"sh", (char *)tmpc->rootfs, (char *)debs, NULL
 	};
+	struct exec_request req = { .argv = argv,
+				    .binds = &bind,
+				    .n_binds = host_dpkg ? 0 : 1,
+				    .root = true,
+				    .cwd = "/",
+				    .host_tree = host_dpkg };
 	char *probe_argv[] = { (char *)"/bin/sh", (char *)"-c", (char *)":", NULL };
 	struct exec_request probe = { .argv = probe_argv, .root = true, .cwd = "/" };
 	_cleanup_fclose_ FILE *log = NULL;

@@ -41,9 +41,8 @@ bool second_stage_host_dpkg_found(void);
  * (-ENOEXEC: the kernel could not execute it; -ENOENT: missing, or its ELF
  * interpreter is), or crossroot's own error.
  */
-int second_stage_run(const struct container *tmpc, const struct bootstrap_plan *plan, const char *debs,
-		     bool host_dpkg, const char *log_path, bootstrap_progress_fn progress, void *data,
-		     struct second_stage_end *end);
+int second_stage_run(const struct container *tmpc, const struct bootstrap_plan *plan, const char *debs, bool host_dpkg,
+		     const char *log_path, bootstrap_progress_fn progress, void *data, struct second_stage_end *end);
 
 /*
  * Say in err why the second stage of tmpc ended as *end (second_stage_run()

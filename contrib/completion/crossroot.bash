@@ -91,8 +91,8 @@ _crossroot() {
 			setup) opts="--user --all --help" argopts="--user" ;;
 			teardown) opts="--user --help" argopts="--user" ;;
 			create)
-				opts="--arch --suite --variant --include --components --mirror --keyring --offline --quiet --from-tar --from-oci --from --help"
-				argopts="--arch --suite --variant --include --components --mirror --keyring --from-tar --from-oci --from"
+				opts="--arch --suite --variant --include --components --mirror --keyring --offline --dpkg --quiet --from-tar --from-oci --from --help"
+				argopts="--arch --suite --variant --include --components --mirror --keyring --dpkg --from-tar --from-oci --from"
 				;;
 			start) opts="--bind -v --ephemeral --help" argopts="--bind -v" ;;
 			stop | rm) opts="--help" ;;
@@ -148,6 +148,7 @@ _crossroot() {
 		--arch) mapfile -t COMPREPLY < <(compgen -W "$(_crossroot_arches)" -- "$cur") ;;
 		--suite) mapfile -t COMPREPLY < <(compgen -W "$(_crossroot_suites)" -- "$cur") ;;
 		--variant) _crossroot_reply "$cur" minbase buildd ;;
+		--dpkg) _crossroot_reply "$cur" host emulated ;;
 		--components)
 			# A comma-separated list: complete its last name, keeping those before.
 			local before=

@@ -176,6 +176,7 @@ complete -c crossroot -n $cr_create -l components -x -a 'main contrib non-free n
 complete -c crossroot -n $cr_create -l mirror -x -d 'The archive (URL)'
 complete -c crossroot -n $cr_create -l keyring -r -F -d 'Keyring for InRelease'
 complete -c crossroot -n $cr_create -l offline -d 'Use only the cache'
+complete -c crossroot -n $cr_create -l dpkg -x -a 'host emulated' -d 'Which dpkg installs the packages'
 complete -c crossroot -n $cr_create -l quiet -d 'No progress'
 complete -c crossroot -n $cr_create -l from-tar -r -F -d 'Import a rootfs tarball'
 complete -c crossroot -n $cr_create -l from-oci -r -F -d 'Import an OCI image (layout directory or archive)'
