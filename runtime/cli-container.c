@@ -1471,7 +1471,7 @@ static int create_bootstrap_defaults(struct create_args *a, const struct config 
 /* create's bootstrap, with progress on stderr: returns the exit status (0 before the "created" line). */
 static int create_bootstrap(struct container *c, struct create_args *a, const struct config *cfg)
 {
-	struct archive_error err;
+	struct cr_error err;
 	int r;
 
 	r = create_bootstrap_defaults(a, cfg);

@@ -181,7 +181,7 @@ int second_stage_run(const struct container *tmpc, const struct bootstrap_plan *
  * or no emulator behind it).  Its ELF header tells whether the packages are
  * to blame instead: a shell of another machine.
  */
-static void explain_noexec(const struct container *tmpc, const char *log, struct archive_error *err)
+static void explain_noexec(const struct container *tmpc, const char *log, struct cr_error *err)
 {
 	const struct arch_info *arch = tmpc->arch;
 	_cleanup_close_ int rootfd = open(tmpc->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -199,7 +199,7 @@ static void explain_noexec(const struct container *tmpc, const char *log, struct
 			 "architecture",
 			 arch->name, machine);
 	}
-	archive_fail(err, -ENOEXEC,
+	cr_fail(err, -ENOEXEC,
 		     "the kernel could not execute the programs of the new %s rootfs (/bin/sh: Exec format error): "
 		     "'crossroot check' says whether the %s emulator (Debian's qemu-user-static) and its binfmt "
 		     "entry are in place%s (log: %.150s)",
@@ -207,7 +207,7 @@ static void explain_noexec(const struct container *tmpc, const char *log, struct
 }
 
 void second_stage_explain(const struct container *tmpc, const struct second_stage_end *end, const char *log,
-			  struct archive_error *err)
+			  struct cr_error *err)
 {
 	const struct run_result *run = &end->run;
 	size_t n = end->n_lines;
@@ -215,24 +215,24 @@ void second_stage_explain(const struct container *tmpc, const struct second_stag
 	if (run->outcome == RUN_EXEC_FAILED && run->error == -ENOEXEC)
 		explain_noexec(tmpc, log, err);
 	else if (run->outcome == RUN_EXEC_FAILED && run->error == -ENOENT && !run->found)
-		archive_fail(err, run->error,
+		cr_fail(err, run->error,
 			     "the packages gave the new rootfs no /bin/sh, so its second stage (dpkg under emulation) "
 			     "could not start (log: %.150s)",
 			     log);
 	else if (run->outcome == RUN_EXEC_FAILED && run->error == -ENOENT)
-		archive_fail(
+		cr_fail(
 			err, run->error,
 			"the new rootfs's /bin/sh cannot start: its interpreter (#! line or ELF loader) is missing "
 			"(log: %.150s)",
 			log);
 	else if (run->outcome == RUN_EXEC_FAILED)
-		archive_fail(err, run->error, "the new rootfs's /bin/sh cannot start: %s (log: %.150s)",
+		cr_fail(err, run->error, "the new rootfs's /bin/sh cannot start: %s (log: %.150s)",
 			     strerror(-run->error), log);
 	else if (run->outcome == RUN_FAILED)
-		archive_fail(err, run->error, "the second stage could not start: %.150s: %s (log: %.150s)", run->step,
+		cr_fail(err, run->error, "the second stage could not start: %.150s: %s (log: %.150s)", run->step,
 			     strerror(-run->error), log);
 	else
-		archive_fail(err, -EIO,
+		cr_fail(err, -EIO,
 			     "dpkg failed inside the new rootfs (log: %.150s); it ended with:\n%.70s%.70s%.70s%.70s",
 			     log, end->tail[n % 4], end->tail[(n + 1) % 4], end->tail[(n + 2) % 4],
 			     end->tail[(n + 3) % 4]);

@@ -492,7 +492,7 @@ struct first_stage {
 static int first_stage_in_userns(void *arg, void *out)
 {
 	const struct first_stage *a = arg;
-	struct archive_error *err = out;
+	struct cr_error *err = out;
 	_cleanup_close_ int rootfd = -EBADF;
 	const char *failed = "";
 	int r;
@@ -515,7 +515,7 @@ static int first_stage_in_userns(void *arg, void *out)
 		r = write_bytes_in_root(rootfd, failed, 0644, a->keyring_data, a->keyring_size);
 	}
 	if (r < 0)
-		snprintf(err->message, sizeof(err->message), "placing /%s: %s", failed, strerror(-r));
+		cr_fail(err, r, "placing /%s: %s", failed, strerror(-r));
 	return r;
 }
 
@@ -526,7 +526,7 @@ static int first_stage_in_userns(void *arg, void *out)
  */
 static int run_second_stage(const struct container *c, const struct container *tmpc, const struct bootstrap_plan *plan,
 			    const struct bootstrap_options *opts, bootstrap_progress_fn progress, void *data,
-			    struct archive_error *err)
+			    struct cr_error *err)
 {
 	char debs[PATH_MAX], log_path[PATH_MAX], kept[PATH_MAX];
 	const char *log = log_path;
@@ -535,7 +535,7 @@ static int run_second_stage(const struct container *c, const struct container *t
 
 	if (format_buf(debs, sizeof(debs), "%s/debs", opts->cache_dir) < 0 ||
 	    format_buf(log_path, sizeof(log_path), "%s/create.log", tmpc->dir) < 0)
-		return archive_fail(err, -ENAMETOOLONG, "the cache or container directory's path is too long");
+		return cr_fail(err, -ENAMETOOLONG, "the cache or container directory's path is too long");
 	r = second_stage_run(tmpc, plan, debs, log_path, progress, data, &end);
 	if (r < 0) {
 		if (format_buf(kept, sizeof(kept), "%s/create-%s.log", opts->cache_dir, c->name) == 0 &&
@@ -574,24 +574,24 @@ static int record_cache_use(const char *tmp, const struct bootstrap_options *opt
 /* The apt sources of the new rootfs, and the keyring's bytes (and hash) when it is copied in. */
 static int read_apt_files(const struct bootstrap_options *opts, const struct bootstrap_plan *plan,
 			  struct bootstrap_apt *apt, char **data, ssize_t *size, char sha[65],
-			  struct archive_error *err)
+			  struct cr_error *err)
 {
 	size_t cap = 1 << 20;
 	int r = bootstrap_apt_sources(opts, plan, apt);
 
 	if (r < 0)
-		return archive_fail(err, r, "the apt sources of the new rootfs do not fit: %s", strerror(-r));
+		return cr_fail(err, r, "the apt sources of the new rootfs do not fit: %s", strerror(-r));
 	if (!apt->keyring_copy[0])
 		return 0;
 	*data = malloc(cap);
 	if (!*data)
-		return archive_fail(err, -ENOMEM, "out of memory");
+		return cr_fail(err, -ENOMEM, "out of memory");
 	/* The keyring gpgv just used, read as the user who named it. */
 	*size = read_file_at(AT_FDCWD, apt->keyring, *data, cap);
 	if (*size < 0)
-		return archive_fail(err, (int)*size, "keyring %s: %s", apt->keyring, strerror((int)-*size));
+		return cr_fail(err, (int)*size, "keyring %s: %s", apt->keyring, strerror((int)-*size));
 	r = sha256_text(*data, (size_t)*size, sha);
-	return r < 0 ? archive_fail(err, r, "keyring %s: %s", apt->keyring, strerror(-r)) : 0;
+	return r < 0 ? cr_fail(err, r, "keyring %s: %s", apt->keyring, strerror(-r)) : 0;
 }
 
 /* A bootstrap under way: what store_create_bootstrap()'s steps share. */
@@ -600,7 +600,7 @@ struct bootstrap_build {
 	const struct bootstrap_options *opts;
 	bootstrap_progress_fn progress;
 	void *data;
-	struct archive_error *err;
+	struct cr_error *err;
 	struct bootstrap_plan plan;
 	struct bootstrap_apt apt;
 	char *keyring_data; /* the keyring copied in (read_apt_files()), or NULL */
@@ -628,7 +628,7 @@ static int bootstrap_from_cache(struct bootstrap_build *b)
 		r = commit_temp(b->c, b->tmp);
 	}
 	if (r < 0) {
-		snprintf(b->err->message, sizeof(b->err->message), "extracting the cached rootfs %.200s: %.250s",
+		cr_fail(b->err, r, "extracting the cached rootfs %.200s: %.250s",
 			 b->cached, import.error.what[0] ? import.error.what : strerror(-r));
 		remove_dir(b->c->mode, b->base, b->tmp_name);
 	}
@@ -687,7 +687,7 @@ static int bootstrap_in_temp(struct bootstrap_build *b)
 		b->cached[0] = '\0';
 	r = record_cache_use(b->tmp, b->opts, &b->plan, b->cached);
 	if (r < 0) {
-		snprintf(b->err->message, sizeof(b->err->message), "recording what of the cache %.200s it uses: %s",
+		cr_fail(b->err, r, "recording what of the cache %.200s it uses: %s",
 			 b->opts->cache_dir, strerror(-r));
 		remove_dir(b->c->mode, b->base, b->tmp_name);
 		return r;
@@ -698,7 +698,7 @@ static int bootstrap_in_temp(struct bootstrap_build *b)
 }
 
 int store_create_bootstrap(struct container *c, const struct bootstrap_options *opts, bootstrap_progress_fn progress,
-			   void *data, struct archive_error *err)
+			   void *data, struct cr_error *err)
 {
 	struct bootstrap_build b = { .c = c, .opts = opts, .progress = progress, .data = data, .err = err };
 	_cleanup_close_ int cache = -EBADF;
@@ -710,7 +710,7 @@ int store_create_bootstrap(struct container *c, const struct bootstrap_options *
 		return -EEXIST;
 	/* Shared with other creates, for the whole create: prune (exclusive) waits, and removes nothing in use. */
 	if ((r = mkdir_private(opts->cache_dir, true)) < 0 || (cache = cache_lock(opts->cache_dir, LOCK_SH)) < 0)
-		return archive_fail(err, r < 0 ? r : cache, "cannot create or lock the cache %s: %s", opts->cache_dir,
+		return cr_fail(err, r < 0 ? r : cache, "cannot create or lock the cache %s: %s", opts->cache_dir,
 				    strerror(-(r < 0 ? r : cache)));
 	r = bootstrap_prepare(opts, &b.plan, progress, data, err);
 	if (r >= 0)

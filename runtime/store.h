@@ -69,7 +69,7 @@ int store_create_from_oci(struct container *c, const char *source, struct store_
  * the cause (for the second stage: second_stage_explain()).
  */
 int store_create_bootstrap(struct container *c, const struct bootstrap_options *opts, bootstrap_progress_fn progress,
-			   void *data, struct archive_error *err);
+			   void *data, struct cr_error *err);
 
 /*
  * Create container c (its name filled by the caller) as a copy of source:
