@@ -428,13 +428,12 @@ int bootstrap_extract(const struct bootstrap_plan *plan, size_t n, const struct 
 	struct bootstrap_progress pr = { .stage = STAGE_EXTRACT, .total = n };
 
 	for (size_t i = 0; i < n; i++) {
-		struct tarball_error terr;
+		struct cr_error terr;
 		int r = deb_extract_data(plan->deb_paths[i], owners, &terr);
 
 		if (r < 0)
-			return cr_fail(err, r, "%s (%s): %s%s%s", plan->packages[i]->name, plan->deb_paths[i],
-					    terr.member, terr.member[0] ? ": " : "",
-					    terr.what[0] ? terr.what : strerror(-r));
+			return cr_fail(err, r, "%s (%s): %s", plan->packages[i]->name, plan->deb_paths[i],
+				       cr_message(&terr));
 		pr.done = i + 1;
 		if (progress)
 			progress(data, &pr);

@@ -918,7 +918,7 @@ static int export_parse_options(int argc, char **argv, bool *oci)
 }
 
 /* Export c to target, as an OCI image named localhost/NAME:latest when oci: returns 0 or -errno, with err. */
-static int export_write(const struct container *c, const char *target, bool oci, struct tarball_error *err)
+static int export_write(const struct container *c, const char *target, bool oci, struct cr_error *err)
 {
 	char ref[CONTAINER_NAME_MAX + 32], created_by[CONTAINER_NAME_MAX + 32];
 
@@ -934,7 +934,7 @@ static int export_write(const struct container *c, const char *target, bool oci,
 
 int cmd_export(int argc, char **argv)
 {
-	struct tarball_error err;
+	struct cr_error err;
 	struct container c;
 	const char *target;
 	bool oci = false;
@@ -952,9 +952,8 @@ int cmd_export(int argc, char **argv)
 		return r;
 	r = export_write(&c, target, oci, &err);
 	if (r < 0) {
-		if (err.what[0])
-			cli_error("exporting '%s' to %s: %s%s%s", c.name, target_name(target), err.member,
-				  err.member[0] ? ": " : "", err.what);
+		if (err.message[0])
+			cli_error("exporting '%s' to %s: %s", c.name, target_name(target), err.message);
 		else if (r == -EEXIST)
 			cli_error("exporting '%s' to %s: it exists already; remove it or give another name", c.name,
 				  target);
@@ -1149,10 +1148,8 @@ static int create_from_import(struct container *c, const char *source, bool oci)
 		return create_report(c, r, "");
 	if (result.verdict != ROOTFS_ARCH_MATCH)
 		explain_wrong_arch(c, &result.found, result.verdict, message, sizeof(message));
-	else if (result.error.what[0])
-		snprintf(message, sizeof(message), "%.200s: %s%.200s%s%.150s", tarball,
-			 result.error.member[0] ? "member " : "", result.error.member,
-			 result.error.member[0] ? ": " : "", result.error.what);
+	else if (result.error.message[0])
+		snprintf(message, sizeof(message), "%.200s: %.390s", tarball, result.error.message);
 	else
 		snprintf(message, sizeof(message), "%.400s: %s", tarball, strerror(-r));
 	return create_report(c, r, message);

@@ -69,8 +69,8 @@ static int extract_in_userns(void *arg, void *out)
 		return -errno;
 	r = rootfs_arch_probe(rootfd, &result->found);
 	if (r < 0)
-		snprintf(result->error.what, sizeof(result->error.what),
-			 "reading its /bin/sh or dpkg database to tell its architecture: %s", strerror(-r));
+		cr_fail(&result->error, r, "reading its /bin/sh or dpkg database to tell its architecture: %s",
+			strerror(-r));
 	return r;
 }
 
@@ -327,7 +327,7 @@ int store_create_clone(struct container *c, const struct container *source, stru
  * into *image.  Returns 0 or -errno with err filled.
  */
 static int open_image(const char *source, const char *tmp, const struct arch_info *arch, struct oci_image *image,
-		      struct tarball_error *err)
+		      struct cr_error *err)
 {
 	_cleanup_close_ int src = -EBADF, tmpfd = -EBADF, dir = -EBADF;
 	struct stat st;
@@ -629,7 +629,7 @@ static int bootstrap_from_cache(struct bootstrap_build *b)
 	}
 	if (r < 0) {
 		cr_fail(b->err, r, "extracting the cached rootfs %.200s: %.250s",
-			 b->cached, import.error.what[0] ? import.error.what : strerror(-r));
+			 b->cached, import.error.message[0] ? import.error.message : strerror(-r));
 		remove_dir(b->c->mode, b->base, b->tmp_name);
 	}
 	return r;
@@ -768,7 +768,7 @@ static int create_part(const char *path, char *part, size_t size)
 	return steal_fd(fd);
 }
 
-int store_export(const struct container *c, const char *file, struct tarball_error *err)
+int store_export(const struct container *c, const char *file, struct cr_error *err)
 {
 	char part[PATH_MAX];
 	struct export_args args;
@@ -797,7 +797,7 @@ int store_export(const struct container *c, const char *file, struct tarball_err
 }
 
 /* The rootfs as one gzip-compressed layer, into the file at fd. */
-static int write_layer(const struct container *c, int fd, struct tarball_error *err)
+static int write_layer(const struct container *c, int fd, struct cr_error *err)
 {
 	struct export_args args = { c->rootfs, fd, "layer.tar.gz" };
 
@@ -806,7 +806,7 @@ static int write_layer(const struct container *c, int fd, struct tarball_error *
 
 /* export --format oci to an archive: target, or stdout for "-". */
 static int export_oci_archive(const struct container *c, const char *target, const struct oci_export *export,
-			      struct tarball_error *err)
+			      struct cr_error *err)
 {
 	_cleanup_close_ int layer = -EBADF, out = -EBADF;
 	char part[PATH_MAX];
@@ -856,7 +856,7 @@ static void remove_own_tree(const char *path)
 
 /* export --format oci to a directory, made as target.part and renamed when complete. */
 static int export_oci_dir(const struct container *c, const char *target, const struct oci_export *export,
-			  struct tarball_error *err)
+			  struct cr_error *err)
 {
 	_cleanup_close_ int dir = -EBADF, layer = -EBADF;
 	char part[PATH_MAX];
@@ -887,7 +887,7 @@ static int export_oci_dir(const struct container *c, const char *target, const s
 }
 
 int store_export_oci(const struct container *c, const char *target, const struct oci_export *export,
-		     struct tarball_error *err)
+		     struct cr_error *err)
 {
 	size_t len = strlen(target);
 
