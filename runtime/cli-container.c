@@ -82,8 +82,8 @@ static void report_mode_problem(const struct container *c, int r)
 
 static int report_run_failure(const struct container *c, const struct run_result *res)
 {
-	cli_error("%s: %s: %s", c->name, res->step, strerror(-res->error));
-	report_mode_problem(c, res->error);
+	cli_fail(EXIT_RUN_FAILED, &res->err, "%s", c->name);
+	report_mode_problem(c, res->err.error);
 	return EXIT_RUN_FAILED;
 }
 
@@ -478,27 +478,29 @@ static int run_load(const struct run_call *rc, struct container *c)
 	return -1;
 }
 
-/* What container_exec() returned (r) and how the command ended, as run's and enter's exit status. */
-static int run_report(const struct run_call *rc, const struct container *c, int r, const struct run_result *res)
+/* container_exec() refused before anything was set up (RUN_FAILED without a message): why, as run's exit status. */
+static int run_refused(const struct run_call *rc, const struct run_result *res)
 {
-	if (r == -EBUSY) {
+	if (res->err.error == -EBUSY)
 		report_rootfs_busy(rc->name, rc->o.req.ephemeral);
-		return EXIT_RUN_FAILED;
-	}
-	if (r == -EWOULDBLOCK) {
+	else if (res->err.error == -EWOULDBLOCK)
 		cli_error("container '%s' is being started, stopped or removed by another crossroot; try again",
 			  rc->name);
-		return EXIT_RUN_FAILED;
-	}
-	if (r < 0) {
-		cli_error("%s: %s", rc->name, strerror(-r));
-		return EXIT_RUN_FAILED;
-	}
+	else
+		cli_fail(EXIT_RUN_FAILED, &res->err, "%s", rc->name);
+	return EXIT_RUN_FAILED;
+}
+
+/* How the command of container_exec() ended, or why it never ran, as run's and enter's exit status. */
+static int run_report(const struct run_call *rc, const struct container *c, const struct run_result *res)
+{
+	if (res->outcome == RUN_FAILED && !res->err.message[0])
+		return run_refused(rc, res);
 	switch (res->outcome) {
 	case RUN_EXITED:
 		return res->status;
 	case RUN_EXEC_FAILED:
-		cli_exec_error(rc->enter ? "the login shell" : rc->o.req.argv[0], res->error, res->found);
+		cli_exec_error(rc->enter ? "the login shell" : rc->o.req.argv[0], res->err.error, res->found);
 		return res->found ? EXIT_RUN_NOEXEC : EXIT_RUN_NOTFOUND;
 	case RUN_NO_EMULATOR:
 		report_no_emulator(c, &res->emulator);
@@ -537,8 +539,8 @@ static int run_or_enter(int argc, char **argv, bool enter)
 			  rc.name);
 		return EXIT_RUN_FAILED;
 	}
-	r = container_exec(&c, &rc.o.req, &res);
-	return run_report(&rc, &c, r, &res);
+	container_exec(&c, &rc.o.req, &res);
+	return run_report(&rc, &c, &res);
 }
 
 int cmd_run(int argc, char **argv)
@@ -636,7 +638,8 @@ int cmd_start(int argc, char **argv)
 		report_no_emulator(&c, &res.emulator);
 		return EXIT_FAIL;
 	}
-	if (r < 0 && res.outcome == RUN_FAILED) {
+	/* Without a message: refused before anything was set up (the lock, the state, the rootfs's use). */
+	if (r < 0 && res.err.message[0]) {
 		report_run_failure(&c, &res);
 		return EXIT_FAIL;
 	}

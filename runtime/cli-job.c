@@ -682,10 +682,7 @@ static int job_in_container(const struct job *job, const struct run_args *a, con
 		r = container_exec(&c, &req, &res);
 	}
 	job_mounts_free(&m);
-	if (r < 0) {
-		cli_error("job %s: %s: %s", job->name, c.name, strerror(-r));
-		return EXIT_RUN_FAILED;
-	}
+	/* r < 0 with RUN_FAILED (res.err) or RUN_NO_EMULATOR, said below. */
 	switch (res.outcome) {
 	case RUN_EXITED:
 		return res.status;
@@ -694,7 +691,7 @@ static int job_in_container(const struct job *job, const struct run_args *a, con
 			  job->timeout);
 		return JOB_EXIT_TIMEOUT;
 	case RUN_EXEC_FAILED:
-		cli_exec_error(script, res.error, res.found);
+		cli_exec_error(script, res.err.error, res.found);
 		return res.found ? EXIT_RUN_NOEXEC : EXIT_RUN_NOTFOUND;
 	case RUN_NO_EMULATOR:
 		cli_error("job %s: container '%s' is %s, and this host cannot run %s programs: %s", job->name, c.name,
@@ -702,8 +699,7 @@ static int job_in_container(const struct job *job, const struct run_args *a, con
 		return EXIT_RUN_FAILED;
 	case RUN_FAILED:
 	default:
-		cli_error("job %s: %s: %s: %s", job->name, c.name, res.step, strerror(-res.error));
-		return EXIT_RUN_FAILED;
+		return cli_fail(EXIT_RUN_FAILED, &res.err, "job %s: %s", job->name, c.name);
 	}
 }
 
