@@ -791,8 +791,9 @@ static int job_lock(const struct job *job, const char *dir)
  */
 static int job_run_settings(struct job *job, const struct run_args *a, const char *dir)
 {
-	char file[PATH_MAX], why[1024];
+	char file[PATH_MAX];
 	struct job_error err = { 0 };
+	struct cr_error why;
 	int r;
 
 	format_buf(file, sizeof(file), "%s/%s", dir, job->name);
@@ -802,12 +803,12 @@ static int job_run_settings(struct job *job, const struct run_args *a, const cha
 		return -1;
 	}
 	for (size_t i = 0; i < a->n_sets; i++)
-		if (job_setting_assign(job, a->sets[i], why, sizeof(why)) < 0) {
-			cli_usage_error("job run", "%s", why);
+		if (job_setting_assign(job, a->sets[i], &why) < 0) {
+			cli_usage_error("job run", "%s", why.message);
 			return -1;
 		}
-	if (job_settings_check(job, why, sizeof(why)) < 0) {
-		cli_error("%s", why);
+	if (job_settings_check(job, &why) < 0) {
+		cli_fail(EXIT_FAIL, &why, NULL);
 		return -1;
 	}
 	r = job_settings_save(job, file);
