@@ -43,13 +43,13 @@ static void setup_error(const char *doing, const char *user, uid_t uid, int r)
 static int setup_one(const char *user)
 {
 	struct setup_plan plan;
-	char why[512];
+	struct cr_error err;
 	bool changed;
 	int r;
 
-	r = setup_plan_user(user, SUBUID_FILE, SUBGID_FILE, &plan, why, sizeof(why));
+	r = setup_plan_user(user, SUBUID_FILE, SUBGID_FILE, &plan, &err);
 	if (r < 0) {
-		cli_error("cannot set up '%.64s': %s", user, why);
+		cli_fail(EXIT_FAIL, &err, "cannot set up '%.64s'", user);
 		return r;
 	}
 	r = setup_apply(&plan, &changed);
