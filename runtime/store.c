@@ -494,7 +494,7 @@ static int first_stage_in_userns(void *arg, void *out)
 	const struct first_stage *a = arg;
 	struct cr_error *err = out;
 	_cleanup_close_ int rootfd = -EBADF;
-	const char *failed = "";
+	const char *failed;
 	int r;
 
 	if (chdir(a->rootfs) < 0)
@@ -505,11 +505,11 @@ static int first_stage_in_userns(void *arg, void *out)
 	rootfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return -errno;
-	r = skel_install(rootfd, a->single, &failed);
-	if (r == 0) {
-		failed = "etc/apt/sources.list.d/debian.sources";
-		r = write_in_root(rootfd, failed, 0644, a->apt->sources);
-	}
+	r = skel_install(rootfd, a->single, err);
+	if (r < 0)
+		return r;
+	failed = "etc/apt/sources.list.d/debian.sources";
+	r = write_in_root(rootfd, failed, 0644, a->apt->sources);
 	if (r == 0 && a->apt->keyring_copy[0]) {
 		failed = a->apt->keyring_copy + 1;
 		r = write_bytes_in_root(rootfd, failed, 0644, a->keyring_data, a->keyring_size);
