@@ -42,7 +42,7 @@ int cr_fail_errno(struct cr_error *err, int r, const char *fmt, ...)
 
 int cr_prefix(struct cr_error *err, const char *fmt, ...)
 {
-	char message[sizeof(err->message)];
+	char message[CR_ERROR_MESSAGE_MAX];
 	size_t len;
 	va_list ap;
 

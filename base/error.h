@@ -18,9 +18,11 @@
 
 #include "util.h"
 
+#define CR_ERROR_MESSAGE_MAX 1024
+
 struct cr_error {
-	int error;	    /* -errno; 0 when nothing failed */
-	char message[1024]; /* what failed; "" when only error is known (print strerror(-error)) */
+	int error;			    /* -errno; 0 when nothing failed */
+	char message[CR_ERROR_MESSAGE_MAX]; /* what failed; "" when only error is known (print strerror(-error)) */
 };
 
 /* Empty err (error 0, message ""); NULL is accepted. */

@@ -429,12 +429,11 @@ static int finish_transfer(CURLM *multi, struct transfer *t, CURLcode code, stru
 			r = cr_fail(err, -errno, "%s: %s", t->part, strerror(errno));
 		else if ((uint64_t)st.st_size != item->size)
 			r = cr_fail(err, -EBADMSG, "%s: %lld bytes, the index says %llu", item->url,
-					 (long long)st.st_size, (unsigned long long)item->size);
+				    (long long)st.st_size, (unsigned long long)item->size);
 		else if ((r = sha256_file(t->part, hex)) < 0)
 			r = cr_fail(err, r, "%s: %s", t->part, strerror(-r));
 		else if (!streq(hex, item->sha256))
-			r = cr_fail(err, -EBADMSG, "%s: SHA-256 %s, the index says %s", item->url, hex,
-					 item->sha256);
+			r = cr_fail(err, -EBADMSG, "%s: SHA-256 %s, the index says %s", item->url, hex, item->sha256);
 	}
 	if (r == 0 && rename(t->part, item->path) < 0)
 		r = cr_fail(err, -errno, "%s: %s", item->path, strerror(errno));
@@ -587,8 +586,8 @@ int archive_verify_inrelease(const char *path, const char *keyring, const char *
 
 	if (access(keyring, R_OK) < 0)
 		return cr_fail(err, -ENOENT,
-				    "keyring %s: %s (apt-get install debian-archive-keyring, or give --keyring)",
-				    keyring, strerror(errno));
+			       "keyring %s: %s (apt-get install debian-archive-keyring, or give --keyring)", keyring,
+			       strerror(errno));
 	if (pipe2(status_pipe, O_CLOEXEC) < 0 || pipe2(out_pipe, O_CLOEXEC) < 0)
 		return cr_fail(err, -errno, "pipe: %s", strerror(errno));
 	unlink(clear_path);
@@ -633,7 +632,7 @@ int archive_verify_inrelease(const char *path, const char *keyring, const char *
 		if (strrchr(messages, '\n'))
 			memmove(messages, strrchr(messages, '\n') + 1, strlen(strrchr(messages, '\n')));
 		return cr_fail(err, -EBADMSG, "the signature of %s does not verify against %s%s%s", path, keyring,
-				    messages[0] ? ": " : "", messages);
+			       messages[0] ? ": " : "", messages);
 	}
 	return 0;
 }
@@ -748,9 +747,9 @@ int release_check(const char *release, const char *suite, time_t now, unsigned f
 		/* A replayed old release, validly signed, is refused here (apt: "is expired"). */
 		if (now > t)
 			return cr_fail(err, -EKEYEXPIRED,
-					    "%s expired on %s (its Valid-Until; the time here is %s): the mirror "
-					    "serves an outdated release; use another --mirror, or check the clock",
-					    where, text, now_text);
+				       "%s expired on %s (its Valid-Until; the time here is %s): the mirror "
+				       "serves an outdated release; use another --mirror, or check the clock",
+				       where, text, now_text);
 	}
 	/* apt accepts a Release without a Date; one that is there must not lie ahead. */
 	if (release_field(release, "Date", text, sizeof(text)) == 0) {
@@ -758,16 +757,16 @@ int release_check(const char *release, const char *suite, time_t now, unsigned f
 			return cr_fail(err, -EBADMSG, "%s: its Date '%s' is no date", where, text);
 		if (t > now + RELEASE_MAX_FUTURE)
 			return cr_fail(err, -ETIME,
-					    "%s is not valid yet: it is dated %s, but the time here is %s; check the "
-					    "clock of this machine",
-					    where, text, now_text);
+				       "%s is not valid yet: it is dated %s, but the time here is %s; check the "
+				       "clock of this machine",
+				       where, text, now_text);
 	}
 	release_field(release, "Suite", field_suite, sizeof(field_suite));
 	release_field(release, "Codename", codename, sizeof(codename));
 	if (!streq(suite, field_suite) && !streq(suite, codename))
 		return cr_fail(err, -EBADMSG,
-				    "%s is of another suite than '%s' (its Suite is '%s', its Codename '%s'): the "
-				    "mirror serves something else at dists/%s",
-				    where, suite, field_suite, codename, suite);
+			       "%s is of another suite than '%s' (its Suite is '%s', its Codename '%s'): the "
+			       "mirror serves something else at dists/%s",
+			       where, suite, field_suite, codename, suite);
 	return 0;
 }

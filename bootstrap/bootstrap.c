@@ -45,8 +45,7 @@ static int get(const struct bootstrap_options *opts, const char *url, const char
 	if (opts->offline) {
 		if (access(path, R_OK) == 0)
 			return 0;
-		return cr_fail(err, -ENODATA, "%s is not in the cache (%s): run once without --offline", url,
-				    path);
+		return cr_fail(err, -ENODATA, "%s is not in the cache (%s): run once without --offline", url, path);
 	}
 	return archive_fetch(url, path, err);
 }
@@ -84,11 +83,10 @@ static int release_text(const struct bootstrap_options *opts, const char *mirror
 		return cr_fail(err, -ENAMETOOLONG, "cache path too long");
 	r = get(opts, url, path, err);
 	if (r == -ENOENT)
-		return cr_fail(err, -ENOENT, "unknown suite '%s': %s has no dists/%s/InRelease", suite, mirror,
-				    suite);
+		return cr_fail(err, -ENOENT, "unknown suite '%s': %s has no dists/%s/InRelease", suite, mirror, suite);
 	if (r == -EHOSTUNREACH)
-		return cr_fail(err, r, "the mirror %s cannot be reached (%s); check --mirror or the network",
-				    mirror, err->message);
+		return cr_fail(err, r, "the mirror %s cannot be reached (%s); check --mirror or the network", mirror,
+			       err->message);
 	if (r < 0)
 		return r;
 	/* Verified on every use, from the network or the cache alike. */
@@ -151,8 +149,8 @@ static int packages_index(const struct bootstrap_options *opts, const struct sou
 	snprintf(file, sizeof(file), "%s/binary-%s/Packages.xz", component, opts->arch->name);
 	if (release_file_hash(release, file, sha, &size) < 0) {
 		if (listed[0] && !word_in_list(listed, component) && !src->pocket)
-			return cr_fail(err, -ENOENT, "suite '%s' at %s has no component '%s' (it has: %s)",
-					    src->suite, src->mirror, component, listed);
+			return cr_fail(err, -ENOENT, "suite '%s' at %s has no component '%s' (it has: %s)", src->suite,
+				       src->mirror, component, listed);
 		return cr_fail(err, -ENOENT, "the Release file of %s lists no %s", src->suite, file);
 	}
 	if (format_buf(url, sizeof(url), "%s/dists/%s/%s", src->mirror, src->suite, file) < 0)
@@ -219,8 +217,7 @@ static size_t plan_sources(const struct bootstrap_options *opts, const struct bo
 }
 
 /* The Packages index of every component asked for, of every source, read into one plan->index. */
-static int packages_indexes(const struct bootstrap_options *opts, struct bootstrap_plan *plan,
-			    struct cr_error *err)
+static int packages_indexes(const struct bootstrap_options *opts, struct bootstrap_plan *plan, struct cr_error *err)
 {
 	const char *const *components = components_of(opts);
 	struct source src[3];
@@ -242,7 +239,7 @@ static int packages_indexes(const struct bootstrap_options *opts, struct bootstr
 			return r;
 		if (k == 0 && !release_has_arch(release, opts->arch->name))
 			return cr_fail(err, -ENOENT, "suite '%s' at %s has no architecture %s", opts->suite,
-					    plan->mirror, opts->arch->name);
+				       plan->mirror, opts->arch->name);
 		for (const char *const *base = (const char *const[]){ "InRelease", "Release.verified", NULL }; *base;
 		     base++) {
 			char path[PATH_MAX];
@@ -371,7 +368,7 @@ static int fetch_debs(const struct bootstrap_options *opts, const struct bootstr
 		for (size_t i = 0; r == 0 && i < plan->n_packages; i++)
 			if (access(items[i].path, R_OK) < 0)
 				r = cr_fail(err, -ENODATA, "%s is not in the cache: run once without --offline",
-						 plan->packages[i]->filename);
+					    plan->packages[i]->filename);
 	} else {
 		struct progress_relay relay = { progress, data };
 

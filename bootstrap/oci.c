@@ -25,12 +25,11 @@
 #define MEDIA_LAYER_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"
 #define MEDIA_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
 
-static int fail_as(struct cr_error *err, int error, const char *prefix, const char *member, const char *fmt,
-		   va_list ap) _printf_(5, 0);
+static int fail_as(struct cr_error *err, int error, const char *prefix, const char *member, const char *fmt, va_list ap)
+	_printf_(5, 0);
 
 /* err for member (NULL: none), named after prefix, and the formatted reason.  Returns error. */
-static int fail_as(struct cr_error *err, int error, const char *prefix, const char *member, const char *fmt,
-		   va_list ap)
+static int fail_as(struct cr_error *err, int error, const char *prefix, const char *member, const char *fmt, va_list ap)
 {
 	char why[256];
 
@@ -284,8 +283,7 @@ static int open_descriptor(int dirfd, json_object *desc, const char *what, struc
 	return steal_fd(fd);
 }
 
-static int read_descriptor_json(int dirfd, json_object *desc, const char *what, json_object **out,
-				struct cr_error *err)
+static int read_descriptor_json(int dirfd, json_object *desc, const char *what, json_object **out, struct cr_error *err)
 {
 	_cleanup_close_ int fd = open_descriptor(dirfd, desc, what, err);
 
@@ -413,8 +411,7 @@ static int open_docker_config(int dirfd, const char *path, struct cr_error *err)
 	return open_checked(dirfd, path, hex, "config", &bytes, err);
 }
 
-static int open_docker_archive(int dirfd, const struct arch_info *want, struct oci_image *image,
-			       struct cr_error *err)
+static int open_docker_archive(int dirfd, const struct arch_info *want, struct oci_image *image, struct cr_error *err)
 {
 	_cleanup_json_ json_object *list = NULL, *config = NULL;
 	_cleanup_close_ int fd = open_beneath(dirfd, "manifest.json", err), cfd = -EBADF;
@@ -610,9 +607,9 @@ static int sink_error(struct sink *s, const char *path, struct cr_error *err)
 	int sys = la.archive_errno(s->tar);
 
 	return write_fail(err, sys > 0 ? -sys : -EIO, path, "%s",
-		    sys > 0			      ? strerror(sys)
-		    : la.archive_error_string(s->tar) ? la.archive_error_string(s->tar)
-						      : "");
+			  sys > 0			    ? strerror(sys)
+			  : la.archive_error_string(s->tar) ? la.archive_error_string(s->tar)
+							    : "");
 }
 
 static int sink_header(struct sink *s, const char *path, mode_t type, uint64_t size, struct cr_error *err)
@@ -672,7 +669,7 @@ static int sink_copy(struct sink *s, const char *path, int fd, uint64_t size, st
 
 		if (n <= 0)
 			return write_fail(err, n < 0 ? -errno : -EIO, path, "reading the layer: %s",
-				    n < 0 ? strerror(errno) : "it shrank");
+					  n < 0 ? strerror(errno) : "it shrank");
 		if (la.archive_write_data(s->tar, buf, (size_t)n) != n)
 			return sink_error(s, path, err);
 		off += (uint64_t)n;

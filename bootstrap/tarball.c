@@ -281,8 +281,7 @@ int tarball_extract(const char *path, const struct tarball_owners *owners, struc
 	return extract_from(path, -EBADF, owners, report, err);
 }
 
-int tarball_extract_fd(int fd, const struct tarball_owners *owners, struct tarball_report *report,
-		       struct cr_error *err)
+int tarball_extract_fd(int fd, const struct tarball_owners *owners, struct tarball_report *report, struct cr_error *err)
 {
 	return extract_from(NULL, fd, owners, report, err);
 }
@@ -395,7 +394,7 @@ int deb_extract_data(const char *path, const struct tarball_owners *owners, stru
 	memset(err, 0, sizeof(*err));
 	if (libarchive_load() < 0)
 		return fail_path(err, NULL, -ELIBACC, NULL,
-			    "cannot load " LIBARCHIVE_SONAME ": apt-get install libarchive13");
+				 "cannot load " LIBARCHIVE_SONAME ": apt-get install libarchive13");
 	outer = la.archive_read_new();
 	if (!outer)
 		return fail_path(err, NULL, -ENOMEM, NULL, NULL);
@@ -415,7 +414,7 @@ int deb_extract_data(const char *path, const struct tarball_owners *owners, stru
 		return extract_entries(inner, false, owners, NULL, err);
 	}
 	return fail_path(err, r == ARCHIVE_EOF ? NULL : outer, -EBADMSG, NULL,
-		    r == ARCHIVE_EOF ? "no data.tar member: not a .deb" : NULL);
+			 r == ARCHIVE_EOF ? "no data.tar member: not a .deb" : NULL);
 }
 
 static const char *filter_for(const char *name)
@@ -471,8 +470,7 @@ static int write_data(struct archive *out, const char *path, struct cr_error *er
 
 /* Every entry disk walks (header, and data for a regular file) into out, through entry. Returns 0 or -errno, with err.
  */
-static int write_entries(struct archive *disk, struct archive *out, struct archive_entry *entry,
-			 struct cr_error *err)
+static int write_entries(struct archive *disk, struct archive *out, struct archive_entry *entry, struct cr_error *err)
 {
 	for (;;) {
 		const char *path;
@@ -507,7 +505,7 @@ int tarball_write(int fd, const char *name, struct cr_error *err)
 	memset(err, 0, sizeof(*err));
 	if (libarchive_load() < 0)
 		return fail_path(err, NULL, -ELIBACC, NULL,
-			    "cannot load " LIBARCHIVE_SONAME ": apt-get install libarchive13");
+				 "cannot load " LIBARCHIVE_SONAME ": apt-get install libarchive13");
 	disk = la.archive_read_disk_new();
 	out = la.archive_write_new();
 	entry = la.archive_entry_new();

@@ -185,9 +185,9 @@ static int attach_tree(int rootfd, struct tree *t, struct cr_error *err)
 
 	if (fd == -EXDEV)
 		return cr_fail_errno(err, fd,
-			    "bind %.64s: %.64s is missing and lies in another mount (a bound host directory): "
-			    "create it first",
-			    t->source, t->target);
+				     "bind %.64s: %.64s is missing and lies in another mount (a bound host directory): "
+				     "create it first",
+				     t->source, t->target);
 	if (fd < 0)
 		return cr_fail_errno(err, fd, "bind %.64s: target %.64s in the rootfs", t->source, t->target);
 	if (sys_move_mount(t->fd, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
@@ -238,9 +238,9 @@ static int use_host_entry(int rootfd, const struct mount_config *cfg, struct cr_
 		return cr_fail_errno(err, r, "read the host's binfmt entries");
 	if (r == 0)
 		return cr_fail_errno(err, -ENOEXEC,
-			    "no host binfmt entry runs %s programs (binfmt mode %s): root must run "
-			    "'crossroot binfmt register'",
-			    cfg->arch->name, binfmt_mode_name(cfg->binfmt_mode));
+				     "no host binfmt entry runs %s programs (binfmt mode %s): root must run "
+				     "'crossroot binfmt register'",
+				     cfg->arch->name, binfmt_mode_name(cfg->binfmt_mode));
 	r = clone_tree(entry.interpreter, entry.interpreter, true, &t, err);
 	if (r == 0)
 		r = attach_tree(rootfd, &t, err);
@@ -521,16 +521,17 @@ static int mount_overlay(const char *rootfs, int layer_fd, const char *layer_pat
 		 work);
 	r = mount_on_fd("overlay", lower, "overlay", 0, data);
 	if (r < 0)
-		return cr_fail_errno(err, r,
-			    "mount the ephemeral overlay (its upper layer needs a filesystem overlayfs can write: "
-			    "ext4, xfs, btrfs; not NFS or overlayfs)");
+		return cr_fail_errno(
+			err, r,
+			"mount the ephemeral overlay (its upper layer needs a filesystem overlayfs can write: "
+			"ext4, xfs, btrfs; not NFS or overlayfs)");
 	return 0;
 }
 
 /* Clone every host tree the container gets: /sys, $HOME, /var/tmp, the user's binds, resolv.conf. */
 static int clone_trees(const struct mount_config *cfg, struct tree *trees, size_t *n, struct cr_error *err)
 {
-		int r;
+	int r;
 
 	*n = 0;
 	r = clone_tree("/sys", "/sys", false, &trees[(*n)++], err);
@@ -590,7 +591,7 @@ int mount_container(const struct mount_config *cfg, struct cr_error *err)
 		r = mount_dev(rootfd, cfg, err);
 	/* Host trees last, in order, so that a bind inside $HOME lands on $HOME's mount. */
 	for (size_t i = 0; r == 0 && i < n_trees; i++) {
-				bool optional = streq(trees[i].source, "/etc/resolv.conf");
+		bool optional = streq(trees[i].source, "/etc/resolv.conf");
 
 		/* A rootfs whose resolv.conf cannot take a bind (a dangling link) goes without. */
 		r = attach_tree(rootfd, &trees[i], optional ? NULL : err);

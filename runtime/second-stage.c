@@ -197,10 +197,10 @@ static void explain_noexec(const struct container *tmpc, const char *log, struct
 			 arch->name, machine);
 	}
 	cr_fail(err, -ENOEXEC,
-		     "the kernel could not execute the programs of the new %s rootfs (/bin/sh: Exec format error): "
-		     "'crossroot check' says whether the %s emulator (Debian's qemu-user-static) and its binfmt "
-		     "entry are in place%s (log: %.150s)",
-		     arch->name, arch->name, shell, log);
+		"the kernel could not execute the programs of the new %s rootfs (/bin/sh: Exec format error): "
+		"'crossroot check' says whether the %s emulator (Debian's qemu-user-static) and its binfmt "
+		"entry are in place%s (log: %.150s)",
+		arch->name, arch->name, shell, log);
 }
 
 void second_stage_explain(const struct container *tmpc, const struct second_stage_end *end, const char *log,
@@ -213,24 +213,22 @@ void second_stage_explain(const struct container *tmpc, const struct second_stag
 		explain_noexec(tmpc, log, err);
 	else if (run->outcome == RUN_EXEC_FAILED && run->err.error == -ENOENT && !run->found)
 		cr_fail(err, run->err.error,
-			     "the packages gave the new rootfs no /bin/sh, so its second stage (dpkg under emulation) "
-			     "could not start (log: %.150s)",
-			     log);
+			"the packages gave the new rootfs no /bin/sh, so its second stage (dpkg under emulation) "
+			"could not start (log: %.150s)",
+			log);
 	else if (run->outcome == RUN_EXEC_FAILED && run->err.error == -ENOENT)
-		cr_fail(
-			err, run->err.error,
+		cr_fail(err, run->err.error,
 			"the new rootfs's /bin/sh cannot start: its interpreter (#! line or ELF loader) is missing "
 			"(log: %.150s)",
 			log);
 	else if (run->outcome == RUN_EXEC_FAILED)
 		cr_fail(err, run->err.error, "the new rootfs's /bin/sh cannot start: %s (log: %.150s)",
-			     strerror(-run->err.error), log);
+			strerror(-run->err.error), log);
 	else if (run->outcome == RUN_FAILED)
 		cr_fail(err, run->err.error, "the second stage could not start: %.250s (log: %.150s)",
 			cr_message(&run->err), log);
 	else
 		cr_fail(err, -EIO,
-			     "dpkg failed inside the new rootfs (log: %.150s); it ended with:\n%.70s%.70s%.70s%.70s",
-			     log, end->tail[n % 4], end->tail[(n + 1) % 4], end->tail[(n + 2) % 4],
-			     end->tail[(n + 3) % 4]);
+			"dpkg failed inside the new rootfs (log: %.150s); it ended with:\n%.70s%.70s%.70s%.70s", log,
+			end->tail[n % 4], end->tail[(n + 1) % 4], end->tail[(n + 2) % 4], end->tail[(n + 3) % 4]);
 }

@@ -573,8 +573,7 @@ static int record_cache_use(const char *tmp, const struct bootstrap_options *opt
 
 /* The apt sources of the new rootfs, and the keyring's bytes (and hash) when it is copied in. */
 static int read_apt_files(const struct bootstrap_options *opts, const struct bootstrap_plan *plan,
-			  struct bootstrap_apt *apt, char **data, ssize_t *size, char sha[65],
-			  struct cr_error *err)
+			  struct bootstrap_apt *apt, char **data, ssize_t *size, char sha[65], struct cr_error *err)
 {
 	size_t cap = 1 << 20;
 	int r = bootstrap_apt_sources(opts, plan, apt);
@@ -628,8 +627,8 @@ static int bootstrap_from_cache(struct bootstrap_build *b)
 		r = commit_temp(b->c, b->tmp);
 	}
 	if (r < 0) {
-		cr_fail(b->err, r, "extracting the cached rootfs %.200s: %.250s",
-			 b->cached, import.error.message[0] ? import.error.message : strerror(-r));
+		cr_fail(b->err, r, "extracting the cached rootfs %.200s: %.250s", b->cached,
+			import.error.message[0] ? import.error.message : strerror(-r));
 		remove_dir(b->c->mode, b->base, b->tmp_name);
 	}
 	return r;
@@ -687,8 +686,7 @@ static int bootstrap_in_temp(struct bootstrap_build *b)
 		b->cached[0] = '\0';
 	r = record_cache_use(b->tmp, b->opts, &b->plan, b->cached);
 	if (r < 0) {
-		cr_fail(b->err, r, "recording what of the cache %.200s it uses: %s",
-			 b->opts->cache_dir, strerror(-r));
+		cr_fail(b->err, r, "recording what of the cache %.200s it uses: %s", b->opts->cache_dir, strerror(-r));
 		remove_dir(b->c->mode, b->base, b->tmp_name);
 		return r;
 	}
@@ -711,7 +709,7 @@ int store_create_bootstrap(struct container *c, const struct bootstrap_options *
 	/* Shared with other creates, for the whole create: prune (exclusive) waits, and removes nothing in use. */
 	if ((r = mkdir_private(opts->cache_dir, true)) < 0 || (cache = cache_lock(opts->cache_dir, LOCK_SH)) < 0)
 		return cr_fail(err, r < 0 ? r : cache, "cannot create or lock the cache %s: %s", opts->cache_dir,
-				    strerror(-(r < 0 ? r : cache)));
+			       strerror(-(r < 0 ? r : cache)));
 	r = bootstrap_prepare(opts, &b.plan, progress, data, err);
 	if (r >= 0)
 		r = bootstrap_in_temp(&b);

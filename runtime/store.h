@@ -20,7 +20,7 @@ enum container_mode store_default_mode(void);
 
 /* What store_create_from_tar() changed, left out, or failed on. */
 struct store_import {
-	struct cr_error error;	  /* on failure: which member, and why */
+	struct cr_error error;		  /* on failure: which member, and why */
 	struct tarball_report report;	  /* setuid/setgid bits dropped, device nodes skipped */
 	struct rootfs_arch found;	  /* what the rootfs says its architecture is */
 	enum rootfs_arch_verdict verdict; /* whether that is c's */
