@@ -384,7 +384,8 @@ int bootstrap_prepare(const struct bootstrap_options *opts, struct bootstrap_pla
 		      void *data, struct cr_error *err)
 {
 	const char *extras[256];
-	char debs[PATH_MAX], missing[512];
+	char debs[PATH_MAX];
+	struct cr_error missing;
 	struct bootstrap_progress pr = { .stage = STAGE_INDEX };
 	size_t n_extras = 0;
 	int r;
@@ -410,9 +411,9 @@ int bootstrap_prepare(const struct bootstrap_options *opts, struct bootstrap_pla
 	r = packages_indexes(opts, plan, err);
 	if (r < 0)
 		return r;
-	r = deb_select(&plan->index, extras, missing, sizeof(missing));
+	r = deb_select(&plan->index, extras, &missing);
 	if (r < 0)
-		return cr_fail(err, -ENOENT, "cannot choose the packages: %s", missing);
+		return cr_fail(err, -ENOENT, "cannot choose the packages: %s", missing.message);
 	r = order_packages(plan, debs, err);
 	if (r < 0)
 		return r;
