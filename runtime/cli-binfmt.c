@@ -232,13 +232,11 @@ static int binfmt_register_cmd(int argc, char **argv)
 		return EXIT_FAIL;
 	dirfd = binfmt_host_mount();
 	if (dirfd < 0) {
-		cli_error("cannot mount binfmt_misc at %s: %s", BINFMT_HOST_DIR, strerror(-dirfd));
-		return EXIT_FAIL;
+		return cli_fail(EXIT_FAIL, dirfd, NULL, "cannot mount binfmt_misc at %s", BINFMT_HOST_DIR);
 	}
 	r = binfmt_register_emulators(dirfd, machine, getenv("PATH"), 0, true, results, &n);
 	if (r < 0) {
-		cli_error("looking for emulators: %s", strerror(-r));
-		return EXIT_FAIL;
+		return cli_fail(EXIT_FAIL, r, NULL, "looking for emulators");
 	}
 	return cli_print_binfmt_results(results, n) < 0 ? EXIT_FAIL : EXIT_OK;
 }
@@ -263,8 +261,7 @@ static int binfmt_unregister_cmd(int argc, char **argv)
 	if (dirfd == -ENOENT)
 		return EXIT_OK; /* not mounted: no entries at all */
 	if (dirfd < 0) {
-		cli_error("cannot open %s: %s", BINFMT_HOST_DIR, strerror(-dirfd));
-		return EXIT_FAIL;
+		return cli_fail(EXIT_FAIL, dirfd, NULL, "cannot open %s", BINFMT_HOST_DIR);
 	}
 	fd = dup(dirfd);
 	dir = fd < 0 ? NULL : fdopendir(fd);
@@ -461,8 +458,7 @@ static int binfmt_exec_cmd(int argc, char **argv)
 	/* The command runs as the caller again, in a nested namespace under the registering root. */
 	r = userns_unshare_single(uid, gid, 0);
 	if (r < 0) {
-		cli_error("creating the command's user namespace: %s", strerror(-r));
-		return EXIT_RUN_FAILED;
+		return cli_fail(EXIT_RUN_FAILED, r, NULL, "creating the command's user namespace");
 	}
 	r = exec_search(argv[optind], argv + optind, environ, getenv("PATH"), &found);
 	cli_exec_error(argv[optind], r, found);

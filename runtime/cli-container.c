@@ -68,7 +68,7 @@ static int load_or_report(const char *cmd, const char *name, struct container *c
 	if (r == -ENOENT)
 		cli_error("no container named '%s' ('crossroot list' shows yours)", name);
 	else if (r < 0)
-		cli_error("container '%s' is unreadable: %s", name, strerror(-r));
+		cli_fail(EXIT_FAIL, r, NULL, "container '%s' is unreadable", name);
 	return r < 0 ? EXIT_FAIL : 0;
 }
 
@@ -82,7 +82,7 @@ static void report_mode_problem(const struct container *c, int r)
 
 static int report_run_failure(const struct container *c, const struct run_result *res)
 {
-	cli_fail(EXIT_RUN_FAILED, &res->err, "%s", c->name);
+	cli_fail(EXIT_RUN_FAILED, res->err.error, &res->err, "%s", c->name);
 	report_mode_problem(c, res->err.error);
 	return EXIT_RUN_FAILED;
 }
@@ -487,7 +487,7 @@ static int run_refused(const struct run_call *rc, const struct run_result *res)
 		cli_error("container '%s' is being started, stopped or removed by another crossroot; try again",
 			  rc->name);
 	else
-		cli_fail(EXIT_RUN_FAILED, &res->err, "%s", rc->name);
+		cli_fail(EXIT_RUN_FAILED, res->err.error, &res->err, "%s", rc->name);
 	return EXIT_RUN_FAILED;
 }
 
@@ -578,11 +578,9 @@ static const char *name_only(const char *cmd, const char *help, int argc, char *
 
 static int report_lock(const char *name, int r)
 {
-	if (r == -EWOULDBLOCK)
-		cli_error("container '%s' is being started, stopped, removed or run by another crossroot; try again",
-			  name);
-	else
-		cli_error("%s: %s", name, strerror(-r));
+	if (r != -EWOULDBLOCK)
+		return cli_fail(EXIT_FAIL, r, NULL, "%s", name);
+	cli_error("container '%s' is being started, stopped, removed or run by another crossroot; try again", name);
 	return EXIT_FAIL;
 }
 
@@ -703,7 +701,7 @@ int cmd_rm(int argc, char **argv)
 	}
 	r = store_remove(&c, left, sizeof(left));
 	if (r < 0) {
-		cli_error("removing '%s': %s", name, strerror(-r));
+		cli_fail(EXIT_FAIL, r, NULL, "removing '%s'", name);
 		if (left[0])
 			cli_hint("what could not be removed is in %s", left);
 		if (r == -EBUSY)
@@ -955,13 +953,11 @@ int cmd_export(int argc, char **argv)
 		return r;
 	r = export_write(&c, target, oci, &err);
 	if (r < 0) {
-		if (err.message[0])
-			cli_error("exporting '%s' to %s: %s", c.name, target_name(target), err.message);
-		else if (r == -EEXIST)
+		if (r == -EEXIST && !err.message[0])
 			cli_error("exporting '%s' to %s: it exists already; remove it or give another name", c.name,
 				  target);
 		else
-			cli_error("exporting '%s' to %s: %s", c.name, target_name(target), strerror(-r));
+			cli_fail(EXIT_FAIL, r, &err, "exporting '%s' to %s", c.name, target_name(target));
 		report_mode_problem(&c, r);
 		return EXIT_FAIL;
 	}
@@ -1037,14 +1033,13 @@ static int split_list(char *text, const char **list, size_t *n, size_t max)
 	return 0;
 }
 
-static int create_report(const struct container *c, int r, const char *message)
+/* A create that failed with r, err saying why (NULL: nothing more than r). */
+static int create_report(const struct container *c, int r, const struct cr_error *err)
 {
 	if (r == -EEXIST)
 		cli_error("container '%s' exists already; 'crossroot rm %s' first", c->name, c->name);
-	else if (message[0])
-		cli_error("creating '%s': %s", c->name, message);
 	else
-		cli_error("creating '%s': %s", c->name, strerror(-r));
+		cli_fail(EXIT_FAIL, r, err, "creating '%s'", c->name);
 	report_mode_problem(c, r);
 	return EXIT_FAIL;
 }
@@ -1103,35 +1098,35 @@ static const char *arches_of_shell(const struct rootfs_arch *found, const char *
 	return buf;
 }
 
-/* Why the tarball's rootfs is not of the arch asked, and which to ask for instead, into message. */
+/* Why the tarball's rootfs is not of the arch asked, and which to ask for instead, into err (as -ENOEXEC). */
 static void explain_wrong_arch(const struct container *c, const struct rootfs_arch *found,
-			       enum rootfs_arch_verdict verdict, char *message, size_t size)
+			       enum rootfs_arch_verdict verdict, struct cr_error *err)
 {
 	char is[64], use[128];
 
 	if (verdict == ROOTFS_ARCH_UNKNOWN)
-		snprintf(message, size,
-			 "the tarball holds no /bin/sh (an ELF program) and no dpkg database (/var/lib/dpkg/status): "
-			 "cannot tell whether it is %s %s rootfs; crossroot needs a rootfs with a shell",
-			 article(c->arch->name), c->arch->name);
+		cr_fail(err, -ENOEXEC,
+			"the tarball holds no /bin/sh (an ELF program) and no dpkg database (/var/lib/dpkg/status): "
+			"cannot tell whether it is %s %s rootfs; crossroot needs a rootfs with a shell",
+			article(c->arch->name), c->arch->name);
 	else if (verdict == ROOTFS_ARCH_ELF_MISMATCH && !found->elf_arch)
-		snprintf(message, size,
-			 "the tarball holds no %s rootfs: its /bin/sh is an ELF program for machine %u, "
-			 "of no architecture crossroot knows",
-			 c->arch->name, found->elf_machine);
+		cr_fail(err, -ENOEXEC,
+			"the tarball holds no %s rootfs: its /bin/sh is an ELF program for machine %u, "
+			"of no architecture crossroot knows",
+			c->arch->name, found->elf_machine);
 	else if (verdict == ROOTFS_ARCH_ELF_MISMATCH)
-		snprintf(message, size, "the tarball holds %s %s rootfs (/bin/sh is ELF %s), not %s: use --arch %s",
-			 article(arches_of_shell(found, " or ", is, sizeof(is))), is, found->elf_arch->qemu_name,
-			 c->arch->name, arches_of_shell(found, " or --arch ", use, sizeof(use)));
+		cr_fail(err, -ENOEXEC, "the tarball holds %s %s rootfs (/bin/sh is ELF %s), not %s: use --arch %s",
+			article(arches_of_shell(found, " or ", is, sizeof(is))), is, found->elf_arch->qemu_name,
+			c->arch->name, arches_of_shell(found, " or --arch ", use, sizeof(use)));
 	else if (arch_lookup(found->dpkg_arch))
-		snprintf(message, size,
-			 "the tarball holds %s %s rootfs (dpkg's architecture in %s), not %s: use --arch %s",
-			 article(found->dpkg_arch), found->dpkg_arch, found->dpkg_source, c->arch->name,
-			 found->dpkg_arch);
+		cr_fail(err, -ENOEXEC,
+			"the tarball holds %s %s rootfs (dpkg's architecture in %s), not %s: use --arch %s",
+			article(found->dpkg_arch), found->dpkg_arch, found->dpkg_source, c->arch->name,
+			found->dpkg_arch);
 	else
-		snprintf(message, size,
-			 "the tarball holds %s %s rootfs (dpkg's architecture in %s), not %s; crossroot knows %s",
-			 article(found->dpkg_arch), found->dpkg_arch, found->dpkg_source, c->arch->name, arch_names());
+		cr_fail(err, -ENOEXEC,
+			"the tarball holds %s %s rootfs (dpkg's architecture in %s), not %s; crossroot knows %s",
+			article(found->dpkg_arch), found->dpkg_arch, found->dpkg_source, c->arch->name, arch_names());
 }
 
 /* create --from-tar or --from-oci: returns the exit status. */
@@ -1139,7 +1134,6 @@ static int create_from_import(struct container *c, const char *source, bool oci)
 {
 	struct store_import result;
 	const char *tarball = streq(source, "-") ? "stdin" : source;
-	char message[600];
 	int r;
 
 	r = oci ? store_create_from_oci(c, source, &result) : store_create_from_tar(c, source, &result);
@@ -1148,14 +1142,28 @@ static int create_from_import(struct container *c, const char *source, bool oci)
 		return EXIT_OK;
 	}
 	if (r == -EEXIST)
-		return create_report(c, r, "");
+		return create_report(c, r, NULL);
 	if (result.verdict != ROOTFS_ARCH_MATCH)
-		explain_wrong_arch(c, &result.found, result.verdict, message, sizeof(message));
+		explain_wrong_arch(c, &result.found, result.verdict, &result.error);
 	else if (result.error.message[0])
-		snprintf(message, sizeof(message), "%.200s: %.390s", tarball, result.error.message);
+		cr_prefix(&result.error, "%.200s", tarball);
 	else
-		snprintf(message, sizeof(message), "%.400s: %s", tarball, strerror(-r));
-	return create_report(c, r, message);
+		cr_fail_errno(&result.error, r, "%.400s", tarball);
+	return create_report(c, r, &result.error);
+}
+
+/* store_create_clone() failed with r: where, from report. */
+static int create_clone_failed(const struct container *c, const struct container *source, int r,
+			       const struct clone_report *report)
+{
+	struct cr_error err = { 0 };
+
+	if (report->failed[0])
+		cr_fail_errno(&err, r, "copying the rootfs of '%s': /%s: %s", source->name,
+			      streq(report->failed, ".") ? "" : report->failed, report->step);
+	else if (report->step[0])
+		cr_fail_errno(&err, r, "%s", report->step);
+	return create_report(c, r, &err);
 }
 
 /* create --from: returns the exit status (0 after printing nothing: the caller says it was created). */
@@ -1173,10 +1181,8 @@ static int create_clone(struct container *c, const char *source_name, const stru
 		cli_error("no container named '%s' to copy ('crossroot list' shows yours)", source_name);
 		return EXIT_FAIL;
 	}
-	if (r < 0) {
-		cli_error("container '%s' is unreadable: %s", source_name, strerror(-r));
-		return EXIT_FAIL;
-	}
+	if (r < 0)
+		return cli_fail(EXIT_FAIL, r, NULL, "container '%s' is unreadable", source_name);
 	if (arch && arch != source.arch)
 		return cli_usage_error("create",
 				       "--arch %s: '%s' is %s, and a copy has its source's arch (leave --arch out)",
@@ -1194,22 +1200,7 @@ static int create_clone(struct container *c, const char *source_name, const stru
 			  source.name);
 		return EXIT_FAIL;
 	}
-	if (r == -EEXIST)
-		return create_report(c, r, "");
-	if (report->failed[0]) {
-		char message[PATH_MAX + 300];
-
-		snprintf(message, sizeof(message), "copying the rootfs of '%s': /%s: %s: %s", source.name,
-			 streq(report->failed, ".") ? "" : report->failed, report->step, strerror(-r));
-		return create_report(c, r, message);
-	}
-	if (report->step[0]) {
-		char message[300];
-
-		snprintf(message, sizeof(message), "%s: %s", report->step, strerror(-r));
-		return create_report(c, r, message);
-	}
-	return create_report(c, r, "");
+	return create_clone_failed(c, &source, r, report);
 }
 
 /* --components: Debian archive component names, main among them, none twice. */
@@ -1484,7 +1475,7 @@ static int create_bootstrap(struct container *c, struct create_args *a, const st
 	if (a->display.tty && !a->display.quiet)
 		fputs("\r\033[K", stderr);
 	if (r < 0)
-		return create_report(c, r, err.message);
+		return create_report(c, r, &err);
 	return EXIT_OK;
 }
 
@@ -1510,10 +1501,8 @@ int cmd_create(int argc, char **argv)
 				       "invalid container name '%.80s': use 1-%d characters of A-Z a-z 0-9 . _ -, "
 				       "not starting with '-' or '.'",
 				       argv[optind], CONTAINER_NAME_MAX);
-	if (r < 0) {
-		cli_error("%s: %s", argv[optind], strerror(-r));
-		return EXIT_FAIL;
-	}
+	if (r < 0)
+		return cli_fail(EXIT_FAIL, r, NULL, "%s", argv[optind]);
 	c.arch = a.arch;
 	c.mode = store_default_mode();
 	if (a.from) {

@@ -307,8 +307,7 @@ static int job_create_container(const struct job *job, const struct arch_info *a
 	int r;
 
 	if (n < 0) {
-		cli_error("job %s: cannot find crossroot itself: %s", job->name, strerror(errno));
-		return EXIT_RUN_FAILED;
+		return cli_fail(EXIT_RUN_FAILED, -errno, NULL, "job %s: cannot find crossroot itself", job->name);
 	}
 	self[n] = '\0';
 	for (size_t i = 0; i < job->n_packages; i++)
@@ -342,8 +341,8 @@ static int job_container_usable(const struct job *job, const struct container *c
 	}
 	r = missing_packages(c, job, missing, sizeof(missing));
 	if (r < 0) {
-		cli_error("job %s: cannot read the package list of '%s': %s", job->name, c->name, strerror(-r));
-		return EXIT_RUN_FAILED;
+		return cli_fail(EXIT_RUN_FAILED, r, NULL, "job %s: cannot read the package list of '%s'", job->name,
+				c->name);
 	}
 	if (missing[0]) {
 		cli_error("job %s: container '%s' lacks packages it needs: %s", job->name, c->name, missing);
@@ -380,8 +379,7 @@ static int job_container(const struct job *job, const char *named, struct contai
 		return EXIT_RUN_FAILED;
 	}
 	if (r < 0) {
-		cli_error("job %s: container '%s': %s", job->name, named ? named : cname, strerror(-r));
-		return EXIT_RUN_FAILED;
+		return cli_fail(EXIT_RUN_FAILED, r, NULL, "job %s: container '%s'", job->name, named ? named : cname);
 	}
 	if (job->arch[0] && c->arch != arch) {
 		cli_error("job %s needs an %s container; '%s' is %s", job->name, arch->name, c->name, c->arch->name);
@@ -699,7 +697,7 @@ static int job_in_container(const struct job *job, const struct run_args *a, con
 		return EXIT_RUN_FAILED;
 	case RUN_FAILED:
 	default:
-		return cli_fail(EXIT_RUN_FAILED, &res.err, "job %s: %s", job->name, c.name);
+		return cli_fail(EXIT_RUN_FAILED, r, &res.err, "job %s: %s", job->name, c.name);
 	}
 }
 
@@ -726,8 +724,7 @@ static int job_execute(const struct job *job, const struct run_args *a, const ch
 	pid_t pid;
 
 	if (unlinkat(statefd, "changed", 0) < 0 && errno != ENOENT) {
-		cli_error("job %s: cannot remove %s/changed: %s", job->name, state, strerror(errno));
-		return EXIT_RUN_FAILED;
+		return cli_fail(EXIT_RUN_FAILED, -errno, NULL, "job %s: cannot remove %s/changed", job->name, state);
 	}
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
@@ -736,8 +733,7 @@ static int job_execute(const struct job *job, const struct run_args *a, const ch
 	fflush(stderr);
 	pid = fork();
 	if (pid < 0) {
-		cli_error("job %s: fork: %s", job->name, strerror(errno));
-		return EXIT_RUN_FAILED;
+		return cli_fail(EXIT_RUN_FAILED, -errno, NULL, "job %s: fork", job->name);
 	}
 	if (pid == 0) {
 		for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
@@ -752,8 +748,7 @@ static int job_execute(const struct job *job, const struct run_args *a, const ch
 	forward_to = pid;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {
-			cli_error("job %s: waitpid: %s", job->name, strerror(errno));
-			return EXIT_RUN_FAILED;
+			return cli_fail(EXIT_RUN_FAILED, -errno, NULL, "job %s: waitpid", job->name);
 		}
 	forward_to = 0;
 	if (!WIFEXITED(status)) {
@@ -808,7 +803,7 @@ static int job_run_settings(struct job *job, const struct run_args *a, const cha
 			return -1;
 		}
 	if (job_settings_check(job, &why) < 0) {
-		cli_fail(EXIT_FAIL, &why, NULL);
+		cli_fail(EXIT_FAIL, -EINVAL, &why, NULL);
 		return -1;
 	}
 	r = job_settings_save(job, file);
@@ -846,13 +841,12 @@ static int job_run(int argc, char **argv)
 		r = statefd < 0 ? -errno : 0;
 	}
 	if (r < 0) {
-		cli_error("job %s: cannot make its state directory: %s", job.name, strerror(-r));
-		return EXIT_RUN_FAILED;
+		return cli_fail(EXIT_RUN_FAILED, r, NULL, "job %s: cannot make its state directory", job.name);
 	}
 	r = settings_dir(dir, sizeof(dir));
 	if (r < 0) {
-		cli_error("job %s: cannot make the directory for its settings: %s", job.name, strerror(-r));
-		return EXIT_RUN_FAILED;
+		return cli_fail(EXIT_RUN_FAILED, r, NULL, "job %s: cannot make the directory for its settings",
+				job.name);
 	}
 	lock = job_lock(&job, dir);
 	if (lock < 0)
@@ -865,14 +859,12 @@ static int job_run(int argc, char **argv)
 		return EXIT_RUN_FAILED;
 	}
 	if (log < 0) {
-		cli_error("job %s: cannot open a log in %s/logs: %s", job.name, state, strerror(-log));
-		return EXIT_RUN_FAILED;
+		return cli_fail(EXIT_RUN_FAILED, log, NULL, "job %s: cannot open a log in %s/logs", job.name, state);
 	}
 	dprintf(log, "# crossroot job run %s, started %s", job.name, ctime(&start));
 	r = tee_start(log, &tee);
 	if (r < 0) {
-		cli_error("job %s: cannot set up its log: %s", job.name, strerror(-r));
-		return EXIT_RUN_FAILED;
+		return cli_fail(EXIT_RUN_FAILED, r, NULL, "job %s: cannot set up its log", job.name);
 	}
 	status = job_execute(&job, &a, state, statefd);
 	tee_stop(&tee);
@@ -974,8 +966,7 @@ static int timer_make_units(const struct job *job, struct timer_units *u)
 
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n < 0) {
-		cli_error("cannot find crossroot itself: %s", strerror(errno));
-		return EXIT_FAIL;
+		return cli_fail(EXIT_FAIL, -errno, NULL, "cannot find crossroot itself");
 	}
 	self[n] = '\0';
 	format_buf(u->service, sizeof(u->service),
@@ -1017,8 +1008,7 @@ static int timer_write_units(const struct job *job, const struct timer_units *u)
 	if (r == 0 && format_buf(path, sizeof(path), "%s/crossroot-job-%s.timer", u->dir, job->name) == 0)
 		r = write_file_atomic(path, u->timer, 0644);
 	if (r < 0) {
-		cli_error("cannot write the units in %s: %s", u->dir, strerror(-r));
-		return EXIT_FAIL;
+		return cli_fail(EXIT_FAIL, r, NULL, "cannot write the units in %s", u->dir);
 	}
 	printf("wrote %s/crossroot-job-%s.service and .timer\n", u->dir, job->name);
 	return -1;

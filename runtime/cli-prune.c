@@ -118,8 +118,7 @@ int cmd_prune(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (lock < 0) {
-		cli_error("locking the cache %s: %s", cache, strerror(-lock));
-		return EXIT_FAIL;
+		return cli_fail(EXIT_FAIL, lock, NULL, "locking the cache %s", cache);
 	}
 	r = cache_prune(&opts, show_item, &opts.dry_run, &result);
 	if (r < 0) {

@@ -49,7 +49,7 @@ static int setup_one(const char *user)
 
 	r = setup_plan_user(user, SUBUID_FILE, SUBGID_FILE, &plan, &err);
 	if (r < 0) {
-		cli_fail(EXIT_FAIL, &err, "cannot set up '%.64s'", user);
+		cli_fail(EXIT_FAIL, r, &err, "cannot set up '%.64s'", user);
 		return r;
 	}
 	r = setup_apply(&plan, &changed);

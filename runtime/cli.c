@@ -18,7 +18,7 @@ void cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-int cli_fail(int status, const struct cr_error *err, const char *fmt, ...)
+int cli_fail(int status, int r, const struct cr_error *err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -29,7 +29,7 @@ int cli_fail(int status, const struct cr_error *err, const char *fmt, ...)
 		va_end(ap);
 		fputs(": ", stderr);
 	}
-	fprintf(stderr, "%s\n", cr_message(err));
+	fprintf(stderr, "%s\n", err && err->message[0] ? err->message : strerror(-r));
 	return status;
 }
 

@@ -41,13 +41,14 @@ extern unsigned cli_closed_std_fds;
 void cli_error(const char *fmt, ...) _printf_(1, 2);
 
 /*
- * The one place an error of the library (struct cr_error) becomes what the
- * user reads and the exit status: "crossroot: CONTEXT: MESSAGE" on stderr,
- * CONTEXT formatted from fmt (NULL: none), MESSAGE err's message, or
- * strerror(-err->error) when it has none.  Returns status, the exit status
- * the command gives this failure.
+ * The one place a library failure becomes what the user reads and the exit
+ * status: r, the -errno a library function returned, and err, the detail it
+ * filled (NULL for a function that gives none), as "crossroot: CONTEXT:
+ * MESSAGE" on stderr: CONTEXT formatted from fmt (NULL: none), MESSAGE
+ * err's message, or strerror(-r) when there is none.  Returns status, the
+ * exit status the command gives this failure.
  */
-int cli_fail(int status, const struct cr_error *err, const char *fmt, ...) _printf_(3, 4);
+int cli_fail(int status, int r, const struct cr_error *err, const char *fmt, ...) _printf_(4, 5);
 
 /* "Hint: MESSAGE" on stderr, after an error. */
 void cli_hint(const char *fmt, ...) _printf_(1, 2);
