@@ -524,11 +524,10 @@ static int transfer_all(struct fetch_item *items, size_t n, unsigned parallel, f
 			struct cr_error *err)
 {
 	struct transfers tr = { .items = items, .n = n, .progress = progress, .data = data, .err = err };
-	const char *missing;
 	int r = 0;
 
-	if (netlibs_load(&missing) < 0)
-		return cr_fail(err, -ELIBACC, "cannot load %s", missing);
+	if (netlibs_load(err) < 0)
+		return -ELIBACC;
 	tr.parallel = parallel == 0 ? 1 : parallel;
 	for (size_t i = 0; i < n; i++)
 		tr.total_bytes += items[i].size;

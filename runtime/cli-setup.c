@@ -110,11 +110,12 @@ static int register_host_if_needed(void)
 
 	enum binfmt_mode mode;
 	char source[PATH_MAX + 16];
+	struct cr_error err;
 
 	/* Host-wide entries are what host mode uses, and what auto falls back to without sandboxed binfmt_misc. */
-	r = config_binfmt_mode(CONFIG_SYSTEM_ONLY, &mode, source, sizeof(source));
+	r = config_binfmt_mode(CONFIG_SYSTEM_ONLY, &mode, source, sizeof(source), &err);
 	if (r < 0) {
-		cli_error("%s", source);
+		cli_fail(EXIT_FAIL, r, &err, NULL);
 		return r;
 	}
 	if (mode == BINFMT_MODE_SANDBOXED || (mode == BINFMT_MODE_AUTO && binfmt_sandbox_probe() > 0) ||

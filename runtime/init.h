@@ -32,8 +32,7 @@ struct identity {
 	char cwd[PATH_MAX];
 	char machine[65];	      /* the host's uname -m */
 	enum binfmt_mode binfmt_mode; /* config_binfmt_mode() */
-	int binfmt_error;	      /* its error; binfmt_source says where */
-	char binfmt_source[PATH_MAX + 200];
+	struct cr_error binfmt_err;   /* when it could not be read: why */
 };
 
 /* Init and command report to crossroot over a socketpair (init) or a pipe (command). */

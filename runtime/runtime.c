@@ -44,6 +44,7 @@ static const int build_caps[] = {
 static int identity_read(struct identity *id)
 {
 	struct passwd *pw = getpwuid(getuid());
+	char source[PATH_MAX + 200];
 
 	memset(id, 0, sizeof(*id));
 	id->uid = getuid();
@@ -57,7 +58,7 @@ static int identity_read(struct identity *id)
 		snprintf(id->cwd, sizeof(id->cwd), "/");
 	if (arch_host_machine(id->machine, sizeof(id->machine)) < 0)
 		snprintf(id->machine, sizeof(id->machine), "unknown");
-	id->binfmt_error = config_binfmt_mode(0, &id->binfmt_mode, id->binfmt_source, sizeof(id->binfmt_source));
+	config_binfmt_mode(0, &id->binfmt_mode, source, sizeof(source), &id->binfmt_err);
 	return 0;
 }
 
@@ -76,10 +77,10 @@ static void probe_x86_32(const struct identity *id)
 /* A binfmt mode that could not be read, as crossroot's failure in res.  Returns whether there was one. */
 static bool binfmt_mode_failed(const struct identity *id, struct run_result *res)
 {
-	if (!id->binfmt_error)
+	if (!id->binfmt_err.error)
 		return false;
 	res->outcome = RUN_FAILED;
-	cr_fail_errno(&res->err, id->binfmt_error, "%.198s", id->binfmt_source);
+	cr_fail_errno(&res->err, id->binfmt_err.error, "%.198s", id->binfmt_err.message);
 	return true;
 }
 
