@@ -34,7 +34,7 @@ ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DCROSSROOT_VERSION='"$(VERSION)"' -DCROS
 LDLIBS    := -Wl,--as-needed $(PKG_LIBS)
 
 # The library layer (no printing, no exit) and the command layer on top.
-LIB_SRCS  := base/util.c runtime/host.c runtime/userns.c runtime/launch.c runtime/container.c runtime/setup.c \
+LIB_SRCS  := base/util.c base/error.c runtime/host.c runtime/userns.c runtime/launch.c runtime/container.c runtime/setup.c \
 	runtime/mounts.c runtime/syscall-filter.c runtime/supervise.c runtime/init.c runtime/runtime.c runtime/rmtree.c runtime/clone.c runtime/ephemeral.c runtime/cache.c runtime/store.c runtime/mountlib.c runtime/rootfs-cache.c runtime/second-stage.c runtime/skel.c runtime/job.c runtime/env.c runtime/config.c \
 	bootstrap/tarball.c bootstrap/oci.c bootstrap/rootfs-arch.c bootstrap/libarchive.c \
 	bootstrap/jsonc.c bootstrap/netlibs.c bootstrap/archive.c bootstrap/packages.c bootstrap/version.c bootstrap/bootstrap.c \

@@ -14,16 +14,6 @@
 #include "../base/util.h"
 #include "netlibs.h"
 
-int archive_fail(struct archive_error *err, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
-	va_end(ap);
-	return r;
-}
-
 /* --- the host's mirror --------------------------------------------------------------------- */
 
 static bool suite_is_main(const char *suite)
@@ -346,17 +336,17 @@ static void easy_options(CURL *h, const char *url, FILE *out)
 	nl.curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 }
 
-static int curl_error(CURL *h, CURLcode code, const char *url, struct archive_error *err)
+static int curl_error(CURL *h, CURLcode code, const char *url, struct cr_error *err)
 {
 	long status = 0;
 
 	if (code == CURLE_HTTP_RETURNED_ERROR) {
 		nl.curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-		return archive_fail(err, status == 404 ? -ENOENT : -EIO, "%s: HTTP %ld", url, status);
+		return cr_fail(err, status == 404 ? -ENOENT : -EIO, "%s: HTTP %ld", url, status);
 	}
 	if (code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_CONNECT || code == CURLE_OPERATION_TIMEDOUT)
-		return archive_fail(err, -EHOSTUNREACH, "%s: %s", url, nl.curl_easy_strerror(code));
-	return archive_fail(err, -EIO, "%s: %s", url, nl.curl_easy_strerror(code));
+		return cr_fail(err, -EHOSTUNREACH, "%s: %s", url, nl.curl_easy_strerror(code));
+	return cr_fail(err, -EIO, "%s: %s", url, nl.curl_easy_strerror(code));
 }
 
 /*
@@ -398,19 +388,19 @@ struct transfer {
 	char part[PATH_MAX];
 };
 
-static int start_transfer(CURLM *multi, struct transfer *t, struct fetch_item *item, struct archive_error *err)
+static int start_transfer(CURLM *multi, struct transfer *t, struct fetch_item *item, struct cr_error *err)
 {
 	memset(t, 0, sizeof(*t));
 	t->item = item;
 	t->out = part_open(item->path, t->part, sizeof(t->part));
 	if (!t->out)
-		return archive_fail(err, -errno, "%s: %s", t->part[0] ? t->part : item->path, strerror(errno));
+		return cr_fail(err, -errno, "%s: %s", t->part[0] ? t->part : item->path, strerror(errno));
 	t->handle = nl.curl_easy_init();
 	if (!t->handle) {
 		/* transfer_all() drops only slots with a handle: this one's file goes here. */
 		fclose(steal_ptr(t->out));
 		unlink(t->part);
-		return archive_fail(err, -ENOMEM, "cannot start a download");
+		return cr_fail(err, -ENOMEM, "cannot start a download");
 	}
 	easy_options(t->handle, item->url, t->out);
 	nl.curl_easy_setopt(t->handle, CURLOPT_PRIVATE, t);
@@ -419,7 +409,7 @@ static int start_transfer(CURLM *multi, struct transfer *t, struct fetch_item *i
 }
 
 /* Close a finished transfer; check what arrived; rename it into place. */
-static int finish_transfer(CURLM *multi, struct transfer *t, CURLcode code, struct archive_error *err)
+static int finish_transfer(CURLM *multi, struct transfer *t, CURLcode code, struct cr_error *err)
 {
 	const struct fetch_item *item = t->item;
 	char hex[65];
@@ -432,22 +422,21 @@ static int finish_transfer(CURLM *multi, struct transfer *t, CURLcode code, stru
 	nl.curl_easy_cleanup(t->handle);
 	t->handle = NULL;
 	if (fclose(t->out) != 0 && r == 0)
-		r = archive_fail(err, -errno, "%s: %s", t->part, strerror(errno));
+		r = cr_fail(err, -errno, "%s: %s", t->part, strerror(errno));
 	t->out = NULL;
 	if (r == 0 && item->sha256) {
 		if (stat(t->part, &st) < 0)
-			r = archive_fail(err, -errno, "%s: %s", t->part, strerror(errno));
+			r = cr_fail(err, -errno, "%s: %s", t->part, strerror(errno));
 		else if ((uint64_t)st.st_size != item->size)
-			r = archive_fail(err, -EBADMSG, "%s: %lld bytes, the index says %llu", item->url,
-					 (long long)st.st_size, (unsigned long long)item->size);
+			r = cr_fail(err, -EBADMSG, "%s: %lld bytes, the index says %llu", item->url,
+				    (long long)st.st_size, (unsigned long long)item->size);
 		else if ((r = sha256_file(t->part, hex)) < 0)
-			r = archive_fail(err, r, "%s: %s", t->part, strerror(-r));
+			r = cr_fail(err, r, "%s: %s", t->part, strerror(-r));
 		else if (!streq(hex, item->sha256))
-			r = archive_fail(err, -EBADMSG, "%s: SHA-256 %s, the index says %s", item->url, hex,
-					 item->sha256);
+			r = cr_fail(err, -EBADMSG, "%s: SHA-256 %s, the index says %s", item->url, hex, item->sha256);
 	}
 	if (r == 0 && rename(t->part, item->path) < 0)
-		r = archive_fail(err, -errno, "%s: %s", item->path, strerror(errno));
+		r = cr_fail(err, -errno, "%s: %s", item->path, strerror(errno));
 	if (r < 0)
 		unlink(t->part);
 	return r;
@@ -471,7 +460,7 @@ struct transfers {
 	uint64_t bytes, total_bytes;
 	fetch_progress_fn progress;
 	void *data;
-	struct archive_error *err;
+	struct cr_error *err;
 };
 
 /* Fill free slots with what is still to fetch, counting what is there already. Returns 0 or -errno. */
@@ -532,14 +521,13 @@ static void transfers_drop(struct transfers *tr)
 }
 
 static int transfer_all(struct fetch_item *items, size_t n, unsigned parallel, fetch_progress_fn progress, void *data,
-			struct archive_error *err)
+			struct cr_error *err)
 {
 	struct transfers tr = { .items = items, .n = n, .progress = progress, .data = data, .err = err };
-	const char *missing;
 	int r = 0;
 
-	if (netlibs_load(&missing) < 0)
-		return archive_fail(err, -ELIBACC, "cannot load %s", missing);
+	if (netlibs_load(err) < 0)
+		return -ELIBACC;
 	tr.parallel = parallel == 0 ? 1 : parallel;
 	for (size_t i = 0; i < n; i++)
 		tr.total_bytes += items[i].size;
@@ -549,7 +537,7 @@ static int transfer_all(struct fetch_item *items, size_t n, unsigned parallel, f
 		free(tr.slots);
 		if (tr.multi)
 			nl.curl_multi_cleanup(tr.multi);
-		return archive_fail(err, -ENOMEM, "cannot start downloads");
+		return cr_fail(err, -ENOMEM, "cannot start downloads");
 	}
 	for (;;) {
 		int running;
@@ -572,7 +560,7 @@ static int transfer_all(struct fetch_item *items, size_t n, unsigned parallel, f
 	return r;
 }
 
-int archive_fetch(const char *url, const char *path, struct archive_error *err)
+int archive_fetch(const char *url, const char *path, struct cr_error *err)
 {
 	struct fetch_item item = { .url = url, .path = path };
 
@@ -580,14 +568,14 @@ int archive_fetch(const char *url, const char *path, struct archive_error *err)
 }
 
 int archive_fetch_many(struct fetch_item *items, size_t n, unsigned parallel, fetch_progress_fn progress, void *data,
-		       struct archive_error *err)
+		       struct cr_error *err)
 {
 	return transfer_all(items, n, parallel, progress, data, err);
 }
 
 /* --- InRelease ----------------------------------------------------------------------------- */
 
-int archive_verify_inrelease(const char *path, const char *keyring, const char *clear_path, struct archive_error *err)
+int archive_verify_inrelease(const char *path, const char *keyring, const char *clear_path, struct cr_error *err)
 {
 	_cleanup_close_pair_ int status_pipe[2] = { -EBADF, -EBADF }, out_pipe[2] = { -EBADF, -EBADF };
 	int status;
@@ -596,15 +584,15 @@ int archive_verify_inrelease(const char *path, const char *keyring, const char *
 	pid_t pid;
 
 	if (access(keyring, R_OK) < 0)
-		return archive_fail(err, -ENOENT,
-				    "keyring %s: %s (apt-get install debian-archive-keyring, or give --keyring)",
-				    keyring, strerror(errno));
+		return cr_fail(err, -ENOENT,
+			       "keyring %s: %s (apt-get install debian-archive-keyring, or give --keyring)", keyring,
+			       strerror(errno));
 	if (pipe2(status_pipe, O_CLOEXEC) < 0 || pipe2(out_pipe, O_CLOEXEC) < 0)
-		return archive_fail(err, -errno, "pipe: %s", strerror(errno));
+		return cr_fail(err, -errno, "pipe: %s", strerror(errno));
 	unlink(clear_path);
 	pid = fork();
 	if (pid < 0)
-		return archive_fail(err, -errno, "fork: %s", strerror(errno));
+		return cr_fail(err, -errno, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		dup2(status_pipe[1], 3);
 		dup2(out_pipe[1], 2);
@@ -634,7 +622,7 @@ int archive_verify_inrelease(const char *path, const char *keyring, const char *
 	out_pipe[0] = safe_close(out_pipe[0]);
 	waitpid(pid, &status, 0);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		return archive_fail(err, -ENOENT, "gpgv is not installed (apt-get install gpgv)");
+		return cr_fail(err, -ENOENT, "gpgv is not installed (apt-get install gpgv)");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !strstr(status_text, "[GNUPG:] VALIDSIG ")) {
 		unlink(clear_path);
 		/* gpgv's last line says why ("BAD signature", "Can't check signature: No public key"). */
@@ -642,8 +630,8 @@ int archive_verify_inrelease(const char *path, const char *keyring, const char *
 			messages[--mused] = '\0';
 		if (strrchr(messages, '\n'))
 			memmove(messages, strrchr(messages, '\n') + 1, strlen(strrchr(messages, '\n')));
-		return archive_fail(err, -EBADMSG, "the signature of %s does not verify against %s%s%s", path, keyring,
-				    messages[0] ? ": " : "", messages);
+		return cr_fail(err, -EBADMSG, "the signature of %s does not verify against %s%s%s", path, keyring,
+			       messages[0] ? ": " : "", messages);
 	}
 	return 0;
 }
@@ -746,7 +734,7 @@ static void format_date(time_t t, char buf[64])
 }
 
 int release_check(const char *release, const char *suite, time_t now, unsigned flags, const char *where,
-		  struct archive_error *err)
+		  struct cr_error *err)
 {
 	char text[128], field_suite[128] = "", codename[128] = "", now_text[64];
 	time_t t;
@@ -754,30 +742,30 @@ int release_check(const char *release, const char *suite, time_t now, unsigned f
 	format_date(now, now_text);
 	if (!(flags & RELEASE_IGNORE_VALID_UNTIL) && release_field(release, "Valid-Until", text, sizeof(text)) == 0) {
 		if (release_parse_date(text, &t) < 0)
-			return archive_fail(err, -EBADMSG, "%s: its Valid-Until '%s' is no date", where, text);
+			return cr_fail(err, -EBADMSG, "%s: its Valid-Until '%s' is no date", where, text);
 		/* A replayed old release, validly signed, is refused here (apt: "is expired"). */
 		if (now > t)
-			return archive_fail(err, -EKEYEXPIRED,
-					    "%s expired on %s (its Valid-Until; the time here is %s): the mirror "
-					    "serves an outdated release; use another --mirror, or check the clock",
-					    where, text, now_text);
+			return cr_fail(err, -EKEYEXPIRED,
+				       "%s expired on %s (its Valid-Until; the time here is %s): the mirror "
+				       "serves an outdated release; use another --mirror, or check the clock",
+				       where, text, now_text);
 	}
 	/* apt accepts a Release without a Date; one that is there must not lie ahead. */
 	if (release_field(release, "Date", text, sizeof(text)) == 0) {
 		if (release_parse_date(text, &t) < 0)
-			return archive_fail(err, -EBADMSG, "%s: its Date '%s' is no date", where, text);
+			return cr_fail(err, -EBADMSG, "%s: its Date '%s' is no date", where, text);
 		if (t > now + RELEASE_MAX_FUTURE)
-			return archive_fail(err, -ETIME,
-					    "%s is not valid yet: it is dated %s, but the time here is %s; check the "
-					    "clock of this machine",
-					    where, text, now_text);
+			return cr_fail(err, -ETIME,
+				       "%s is not valid yet: it is dated %s, but the time here is %s; check the "
+				       "clock of this machine",
+				       where, text, now_text);
 	}
 	release_field(release, "Suite", field_suite, sizeof(field_suite));
 	release_field(release, "Codename", codename, sizeof(codename));
 	if (!streq(suite, field_suite) && !streq(suite, codename))
-		return archive_fail(err, -EBADMSG,
-				    "%s is of another suite than '%s' (its Suite is '%s', its Codename '%s'): the "
-				    "mirror serves something else at dists/%s",
-				    where, suite, field_suite, codename, suite);
+		return cr_fail(err, -EBADMSG,
+			       "%s is of another suite than '%s' (its Suite is '%s', its Codename '%s'): the "
+			       "mirror serves something else at dists/%s",
+			       where, suite, field_suite, codename, suite);
 	return 0;
 }

@@ -3,7 +3,7 @@
  * The Debian archive client: where the mirror is, fetching over HTTP(S)
  * with libcurl, the InRelease signature (gpgv), and the Packages index.
  * Nothing here prints: errors come back as -errno with a message in
- * struct archive_error.
+ * struct cr_error.
  */
 #ifndef CROSSROOT_BOOTSTRAP_ARCHIVE_H
 #define CROSSROOT_BOOTSTRAP_ARCHIVE_H
@@ -14,14 +14,9 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "../base/error.h"
+
 #define DEBIAN_KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"
-
-struct archive_error {
-	char message[512];
-};
-
-/* Format the message into err and return r (a -errno), for `return archive_fail(err, -EIO, ...)`. */
-int archive_fail(struct archive_error *err, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /*
  * The mirror of the host's apt sources (/etc/apt/sources.list, *.list in
@@ -91,7 +86,7 @@ int archive_sources_deb822(const struct apt_sources *s, char *buf, size_t size);
  * Returns 0, -ENOENT for HTTP 404, -EHOSTUNREACH when the host cannot be
  * reached, -EIO for other failures; err says which.
  */
-int archive_fetch(const char *url, const char *path, struct archive_error *err);
+int archive_fetch(const char *url, const char *path, struct cr_error *err);
 
 /* One file of a parallel download. */
 struct fetch_item {
@@ -116,7 +111,7 @@ typedef void (*fetch_progress_fn)(void *data, size_t done, size_t total, uint64_
  * size mismatch, others as archive_fetch()); err names the file.
  */
 int archive_fetch_many(struct fetch_item *items, size_t n, unsigned parallel, fetch_progress_fn progress, void *data,
-		       struct archive_error *err);
+		       struct cr_error *err);
 
 /* SHA-256 of len bytes at data, as 64 lowercase hex digits into hex[65]. Returns 0 or -ELIBACC. */
 int sha256_text(const void *data, size_t len, char hex[65]);
@@ -130,7 +125,7 @@ int sha256_file(const char *path, char hex[65]);
  * the signature does not verify (err has gpgv's words), -ENOENT without
  * gpgv or keyring.
  */
-int archive_verify_inrelease(const char *path, const char *keyring, const char *clear_path, struct archive_error *err);
+int archive_verify_inrelease(const char *path, const char *keyring, const char *clear_path, struct cr_error *err);
 
 /*
  * From verified Release text: the SHA-256 and size listed for file (e.g.
@@ -172,7 +167,7 @@ int release_parse_date(const char *text, time_t *t);
  */
 #define RELEASE_IGNORE_VALID_UNTIL 1u
 int release_check(const char *release, const char *suite, time_t now, unsigned flags, const char *where,
-		  struct archive_error *err);
+		  struct cr_error *err);
 
 /* Whether word is one of the words (separated by blanks) of list. */
 bool word_in_list(const char *list, const char *word);

@@ -40,13 +40,12 @@ static int mirror_dir(const struct bootstrap_options *opts, const char *mirror, 
 }
 
 /* Fetch url to path, or with offline use what is there. */
-static int get(const struct bootstrap_options *opts, const char *url, const char *path, struct archive_error *err)
+static int get(const struct bootstrap_options *opts, const char *url, const char *path, struct cr_error *err)
 {
 	if (opts->offline) {
 		if (access(path, R_OK) == 0)
 			return 0;
-		return archive_fail(err, -ENODATA, "%s is not in the cache (%s): run once without --offline", url,
-				    path);
+		return cr_fail(err, -ENODATA, "%s is not in the cache (%s): run once without --offline", url, path);
 	}
 	return archive_fetch(url, path, err);
 }
@@ -73,7 +72,7 @@ static int read_text(const char *path, char **out)
 
 /* InRelease of suite at mirror: fetched, verified, checked, its signed text read. */
 static int release_text(const struct bootstrap_options *opts, const char *mirror, const char *suite, const char *dir,
-			char **release, struct archive_error *err)
+			char **release, struct cr_error *err)
 {
 	char url[PATH_MAX], path[PATH_MAX], clear[PATH_MAX];
 	int r;
@@ -81,14 +80,13 @@ static int release_text(const struct bootstrap_options *opts, const char *mirror
 	if (format_buf(url, sizeof(url), "%s/dists/%s/InRelease", mirror, suite) < 0 ||
 	    format_buf(path, sizeof(path), "%s/InRelease", dir) < 0 ||
 	    format_buf(clear, sizeof(clear), "%s/Release.verified", dir) < 0)
-		return archive_fail(err, -ENAMETOOLONG, "cache path too long");
+		return cr_fail(err, -ENAMETOOLONG, "cache path too long");
 	r = get(opts, url, path, err);
 	if (r == -ENOENT)
-		return archive_fail(err, -ENOENT, "unknown suite '%s': %s has no dists/%s/InRelease", suite, mirror,
-				    suite);
+		return cr_fail(err, -ENOENT, "unknown suite '%s': %s has no dists/%s/InRelease", suite, mirror, suite);
 	if (r == -EHOSTUNREACH)
-		return archive_fail(err, r, "the mirror %s cannot be reached (%s); check --mirror or the network",
-				    mirror, err->message);
+		return cr_fail(err, r, "the mirror %s cannot be reached (%s); check --mirror or the network", mirror,
+			       err->message);
 	if (r < 0)
 		return r;
 	/* Verified on every use, from the network or the cache alike. */
@@ -99,7 +97,7 @@ static int release_text(const struct bootstrap_options *opts, const char *mirror
 	}
 	r = read_text(clear, release);
 	if (r < 0)
-		return archive_fail(err, r, "%s: %s", clear, strerror(-r));
+		return cr_fail(err, r, "%s: %s", clear, strerror(-r));
 	/* As apt would before using it: not expired, not from the future, the suite asked for. */
 	r = release_check(*release, suite, time(NULL), opts->no_check_valid_until ? RELEASE_IGNORE_VALID_UNTIL : 0, url,
 			  err);
@@ -140,7 +138,7 @@ struct source {
  * Release lists none (err set), or -errno with err.
  */
 static int packages_index(const struct bootstrap_options *opts, const struct source *src, const char *release,
-			  const char *component, const char *path, struct archive_error *err)
+			  const char *component, const char *path, struct cr_error *err)
 {
 	char file[128], url[PATH_MAX], sha[65], got[65], listed[1024] = "";
 	uint64_t size;
@@ -151,12 +149,12 @@ static int packages_index(const struct bootstrap_options *opts, const struct sou
 	snprintf(file, sizeof(file), "%s/binary-%s/Packages.xz", component, opts->arch->name);
 	if (release_file_hash(release, file, sha, &size) < 0) {
 		if (listed[0] && !word_in_list(listed, component) && !src->pocket)
-			return archive_fail(err, -ENOENT, "suite '%s' at %s has no component '%s' (it has: %s)",
-					    src->suite, src->mirror, component, listed);
-		return archive_fail(err, -ENOENT, "the Release file of %s lists no %s", src->suite, file);
+			return cr_fail(err, -ENOENT, "suite '%s' at %s has no component '%s' (it has: %s)", src->suite,
+				       src->mirror, component, listed);
+		return cr_fail(err, -ENOENT, "the Release file of %s lists no %s", src->suite, file);
 	}
 	if (format_buf(url, sizeof(url), "%s/dists/%s/%s", src->mirror, src->suite, file) < 0)
-		return archive_fail(err, -ENAMETOOLONG, "cache path too long");
+		return cr_fail(err, -ENAMETOOLONG, "cache path too long");
 	/* A cached index that no longer matches Release is stale: fetch it again. */
 	if (!opts->offline && (stat(path, &st) < 0 || sha256_file(path, got) < 0 || !streq(got, sha)))
 		unlink(path);
@@ -164,16 +162,16 @@ static int packages_index(const struct bootstrap_options *opts, const struct sou
 		r = get(opts, url, path, err);
 		/* A pocket's index listed but gone is an error, not an absence. */
 		if (r == -ENOENT)
-			r = archive_fail(err, -EIO, "%s: listed in the Release, but not on the mirror", url);
+			r = cr_fail(err, -EIO, "%s: listed in the Release, but not on the mirror", url);
 		if (r < 0)
 			return r;
 	}
 	r = sha256_file(path, got);
 	if (r < 0)
-		return archive_fail(err, r, "%s: %s", path, strerror(-r));
+		return cr_fail(err, r, "%s: %s", path, strerror(-r));
 	if (!streq(got, sha) || stat(path, &st) < 0 || (uint64_t)st.st_size != size) {
 		unlink(path);
-		return archive_fail(err, -EBADMSG, "%s: SHA-256 %s, but the signed Release says %s", url, got, sha);
+		return cr_fail(err, -EBADMSG, "%s: SHA-256 %s, but the signed Release says %s", url, got, sha);
 	}
 	return 0;
 }
@@ -219,8 +217,7 @@ static size_t plan_sources(const struct bootstrap_options *opts, const struct bo
 }
 
 /* The Packages index of every component asked for, of every source, read into one plan->index. */
-static int packages_indexes(const struct bootstrap_options *opts, struct bootstrap_plan *plan,
-			    struct archive_error *err)
+static int packages_indexes(const struct bootstrap_options *opts, struct bootstrap_plan *plan, struct cr_error *err)
 {
 	const char *const *components = components_of(opts);
 	struct source src[3];
@@ -231,9 +228,9 @@ static int packages_indexes(const struct bootstrap_options *opts, struct bootstr
 		_cleanup_free_ char *release = NULL;
 
 		if (mirror_dir(opts, src[k].mirror, src[k].suite, src[k].dir, sizeof(src[k].dir)) < 0)
-			return archive_fail(err, -ENAMETOOLONG, "cache path too long");
+			return cr_fail(err, -ENAMETOOLONG, "cache path too long");
 		if ((r = mkdir_p(src[k].dir, 0700)) < 0)
-			return archive_fail(err, r, "cannot create the cache %s: %s", src[k].dir, strerror(-r));
+			return cr_fail(err, r, "cannot create the cache %s: %s", src[k].dir, strerror(-r));
 		r = release_text(opts, src[k].mirror, src[k].suite, src[k].dir, &release, err);
 		/* A pocket the mirror does not have (404), or offline one never fetched, is left out. */
 		if (src[k].pocket && (r == -ENOENT || r == -ENODATA))
@@ -241,21 +238,21 @@ static int packages_indexes(const struct bootstrap_options *opts, struct bootstr
 		if (r < 0)
 			return r;
 		if (k == 0 && !release_has_arch(release, opts->arch->name))
-			return archive_fail(err, -ENOENT, "suite '%s' at %s has no architecture %s", opts->suite,
-					    plan->mirror, opts->arch->name);
+			return cr_fail(err, -ENOENT, "suite '%s' at %s has no architecture %s", opts->suite,
+				       plan->mirror, opts->arch->name);
 		for (const char *const *base = (const char *const[]){ "InRelease", "Release.verified", NULL }; *base;
 		     base++) {
 			char path[PATH_MAX];
 
 			if (format_buf(path, sizeof(path), "%s/%s", src[k].dir, *base) < 0 ||
 			    plan_add(&plan->release_files, &plan->n_release_files, path) < 0)
-				return archive_fail(err, -ENOMEM, "out of memory");
+				return cr_fail(err, -ENOMEM, "out of memory");
 		}
 		for (size_t i = 0; components[i]; i++) {
 			char path[PATH_MAX];
 
 			if (index_path(opts, src[k].dir, components[i], path, sizeof(path)) < 0)
-				return archive_fail(err, -ENAMETOOLONG, "cache path too long");
+				return cr_fail(err, -ENAMETOOLONG, "cache path too long");
 			r = packages_index(opts, &src[k], release, components[i], path, err);
 			if (r == -ENOENT && src[k].pocket)
 				continue; /* a component the pocket has not (yet) */
@@ -263,11 +260,11 @@ static int packages_indexes(const struct bootstrap_options *opts, struct bootstr
 				return r;
 			if (plan_add(&plan->index_files, &plan->n_index_files, path) < 0 ||
 			    plan_add(&plan->index_mirrors, &plan->n_index_mirrors, src[k].mirror) < 0)
-				return archive_fail(err, -ENOMEM, "out of memory");
+				return cr_fail(err, -ENOMEM, "out of memory");
 		}
 	}
 	r = deb_index_load_many((const char *const *)plan->index_files, plan->n_index_files, &plan->index);
-	return r < 0 ? archive_fail(err, r, "%s: cannot read the index: %s", plan->index_files[0], strerror(-r)) : 0;
+	return r < 0 ? cr_fail(err, r, "%s: cannot read the index: %s", plan->index_files[0], strerror(-r)) : 0;
 }
 
 static int variant_extras(const char *variant, const char **extras, size_t *n)
@@ -284,14 +281,14 @@ static int variant_extras(const char *variant, const char **extras, size_t *n)
 	return -EINVAL;
 }
 
-static int order_packages(struct bootstrap_plan *plan, const char *debs_dir, struct archive_error *err)
+static int order_packages(struct bootstrap_plan *plan, const char *debs_dir, struct cr_error *err)
 {
 	size_t k = 0;
 
 	plan->packages = calloc(plan->index.n, sizeof(*plan->packages));
 	plan->deb_paths = calloc(plan->index.n, sizeof(*plan->deb_paths));
 	if (!plan->packages || !plan->deb_paths)
-		return archive_fail(err, -ENOMEM, "out of memory");
+		return cr_fail(err, -ENOMEM, "out of memory");
 	/* Essential packages first: dpkg installs them before the rest. */
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < plan->index.n; i++) {
@@ -302,7 +299,7 @@ static int order_packages(struct bootstrap_plan *plan, const char *debs_dir, str
 			plan->packages[k] = p;
 			if (asprintf(&plan->deb_paths[k], "%s/%s.deb", debs_dir, p->sha256) < 0) {
 				plan->n_packages = k; /* bootstrap_plan_free() frees those made */
-				return archive_fail(err, -ENOMEM, "out of memory");
+				return cr_fail(err, -ENOMEM, "out of memory");
 			}
 			plan->bytes += p->size;
 			k++;
@@ -329,14 +326,14 @@ static void relay_download(void *data, size_t done, size_t total, uint64_t bytes
 
 /* The mirror into plan->mirror: --mirror, else the host's apt sources'; no trailing '/'. Returns 0 or -errno, with err.
  */
-static int plan_mirror(const struct bootstrap_options *opts, struct bootstrap_plan *plan, struct archive_error *err)
+static int plan_mirror(const struct bootstrap_options *opts, struct bootstrap_plan *plan, struct cr_error *err)
 {
 	int r;
 
 	if (opts->mirror)
 		r = format_buf(plan->mirror, sizeof(plan->mirror), "%s", opts->mirror);
 	else if ((r = archive_host_mirror(plan->mirror, sizeof(plan->mirror))) < 0)
-		return archive_fail(err, -ENOENT, "no Debian mirror in the host's apt sources: give --mirror URL");
+		return cr_fail(err, -ENOENT, "no Debian mirror in the host's apt sources: give --mirror URL");
 	while (strlen(plan->mirror) > 1 && plan->mirror[strlen(plan->mirror) - 1] == '/')
 		plan->mirror[strlen(plan->mirror) - 1] = '\0';
 	return 0;
@@ -347,14 +344,14 @@ static int plan_mirror(const struct bootstrap_options *opts, struct bootstrap_pl
  * there), with download progress.  Returns 0 or -errno, with err.
  */
 static int fetch_debs(const struct bootstrap_options *opts, const struct bootstrap_plan *plan,
-		      bootstrap_progress_fn progress, void *data, struct archive_error *err)
+		      bootstrap_progress_fn progress, void *data, struct cr_error *err)
 {
 	struct fetch_item *items;
 	int r;
 
 	items = calloc(plan->n_packages, sizeof(*items));
 	if (!items)
-		return archive_fail(err, -ENOMEM, "out of memory");
+		return cr_fail(err, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < plan->n_packages; i++) {
 		char *url = NULL;
 
@@ -370,8 +367,8 @@ static int fetch_debs(const struct bootstrap_options *opts, const struct bootstr
 		r = 0;
 		for (size_t i = 0; r == 0 && i < plan->n_packages; i++)
 			if (access(items[i].path, R_OK) < 0)
-				r = archive_fail(err, -ENODATA, "%s is not in the cache: run once without --offline",
-						 plan->packages[i]->filename);
+				r = cr_fail(err, -ENODATA, "%s is not in the cache: run once without --offline",
+					    plan->packages[i]->filename);
 	} else {
 		struct progress_relay relay = { progress, data };
 
@@ -384,10 +381,11 @@ static int fetch_debs(const struct bootstrap_options *opts, const struct bootstr
 }
 
 int bootstrap_prepare(const struct bootstrap_options *opts, struct bootstrap_plan *plan, bootstrap_progress_fn progress,
-		      void *data, struct archive_error *err)
+		      void *data, struct cr_error *err)
 {
 	const char *extras[256];
-	char debs[PATH_MAX], missing[512];
+	char debs[PATH_MAX];
+	struct cr_error missing;
 	struct bootstrap_progress pr = { .stage = STAGE_INDEX };
 	size_t n_extras = 0;
 	int r;
@@ -395,7 +393,7 @@ int bootstrap_prepare(const struct bootstrap_options *opts, struct bootstrap_pla
 	memset(plan, 0, sizeof(*plan));
 	memset(err, 0, sizeof(*err));
 	if (variant_extras(opts->variant, extras, &n_extras) < 0)
-		return archive_fail(err, -EINVAL, "unknown variant '%s': use minbase or buildd", opts->variant);
+		return cr_fail(err, -EINVAL, "unknown variant '%s': use minbase or buildd", opts->variant);
 	for (const char *const *p = opts->include; p && *p && n_extras + 1 < ARRAY_SIZE(extras); p++)
 		extras[n_extras++] = *p;
 	extras[n_extras] = NULL;
@@ -406,16 +404,16 @@ int bootstrap_prepare(const struct bootstrap_options *opts, struct bootstrap_pla
 		progress(data, &pr);
 	if (mirror_dir(opts, plan->mirror, opts->suite, plan->index_dir, sizeof(plan->index_dir)) < 0 ||
 	    format_buf(debs, sizeof(debs), "%s/debs", opts->cache_dir) < 0)
-		return archive_fail(err, -ENAMETOOLONG, "cache path too long");
+		return cr_fail(err, -ENAMETOOLONG, "cache path too long");
 	/* The cache is private to its owner, like the store. */
 	if ((r = mkdir_private(opts->cache_dir, true)) < 0 || (r = mkdir_p(debs, 0700)) < 0)
-		return archive_fail(err, r, "cannot create the cache %s: %s", opts->cache_dir, strerror(-r));
+		return cr_fail(err, r, "cannot create the cache %s: %s", opts->cache_dir, strerror(-r));
 	r = packages_indexes(opts, plan, err);
 	if (r < 0)
 		return r;
-	r = deb_select(&plan->index, extras, missing, sizeof(missing));
+	r = deb_select(&plan->index, extras, &missing);
 	if (r < 0)
-		return archive_fail(err, -ENOENT, "cannot choose the packages: %s", missing);
+		return cr_fail(err, -ENOENT, "cannot choose the packages: %s", missing.message);
 	r = order_packages(plan, debs, err);
 	if (r < 0)
 		return r;
@@ -423,18 +421,17 @@ int bootstrap_prepare(const struct bootstrap_options *opts, struct bootstrap_pla
 }
 
 int bootstrap_extract(const struct bootstrap_plan *plan, size_t n, const struct tarball_owners *owners,
-		      bootstrap_progress_fn progress, void *data, struct archive_error *err)
+		      bootstrap_progress_fn progress, void *data, struct cr_error *err)
 {
 	struct bootstrap_progress pr = { .stage = STAGE_EXTRACT, .total = n };
 
 	for (size_t i = 0; i < n; i++) {
-		struct tarball_error terr;
+		struct cr_error terr;
 		int r = deb_extract_data(plan->deb_paths[i], owners, &terr);
 
 		if (r < 0)
-			return archive_fail(err, r, "%s (%s): %s%s%s", plan->packages[i]->name, plan->deb_paths[i],
-					    terr.member, terr.member[0] ? ": " : "",
-					    terr.what[0] ? terr.what : strerror(-r));
+			return cr_fail(err, r, "%s (%s): %s", plan->packages[i]->name, plan->deb_paths[i],
+				       cr_message(&terr));
 		pr.done = i + 1;
 		if (progress)
 			progress(data, &pr);

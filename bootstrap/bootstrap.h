@@ -80,7 +80,7 @@ struct bootstrap_plan {
  * hash, -ENODATA offline without a cached file.
  */
 int bootstrap_prepare(const struct bootstrap_options *opts, struct bootstrap_plan *plan, bootstrap_progress_fn progress,
-		      void *data, struct archive_error *err);
+		      void *data, struct cr_error *err);
 
 /*
  * Extract the data of the first n packages of plan into the working
@@ -88,7 +88,7 @@ int bootstrap_prepare(const struct bootstrap_options *opts, struct bootstrap_pla
  * says.  Returns 0 or -errno with err naming the package.
  */
 int bootstrap_extract(const struct bootstrap_plan *plan, size_t n, const struct tarball_owners *owners,
-		      bootstrap_progress_fn progress, void *data, struct archive_error *err);
+		      bootstrap_progress_fn progress, void *data, struct cr_error *err);
 
 void bootstrap_plan_free(struct bootstrap_plan *plan);
 

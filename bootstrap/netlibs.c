@@ -31,7 +31,7 @@ static int load_nettle(void)
 	return 0;
 }
 
-int netlibs_load(const char **missing)
+int netlibs_load(struct cr_error *err)
 {
 	static int state; /* 0 not tried, 1 loaded, -1 failed */
 	static const char *failed;
@@ -46,9 +46,7 @@ int netlibs_load(const char **missing)
 			failed = LIBNETTLE_SONAME " (apt-get install libnettle8)";
 		}
 	}
-	if (missing)
-		*missing = failed;
-	return state > 0 ? 0 : -ELIBACC;
+	return state > 0 ? 0 : cr_fail(err, -ELIBACC, "cannot load %s", failed);
 }
 
 int netlibs_load_nettle(void)

@@ -12,6 +12,8 @@
 #include <curl/curl.h>
 #include <nettle/sha2.h>
 
+#include "../base/error.h"
+
 #define LIBCURL_SONAME "libcurl.so.4"
 #define LIBNETTLE_SONAME "libnettle.so.8"
 
@@ -47,9 +49,10 @@ extern struct netlibs_api nl;
 
 /*
  * Load libcurl and nettle once, and initialise libcurl.  Returns 0, or
- * -ELIBACC with *missing naming the library that could not be loaded.
+ * -ELIBACC with *err naming the library that could not be loaded (err may
+ * be NULL).
  */
-int netlibs_load(const char **missing);
+int netlibs_load(struct cr_error *err);
 
 /*
  * Load nettle alone (once), for what hashes without downloading (OCI

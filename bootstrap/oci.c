@@ -25,21 +25,47 @@
 #define MEDIA_LAYER_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"
 #define MEDIA_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
 
-static int fail(struct tarball_error *err, int error, const char *member, const char *fmt, ...) _printf_(4, 5);
+static int fail_as(struct cr_error *err, int error, const char *prefix, const char *member, const char *fmt, va_list ap)
+	_printf_(5, 0);
 
-static int fail(struct tarball_error *err, int error, const char *member, const char *fmt, ...)
+/* err for member (NULL: none), named after prefix, and the formatted reason.  Returns error. */
+static int fail_as(struct cr_error *err, int error, const char *prefix, const char *member, const char *fmt, va_list ap)
+{
+	char why[256];
+
+	vsnprintf(why, sizeof(why), fmt, ap);
+	if (member && member[0])
+		return cr_fail(err, error, "%s%.255s: %s", prefix, member, why);
+	return cr_fail(err, error, "%s", why);
+}
+
+static int fail(struct cr_error *err, int error, const char *member, const char *fmt, ...) _printf_(4, 5);
+
+/* In an image read: the member named "member NAME". */
+static int fail(struct cr_error *err, int error, const char *member, const char *fmt, ...)
 {
 	va_list ap;
 
-	snprintf(err->member, sizeof(err->member), "%s", member ? member : "");
 	va_start(ap, fmt);
-	vsnprintf(err->what, sizeof(err->what), fmt, ap);
+	error = fail_as(err, error, "member ", member, fmt, ap);
 	va_end(ap);
-	err->error = error;
 	return error;
 }
 
-static int load_libraries(struct tarball_error *err)
+static int write_fail(struct cr_error *err, int error, const char *path, const char *fmt, ...) _printf_(4, 5);
+
+/* In an image written: the file named by its path alone. */
+static int write_fail(struct cr_error *err, int error, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	error = fail_as(err, error, "", path, fmt, ap);
+	va_end(ap);
+	return error;
+}
+
+static int load_libraries(struct cr_error *err)
 {
 	if (libarchive_load() < 0)
 		return fail(err, -ELIBACC, NULL, "cannot load %s: apt-get install libarchive13", LIBARCHIVE_SONAME);
@@ -100,7 +126,7 @@ static int sha256_file(int fd, char hex[65], uint64_t *size)
 }
 
 /* The sha256 of the file at fd decompressed (gzip, zstd, ...; as it is when plain): a layer's diff_id. */
-static int sha256_decompressed(int fd, char hex[65], struct tarball_error *err, const char *name)
+static int sha256_decompressed(int fd, char hex[65], struct cr_error *err, const char *name)
 {
 	__attribute__((cleanup(archive_freep))) struct archive *in = la.archive_read_new();
 	struct archive_entry *entry;
@@ -159,7 +185,7 @@ static const char *string_of(json_object *o, const char *key)
  * regular file.  O_NONBLOCK: a FIFO planted as a blob must not hang the
  * open (it is then refused as no regular file).
  */
-static int open_beneath(int dirfd, const char *path, struct tarball_error *err)
+static int open_beneath(int dirfd, const char *path, struct cr_error *err)
 {
 	_cleanup_close_ int fd =
 		sys_openat2(dirfd, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
@@ -176,7 +202,7 @@ static int open_beneath(int dirfd, const char *path, struct tarball_error *err)
 }
 
 /* Parse the JSON file at fd (named name, for messages) into *out. */
-static int read_json(int fd, const char *name, json_object **out, struct tarball_error *err)
+static int read_json(int fd, const char *name, json_object **out, struct cr_error *err)
 {
 	_cleanup_free_ char *text = malloc(JSON_MAX);
 	struct json_tokener *tok;
@@ -215,7 +241,7 @@ static int read_json(int fd, const char *name, json_object **out, struct tarball
  * naming the blob (what: "config", "layer", ...).
  */
 static int open_checked(int dirfd, const char *path, const char *hex, const char *what, uint64_t *bytes,
-			struct tarball_error *err)
+			struct cr_error *err)
 {
 	_cleanup_close_ int fd = open_beneath(dirfd, path, err);
 	char got[65];
@@ -236,7 +262,7 @@ static int open_checked(int dirfd, const char *path, const char *hex, const char
  * The blob a descriptor (an object with digest and size) names, opened
  * after its content was checked against both.  Returns the fd or -errno.
  */
-static int open_descriptor(int dirfd, json_object *desc, const char *what, struct tarball_error *err)
+static int open_descriptor(int dirfd, json_object *desc, const char *what, struct cr_error *err)
 {
 	const char *digest = string_of(desc, "digest");
 	json_object *size = member(desc, "size", json_type_int);
@@ -257,8 +283,7 @@ static int open_descriptor(int dirfd, json_object *desc, const char *what, struc
 	return steal_fd(fd);
 }
 
-static int read_descriptor_json(int dirfd, json_object *desc, const char *what, json_object **out,
-				struct tarball_error *err)
+static int read_descriptor_json(int dirfd, json_object *desc, const char *what, json_object **out, struct cr_error *err)
 {
 	_cleanup_close_ int fd = open_descriptor(dirfd, desc, what, err);
 
@@ -267,7 +292,7 @@ static int read_descriptor_json(int dirfd, json_object *desc, const char *what, 
 
 /* Whether the config's platform (os, architecture, variant) is want's; *image->platform says what it is. */
 static int check_platform(json_object *config, const struct arch_info *want, struct oci_image *image,
-			  struct tarball_error *err)
+			  struct cr_error *err)
 {
 	const char *os = string_of(config, "os"), *arch = string_of(config, "architecture");
 	const char *variant = string_of(config, "variant");
@@ -308,7 +333,7 @@ static bool descriptor_for(json_object *desc, const struct arch_info *want)
 
 /* The manifest of an OCI index for want, followed through nested indexes (depth levels at most), into *out. */
 static int pick_manifest(int dirfd, json_object *index, const struct arch_info *want, int depth, json_object **out,
-			 struct tarball_error *err)
+			 struct cr_error *err)
 {
 	json_object *list = member(index, "manifests", json_type_array), *chosen = NULL;
 	size_t n = list ? jc.json_object_array_length(list) : 0;
@@ -336,7 +361,7 @@ static int pick_manifest(int dirfd, json_object *index, const struct arch_info *
 	return read_descriptor_json(dirfd, chosen, "manifest", out, err);
 }
 
-static int open_oci_layout(int dirfd, const struct arch_info *want, struct oci_image *image, struct tarball_error *err)
+static int open_oci_layout(int dirfd, const struct arch_info *want, struct oci_image *image, struct cr_error *err)
 {
 	_cleanup_json_ json_object *index = NULL, *manifest = NULL, *config = NULL;
 	_cleanup_close_ int fd = open_beneath(dirfd, "index.json", err);
@@ -374,7 +399,7 @@ static bool path_is_safe(const char *path)
  * The docker-archive's config: named by its digest ("HEX.json", or
  * "blobs/sha256/HEX" as newer docker writes), checked against it.
  */
-static int open_docker_config(int dirfd, const char *path, struct tarball_error *err)
+static int open_docker_config(int dirfd, const char *path, struct cr_error *err)
 {
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	char hex[65], digest[80];
@@ -386,8 +411,7 @@ static int open_docker_config(int dirfd, const char *path, struct tarball_error 
 	return open_checked(dirfd, path, hex, "config", &bytes, err);
 }
 
-static int open_docker_archive(int dirfd, const struct arch_info *want, struct oci_image *image,
-			       struct tarball_error *err)
+static int open_docker_archive(int dirfd, const struct arch_info *want, struct oci_image *image, struct cr_error *err)
 {
 	_cleanup_json_ json_object *list = NULL, *config = NULL;
 	_cleanup_close_ int fd = open_beneath(dirfd, "manifest.json", err), cfd = -EBADF;
@@ -452,7 +476,7 @@ void oci_image_close(struct oci_image *image)
 	image->n_layers = 0;
 }
 
-int oci_image_open(int dirfd, const struct arch_info *want, struct oci_image *image, struct tarball_error *err)
+int oci_image_open(int dirfd, const struct arch_info *want, struct oci_image *image, struct cr_error *err)
 {
 	struct stat st;
 	int r;
@@ -493,7 +517,7 @@ static int make_parents(int dirfd, const char *name)
 	return 0;
 }
 
-static int unpack_file(struct archive *in, int dirfd, const char *name, struct tarball_error *err)
+static int unpack_file(struct archive *in, int dirfd, const char *name, struct cr_error *err)
 {
 	struct open_how how = { .flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 				.mode = 0644,
@@ -520,7 +544,7 @@ static int unpack_file(struct archive *in, int dirfd, const char *name, struct t
 	return 0;
 }
 
-int oci_archive_unpack(int fd, int dirfd, struct tarball_error *err)
+int oci_archive_unpack(int fd, int dirfd, struct cr_error *err)
 {
 	__attribute__((cleanup(archive_freep))) struct archive *in = NULL;
 	struct archive_entry *entry;
@@ -578,23 +602,23 @@ struct sink {
 	time_t now;
 };
 
-static int sink_error(struct sink *s, const char *path, struct tarball_error *err)
+static int sink_error(struct sink *s, const char *path, struct cr_error *err)
 {
 	int sys = la.archive_errno(s->tar);
 
-	return fail(err, sys > 0 ? -sys : -EIO, path, "%s",
-		    sys > 0			      ? strerror(sys)
-		    : la.archive_error_string(s->tar) ? la.archive_error_string(s->tar)
-						      : "");
+	return write_fail(err, sys > 0 ? -sys : -EIO, path, "%s",
+			  sys > 0			    ? strerror(sys)
+			  : la.archive_error_string(s->tar) ? la.archive_error_string(s->tar)
+							    : "");
 }
 
-static int sink_header(struct sink *s, const char *path, mode_t type, uint64_t size, struct tarball_error *err)
+static int sink_header(struct sink *s, const char *path, mode_t type, uint64_t size, struct cr_error *err)
 {
 	struct archive_entry *e = la.archive_entry_new();
 	int r = 0;
 
 	if (!e)
-		return fail(err, -ENOMEM, path, "%s", strerror(ENOMEM));
+		return write_fail(err, -ENOMEM, path, "%s", strerror(ENOMEM));
 	la.archive_entry_set_pathname(e, path);
 	la.archive_entry_set_filetype(e, type);
 	la.archive_entry_set_perm(e, type == AE_IFDIR ? 0755 : 0644);
@@ -606,16 +630,16 @@ static int sink_header(struct sink *s, const char *path, mode_t type, uint64_t s
 	return r;
 }
 
-static int sink_dir(struct sink *s, const char *path, struct tarball_error *err)
+static int sink_dir(struct sink *s, const char *path, struct cr_error *err)
 {
 	if (s->tar)
 		return sink_header(s, path, AE_IFDIR, 0, err);
 	if (mkdirat(s->dir, path, 0755) < 0 && errno != EEXIST)
-		return fail(err, -errno, path, "%s", strerror(errno));
+		return write_fail(err, -errno, path, "%s", strerror(errno));
 	return 0;
 }
 
-static int sink_text(struct sink *s, const char *path, const char *text, struct tarball_error *err)
+static int sink_text(struct sink *s, const char *path, const char *text, struct cr_error *err)
 {
 	size_t len = strlen(text);
 	_cleanup_close_ int fd = -EBADF;
@@ -629,12 +653,12 @@ static int sink_text(struct sink *s, const char *path, const char *text, struct 
 	}
 	fd = openat(s->dir, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
-		return fail(err, errno ? -errno : -EIO, path, "%s", strerror(errno ? errno : EIO));
+		return write_fail(err, errno ? -errno : -EIO, path, "%s", strerror(errno ? errno : EIO));
 	return 0;
 }
 
 /* The layer's bytes from the file at fd into the archive. */
-static int sink_copy(struct sink *s, const char *path, int fd, uint64_t size, struct tarball_error *err)
+static int sink_copy(struct sink *s, const char *path, int fd, uint64_t size, struct cr_error *err)
 {
 	char buf[65536];
 	uint64_t off = 0;
@@ -644,8 +668,8 @@ static int sink_copy(struct sink *s, const char *path, int fd, uint64_t size, st
 		ssize_t n = pread(fd, buf, sizeof(buf), (off_t)off);
 
 		if (n <= 0)
-			return fail(err, n < 0 ? -errno : -EIO, path, "reading the layer: %s",
-				    n < 0 ? strerror(errno) : "it shrank");
+			return write_fail(err, n < 0 ? -errno : -EIO, path, "reading the layer: %s",
+					  n < 0 ? strerror(errno) : "it shrank");
 		if (la.archive_write_data(s->tar, buf, (size_t)n) != n)
 			return sink_error(s, path, err);
 		off += (uint64_t)n;
@@ -654,7 +678,7 @@ static int sink_copy(struct sink *s, const char *path, int fd, uint64_t size, st
 }
 
 /* A blob (text) into blobs/sha256/, its digest and size into desc. */
-static int sink_blob(struct sink *s, const char *text, const char *media, json_object *desc, struct tarball_error *err)
+static int sink_blob(struct sink *s, const char *text, const char *media, json_object *desc, struct cr_error *err)
 {
 	struct sha256_ctx ctx;
 	char hex[65], path[96], digest[80];
@@ -720,7 +744,7 @@ static const char *json_text(json_object *o)
 
 /* Every file of the image into s; the layer's digest, diff_id and size are known. */
 static int write_image(struct sink *s, int layer, const char *layer_name, const char *hex, const char *diff_id,
-		       uint64_t size, const struct oci_export *export, struct tarball_error *err)
+		       uint64_t size, const struct oci_export *export, struct cr_error *err)
 {
 	_cleanup_json_ json_object *config = config_object(export, diff_id, s->now);
 	_cleanup_json_ json_object *manifest = jc.json_object_new_object();
@@ -754,7 +778,7 @@ static int write_image(struct sink *s, int layer, const char *layer_name, const 
 	if (s->tar)
 		r = sink_copy(s, path, layer, size, err);
 	else if (layer_name && renameat(s->dir, layer_name, s->dir, path) < 0)
-		r = fail(err, -errno, path, "%s", strerror(errno));
+		r = write_fail(err, -errno, path, "%s", strerror(errno));
 	if (r < 0)
 		return r;
 	jc.json_object_object_add(manifest_desc, "platform", platform_object(export->arch));
@@ -772,7 +796,7 @@ static void write_freep(struct archive **a)
 }
 
 int oci_write(int layer, const char *layer_name, int out_dir, int out_fd, const struct oci_export *export,
-	      struct tarball_error *err)
+	      struct cr_error *err)
 {
 	__attribute__((cleanup(write_freep))) struct archive *tar = NULL;
 	struct sink s = { .dir = out_dir, .now = time(NULL) };
@@ -786,7 +810,7 @@ int oci_write(int layer, const char *layer_name, int out_dir, int out_fd, const 
 		return r;
 	r = sha256_file(layer, hex, &size);
 	if (r < 0)
-		return fail(err, r, NULL, "reading the layer: %s", strerror(-r));
+		return write_fail(err, r, NULL, "reading the layer: %s", strerror(-r));
 	r = sha256_decompressed(layer, diff, err, "layer");
 	if (r < 0)
 		return r;
@@ -794,7 +818,7 @@ int oci_write(int layer, const char *layer_name, int out_dir, int out_fd, const 
 	if (out_dir < 0) {
 		tar = s.tar = la.archive_write_new();
 		if (!tar)
-			return fail(err, -ENOMEM, NULL, "%s", strerror(ENOMEM));
+			return write_fail(err, -ENOMEM, NULL, "%s", strerror(ENOMEM));
 		la.archive_write_set_format_pax_restricted(tar);
 		if (la.archive_write_open_fd(tar, out_fd) != ARCHIVE_OK)
 			return sink_error(&s, NULL, err);

@@ -35,7 +35,7 @@ void oci_image_close(struct oci_image *image);
  * RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS); members named absolutely or with
  * ".." are refused (-EPERM).  Returns 0 or -errno with *err.
  */
-int oci_archive_unpack(int fd, int dirfd, struct tarball_error *err);
+int oci_archive_unpack(int fd, int dirfd, struct cr_error *err);
 
 /*
  * Open the image in dirfd: an OCI image layout (index.json; a nested index
@@ -48,7 +48,7 @@ int oci_archive_unpack(int fd, int dirfd, struct tarball_error *err);
  * want's (os linux, architecture and variant as arch_lookup_oci()):
  * -ENOEXEC, naming both.  Returns 0 with *image filled, or -errno with *err.
  */
-int oci_image_open(int dirfd, const struct arch_info *want, struct oci_image *image, struct tarball_error *err);
+int oci_image_open(int dirfd, const struct arch_info *want, struct oci_image *image, struct cr_error *err);
 
 /* What export wrote into an image. */
 struct oci_export {
@@ -68,6 +68,6 @@ struct oci_export {
  * when out_fd's reader went away).
  */
 int oci_write(int layer, const char *layer_name, int out_dir, int out_fd, const struct oci_export *export,
-	      struct tarball_error *err);
+	      struct cr_error *err);
 
 #endif

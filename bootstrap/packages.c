@@ -442,16 +442,14 @@ static int satisfy(struct selection *s, const char *group, size_t group_len)
 	return 0;
 }
 
-static int satisfy_field(struct selection *s, const struct deb_package *p, const char *field, char *missing,
-			 size_t missing_size)
+static int satisfy_field(struct selection *s, const struct deb_package *p, const char *field, struct cr_error *err)
 {
 	for (const char *group = field; group && *group;) {
 		size_t len = strcspn(group, ",");
 
 		if (satisfy(s, group, len) < 0) {
-			snprintf(missing, missing_size, "'%.*s', needed by %s", (int)len, group + strspn(group, " "),
-				 p->name);
-			return -ENOENT;
+			return cr_fail(err, -ENOENT, "'%.*s', needed by %s", (int)len, group + strspn(group, " "),
+				       p->name);
 		}
 		group += len;
 		if (*group == ',')
@@ -460,14 +458,15 @@ static int satisfy_field(struct selection *s, const struct deb_package *p, const
 	return 0;
 }
 
-int deb_select(struct deb_index *index, const char *const *extras, char *missing, size_t missing_size)
+int deb_select(struct deb_index *index, const char *const *extras, struct cr_error *err)
 {
 	struct selection s = { .index = index };
 	int r = 0;
 
+	cr_clear(err);
 	s.queue = calloc(index->n + 1, sizeof(*s.queue));
 	if (!s.queue)
-		return -ENOMEM;
+		return cr_fail(err, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < index->n; i++) {
 		struct deb_package *p = &index->packages[i];
 
@@ -478,26 +477,24 @@ int deb_select(struct deb_index *index, const char *const *extras, char *missing
 		struct deb_package *p = deb_index_find(index, *e);
 
 		if (!p) {
-			snprintf(missing, missing_size, "'%s' is not in the suite", *e);
 			free(s.queue);
-			return -ENOENT;
+			return cr_fail(err, -ENOENT, "'%s' is not in the suite", *e);
 		}
 		select_package(&s, p);
 	}
 	for (size_t i = 0; r == 0 && i < s.n; i++) {
-		r = satisfy_field(&s, s.queue[i], s.queue[i]->pre_depends, missing, missing_size);
+		r = satisfy_field(&s, s.queue[i], s.queue[i]->pre_depends, err);
 		if (r == 0)
-			r = satisfy_field(&s, s.queue[i], s.queue[i]->depends, missing, missing_size);
+			r = satisfy_field(&s, s.queue[i], s.queue[i]->depends, err);
 	}
 	/* What was chosen before a later choice (the seeds, the extras) may still clash: refuse, naming both. */
 	for (size_t i = 0; r == 0 && i < s.n; i++) {
 		const struct deb_package *other = clash_with_selection(&s, s.queue[i]);
 
 		if (other) {
-			snprintf(missing, missing_size, "%s %s and %s %s conflict (Conflicts or Breaks)",
-				 s.queue[i]->name, s.queue[i]->version ? s.queue[i]->version : "", other->name,
-				 other->version ? other->version : "");
-			r = -ENOENT;
+			r = cr_fail(err, -ENOENT, "%s %s and %s %s conflict (Conflicts or Breaks)", s.queue[i]->name,
+				    s.queue[i]->version ? s.queue[i]->version : "", other->name,
+				    other->version ? other->version : "");
 		}
 	}
 	free(s.queue);

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../base/error.h"
+
 struct deb_package {
 	const char *name, *version, *architecture, *priority, *filename, *sha256;
 	const char *depends, *pre_depends, *provides; /* raw field values, or NULL */
@@ -68,10 +70,10 @@ struct deb_package *deb_index_find(const struct deb_index *index, const char *na
  * 7.5); a candidate that a selected package Conflicts with or Breaks, or
  * that Conflicts with or Breaks a selected package, is passed over.  One
  * version of each name is selected.  Returns the number selected, or
- * -ENOENT with missing (missing_size bytes) naming an extra that does not
+ * -ENOENT with *err naming an extra that does not
  * exist or a dependency nothing satisfies and who needs it, or two
  * selected packages that conflict.
  */
-int deb_select(struct deb_index *index, const char *const *extras, char *missing, size_t missing_size);
+int deb_select(struct deb_index *index, const char *const *extras, struct cr_error *err);
 
 #endif

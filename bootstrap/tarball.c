@@ -22,21 +22,41 @@ static void read_free(struct archive **a)
 		la.archive_read_free(*a);
 }
 
-static int fail(struct tarball_error *err, struct archive *a, int error, const char *member, const char *what)
+/*
+ * err for a libarchive failure on a (its message, with the system's reason)
+ * or for what, about member (NULL: none) named after prefix ("member " in
+ * extraction, "" for a path written).  Returns the -errno.
+ */
+static int fail_as(struct cr_error *err, struct archive *a, int error, const char *prefix, const char *member,
+		   const char *what)
 {
 	const char *text = what;
 	int sys = a ? la.archive_errno(a) : 0;
+	char why[256];
 
 	if (!text)
 		text = a && la.archive_error_string(a) ? la.archive_error_string(a) : strerror(-error);
-	snprintf(err->member, sizeof(err->member), "%s", member ? member : "");
 	/* libarchive's words ("Write failed") with the system's reason ("No space left on device"). */
 	if (!what && sys > 0 && !strstr(text, strerror(sys)))
-		snprintf(err->what, sizeof(err->what), "%.180s: %.60s", text, strerror(sys));
+		snprintf(why, sizeof(why), "%.180s: %.60s", text, strerror(sys));
 	else
-		snprintf(err->what, sizeof(err->what), "%s", text);
-	err->error = sys > 0 ? -sys : error;
-	return err->error;
+		snprintf(why, sizeof(why), "%s", text);
+	error = sys > 0 ? -sys : error;
+	if (member && member[0])
+		return cr_fail(err, error, "%s%.255s: %s", prefix, member, why);
+	return cr_fail(err, error, "%s", why);
+}
+
+/* fail_as() in extraction: the member named "member NAME". */
+static int fail(struct cr_error *err, struct archive *a, int error, const char *member, const char *what)
+{
+	return fail_as(err, a, error, "member ", member, what);
+}
+
+/* fail_as() for a file written or a .deb's part: named by its path alone. */
+static int fail_path(struct cr_error *err, struct archive *a, int error, const char *path, const char *what)
+{
+	return fail_as(err, a, error, "", path, what);
 }
 
 /* Whether a member name stays inside the rootfs: relative, no ".." component. */
@@ -115,7 +135,7 @@ static bool ids_fit(struct archive_entry *entry)
 }
 
 /* Copy the data of the member just written from in to out. */
-static int copy_data(struct archive *in, struct archive *out, const char *name, struct tarball_error *err)
+static int copy_data(struct archive *in, struct archive *out, const char *name, struct cr_error *err)
 {
 	const void *buf;
 	size_t size;
@@ -130,7 +150,7 @@ static int copy_data(struct archive *in, struct archive *out, const char *name, 
 
 /* Write the member whose header was just read, under the rules of tarball_extract(). */
 static int extract_entry(struct archive *in, struct archive *out, struct archive_entry *entry,
-			 const struct tarball_owners *owners, struct tarball_report *report, struct tarball_error *err)
+			 const struct tarball_owners *owners, struct tarball_report *report, struct cr_error *err)
 {
 	const char *name = la.archive_entry_pathname(entry);
 	mode_t mode = la.archive_entry_mode(entry);
@@ -180,7 +200,7 @@ static bool is_whiteout(const char *name)
  * before (apply_whiteouts()), not extracted.
  */
 static int extract_entries(struct archive *in, bool layer, const struct tarball_owners *owners,
-			   struct tarball_report *report, struct tarball_error *err)
+			   struct tarball_report *report, struct cr_error *err)
 {
 	__attribute__((cleanup(write_free_ptr))) struct archive *out = NULL;
 	int flags = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
@@ -218,7 +238,7 @@ static int extract_entries(struct archive *in, bool layer, const struct tarball_
 	return 0;
 }
 
-static struct archive *open_reader(struct tarball_error *err)
+static struct archive *open_reader(struct cr_error *err)
 {
 	struct archive *in;
 
@@ -239,7 +259,7 @@ static struct archive *open_reader(struct tarball_error *err)
 
 /* Extract the tarball at path, or (path NULL) read from fd. */
 static int extract_from(const char *path, int fd, const struct tarball_owners *owners, struct tarball_report *report,
-			struct tarball_error *err)
+			struct cr_error *err)
 {
 	__attribute__((cleanup(read_free))) struct archive *in = NULL;
 
@@ -256,13 +276,12 @@ static int extract_from(const char *path, int fd, const struct tarball_owners *o
 }
 
 int tarball_extract(const char *path, const struct tarball_owners *owners, struct tarball_report *report,
-		    struct tarball_error *err)
+		    struct cr_error *err)
 {
 	return extract_from(path, -EBADF, owners, report, err);
 }
 
-int tarball_extract_fd(int fd, const struct tarball_owners *owners, struct tarball_report *report,
-		       struct tarball_error *err)
+int tarball_extract_fd(int fd, const struct tarball_owners *owners, struct tarball_report *report, struct cr_error *err)
 {
 	return extract_from(NULL, fd, owners, report, err);
 }
@@ -274,7 +293,7 @@ int tarball_extract_fd(int fd, const struct tarball_owners *owners, struct tarba
  * whiteout never reaches through one (-ELOOP); a dir that is not there
  * hides nothing.
  */
-static int apply_whiteout(const char *name, struct tarball_error *err)
+static int apply_whiteout(const char *name, struct cr_error *err)
 {
 	char dir[PATH_MAX];
 	const char *slash = strrchr(name, '/'), *base = slash ? slash + 1 : name, *hidden = base + 4;
@@ -317,7 +336,7 @@ static int apply_whiteout(const char *name, struct tarball_error *err)
 }
 
 int tarball_apply_layer(int fd, const struct tarball_owners *owners, struct tarball_report *report,
-			struct tarball_error *err)
+			struct cr_error *err)
 {
 	__attribute__((cleanup(read_free))) struct archive *in = NULL;
 	struct archive_entry *entry;
@@ -365,7 +384,7 @@ static la_ssize_t read_member(struct archive *inner, void *data, const void **bu
 	return n;
 }
 
-int deb_extract_data(const char *path, const struct tarball_owners *owners, struct tarball_error *err)
+int deb_extract_data(const char *path, const struct tarball_owners *owners, struct cr_error *err)
 {
 	__attribute__((cleanup(read_free))) struct archive *outer = NULL;
 	__attribute__((cleanup(read_free))) struct archive *inner = NULL;
@@ -374,14 +393,14 @@ int deb_extract_data(const char *path, const struct tarball_owners *owners, stru
 
 	memset(err, 0, sizeof(*err));
 	if (libarchive_load() < 0)
-		return fail(err, NULL, -ELIBACC, NULL,
-			    "cannot load " LIBARCHIVE_SONAME ": apt-get install libarchive13");
+		return fail_path(err, NULL, -ELIBACC, NULL,
+				 "cannot load " LIBARCHIVE_SONAME ": apt-get install libarchive13");
 	outer = la.archive_read_new();
 	if (!outer)
-		return fail(err, NULL, -ENOMEM, NULL, NULL);
+		return fail_path(err, NULL, -ENOMEM, NULL, NULL);
 	la.archive_read_support_format_ar(outer);
 	if (la.archive_read_open_filename(outer, path, 65536) != ARCHIVE_OK)
-		return fail(err, outer, -EBADMSG, NULL, NULL);
+		return fail_path(err, outer, -EBADMSG, NULL, NULL);
 	while ((r = la.archive_read_next_header(outer, &entry)) == ARCHIVE_OK) {
 		const char *name = la.archive_entry_pathname(entry);
 
@@ -391,11 +410,11 @@ int deb_extract_data(const char *path, const struct tarball_owners *owners, stru
 		if (!inner)
 			return err->error;
 		if (la.archive_read_open(inner, outer, NULL, read_member, NULL) != ARCHIVE_OK)
-			return fail(err, inner, -EBADMSG, name, NULL);
+			return fail_path(err, inner, -EBADMSG, name, NULL);
 		return extract_entries(inner, false, owners, NULL, err);
 	}
-	return fail(err, r == ARCHIVE_EOF ? NULL : outer, -EBADMSG, NULL,
-		    r == ARCHIVE_EOF ? "no data.tar member: not a .deb" : NULL);
+	return fail_path(err, r == ARCHIVE_EOF ? NULL : outer, -EBADMSG, NULL,
+			 r == ARCHIVE_EOF ? "no data.tar member: not a .deb" : NULL);
 }
 
 static const char *filter_for(const char *name)
@@ -429,30 +448,29 @@ bool tarball_name_known(const char *name)
 }
 
 /* The data of the regular file path (relative to the working directory) into out. Returns 0 or -errno, with err. */
-static int write_data(struct archive *out, const char *path, struct tarball_error *err)
+static int write_data(struct archive *out, const char *path, struct cr_error *err)
 {
 	_cleanup_close_ int in = -EBADF;
 	char buf[65536];
 
 	in = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (in < 0)
-		return fail(err, NULL, -errno, path, strerror(errno));
+		return fail_path(err, NULL, -errno, path, strerror(errno));
 	for (;;) {
 		ssize_t n = read(in, buf, sizeof(buf));
 
 		if (n < 0)
-			return fail(err, NULL, -errno, path, strerror(errno));
+			return fail_path(err, NULL, -errno, path, strerror(errno));
 		if (n == 0)
 			return 0;
 		if (la.archive_write_data(out, buf, (size_t)n) < 0)
-			return fail(err, out, -EIO, path, NULL);
+			return fail_path(err, out, -EIO, path, NULL);
 	}
 }
 
 /* Every entry disk walks (header, and data for a regular file) into out, through entry. Returns 0 or -errno, with err.
  */
-static int write_entries(struct archive *disk, struct archive *out, struct archive_entry *entry,
-			 struct tarball_error *err)
+static int write_entries(struct archive *disk, struct archive *out, struct archive_entry *entry, struct cr_error *err)
 {
 	for (;;) {
 		const char *path;
@@ -463,11 +481,11 @@ static int write_entries(struct archive *disk, struct archive *out, struct archi
 		if (h == ARCHIVE_EOF)
 			return 0;
 		if (h < ARCHIVE_WARN)
-			return fail(err, disk, -EIO, NULL, NULL);
+			return fail_path(err, disk, -EIO, NULL, NULL);
 		la.archive_read_disk_descend(disk);
 		path = la.archive_entry_pathname(entry);
 		if (la.archive_write_header(out, entry) < ARCHIVE_WARN)
-			return fail(err, out, -EIO, path, NULL);
+			return fail_path(err, out, -EIO, path, NULL);
 		if (!S_ISREG(la.archive_entry_mode(entry)) || la.archive_entry_size(entry) == 0)
 			continue;
 		r = write_data(out, path, err);
@@ -476,7 +494,7 @@ static int write_entries(struct archive *disk, struct archive *out, struct archi
 	}
 }
 
-int tarball_write(int fd, const char *name, struct tarball_error *err)
+int tarball_write(int fd, const char *name, struct cr_error *err)
 {
 	__attribute__((cleanup(read_free))) struct archive *disk = NULL;
 	__attribute__((cleanup(write_free_ptr))) struct archive *out = NULL;
@@ -486,29 +504,29 @@ int tarball_write(int fd, const char *name, struct tarball_error *err)
 
 	memset(err, 0, sizeof(*err));
 	if (libarchive_load() < 0)
-		return fail(err, NULL, -ELIBACC, NULL,
-			    "cannot load " LIBARCHIVE_SONAME ": apt-get install libarchive13");
+		return fail_path(err, NULL, -ELIBACC, NULL,
+				 "cannot load " LIBARCHIVE_SONAME ": apt-get install libarchive13");
 	disk = la.archive_read_disk_new();
 	out = la.archive_write_new();
 	entry = la.archive_entry_new();
 	if (!disk || !out || !entry) {
 		if (entry)
 			la.archive_entry_free(entry);
-		return fail(err, NULL, -ENOMEM, NULL, NULL);
+		return fail_path(err, NULL, -ENOMEM, NULL, NULL);
 	}
 	la.archive_read_disk_set_symlink_physical(disk);
 	la.archive_read_disk_set_behavior(disk, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
 	la.archive_write_set_format_pax_restricted(out);
 	if (filter && la.archive_write_add_filter_by_name(out, filter) != ARCHIVE_OK)
-		r = fail(err, out, -EINVAL, NULL, NULL);
+		r = fail_path(err, out, -EINVAL, NULL, NULL);
 	if (r == 0 && la.archive_write_open_fd(out, fd) != ARCHIVE_OK)
-		r = fail(err, out, -EIO, NULL, NULL);
+		r = fail_path(err, out, -EIO, NULL, NULL);
 	if (r == 0 && la.archive_read_disk_open(disk, ".") != ARCHIVE_OK)
-		r = fail(err, disk, -EIO, NULL, NULL);
+		r = fail_path(err, disk, -EIO, NULL, NULL);
 	if (r == 0)
 		r = write_entries(disk, out, entry, err);
 	la.archive_entry_free(entry);
 	if (r == 0 && la.archive_write_close(out) != ARCHIVE_OK)
-		r = fail(err, out, -EIO, NULL, NULL);
+		r = fail_path(err, out, -EIO, NULL, NULL);
 	return r;
 }

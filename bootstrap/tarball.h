@@ -7,11 +7,13 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-struct tarball_error {
-	char member[256]; /* the member being handled, or "" */
-	char what[256];	  /* libarchive's message, or ours */
-	int error;	  /* -errno */
-};
+#include "../base/error.h"
+
+/*
+ * Errors come back as -errno with struct cr_error (base/error.h): in
+ * extraction "member NAME: " and libarchive's message or ours, in writing
+ * "PATH: " and the message; without a member, the message alone.
+ */
 
 /*
  * Whose the extracted files are.  With keep, the members' uids and gids are
@@ -63,11 +65,11 @@ struct tarball_report {
  * Returns 0 or -errno with *err filled.
  */
 int tarball_extract(const char *path, const struct tarball_owners *owners, struct tarball_report *report,
-		    struct tarball_error *err);
+		    struct cr_error *err);
 
 /* tarball_extract() of the tarball read from fd (a file or a pipe: stdin). */
 int tarball_extract_fd(int fd, const struct tarball_owners *owners, struct tarball_report *report,
-		       struct tarball_error *err);
+		       struct cr_error *err);
 
 /*
  * Apply one layer of an OCI image (a tar, compressed or not, in the regular
@@ -80,14 +82,14 @@ int tarball_extract_fd(int fd, const struct tarball_owners *owners, struct tarba
  * be empty.  Returns 0 or -errno with *err filled.
  */
 int tarball_apply_layer(int fd, const struct tarball_owners *owners, struct tarball_report *report,
-			struct tarball_error *err);
+			struct cr_error *err);
 
 /*
  * Extract the data.tar member of the .deb at path into the working
  * directory, with the same rules as tarball_extract().  Returns 0, or
  * -EBADMSG for a file that is not a .deb or is truncated, or -errno.
  */
-int deb_extract_data(const char *path, const struct tarball_owners *owners, struct tarball_error *err);
+int deb_extract_data(const char *path, const struct tarball_owners *owners, struct cr_error *err);
 
 /* Whether name ends in .tar, .tar.gz, .tgz, .tar.xz, .tar.zst or .tar.bz2. */
 bool tarball_name_known(const char *name);
@@ -99,6 +101,6 @@ bool tarball_name_known(const char *name);
  * the user's namespace: the container's own ids).  Symlinks are stored, not
  * followed; mount points are not entered.  Returns 0 or -errno with *err.
  */
-int tarball_write(int fd, const char *name, struct tarball_error *err);
+int tarball_write(int fd, const char *name, struct cr_error *err);
 
 #endif

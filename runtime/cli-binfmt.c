@@ -231,15 +231,11 @@ static int binfmt_register_cmd(int argc, char **argv)
 	if (require_root("register") < 0 || host_machine_or_fail(machine, sizeof(machine)) < 0)
 		return EXIT_FAIL;
 	dirfd = binfmt_host_mount();
-	if (dirfd < 0) {
-		cli_error("cannot mount binfmt_misc at %s: %s", BINFMT_HOST_DIR, strerror(-dirfd));
-		return EXIT_FAIL;
-	}
+	if (dirfd < 0)
+		return cli_fail(EXIT_FAIL, dirfd, NULL, "cannot mount binfmt_misc at %s", BINFMT_HOST_DIR);
 	r = binfmt_register_emulators(dirfd, machine, getenv("PATH"), 0, true, results, &n);
-	if (r < 0) {
-		cli_error("looking for emulators: %s", strerror(-r));
-		return EXIT_FAIL;
-	}
+	if (r < 0)
+		return cli_fail(EXIT_FAIL, r, NULL, "looking for emulators");
 	return cli_print_binfmt_results(results, n) < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
@@ -262,10 +258,8 @@ static int binfmt_unregister_cmd(int argc, char **argv)
 	dirfd = binfmt_host_open();
 	if (dirfd == -ENOENT)
 		return EXIT_OK; /* not mounted: no entries at all */
-	if (dirfd < 0) {
-		cli_error("cannot open %s: %s", BINFMT_HOST_DIR, strerror(-dirfd));
-		return EXIT_FAIL;
-	}
+	if (dirfd < 0)
+		return cli_fail(EXIT_FAIL, dirfd, NULL, "cannot open %s", BINFMT_HOST_DIR);
 	fd = dup(dirfd);
 	dir = fd < 0 ? NULL : fdopendir(fd);
 	if (!dir) {
@@ -460,10 +454,8 @@ static int binfmt_exec_cmd(int argc, char **argv)
 		return EXIT_RUN_FAILED;
 	/* The command runs as the caller again, in a nested namespace under the registering root. */
 	r = userns_unshare_single(uid, gid, 0);
-	if (r < 0) {
-		cli_error("creating the command's user namespace: %s", strerror(-r));
-		return EXIT_RUN_FAILED;
-	}
+	if (r < 0)
+		return cli_fail(EXIT_RUN_FAILED, r, NULL, "creating the command's user namespace");
 	r = exec_search(argv[optind], argv + optind, environ, getenv("PATH"), &found);
 	cli_exec_error(argv[optind], r, found);
 	return found ? EXIT_RUN_NOEXEC : EXIT_RUN_NOTFOUND;

@@ -193,12 +193,13 @@ static int check_binfmt_mode(struct report *rep, bool sandbox)
 {
 	enum binfmt_mode mode;
 	char source[PATH_MAX + 200];
-	int r = config_binfmt_mode(0, &mode, source, sizeof(source));
+	struct cr_error err;
+	int r = config_binfmt_mode(0, &mode, source, sizeof(source), &err);
 
 	if (r < 0) {
-		item(rep, FAIL, "binfmt mode", "%s", source);
+		item(rep, FAIL, "binfmt mode", "%s", cr_message(&err));
 		hint(rep, "%s",
-		     strncmp(source, "CROSSROOT_BINFMT", 16)
+		     strncmp(err.message, "CROSSROOT_BINFMT", 16)
 			     ? "fix that line of the settings file ('crossroot config --help' says what a line holds)"
 			     : "set CROSSROOT_BINFMT to auto, sandboxed or host, or unset it");
 		return sandbox;

@@ -13,12 +13,12 @@
 
 int cli_config_load(struct config *cfg)
 {
-	char error[PATH_MAX + 300];
-	int r = config_load(cfg, 0, error, sizeof(error));
+	struct cr_error err;
+	int r = config_load(cfg, 0, &err);
 
 	if (r < 0) {
-		cli_error("%s", error);
-		if (r == -EINVAL && strncmp(error, "CROSSROOT_BINFMT", 16))
+		cli_fail(EXIT_FAIL, r, &err, NULL);
+		if (r == -EINVAL && strncmp(err.message, "CROSSROOT_BINFMT", 16))
 			cli_hint("a line is 'KEY VALUE'; see 'crossroot config --help'");
 	}
 	return r;

@@ -69,7 +69,7 @@ static int load_or_report(const char *cmd, const char *name, struct container *c
 	if (r == -ENOENT)
 		cli_error("no container named '%s' ('crossroot list' shows yours)", name);
 	else if (r < 0)
-		cli_error("container '%s' is unreadable: %s", name, strerror(-r));
+		cli_fail(EXIT_FAIL, r, NULL, "container '%s' is unreadable", name);
 	return r < 0 ? EXIT_FAIL : 0;
 }
 
@@ -83,8 +83,8 @@ static void report_mode_problem(const struct container *c, int r)
 
 static int report_run_failure(const struct container *c, const struct run_result *res)
 {
-	cli_error("%s: %s: %s", c->name, res->step, strerror(-res->error));
-	report_mode_problem(c, res->error);
+	cli_fail(EXIT_RUN_FAILED, res->err.error, &res->err, "%s", c->name);
+	report_mode_problem(c, res->err.error);
 	return EXIT_RUN_FAILED;
 }
 
@@ -479,27 +479,29 @@ static int run_load(const struct run_call *rc, struct container *c)
 	return -1;
 }
 
-/* What container_exec() returned (r) and how the command ended, as run's and enter's exit status. */
-static int run_report(const struct run_call *rc, const struct container *c, int r, const struct run_result *res)
+/* container_exec() refused before anything was set up (RUN_FAILED without a message): why, as run's exit status. */
+static int run_refused(const struct run_call *rc, const struct run_result *res)
 {
-	if (r == -EBUSY) {
+	if (res->err.error == -EBUSY)
 		report_rootfs_busy(rc->name, rc->o.req.ephemeral);
-		return EXIT_RUN_FAILED;
-	}
-	if (r == -EWOULDBLOCK) {
+	else if (res->err.error == -EWOULDBLOCK)
 		cli_error("container '%s' is being started, stopped or removed by another crossroot; try again",
 			  rc->name);
-		return EXIT_RUN_FAILED;
-	}
-	if (r < 0) {
-		cli_error("%s: %s", rc->name, strerror(-r));
-		return EXIT_RUN_FAILED;
-	}
+	else
+		cli_fail(EXIT_RUN_FAILED, res->err.error, &res->err, "%s", rc->name);
+	return EXIT_RUN_FAILED;
+}
+
+/* How the command of container_exec() ended, or why it never ran, as run's and enter's exit status. */
+static int run_report(const struct run_call *rc, const struct container *c, const struct run_result *res)
+{
+	if (res->outcome == RUN_FAILED && !res->err.message[0])
+		return run_refused(rc, res);
 	switch (res->outcome) {
 	case RUN_EXITED:
 		return res->status;
 	case RUN_EXEC_FAILED:
-		cli_exec_error(rc->enter ? "the login shell" : rc->o.req.argv[0], res->error, res->found);
+		cli_exec_error(rc->enter ? "the login shell" : rc->o.req.argv[0], res->err.error, res->found);
 		return res->found ? EXIT_RUN_NOEXEC : EXIT_RUN_NOTFOUND;
 	case RUN_NO_EMULATOR:
 		report_no_emulator(c, &res->emulator);
@@ -538,8 +540,8 @@ static int run_or_enter(int argc, char **argv, bool enter)
 			  rc.name);
 		return EXIT_RUN_FAILED;
 	}
-	r = container_exec(&c, &rc.o.req, &res);
-	return run_report(&rc, &c, r, &res);
+	container_exec(&c, &rc.o.req, &res);
+	return run_report(&rc, &c, &res);
 }
 
 int cmd_run(int argc, char **argv)
@@ -577,11 +579,9 @@ static const char *name_only(const char *cmd, const char *help, int argc, char *
 
 static int report_lock(const char *name, int r)
 {
-	if (r == -EWOULDBLOCK)
-		cli_error("container '%s' is being started, stopped, removed or run by another crossroot; try again",
-			  name);
-	else
-		cli_error("%s: %s", name, strerror(-r));
+	if (r != -EWOULDBLOCK)
+		return cli_fail(EXIT_FAIL, r, NULL, "%s", name);
+	cli_error("container '%s' is being started, stopped, removed or run by another crossroot; try again", name);
 	return EXIT_FAIL;
 }
 
@@ -637,7 +637,8 @@ int cmd_start(int argc, char **argv)
 		report_no_emulator(&c, &res.emulator);
 		return EXIT_FAIL;
 	}
-	if (r < 0 && res.outcome == RUN_FAILED) {
+	/* Without a message: refused before anything was set up (the lock, the state, the rootfs's use). */
+	if (r < 0 && res.err.message[0]) {
 		report_run_failure(&c, &res);
 		return EXIT_FAIL;
 	}
@@ -701,7 +702,7 @@ int cmd_rm(int argc, char **argv)
 	}
 	r = store_remove(&c, left, sizeof(left));
 	if (r < 0) {
-		cli_error("removing '%s': %s", name, strerror(-r));
+		cli_fail(EXIT_FAIL, r, NULL, "removing '%s'", name);
 		if (left[0])
 			cli_hint("what could not be removed is in %s", left);
 		if (r == -EBUSY)
@@ -919,7 +920,7 @@ static int export_parse_options(int argc, char **argv, bool *oci)
 }
 
 /* Export c to target, as an OCI image named localhost/NAME:latest when oci: returns 0 or -errno, with err. */
-static int export_write(const struct container *c, const char *target, bool oci, struct tarball_error *err)
+static int export_write(const struct container *c, const char *target, bool oci, struct cr_error *err)
 {
 	char ref[CONTAINER_NAME_MAX + 32], created_by[CONTAINER_NAME_MAX + 32];
 
@@ -935,7 +936,7 @@ static int export_write(const struct container *c, const char *target, bool oci,
 
 int cmd_export(int argc, char **argv)
 {
-	struct tarball_error err;
+	struct cr_error err;
 	struct container c;
 	const char *target;
 	bool oci = false;
@@ -953,14 +954,11 @@ int cmd_export(int argc, char **argv)
 		return r;
 	r = export_write(&c, target, oci, &err);
 	if (r < 0) {
-		if (err.what[0])
-			cli_error("exporting '%s' to %s: %s%s%s", c.name, target_name(target), err.member,
-				  err.member[0] ? ": " : "", err.what);
-		else if (r == -EEXIST)
+		if (r == -EEXIST && !err.message[0])
 			cli_error("exporting '%s' to %s: it exists already; remove it or give another name", c.name,
 				  target);
 		else
-			cli_error("exporting '%s' to %s: %s", c.name, target_name(target), strerror(-r));
+			cli_fail(EXIT_FAIL, r, &err, "exporting '%s' to %s", c.name, target_name(target));
 		report_mode_problem(&c, r);
 		return EXIT_FAIL;
 	}
@@ -1034,14 +1032,13 @@ static int split_list(char *text, const char **list, size_t *n, size_t max)
 	return 0;
 }
 
-static int create_report(const struct container *c, int r, const char *message)
+/* A create that failed with r, err saying why (NULL: nothing more than r). */
+static int create_report(const struct container *c, int r, const struct cr_error *err)
 {
 	if (r == -EEXIST)
 		cli_error("container '%s' exists already; 'crossroot rm %s' first", c->name, c->name);
-	else if (message[0])
-		cli_error("creating '%s': %s", c->name, message);
 	else
-		cli_error("creating '%s': %s", c->name, strerror(-r));
+		cli_fail(EXIT_FAIL, r, err, "creating '%s'", c->name);
 	report_mode_problem(c, r);
 	return EXIT_FAIL;
 }
@@ -1100,35 +1097,35 @@ static const char *arches_of_shell(const struct rootfs_arch *found, const char *
 	return buf;
 }
 
-/* Why the tarball's rootfs is not of the arch asked, and which to ask for instead, into message. */
+/* Why the tarball's rootfs is not of the arch asked, and which to ask for instead, into err (as -ENOEXEC). */
 static void explain_wrong_arch(const struct container *c, const struct rootfs_arch *found,
-			       enum rootfs_arch_verdict verdict, char *message, size_t size)
+			       enum rootfs_arch_verdict verdict, struct cr_error *err)
 {
 	char is[64], use[128];
 
 	if (verdict == ROOTFS_ARCH_UNKNOWN)
-		snprintf(message, size,
-			 "the tarball holds no /bin/sh (an ELF program) and no dpkg database (/var/lib/dpkg/status): "
-			 "cannot tell whether it is %s %s rootfs; crossroot needs a rootfs with a shell",
-			 article(c->arch->name), c->arch->name);
+		cr_fail(err, -ENOEXEC,
+			"the tarball holds no /bin/sh (an ELF program) and no dpkg database (/var/lib/dpkg/status): "
+			"cannot tell whether it is %s %s rootfs; crossroot needs a rootfs with a shell",
+			article(c->arch->name), c->arch->name);
 	else if (verdict == ROOTFS_ARCH_ELF_MISMATCH && !found->elf_arch)
-		snprintf(message, size,
-			 "the tarball holds no %s rootfs: its /bin/sh is an ELF program for machine %u, "
-			 "of no architecture crossroot knows",
-			 c->arch->name, found->elf_machine);
+		cr_fail(err, -ENOEXEC,
+			"the tarball holds no %s rootfs: its /bin/sh is an ELF program for machine %u, "
+			"of no architecture crossroot knows",
+			c->arch->name, found->elf_machine);
 	else if (verdict == ROOTFS_ARCH_ELF_MISMATCH)
-		snprintf(message, size, "the tarball holds %s %s rootfs (/bin/sh is ELF %s), not %s: use --arch %s",
-			 article(arches_of_shell(found, " or ", is, sizeof(is))), is, found->elf_arch->qemu_name,
-			 c->arch->name, arches_of_shell(found, " or --arch ", use, sizeof(use)));
+		cr_fail(err, -ENOEXEC, "the tarball holds %s %s rootfs (/bin/sh is ELF %s), not %s: use --arch %s",
+			article(arches_of_shell(found, " or ", is, sizeof(is))), is, found->elf_arch->qemu_name,
+			c->arch->name, arches_of_shell(found, " or --arch ", use, sizeof(use)));
 	else if (arch_lookup(found->dpkg_arch))
-		snprintf(message, size,
-			 "the tarball holds %s %s rootfs (dpkg's architecture in %s), not %s: use --arch %s",
-			 article(found->dpkg_arch), found->dpkg_arch, found->dpkg_source, c->arch->name,
-			 found->dpkg_arch);
+		cr_fail(err, -ENOEXEC,
+			"the tarball holds %s %s rootfs (dpkg's architecture in %s), not %s: use --arch %s",
+			article(found->dpkg_arch), found->dpkg_arch, found->dpkg_source, c->arch->name,
+			found->dpkg_arch);
 	else
-		snprintf(message, size,
-			 "the tarball holds %s %s rootfs (dpkg's architecture in %s), not %s; crossroot knows %s",
-			 article(found->dpkg_arch), found->dpkg_arch, found->dpkg_source, c->arch->name, arch_names());
+		cr_fail(err, -ENOEXEC,
+			"the tarball holds %s %s rootfs (dpkg's architecture in %s), not %s; crossroot knows %s",
+			article(found->dpkg_arch), found->dpkg_arch, found->dpkg_source, c->arch->name, arch_names());
 }
 
 /* create --from-tar or --from-oci: returns the exit status. */
@@ -1136,7 +1133,6 @@ static int create_from_import(struct container *c, const char *source, bool oci)
 {
 	struct store_import result;
 	const char *tarball = streq(source, "-") ? "stdin" : source;
-	char message[600];
 	int r;
 
 	r = oci ? store_create_from_oci(c, source, &result) : store_create_from_tar(c, source, &result);
@@ -1145,16 +1141,28 @@ static int create_from_import(struct container *c, const char *source, bool oci)
 		return EXIT_OK;
 	}
 	if (r == -EEXIST)
-		return create_report(c, r, "");
+		return create_report(c, r, NULL);
 	if (result.verdict != ROOTFS_ARCH_MATCH)
-		explain_wrong_arch(c, &result.found, result.verdict, message, sizeof(message));
-	else if (result.error.what[0])
-		snprintf(message, sizeof(message), "%.200s: %s%.200s%s%.150s", tarball,
-			 result.error.member[0] ? "member " : "", result.error.member,
-			 result.error.member[0] ? ": " : "", result.error.what);
+		explain_wrong_arch(c, &result.found, result.verdict, &result.error);
+	else if (result.error.message[0])
+		cr_prefix(&result.error, "%.200s", tarball);
 	else
-		snprintf(message, sizeof(message), "%.400s: %s", tarball, strerror(-r));
-	return create_report(c, r, message);
+		cr_fail_errno(&result.error, r, "%.400s", tarball);
+	return create_report(c, r, &result.error);
+}
+
+/* store_create_clone() failed with r: where, from report. */
+static int create_clone_failed(const struct container *c, const struct container *source, int r,
+			       const struct clone_report *report)
+{
+	struct cr_error err = { 0 };
+
+	if (report->failed[0])
+		cr_fail_errno(&err, r, "copying the rootfs of '%s': /%s: %s", source->name,
+			      streq(report->failed, ".") ? "" : report->failed, report->step);
+	else if (report->step[0])
+		cr_fail_errno(&err, r, "%s", report->step);
+	return create_report(c, r, &err);
 }
 
 /* create --from: returns the exit status (0 after printing nothing: the caller says it was created). */
@@ -1172,10 +1180,8 @@ static int create_clone(struct container *c, const char *source_name, const stru
 		cli_error("no container named '%s' to copy ('crossroot list' shows yours)", source_name);
 		return EXIT_FAIL;
 	}
-	if (r < 0) {
-		cli_error("container '%s' is unreadable: %s", source_name, strerror(-r));
-		return EXIT_FAIL;
-	}
+	if (r < 0)
+		return cli_fail(EXIT_FAIL, r, NULL, "container '%s' is unreadable", source_name);
 	if (arch && arch != source.arch)
 		return cli_usage_error("create",
 				       "--arch %s: '%s' is %s, and a copy has its source's arch (leave --arch out)",
@@ -1193,22 +1199,7 @@ static int create_clone(struct container *c, const char *source_name, const stru
 			  source.name);
 		return EXIT_FAIL;
 	}
-	if (r == -EEXIST)
-		return create_report(c, r, "");
-	if (report->failed[0]) {
-		char message[PATH_MAX + 300];
-
-		snprintf(message, sizeof(message), "copying the rootfs of '%s': /%s: %s: %s", source.name,
-			 streq(report->failed, ".") ? "" : report->failed, report->step, strerror(-r));
-		return create_report(c, r, message);
-	}
-	if (report->step[0]) {
-		char message[300];
-
-		snprintf(message, sizeof(message), "%s: %s", report->step, strerror(-r));
-		return create_report(c, r, message);
-	}
-	return create_report(c, r, "");
+	return create_clone_failed(c, &source, r, report);
 }
 
 /* --components: Debian archive component names, main among them, none twice. */
@@ -1499,7 +1490,7 @@ static int create_bootstrap_defaults(struct create_args *a, const struct config 
 /* create's bootstrap, with progress on stderr: returns the exit status (0 before the "created" line). */
 static int create_bootstrap(struct container *c, struct create_args *a, const struct config *cfg)
 {
-	struct archive_error err;
+	struct cr_error err;
 	int r;
 
 	r = create_bootstrap_defaults(a, cfg);
@@ -1512,7 +1503,7 @@ static int create_bootstrap(struct container *c, struct create_args *a, const st
 	if (a->display.tty && !a->display.quiet)
 		fputs("\r\033[K", stderr);
 	if (r < 0)
-		return create_report(c, r, err.message);
+		return create_report(c, r, &err);
 	return EXIT_OK;
 }
 
@@ -1538,10 +1529,8 @@ int cmd_create(int argc, char **argv)
 				       "invalid container name '%.80s': use 1-%d characters of A-Z a-z 0-9 . _ -, "
 				       "not starting with '-' or '.'",
 				       argv[optind], CONTAINER_NAME_MAX);
-	if (r < 0) {
-		cli_error("%s: %s", argv[optind], strerror(-r));
-		return EXIT_FAIL;
-	}
+	if (r < 0)
+		return cli_fail(EXIT_FAIL, r, NULL, "%s", argv[optind]);
 	c.arch = a.arch;
 	c.mode = store_default_mode();
 	if (a.from) {

@@ -306,10 +306,8 @@ static int job_create_container(const struct job *job, const struct arch_info *a
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	int r;
 
-	if (n < 0) {
-		cli_error("job %s: cannot find crossroot itself: %s", job->name, strerror(errno));
-		return EXIT_RUN_FAILED;
-	}
+	if (n < 0)
+		return cli_fail(EXIT_RUN_FAILED, -errno, NULL, "job %s: cannot find crossroot itself", job->name);
 	self[n] = '\0';
 	for (size_t i = 0; i < job->n_packages; i++)
 		used += (size_t)snprintf(packages + used, sizeof(packages) - used, "%s%s", i ? "," : "",
@@ -341,10 +339,9 @@ static int job_container_usable(const struct job *job, const struct container *c
 		return EXIT_RUN_FAILED;
 	}
 	r = missing_packages(c, job, missing, sizeof(missing));
-	if (r < 0) {
-		cli_error("job %s: cannot read the package list of '%s': %s", job->name, c->name, strerror(-r));
-		return EXIT_RUN_FAILED;
-	}
+	if (r < 0)
+		return cli_fail(EXIT_RUN_FAILED, r, NULL, "job %s: cannot read the package list of '%s'", job->name,
+				c->name);
 	if (missing[0]) {
 		cli_error("job %s: container '%s' lacks packages it needs: %s", job->name, c->name, missing);
 		cli_hint("crossroot run %s --root -- apt-get install -y %s", c->name, missing);
@@ -379,10 +376,8 @@ static int job_container(const struct job *job, const char *named, struct contai
 		cli_error("job %s: no container named '%s' ('crossroot list' shows yours)", job->name, named);
 		return EXIT_RUN_FAILED;
 	}
-	if (r < 0) {
-		cli_error("job %s: container '%s': %s", job->name, named ? named : cname, strerror(-r));
-		return EXIT_RUN_FAILED;
-	}
+	if (r < 0)
+		return cli_fail(EXIT_RUN_FAILED, r, NULL, "job %s: container '%s'", job->name, named ? named : cname);
 	if (job->arch[0] && c->arch != arch) {
 		cli_error("job %s needs an %s container; '%s' is %s", job->name, arch->name, c->name, c->arch->name);
 		return EXIT_RUN_FAILED;
@@ -682,10 +677,7 @@ static int job_in_container(const struct job *job, const struct run_args *a, con
 		r = container_exec(&c, &req, &res);
 	}
 	job_mounts_free(&m);
-	if (r < 0) {
-		cli_error("job %s: %s: %s", job->name, c.name, strerror(-r));
-		return EXIT_RUN_FAILED;
-	}
+	/* r < 0 with RUN_FAILED (res.err) or RUN_NO_EMULATOR, said below. */
 	switch (res.outcome) {
 	case RUN_EXITED:
 		return res.status;
@@ -694,7 +686,7 @@ static int job_in_container(const struct job *job, const struct run_args *a, con
 			  job->timeout);
 		return JOB_EXIT_TIMEOUT;
 	case RUN_EXEC_FAILED:
-		cli_exec_error(script, res.error, res.found);
+		cli_exec_error(script, res.err.error, res.found);
 		return res.found ? EXIT_RUN_NOEXEC : EXIT_RUN_NOTFOUND;
 	case RUN_NO_EMULATOR:
 		cli_error("job %s: container '%s' is %s, and this host cannot run %s programs: %s", job->name, c.name,
@@ -702,8 +694,7 @@ static int job_in_container(const struct job *job, const struct run_args *a, con
 		return EXIT_RUN_FAILED;
 	case RUN_FAILED:
 	default:
-		cli_error("job %s: %s: %s: %s", job->name, c.name, res.step, strerror(-res.error));
-		return EXIT_RUN_FAILED;
+		return cli_fail(EXIT_RUN_FAILED, r, &res.err, "job %s: %s", job->name, c.name);
 	}
 }
 
@@ -729,20 +720,16 @@ static int job_execute(const struct job *job, const struct run_args *a, const ch
 	int status;
 	pid_t pid;
 
-	if (unlinkat(statefd, "changed", 0) < 0 && errno != ENOENT) {
-		cli_error("job %s: cannot remove %s/changed: %s", job->name, state, strerror(errno));
-		return EXIT_RUN_FAILED;
-	}
+	if (unlinkat(statefd, "changed", 0) < 0 && errno != ENOENT)
+		return cli_fail(EXIT_RUN_FAILED, -errno, NULL, "job %s: cannot remove %s/changed", job->name, state);
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
 		sigaction(forwarded[i], &sa, NULL);
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
-	if (pid < 0) {
-		cli_error("job %s: fork: %s", job->name, strerror(errno));
-		return EXIT_RUN_FAILED;
-	}
+	if (pid < 0)
+		return cli_fail(EXIT_RUN_FAILED, -errno, NULL, "job %s: fork", job->name);
 	if (pid == 0) {
 		for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
 			signal(forwarded[i], SIG_DFL);
@@ -755,10 +742,8 @@ static int job_execute(const struct job *job, const struct run_args *a, const ch
 	}
 	forward_to = pid;
 	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			cli_error("job %s: waitpid: %s", job->name, strerror(errno));
-			return EXIT_RUN_FAILED;
-		}
+		if (errno != EINTR)
+			return cli_fail(EXIT_RUN_FAILED, -errno, NULL, "job %s: waitpid", job->name);
 	forward_to = 0;
 	if (!WIFEXITED(status)) {
 		cli_error("job %s: crossroot's run process died of signal %d", job->name, WTERMSIG(status));
@@ -795,8 +780,9 @@ static int job_lock(const struct job *job, const char *dir)
  */
 static int job_run_settings(struct job *job, const struct run_args *a, const char *dir)
 {
-	char file[PATH_MAX], why[1024];
+	char file[PATH_MAX];
 	struct job_error err = { 0 };
+	struct cr_error why;
 	int r;
 
 	format_buf(file, sizeof(file), "%s/%s", dir, job->name);
@@ -806,12 +792,12 @@ static int job_run_settings(struct job *job, const struct run_args *a, const cha
 		return -1;
 	}
 	for (size_t i = 0; i < a->n_sets; i++)
-		if (job_setting_assign(job, a->sets[i], why, sizeof(why)) < 0) {
-			cli_usage_error("job run", "%s", why);
+		if (job_setting_assign(job, a->sets[i], &why) < 0) {
+			cli_usage_error("job run", "%s", why.message);
 			return -1;
 		}
-	if (job_settings_check(job, why, sizeof(why)) < 0) {
-		cli_error("%s", why);
+	if (job_settings_check(job, &why) < 0) {
+		cli_fail(EXIT_FAIL, -EINVAL, &why, NULL);
 		return -1;
 	}
 	r = job_settings_save(job, file);
@@ -848,15 +834,12 @@ static int job_run(int argc, char **argv)
 		statefd = open(state, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		r = statefd < 0 ? -errno : 0;
 	}
-	if (r < 0) {
-		cli_error("job %s: cannot make its state directory: %s", job.name, strerror(-r));
-		return EXIT_RUN_FAILED;
-	}
+	if (r < 0)
+		return cli_fail(EXIT_RUN_FAILED, r, NULL, "job %s: cannot make its state directory", job.name);
 	r = settings_dir(dir, sizeof(dir));
-	if (r < 0) {
-		cli_error("job %s: cannot make the directory for its settings: %s", job.name, strerror(-r));
-		return EXIT_RUN_FAILED;
-	}
+	if (r < 0)
+		return cli_fail(EXIT_RUN_FAILED, r, NULL, "job %s: cannot make the directory for its settings",
+				job.name);
 	lock = job_lock(&job, dir);
 	if (lock < 0)
 		return EXIT_RUN_FAILED;
@@ -867,16 +850,12 @@ static int job_run(int argc, char **argv)
 		cli_error("job %s: %s/logs is not a directory (did the job replace it?): remove it", job.name, state);
 		return EXIT_RUN_FAILED;
 	}
-	if (log < 0) {
-		cli_error("job %s: cannot open a log in %s/logs: %s", job.name, state, strerror(-log));
-		return EXIT_RUN_FAILED;
-	}
+	if (log < 0)
+		return cli_fail(EXIT_RUN_FAILED, log, NULL, "job %s: cannot open a log in %s/logs", job.name, state);
 	dprintf(log, "# crossroot job run %s, started %s", job.name, ctime(&start));
 	r = tee_start(log, &tee);
-	if (r < 0) {
-		cli_error("job %s: cannot set up its log: %s", job.name, strerror(-r));
-		return EXIT_RUN_FAILED;
-	}
+	if (r < 0)
+		return cli_fail(EXIT_RUN_FAILED, r, NULL, "job %s: cannot set up its log", job.name);
 	status = job_execute(&job, &a, state, statefd);
 	tee_stop(&tee);
 	dprintf(log, "# exit status %d after %lld s\n", status, (long long)(time(NULL) - start));
@@ -976,10 +955,8 @@ static int timer_make_units(const struct job *job, struct timer_units *u)
 	ssize_t n;
 
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n < 0) {
-		cli_error("cannot find crossroot itself: %s", strerror(errno));
-		return EXIT_FAIL;
-	}
+	if (n < 0)
+		return cli_fail(EXIT_FAIL, -errno, NULL, "cannot find crossroot itself");
 	self[n] = '\0';
 	format_buf(u->service, sizeof(u->service),
 		   "[Unit]\n"
@@ -1019,10 +996,8 @@ static int timer_write_units(const struct job *job, const struct timer_units *u)
 		r = write_file_atomic(path, u->service, 0644);
 	if (r == 0 && format_buf(path, sizeof(path), "%s/crossroot-job-%s.timer", u->dir, job->name) == 0)
 		r = write_file_atomic(path, u->timer, 0644);
-	if (r < 0) {
-		cli_error("cannot write the units in %s: %s", u->dir, strerror(-r));
-		return EXIT_FAIL;
-	}
+	if (r < 0)
+		return cli_fail(EXIT_FAIL, r, NULL, "cannot write the units in %s", u->dir);
 	printf("wrote %s/crossroot-job-%s.service and .timer\n", u->dir, job->name);
 	return -1;
 }

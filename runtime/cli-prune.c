@@ -117,10 +117,8 @@ int cmd_prune(int argc, char **argv)
 		printf("%s: nothing cached\n", cache);
 		return EXIT_OK;
 	}
-	if (lock < 0) {
-		cli_error("locking the cache %s: %s", cache, strerror(-lock));
-		return EXIT_FAIL;
-	}
+	if (lock < 0)
+		return cli_fail(EXIT_FAIL, lock, NULL, "locking the cache %s", cache);
 	r = cache_prune(&opts, show_item, &opts.dry_run, &result);
 	if (r < 0) {
 		cli_error("pruning %s: %s; nothing was removed", cache, strerror(-r));

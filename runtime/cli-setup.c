@@ -43,13 +43,13 @@ static void setup_error(const char *doing, const char *user, uid_t uid, int r)
 static int setup_one(const char *user)
 {
 	struct setup_plan plan;
-	char why[512];
+	struct cr_error err;
 	bool changed;
 	int r;
 
-	r = setup_plan_user(user, SUBUID_FILE, SUBGID_FILE, &plan, why, sizeof(why));
+	r = setup_plan_user(user, SUBUID_FILE, SUBGID_FILE, &plan, &err);
 	if (r < 0) {
-		cli_error("cannot set up '%.64s': %s", user, why);
+		cli_fail(EXIT_FAIL, r, &err, "cannot set up '%.64s'", user);
 		return r;
 	}
 	r = setup_apply(&plan, &changed);
@@ -110,11 +110,12 @@ static int register_host_if_needed(void)
 
 	enum binfmt_mode mode;
 	char source[PATH_MAX + 16];
+	struct cr_error err;
 
 	/* Host-wide entries are what host mode uses, and what auto falls back to without sandboxed binfmt_misc. */
-	r = config_binfmt_mode(CONFIG_SYSTEM_ONLY, &mode, source, sizeof(source));
+	r = config_binfmt_mode(CONFIG_SYSTEM_ONLY, &mode, source, sizeof(source), &err);
 	if (r < 0) {
-		cli_error("%s", source);
+		cli_fail(EXIT_FAIL, r, &err, NULL);
 		return r;
 	}
 	if (mode == BINFMT_MODE_SANDBOXED || (mode == BINFMT_MODE_AUTO && binfmt_sandbox_probe() > 0) ||

@@ -18,6 +18,21 @@ void cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int cli_fail(int status, int r, const struct cr_error *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("crossroot: ", stderr);
+	if (fmt) {
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputs(": ", stderr);
+	}
+	fprintf(stderr, "%s\n", err && err->message[0] ? err->message : strerror(-r));
+	return status;
+}
+
 void cli_hint(const char *fmt, ...)
 {
 	va_list ap;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "../bootstrap/jsonc.h"
+#include "../base/error.h"
 #include "../base/util.h"
 
 /* Exit statuses (README "Exit codes"). */
@@ -38,6 +39,16 @@ extern unsigned cli_closed_std_fds;
 
 /* "crossroot: MESSAGE" on stderr. */
 void cli_error(const char *fmt, ...) _printf_(1, 2);
+
+/*
+ * The one place a library failure becomes what the user reads and the exit
+ * status: r, the -errno a library function returned, and err, the detail it
+ * filled (NULL for a function that gives none), as "crossroot: CONTEXT:
+ * MESSAGE" on stderr: CONTEXT formatted from fmt (NULL: none), MESSAGE
+ * err's message, or strerror(-r) when there is none.  Returns status, the
+ * exit status the command gives this failure.
+ */
+int cli_fail(int status, int r, const struct cr_error *err, const char *fmt, ...) _printf_(4, 5);
 
 /* "Hint: MESSAGE" on stderr, after an error. */
 void cli_hint(const char *fmt, ...) _printf_(1, 2);

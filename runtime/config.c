@@ -103,20 +103,8 @@ static int key_lookup(const char *name, enum config_key *key)
 	return -ENOENT;
 }
 
-/* Format error and return -EINVAL. */
-_printf_(3, 4) static int invalid(char *error, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(error, size, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 /* Apply one line of path (number n) to cfg; seen[] marks the keys this file gave. */
-static int config_line(struct config *cfg, const char *path, unsigned n, char *line, bool seen[], char *error,
-		       size_t size)
+static int config_line(struct config *cfg, const char *path, unsigned n, char *line, bool seen[], struct cr_error *err)
 {
 	char *key_text = line + strspn(line, " \t"), *value, *end;
 	char hint[128];
@@ -132,19 +120,19 @@ static int config_line(struct config *cfg, const char *path, unsigned n, char *l
 	for (end = value + strlen(value); end > value && (end[-1] == ' ' || end[-1] == '\t');)
 		*--end = '\0';
 	if (key_lookup(key_text, &key) < 0)
-		return invalid(error, size,
+		return cr_fail(err, -EINVAL,
 			       "%s:%u: unknown key '%.40s' (known: container, mirror, suite, variant, components, "
 			       "check-valid-until, binfmt)",
 			       path, n, key_text);
 	if (!value[0])
-		return invalid(error, size, "%s:%u: '%s' needs a value", path, n, key_text);
+		return cr_fail(err, -EINVAL, "%s:%u: '%s' needs a value", path, n, key_text);
 	if (seen[key])
-		return invalid(error, size, "%s:%u: '%s' is given again (first at %s)", path, n, key_text,
+		return cr_fail(err, -EINVAL, "%s:%u: '%s' is given again (first at %s)", path, n, key_text,
 			       cfg->v[key].source);
 	if (strlen(value) >= sizeof(cfg->v[key].value))
-		return invalid(error, size, "%s:%u: the %s is too long", path, n, key_text);
+		return cr_fail(err, -EINVAL, "%s:%u: the %s is too long", path, n, key_text);
 	if (config_check(key, value, hint, sizeof(hint)) < 0)
-		return invalid(error, size, "%s:%u: invalid %s '%.80s': give %s", path, n, key_text, value, hint);
+		return cr_fail(err, -EINVAL, "%s:%u: invalid %s '%.80s': give %s", path, n, key_text, value, hint);
 	seen[key] = true;
 	snprintf(cfg->v[key].value, sizeof(cfg->v[key].value), "%s", value);
 	snprintf(cfg->v[key].source, sizeof(cfg->v[key].source), "%s:%u", path, n);
@@ -175,7 +163,7 @@ static FILE *open_config(const char *path, int *r)
 	return f;
 }
 
-static int config_file(struct config *cfg, const char *path, char *error, size_t size)
+static int config_file(struct config *cfg, const char *path, struct cr_error *err)
 {
 	bool seen[CONFIG_KEYS] = { false };
 	_cleanup_fclose_ FILE *f = NULL;
@@ -190,48 +178,46 @@ static int config_file(struct config *cfg, const char *path, char *error, size_t
 		if (r == -ENOENT || r == -ENOTDIR)
 			return 0;
 		if (r == -EINVAL)
-			return invalid(error, size, "%s: not a regular file", path);
-		format_buf(error, size, "%s: %s", path, strerror(-r));
-		return r;
+			return cr_fail(err, -EINVAL, "%s: not a regular file", path);
+		return cr_fail_errno(err, r, "%s", path);
 	}
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		n++;
 		if (len > CONFIG_LINE_MAX)
-			return invalid(error, size, "%s:%u: line longer than %d bytes", path, n, CONFIG_LINE_MAX);
+			return cr_fail(err, -EINVAL, "%s:%u: line longer than %d bytes", path, n, CONFIG_LINE_MAX);
 		if (memchr(line, '\0', (size_t)len))
-			return invalid(error, size, "%s:%u: a NUL byte: the file is not text", path, n);
-		r = config_line(cfg, path, n, line, seen, error, size);
+			return cr_fail(err, -EINVAL, "%s:%u: a NUL byte: the file is not text", path, n);
+		r = config_line(cfg, path, n, line, seen, err);
 		if (r < 0)
 			return r;
 	}
 	if (ferror(f)) {
-		format_buf(error, size, "%s: read error", path);
-		return -EIO;
+		return cr_fail(err, -EIO, "%s: read error", path);
 	}
 	return 0;
 }
 
-int config_load(struct config *cfg, unsigned flags, char *error, size_t size)
+int config_load(struct config *cfg, unsigned flags, struct cr_error *err)
 {
 	const char *env = getenv("CROSSROOT_BINFMT");
 	char hint[128];
 	int r;
 
 	memset(cfg, 0, sizeof(*cfg));
-	error[0] = '\0';
-	r = config_file(cfg, CONFIG_SYSTEM_FILE, error, size);
+	cr_clear(err);
+	r = config_file(cfg, CONFIG_SYSTEM_FILE, err);
 	if (r < 0)
 		return r;
 	if (!(flags & CONFIG_SYSTEM_ONLY) && geteuid() != 0 &&
 	    xdg_user_dir("XDG_CONFIG_HOME", ".config", "crossroot/config", cfg->user_file, sizeof(cfg->user_file)) ==
 		    0) {
-		r = config_file(cfg, cfg->user_file, error, size);
+		r = config_file(cfg, cfg->user_file, err);
 		if (r < 0)
 			return r;
 	}
 	if (env && *env) {
 		if (config_check(CONFIG_BINFMT, env, hint, sizeof(hint)) < 0)
-			return invalid(error, size, "CROSSROOT_BINFMT: invalid binfmt mode '%.40s': give %s", env,
+			return cr_fail(err, -EINVAL, "CROSSROOT_BINFMT: invalid binfmt mode '%.40s': give %s", env,
 				       hint);
 		snprintf(cfg->v[CONFIG_BINFMT].value, sizeof(cfg->v[CONFIG_BINFMT].value), "%s", env);
 		snprintf(cfg->v[CONFIG_BINFMT].source, sizeof(cfg->v[CONFIG_BINFMT].source), "CROSSROOT_BINFMT");
@@ -239,10 +225,10 @@ int config_load(struct config *cfg, unsigned flags, char *error, size_t size)
 	return 0;
 }
 
-int config_binfmt_mode(unsigned flags, enum binfmt_mode *mode, char *source, size_t size)
+int config_binfmt_mode(unsigned flags, enum binfmt_mode *mode, char *source, size_t size, struct cr_error *err)
 {
 	struct config cfg;
-	int r = config_load(&cfg, flags, source, size);
+	int r = config_load(&cfg, flags, err);
 
 	*mode = BINFMT_MODE_AUTO;
 	if (r < 0)
@@ -252,5 +238,6 @@ int config_binfmt_mode(unsigned flags, enum binfmt_mode *mode, char *source, siz
 		return 0;
 	}
 	snprintf(source, size, "%s", cfg.v[CONFIG_BINFMT].source);
-	return binfmt_mode_parse(cfg.v[CONFIG_BINFMT].value, mode);
+	r = binfmt_mode_parse(cfg.v[CONFIG_BINFMT].value, mode);
+	return r < 0 ? cr_fail(err, r, "%s", source) : 0;
 }

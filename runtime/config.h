@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "../base/error.h"
 #include "../binfmt/binfmt.h"
 
 #define CONFIG_SYSTEM_FILE "/etc/crossroot/crossroot.conf"
@@ -50,10 +51,11 @@ struct config {
  * has CONFIG_SYSTEM_ONLY, or the caller's effective uid is 0, which reads
  * no file a user could have pointed elsewhere) the user's file, then
  * $CROSSROOT_BINFMT.  Missing files are fine.  Returns 0; -EINVAL for a bad
- * line, with "FILE:LINE: what is wrong" in error; or -errno when a file
- * exists but cannot be read (the file named in error).
+ * line, with "FILE:LINE: what is wrong" in *err ("CROSSROOT_BINFMT: ..."
+ * for a bad variable); or -errno when a file exists but cannot be read
+ * (the file named in *err).
  */
-int config_load(struct config *cfg, unsigned flags, char *error, size_t size);
+int config_load(struct config *cfg, unsigned flags, struct cr_error *err);
 
 /* The key's name as written in the files ("container", "mirror", ...). */
 const char *config_key_name(enum config_key key);
@@ -67,9 +69,9 @@ int config_check(enum config_key key, const char *value, char *hint, size_t size
 
 /*
  * The binfmt mode in force (the binfmt key of config_load(cfg, flags)), with
- * where it came from ("default" when nowhere) in source.  Returns 0 or
- * config_load()'s error, its message in source.
+ * where it came from ("default" when nowhere) in source (size bytes).
+ * Returns 0 or config_load()'s error with *err.
  */
-int config_binfmt_mode(unsigned flags, enum binfmt_mode *mode, char *source, size_t size);
+int config_binfmt_mode(unsigned flags, enum binfmt_mode *mode, char *source, size_t size, struct cr_error *err);
 
 #endif

@@ -17,15 +17,15 @@
 #include "supervise.h"
 #include "../base/syscalls.h"
 
-int send_message(int fd, int type, int error, const char *step, int pass_fd)
+int send_message(int fd, int type, int error, const char *text, int pass_fd)
 {
 	struct message msg = { .type = type, .error = error };
 	char control[CMSG_SPACE(sizeof(int))] = { 0 };
 	struct iovec iov = { &msg, sizeof(msg) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-	if (step)
-		snprintf(msg.step, sizeof(msg.step), "%s", step);
+	if (text)
+		snprintf(msg.text, sizeof(msg.text), "%s", text);
 	if (pass_fd >= 0) {
 		struct cmsghdr *cm;
 
@@ -38,6 +38,15 @@ int send_message(int fd, int type, int error, const char *step, int pass_fd)
 		memcpy(CMSG_DATA(cm), &pass_fd, sizeof(int));
 	}
 	return sendmsg(fd, &mh, MSG_NOSIGNAL) == sizeof(msg) ? 0 : -EIO;
+}
+
+/* MSG_FAILED on fd: step, and the reason error (a -errno) gives. */
+static void send_failed(int fd, int error, const char *step)
+{
+	struct cr_error err;
+
+	cr_fail_errno(&err, error, "%s", step);
+	send_message(fd, MSG_FAILED, error, err.message, -1);
 }
 
 /* Returns 0 with *msg (and *fd when one came), -EPIPE at EOF, or -errno. */
@@ -111,7 +120,7 @@ static int init_setup(const struct container *c, const struct identity *id, cons
 		      size_t n_binds, const struct exec_request *req, struct ephemeral *eph, int sync)
 {
 	struct mount_config cfg;
-	struct mount_error err;
+	struct cr_error err;
 	char machine[65];
 	int r;
 
@@ -135,7 +144,7 @@ static int init_setup(const struct container *c, const struct identity *id, cons
 		closep(&eph->parent);
 	}
 	if (r < 0)
-		send_message(sync, MSG_FAILED, r, err.step, -1);
+		send_message(sync, MSG_FAILED, r, err.message, -1);
 	return r;
 }
 
@@ -153,13 +162,13 @@ _noreturn_ void run_init(const struct container *c, const struct exec_request *r
 	if (req->tty) {
 		master = open_pty(slave, sizeof(slave));
 		if (master < 0) {
-			send_message(sync, MSG_FAILED, master, "open a terminal inside", -1);
+			send_failed(sync, master, "open a terminal inside");
 			_exit(125);
 		}
 	}
 	cmd = fork();
 	if (cmd < 0) {
-		send_message(sync, MSG_FAILED, -errno, "fork the command", -1);
+		send_failed(sync, -errno, "fork the command");
 		_exit(125);
 	}
 	if (cmd == 0) {
@@ -240,22 +249,20 @@ static _noreturn_ void daemon_init(const struct container *c, const struct ident
 _noreturn_ void spawn_daemon(const struct container *c, const struct identity *id, const struct bind_mount *binds,
 			     size_t n_binds, struct ephemeral *eph, int sync)
 {
-	const char *step;
+	struct cr_error err;
 	long pid;
 	int r;
 
-	r = enter_userns(c, &step);
-	if (r == 0 && unshare(CONTAINER_NAMESPACES) < 0) {
-		r = -errno;
-		step = "create the container's namespaces";
-	}
+	r = enter_userns(c, &err);
+	if (r == 0 && unshare(CONTAINER_NAMESPACES) < 0)
+		r = cr_fail_errno(&err, -errno, "create the container's namespaces");
 	if (r < 0) {
-		send_message(sync, MSG_FAILED, r, step, -1);
+		send_message(sync, MSG_FAILED, r, err.message, -1);
 		_exit(125);
 	}
 	pid = sys_clone_flags(CLONE_PARENT | SIGCHLD);
 	if (pid < 0) {
-		send_message(sync, MSG_FAILED, -errno, "create the container's init", -1);
+		send_failed(sync, -errno, "create the container's init");
 		_exit(125);
 	}
 	if (pid == 0)

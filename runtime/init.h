@@ -32,8 +32,7 @@ struct identity {
 	char cwd[PATH_MAX];
 	char machine[65];	      /* the host's uname -m */
 	enum binfmt_mode binfmt_mode; /* config_binfmt_mode() */
-	int binfmt_error;	      /* its error; binfmt_source says where */
-	char binfmt_source[PATH_MAX + 200];
+	struct cr_error binfmt_err;   /* when it could not be read: why */
 };
 
 /* Init and command report to crossroot over a socketpair (init) or a pipe (command). */
@@ -43,15 +42,15 @@ struct message {
 	int type;
 	int error;
 	bool found;
-	char step[160];
+	char text[512]; /* MSG_FAILED: what failed, complete ("mount /proc: No such device") */
 };
 
 /*
- * Send a message of type with error and step (NULL: none) on the
+ * Send a message of type with error and text (NULL: none) on the
  * SOCK_SEQPACKET socket fd, passing pass_fd (SCM_RIGHTS, unix(7)) when it
  * is >= 0.  Returns 0 or -EIO.
  */
-int send_message(int fd, int type, int error, const char *step, int pass_fd);
+int send_message(int fd, int type, int error, const char *text, int pass_fd);
 
 /*
  * Receive a message from fd into *msg; a passed fd goes to *passed
@@ -91,10 +90,10 @@ _noreturn_ void spawn_daemon(const struct container *c, const struct identity *i
 
 /*
  * Become root of c's user namespace: the pinned one of crossroot setup
- * (mapped mode) or a new one (single).  Returns 0, or -errno with *step
+ * (mapped mode) or a new one (single).  Returns 0, or -errno with *err
  * saying what failed.
  */
-int enter_userns(const struct container *c, const char **step);
+int enter_userns(const struct container *c, struct cr_error *err);
 
 /*
  * Never returns: in the command's process, become whom req says (ids,

@@ -357,39 +357,35 @@ int job_settings_load(struct job *job, const char *file, struct job_error *err)
 	return ferror(f) ? job_fail(err, file, 0, -EIO, "cannot read it") : 0;
 }
 
-int job_setting_assign(struct job *job, const char *spec, char *why, size_t why_size)
+int job_setting_assign(struct job *job, const char *spec, struct cr_error *err)
 {
 	const char *eq = strchr(spec, '=');
 	char name[64], value[JOB_VALUE_MAX];
 	struct job_setting *s;
 
 	if (!eq || eq == spec || (size_t)(eq - spec) >= sizeof(name)) {
-		snprintf(why, why_size, "'--set %.64s': give NAME=VALUE", spec);
-		return -EINVAL;
+		return cr_fail(err, -EINVAL, "'--set %.64s': give NAME=VALUE", spec);
 	}
 	snprintf(name, sizeof(name), "%.*s", (int)(eq - spec), spec);
 	s = job_setting(job, name);
 	if (!s) {
-		size_t used =
-			(size_t)snprintf(why, why_size, "job '%s' has no setting '%s' (its settings:", job->name, name);
+		char names[JOB_MAX_SETTINGS * 64 + 8] = "";
+		size_t used = 0;
 
-		for (size_t i = 0; i < job->n_settings && used < why_size; i++)
-			used += (size_t)snprintf(why + used, why_size - used, " %s", job->settings[i].name);
-		if (used < why_size)
-			snprintf(why + used, why_size - used, "%s)", job->n_settings ? "" : " none");
-		return -EINVAL;
+		for (size_t i = 0; i < job->n_settings && used < sizeof(names); i++)
+			used += (size_t)snprintf(names + used, sizeof(names) - used, " %s", job->settings[i].name);
+		return cr_fail(err, -EINVAL, "job '%s' has no setting '%s' (its settings:%s%s)", job->name, name, names,
+			       job->n_settings ? "" : " none");
 	}
 	if (strchr(eq + 1, '\n') || strlen(eq + 1) >= sizeof(value)) {
-		snprintf(why, why_size, "the value of '%s' holds a newline or is too long", name);
-		return -EINVAL;
+		return cr_fail(err, -EINVAL, "the value of '%s' holds a newline or is too long", name);
 	}
 	snprintf(value, sizeof(value), "%s", eq + 1);
 	if (value[0] && value[0] != '/' && (s->type == JOB_SET_FILE || s->type == JOB_SET_DIR)) {
 		char cwd[PATH_MAX];
 
 		if (!getcwd(cwd, sizeof(cwd)) || format_buf(s->value, sizeof(s->value), "%s/%s", cwd, value) < 0) {
-			snprintf(why, why_size, "'%s': cannot make the path %s absolute", name, value);
-			return -EINVAL;
+			return cr_fail(err, -EINVAL, "'%s': cannot make the path %s absolute", name, value);
 		}
 	} else {
 		snprintf(s->value, sizeof(s->value), "%s", value);
@@ -398,7 +394,7 @@ int job_setting_assign(struct job *job, const char *spec, char *why, size_t why_
 	return 0;
 }
 
-int job_settings_check(const struct job *job, char *why, size_t why_size)
+int job_settings_check(const struct job *job, struct cr_error *err)
 {
 	for (size_t i = 0; i < job->n_settings; i++) {
 		const struct job_setting *s = &job->settings[i];
@@ -407,13 +403,12 @@ int job_settings_check(const struct job *job, char *why, size_t why_size)
 
 		if (!s->set) {
 			if (s->need == JOB_REQUIRED) {
-				snprintf(why, why_size, "job '%s' needs setting '%s': give --set %s=%s", job->name,
-					 s->name, s->name,
-					 dir			      ? "DIR"
-					 : s->type == JOB_SET_FILE    ? "FILE"
-					 : s->type == JOB_SET_COMMAND ? "COMMAND"
-								      : "VALUE");
-				return -EINVAL;
+				return cr_fail(err, -EINVAL, "job '%s' needs setting '%s': give --set %s=%s", job->name,
+					       s->name, s->name,
+					       dir			    ? "DIR"
+					       : s->type == JOB_SET_FILE    ? "FILE"
+					       : s->type == JOB_SET_COMMAND ? "COMMAND"
+									    : "VALUE");
 			}
 			continue;
 		}
@@ -421,9 +416,8 @@ int job_settings_check(const struct job *job, char *why, size_t why_size)
 			continue;
 		if (stat(s->value, &st) < 0 || (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) ||
 		    access(s->value, s->writable ? R_OK | W_OK : R_OK) < 0) {
-			snprintf(why, why_size, "setting '%s': %s is not a %s you can %s", s->name, s->value,
-				 dir ? "directory" : "file", s->writable ? "read and write" : "read");
-			return -EINVAL;
+			return cr_fail(err, -EINVAL, "setting '%s': %s is not a %s you can %s", s->name, s->value,
+				       dir ? "directory" : "file", s->writable ? "read and write" : "read");
 		}
 	}
 	return 0;

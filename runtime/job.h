@@ -30,6 +30,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "../base/error.h"
+
 #define JOB_NAME_MAX 48
 #define JOB_MAX_PACKAGES 64
 #define JOB_MAX_BINDS 16
@@ -137,18 +139,18 @@ int job_settings_load(struct job *job, const char *file, struct job_error *err);
 
 /*
  * Apply "NAME=VALUE" (an empty VALUE unsets).  A file or dir value is made
- * absolute against the working directory.  Returns 0, or -EINVAL with why
- * (why_size bytes) saying what is wrong: an unknown name, a value with a
- * newline, a required setting unset.
+ * absolute against the working directory.  Returns 0, or -EINVAL with *err
+ * saying what is wrong: an unknown name, a value with a newline, a
+ * required setting unset.
  */
-int job_setting_assign(struct job *job, const char *spec, char *why, size_t why_size);
+int job_setting_assign(struct job *job, const char *spec, struct cr_error *err);
 
 /*
  * Check that every required setting is set, and that each file or dir
  * setting's path is a file (directory) the user can read (and write, for
- * rw).  Returns 0 or -EINVAL with why naming the setting and what to do.
+ * rw).  Returns 0 or -EINVAL with *err naming the setting and what to do.
  */
-int job_settings_check(const struct job *job, char *why, size_t why_size);
+int job_settings_check(const struct job *job, struct cr_error *err);
 
 /*
  * Save the settings (not those of need once) to file, replacing it

@@ -142,19 +142,6 @@ static int mount_on_fd(const char *source, int fd, const char *fstype, unsigned 
 	return 0;
 }
 
-static int fail(struct mount_error *err, int r, const char *fmt, ...) _printf_(3, 4);
-
-static int fail(struct mount_error *err, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err->step, sizeof(err->step), fmt, ap);
-	va_end(ap);
-	err->error = r;
-	return r;
-}
-
 /*
  * A detached recursive copy of the host's tree at source (open_tree(2)
  * OPEN_TREE_CLONE), taken before anything is mounted in the rootfs: a later
@@ -168,7 +155,7 @@ struct tree {
 	const char *source, *target;
 };
 
-static int clone_tree(const char *source, const char *target, bool read_only, struct tree *t, struct mount_error *err)
+static int clone_tree(const char *source, const char *target, bool read_only, struct tree *t, struct cr_error *err)
 {
 	struct stat st;
 
@@ -177,34 +164,34 @@ static int clone_tree(const char *source, const char *target, bool read_only, st
 	t->target = target;
 	t->read_only = read_only;
 	if (stat(source, &st) < 0)
-		return fail(err, -errno, "bind %.64s", source);
+		return cr_fail_errno(err, -errno, "bind %.64s", source);
 	t->is_dir = S_ISDIR(st.st_mode);
 	t->fd = sys_open_tree(AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	if (t->fd < 0)
-		return fail(err, -errno, "copy the mount tree of %.64s", source);
+		return cr_fail_errno(err, -errno, "copy the mount tree of %.64s", source);
 	if (read_only) {
 		struct mount_attr_arg attr = { .attr_set = MOUNT_ATTR_RDONLY };
 
 		if (sys_mount_setattr(t->fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) < 0)
-			return fail(err, -errno, "make %.64s read-only", target);
+			return cr_fail_errno(err, -errno, "make %.64s read-only", target);
 	}
 	return 0;
 }
 
 /* Attach a cloned tree at its target inside the root (created like the source: file or directory). */
-static int attach_tree(int rootfd, struct tree *t, struct mount_error *err)
+static int attach_tree(int rootfd, struct tree *t, struct cr_error *err)
 {
 	_cleanup_close_ int fd = path_in_root(rootfd, t->target, true, !t->is_dir);
 
 	if (fd == -EXDEV)
-		return fail(err, fd,
-			    "bind %.64s: %.64s is missing and lies in another mount (a bound host directory): "
-			    "create it first",
-			    t->source, t->target);
+		return cr_fail_errno(err, fd,
+				     "bind %.64s: %.64s is missing and lies in another mount (a bound host directory): "
+				     "create it first",
+				     t->source, t->target);
 	if (fd < 0)
-		return fail(err, fd, "bind %.64s: target %.64s in the rootfs", t->source, t->target);
+		return cr_fail_errno(err, fd, "bind %.64s: target %.64s in the rootfs", t->source, t->target);
 	if (sys_move_mount(t->fd, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		return fail(err, -errno, "bind %.64s on %.64s", t->source, t->target);
+		return cr_fail_errno(err, -errno, "bind %.64s on %.64s", t->source, t->target);
 	return 0;
 }
 
@@ -215,18 +202,18 @@ static void close_trees(struct tree *trees, size_t n)
 			close(trees[i].fd);
 }
 
-static int mount_proc(int rootfd, struct mount_error *err)
+static int mount_proc(int rootfd, struct cr_error *err)
 {
 	_cleanup_close_ int fd = path_in_root(rootfd, "proc", true, false);
 	int r;
 
 	if (fd < 0)
-		return fail(err, fd, "/proc in the rootfs");
+		return cr_fail_errno(err, fd, "/proc in the rootfs");
 	/* A new instance needs the mounter to own its pid namespace (doc/design.md fact 5). */
 	r = mount_on_fd("proc", fd, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	if (r == -EPERM || r == -EACCES)
 		r = mount_on_fd("/proc", fd, NULL, MS_BIND | MS_REC, NULL);
-	return r < 0 ? fail(err, r, "mount /proc") : 0;
+	return r < 0 ? cr_fail_errno(err, r, "mount /proc") : 0;
 }
 
 /*
@@ -236,7 +223,7 @@ static int mount_proc(int rootfd, struct mount_error *err)
  * installed in the container can replace it (an F entry's kernel-held file
  * would run anyway; one without F opens that path).
  */
-static int use_host_entry(int rootfd, const struct mount_config *cfg, struct mount_error *err)
+static int use_host_entry(int rootfd, const struct mount_config *cfg, struct cr_error *err)
 {
 	_cleanup_close_ int dirfd = -EBADF;
 	struct binfmt_entry entry;
@@ -248,12 +235,12 @@ static int use_host_entry(int rootfd, const struct mount_config *cfg, struct mou
 	dirfd = binfmt_host_open();
 	r = dirfd < 0 ? 0 : binfmt_find_claimant(dirfd, cfg->arch, NULL, &entry);
 	if (r < 0)
-		return fail(err, r, "read the host's binfmt entries");
+		return cr_fail_errno(err, r, "read the host's binfmt entries");
 	if (r == 0)
-		return fail(err, -ENOEXEC,
-			    "no host binfmt entry runs %s programs (binfmt mode %s): root must run "
-			    "'crossroot binfmt register'",
-			    cfg->arch->name, binfmt_mode_name(cfg->binfmt_mode));
+		return cr_fail_errno(err, -ENOEXEC,
+				     "no host binfmt entry runs %s programs (binfmt mode %s): root must run "
+				     "'crossroot binfmt register'",
+				     cfg->arch->name, binfmt_mode_name(cfg->binfmt_mode));
 	r = clone_tree(entry.interpreter, entry.interpreter, true, &t, err);
 	if (r == 0)
 		r = attach_tree(rootfd, &t, err);
@@ -262,7 +249,7 @@ static int use_host_entry(int rootfd, const struct mount_config *cfg, struct mou
 	return r;
 }
 
-static int mount_binfmt(int rootfd, const struct mount_config *cfg, struct mount_error *err)
+static int mount_binfmt(int rootfd, const struct mount_config *cfg, struct cr_error *err)
 {
 	struct binfmt_result results[ARCH_COUNT_MAX];
 	_cleanup_close_ int mnt = -EBADF, target = -EBADF;
@@ -276,43 +263,43 @@ static int mount_binfmt(int rootfd, const struct mount_config *cfg, struct mount
 	if (mnt < 0 && cfg->binfmt_mode == BINFMT_MODE_AUTO && (mnt == -EPERM || mnt == -EACCES))
 		return use_host_entry(rootfd, cfg, err);
 	if (mnt < 0)
-		return fail(err, mnt, "mount a sandboxed binfmt_misc");
+		return cr_fail_errno(err, mnt, "mount a sandboxed binfmt_misc");
 	/* C only here, where it cannot reach beyond the user's namespace. */
 	r = binfmt_register_emulators(mnt, cfg->host_machine, cfg->emulator_search_path, BINFMT_FLAG_CREDENTIALS, false,
 				      results, &n);
 	if (r < 0)
-		return fail(err, r, "register the emulators");
+		return cr_fail_errno(err, r, "register the emulators");
 	for (size_t i = 0; i < n; i++)
 		if (results[i].outcome == BINFMT_FAILED)
-			return fail(err, results[i].error, "register the %s emulator", results[i].arch->name);
+			return cr_fail_errno(err, results[i].error, "register the %s emulator", results[i].arch->name);
 	/* Attached inside, the mount (and with it the entries) lives exactly as long as the container. */
 	target = path_in_root(rootfd, "proc/sys/fs/binfmt_misc", false, false);
 	if (target < 0)
-		return fail(err, target, "/proc/sys/fs/binfmt_misc inside");
+		return cr_fail_errno(err, target, "/proc/sys/fs/binfmt_misc inside");
 	if (sys_move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		return fail(err, -errno, "attach binfmt_misc inside");
+		return cr_fail_errno(err, -errno, "attach binfmt_misc inside");
 	return 0;
 }
 
 /* Bind the host's node path ("/dev/NAME") onto an empty file NAME in dev. */
-static int bind_node(int dev, const char *path, struct mount_error *err)
+static int bind_node(int dev, const char *path, struct cr_error *err)
 {
 	const char *name = path + strlen("/dev/");
 	_cleanup_close_ int node = -EBADF;
 	int f, r;
 
 	if (strncmp(path, "/dev/", 5) || !*name || strchr(name, '/') || name[0] == '.')
-		return fail(err, -EINVAL, "bind %.64s: not a name directly in /dev", path);
+		return cr_fail_errno(err, -EINVAL, "bind %.64s: not a name directly in /dev", path);
 	f = openat(dev, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 	if (f < 0)
-		return fail(err, -errno, "create %.64s", path);
+		return cr_fail_errno(err, -errno, "create %.64s", path);
 	close(f);
 	node = openat(dev, name, O_PATH | O_CLOEXEC | O_NOFOLLOW);
 	r = node < 0 ? -errno : mount_on_fd(path, node, NULL, MS_BIND, NULL);
-	return r < 0 ? fail(err, r, "bind %.64s", path) : 0;
+	return r < 0 ? cr_fail_errno(err, r, "bind %.64s", path) : 0;
 }
 
-static int mount_dev(int rootfd, const struct mount_config *cfg, struct mount_error *err)
+static int mount_dev(int rootfd, const struct mount_config *cfg, struct cr_error *err)
 {
 	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
 	static const char *const links[][2] = {
@@ -324,13 +311,13 @@ static int mount_dev(int rootfd, const struct mount_config *cfg, struct mount_er
 	int r;
 
 	if (fd < 0)
-		return fail(err, fd, "/dev in the rootfs");
+		return cr_fail_errno(err, fd, "/dev in the rootfs");
 	r = mount_on_fd("tmpfs", fd, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=65536k");
 	if (r < 0)
-		return fail(err, r, "mount a tmpfs on /dev");
+		return cr_fail_errno(err, r, "mount a tmpfs on /dev");
 	dev = open_in_root(rootfd, "dev", O_DIRECTORY | O_RDONLY);
 	if (dev < 0)
-		return fail(err, dev, "open the new /dev");
+		return cr_fail_errno(err, dev, "open the new /dev");
 	/* No mknod is possible in a user namespace: bind the host's nodes onto empty files. */
 	for (size_t i = 0; i < ARRAY_SIZE(nodes); i++) {
 		char host[32];
@@ -350,7 +337,7 @@ static int mount_dev(int rootfd, const struct mount_config *cfg, struct mount_er
 			return r;
 	}
 	if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0)
-		return fail(err, -errno, "create /dev/pts and /dev/shm");
+		return cr_fail_errno(err, -errno, "create /dev/pts and /dev/shm");
 	{
 		_cleanup_close_ int pts = openat(dev, "pts", O_PATH | O_CLOEXEC | O_NOFOLLOW);
 		_cleanup_close_ int shm = openat(dev, "shm", O_PATH | O_CLOEXEC | O_NOFOLLOW);
@@ -360,14 +347,14 @@ static int mount_dev(int rootfd, const struct mount_config *cfg, struct mount_er
 				cfg->mapped ? "newinstance,ptmxmode=0666,mode=0620,gid=5"
 					    : "newinstance,ptmxmode=0666,mode=0620");
 		if (r < 0)
-			return fail(err, r, "mount devpts on /dev/pts");
+			return cr_fail_errno(err, r, "mount devpts on /dev/pts");
 		r = mount_on_fd("tmpfs", shm, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
 		if (r < 0)
-			return fail(err, r, "mount a tmpfs on /dev/shm");
+			return cr_fail_errno(err, r, "mount a tmpfs on /dev/shm");
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
 		if (symlinkat(links[i][1], dev, links[i][0]) < 0)
-			return fail(err, -errno, "link /dev/%s", links[i][0]);
+			return cr_fail_errno(err, -errno, "link /dev/%s", links[i][0]);
 	return 0;
 }
 
@@ -420,7 +407,7 @@ static int add_entry(int rootfd, const char *file, const char *name, unsigned lo
 	return write_once(fd, line, strlen(line));
 }
 
-static int add_user(int rootfd, const struct mount_config *cfg, struct mount_error *err)
+static int add_user(int rootfd, const struct mount_config *cfg, struct cr_error *err)
 {
 	char line[512];
 	int r;
@@ -432,11 +419,11 @@ static int add_user(int rootfd, const struct mount_config *cfg, struct mount_err
 		 (unsigned)cfg->user_gid, cfg->home ? cfg->home : "/", shell >= 0 ? cfg->user_shell : "/bin/sh");
 	r = add_entry(rootfd, "etc/passwd", cfg->user_name, cfg->user_uid, line);
 	if (r < 0)
-		return fail(err, r, "add %s to /etc/passwd", cfg->user_name);
+		return cr_fail_errno(err, r, "add %s to /etc/passwd", cfg->user_name);
 	snprintf(line, sizeof(line), "%s:x:%u:\n", cfg->user_name, (unsigned)cfg->user_gid);
 	r = add_entry(rootfd, "etc/group", cfg->user_name, cfg->user_gid, line);
 	if (r < 0)
-		return fail(err, r, "add %s to /etc/group", cfg->user_name);
+		return cr_fail_errno(err, r, "add %s to /etc/group", cfg->user_name);
 	/*
 	 * pam_unix's account check (sudo, su) wants a shadow entry for an "x"
 	 * password; '*' means no password login, and no ageing.  Field 3 of a
@@ -444,11 +431,11 @@ static int add_user(int rootfd, const struct mount_config *cfg, struct mount_err
 	 */
 	snprintf(line, sizeof(line), "%s:*:19000:0:99999:7:::\n", cfg->user_name);
 	r = add_entry(rootfd, "etc/shadow", cfg->user_name, ULONG_MAX, line);
-	return r < 0 ? fail(err, r, "add %s to /etc/shadow", cfg->user_name) : 0;
+	return r < 0 ? cr_fail_errno(err, r, "add %s to /etc/shadow", cfg->user_name) : 0;
 }
 
 /* The container's hostname resolves, as Debian's installer makes it: "127.0.1.1 NAME" in /etc/hosts. */
-static int add_hosts_entry(int rootfd, const char *hostname, struct mount_error *err)
+static int add_hosts_entry(int rootfd, const char *hostname, struct cr_error *err)
 {
 	char text[65536], line[128];
 	_cleanup_close_ int fd = open_in_root(rootfd, "etc/hosts", O_RDWR | O_NOFOLLOW);
@@ -462,14 +449,14 @@ static int add_hosts_entry(int rootfd, const char *hostname, struct mount_error 
 		return 0; /* not a file of the rootfs's own to edit */
 	n = read(fd, text, sizeof(text) - 1);
 	if (n < 0)
-		return fail(err, -errno, "read /etc/hosts");
+		return cr_fail_errno(err, -errno, "read /etc/hosts");
 	text[n] = '\0';
 	for (const char *p = strstr(text, hostname); p; p = strstr(p + 1, hostname))
 		if ((p == text || strchr(" \t", p[-1])) && strchr(" \t\n", p[len]))
 			return 0;
 	snprintf(line, sizeof(line), "%s127.0.1.1\t%s\n", n > 0 && text[n - 1] != '\n' ? "\n" : "", hostname);
 	if (lseek(fd, 0, SEEK_END) < 0 || write_once(fd, line, strlen(line)) < 0)
-		return fail(err, -errno, "add %s to /etc/hosts", hostname);
+		return cr_fail_errno(err, -errno, "add %s to /etc/hosts", hostname);
 	return 0;
 }
 
@@ -478,18 +465,18 @@ static int add_hosts_entry(int rootfd, const char *hostname, struct mount_error 
  * in NOTES): the old root ends up stacked on the new one at "/", is made a
  * slave so its unmount never propagates to the host, and is detached.
  */
-static int switch_root(int rootfd, struct mount_error *err)
+static int switch_root(int rootfd, struct cr_error *err)
 {
 	if (fchdir(rootfd) < 0)
-		return fail(err, -errno, "chdir to the rootfs");
+		return cr_fail_errno(err, -errno, "chdir to the rootfs");
 	if (sys_pivot_root(".", ".") < 0)
-		return fail(err, -errno, "pivot_root");
+		return cr_fail_errno(err, -errno, "pivot_root");
 	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-		return fail(err, -errno, "make the old root a slave");
+		return cr_fail_errno(err, -errno, "make the old root a slave");
 	if (umount2(".", MNT_DETACH) < 0)
-		return fail(err, -errno, "detach the old root");
+		return cr_fail_errno(err, -errno, "detach the old root");
 	if (chdir("/") < 0)
-		return fail(err, -errno, "chdir /");
+		return cr_fail_errno(err, -errno, "chdir /");
 	return 0;
 }
 
@@ -499,7 +486,7 @@ static int switch_root(int rootfd, struct mount_error *err)
  * the rootfs by path, dpkg --root, then reads the rootfs's settings, users
  * and groups, as the rootfs's own would).  Missing ones stay the host's.
  */
-static int show_rootfs_settings(int rootfd, struct mount_error *err)
+static int show_rootfs_settings(int rootfd, struct cr_error *err)
 {
 	static const char *const dirs[] = { "etc", "root" };
 
@@ -512,16 +499,16 @@ static int show_rootfs_settings(int rootfd, struct mount_error *err)
 		if (from == -ENOENT)
 			continue;
 		if (from < 0)
-			return fail(err, from, "open the rootfs's /%s", dirs[i]);
+			return cr_fail_errno(err, from, "open the rootfs's /%s", dirs[i]);
 		onto = openat(AT_FDCWD, i == 0 ? "/etc" : "/root", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (onto < 0)
-			return fail(err, -errno, "open the host's /%s", dirs[i]);
+			return cr_fail_errno(err, -errno, "open the host's /%s", dirs[i]);
 		snprintf(source, sizeof(source), "/proc/self/fd/%d", from);
 		r = mount_on_fd(source, onto, NULL, MS_BIND, NULL);
 		if (r < 0)
-			return fail(err, r, "show the rootfs's /%s at the host's", dirs[i]);
+			return cr_fail_errno(err, r, "show the rootfs's /%s at the host's", dirs[i]);
 	}
-	return chdir("/") < 0 ? fail(err, -errno, "chdir /") : 0;
+	return chdir("/") < 0 ? cr_fail_errno(err, -errno, "chdir /") : 0;
 }
 
 /*
@@ -531,7 +518,7 @@ static int show_rootfs_settings(int rootfd, struct mount_error *err)
  * links: no path of the user's is parsed by overlayfs, whose option syntax
  * a ',' or ':' in $HOME would break.
  */
-static int mount_overlay(const char *rootfs, int layer_fd, const char *layer_path, struct mount_error *err)
+static int mount_overlay(const char *rootfs, int layer_fd, const char *layer_path, struct cr_error *err)
 {
 	_cleanup_close_ int lower = open(rootfs, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	_cleanup_close_ int layer = -EBADF, upper = -EBADF, work = -EBADF;
@@ -547,34 +534,34 @@ static int mount_overlay(const char *rootfs, int layer_fd, const char *layer_pat
 	 */
 	layer = open(layer_path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (layer < 0 || fstat(layer, &st) < 0 || fstat(layer_fd, &want) < 0)
-		return fail(err, -errno, "open the ephemeral layer");
+		return cr_fail_errno(err, -errno, "open the ephemeral layer");
 	if (st.st_dev != want.st_dev || st.st_ino != want.st_ino)
-		return fail(err, -ESTALE, "open the ephemeral layer (it was replaced)");
+		return cr_fail_errno(err, -ESTALE, "open the ephemeral layer (it was replaced)");
 	upper = openat(layer, "upper", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	work = openat(layer, "work", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (lower < 0 || upper < 0 || work < 0 || fstat(lower, &st) < 0)
-		return fail(err, -errno, "open the rootfs and its ephemeral layer");
+		return cr_fail_errno(err, -errno, "open the rootfs and its ephemeral layer");
 	/* The merged / shows the upper root's attributes (overlayfs.rst "Directories"): the rootfs's own. */
 	times[0] = st.st_atim;
 	times[1] = st.st_mtim;
 	if (fchown(upper, st.st_uid, st.st_gid) < 0 || fchmod(upper, st.st_mode & 07777) < 0 ||
 	    futimens(upper, times) < 0)
-		return fail(err, -errno, "give the ephemeral layer the rootfs's owner and mode");
+		return cr_fail_errno(err, -errno, "give the ephemeral layer the rootfs's owner and mode");
 	snprintf(data, sizeof(data),
 		 "lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d,userxattr", lower, upper,
 		 work);
 	r = mount_on_fd("overlay", lower, "overlay", 0, data);
 	if (r < 0)
-		return fail(err, r,
-			    "mount the ephemeral overlay (its upper layer needs a filesystem overlayfs can write: "
-			    "ext4, xfs, btrfs; not NFS or overlayfs)");
+		return cr_fail_errno(
+			err, r,
+			"mount the ephemeral overlay (its upper layer needs a filesystem overlayfs can write: "
+			"ext4, xfs, btrfs; not NFS or overlayfs)");
 	return 0;
 }
 
 /* Clone every host tree the container gets: /sys, $HOME, /var/tmp, the user's binds, resolv.conf. */
-static int clone_trees(const struct mount_config *cfg, struct tree *trees, size_t *n, struct mount_error *err)
+static int clone_trees(const struct mount_config *cfg, struct tree *trees, size_t *n, struct cr_error *err)
 {
-	struct mount_error ignored = { 0 };
 	int r;
 
 	*n = 0;
@@ -589,14 +576,14 @@ static int clone_trees(const struct mount_config *cfg, struct tree *trees, size_
 	if (r < 0)
 		return r;
 	/* apt needs the host's resolver; a host without one simply goes without. */
-	if (clone_tree("/etc/resolv.conf", "/etc/resolv.conf", false, &trees[*n], &ignored) == 0)
+	if (clone_tree("/etc/resolv.conf", "/etc/resolv.conf", false, &trees[*n], NULL) == 0)
 		(*n)++;
 	else if (trees[*n].fd >= 0)
 		close(trees[*n].fd);
 	return 0;
 }
 
-int mount_container(const struct mount_config *cfg, struct mount_error *err)
+int mount_container(const struct mount_config *cfg, struct cr_error *err)
 {
 	_cleanup_close_ int rootfd = -EBADF;
 	struct tree trees[MOUNT_MAX_BINDS + 5];
@@ -605,26 +592,26 @@ int mount_container(const struct mount_config *cfg, struct mount_error *err)
 
 	memset(err, 0, sizeof(*err));
 	if (cfg->n_binds > MOUNT_MAX_BINDS)
-		return fail(err, -E2BIG, "too many binds");
+		return cr_fail_errno(err, -E2BIG, "too many binds");
 	/* Nothing done below may propagate back to the host (systemd makes / shared). */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return fail(err, -errno, "make / private");
+		return cr_fail_errno(err, -errno, "make / private");
 	r = clone_trees(cfg, trees, &n_trees, err);
 	/* pivot_root needs the new root to be a mount point. */
 	if (r == 0 && cfg->ephemeral)
 		r = mount_overlay(cfg->rootfs, cfg->ephemeral_dir, cfg->ephemeral_path, err);
 	else if (r == 0 && mount(cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-		r = fail(err, -errno, "bind the rootfs %.64s", cfg->rootfs);
+		r = cr_fail_errno(err, -errno, "bind the rootfs %.64s", cfg->rootfs);
 	if (r == 0) {
 		rootfd = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (rootfd < 0)
-			r = fail(err, -errno, "open the rootfs");
+			r = cr_fail_errno(err, -errno, "open the rootfs");
 	}
 	/* The rootfs's own files first, before any host directory is bound into it. */
 	if (r == 0 && cfg->user_name)
 		r = add_user(rootfd, cfg, err);
 	if (r == 0 && cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
-		r = fail(err, -errno, "set the hostname");
+		r = cr_fail_errno(err, -errno, "set the hostname");
 	if (r == 0 && cfg->hostname)
 		r = add_hosts_entry(rootfd, cfg->hostname, err);
 	if (r == 0)
@@ -635,11 +622,10 @@ int mount_container(const struct mount_config *cfg, struct mount_error *err)
 		r = mount_dev(rootfd, cfg, err);
 	/* Host trees last, in order, so that a bind inside $HOME lands on $HOME's mount. */
 	for (size_t i = 0; r == 0 && i < n_trees; i++) {
-		struct mount_error ignored = { 0 };
 		bool optional = streq(trees[i].source, "/etc/resolv.conf");
 
 		/* A rootfs whose resolv.conf cannot take a bind (a dangling link) goes without. */
-		r = attach_tree(rootfd, &trees[i], optional ? &ignored : err);
+		r = attach_tree(rootfd, &trees[i], optional ? NULL : err);
 		if (optional)
 			r = 0;
 	}

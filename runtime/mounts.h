@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "../base/error.h"
 #include "../binfmt/binfmt.h"
 
 /* The most --bind options one container takes. */
@@ -63,12 +64,6 @@ struct mount_config {
 	bool host_tree;
 };
 
-/* Which step of mount_container() failed, for the error message. */
-struct mount_error {
-	char step[160];
-	int error; /* -errno */
-};
-
 /*
  * Build the container's mounts and switch root to it, in the calling
  * process's (already private) mount namespace, in this order (doc/design.md
@@ -88,9 +83,9 @@ struct mount_error {
  * devices asked for); attach the cloned host trees in order; pivot_root
  * (host_tree: instead, bind the rootfs's /etc and /root over the host's).
  *
- * Returns 0 or -errno with *err saying which step failed.
+ * Returns 0 or -errno with *err saying which step failed ("mount /proc: ...").
  */
-int mount_container(const struct mount_config *cfg, struct mount_error *err);
+int mount_container(const struct mount_config *cfg, struct cr_error *err);
 
 /*
  * Open path inside the root at rootfd with openat2(RESOLVE_IN_ROOT |

@@ -45,7 +45,7 @@ int rootfs_cache_path(const struct container *c, const struct bootstrap_options 
 void rootfs_cache_store(const struct container *tmpc, const char *cache_path)
 {
 	char dir[PATH_MAX];
-	struct tarball_error terr;
+	struct cr_error terr;
 
 	snprintf(dir, sizeof(dir), "%s", cache_path);
 	*strrchr(dir, '/') = '\0';

@@ -42,6 +42,7 @@ static const int build_caps[] = {
 static int identity_read(struct identity *id)
 {
 	struct passwd *pw = getpwuid(getuid());
+	char source[PATH_MAX + 200];
 
 	memset(id, 0, sizeof(*id));
 	id->uid = getuid();
@@ -55,7 +56,7 @@ static int identity_read(struct identity *id)
 		snprintf(id->cwd, sizeof(id->cwd), "/");
 	if (arch_host_machine(id->machine, sizeof(id->machine)) < 0)
 		snprintf(id->machine, sizeof(id->machine), "unknown");
-	id->binfmt_error = config_binfmt_mode(0, &id->binfmt_mode, id->binfmt_source, sizeof(id->binfmt_source));
+	config_binfmt_mode(0, &id->binfmt_mode, source, sizeof(source), &id->binfmt_err);
 	return 0;
 }
 
@@ -74,11 +75,10 @@ static void probe_x86_32(const struct identity *id)
 /* A binfmt mode that could not be read, as crossroot's failure in res.  Returns whether there was one. */
 static bool binfmt_mode_failed(const struct identity *id, struct run_result *res)
 {
-	if (!id->binfmt_error)
+	if (!id->binfmt_err.error)
 		return false;
 	res->outcome = RUN_FAILED;
-	res->error = id->binfmt_error;
-	snprintf(res->step, sizeof(res->step), "%.198s", id->binfmt_source);
+	cr_fail_errno(&res->err, id->binfmt_err.error, "%.198s", id->binfmt_err.message);
 	return true;
 }
 
@@ -111,9 +111,12 @@ static int enter_userns_mode(enum container_mode mode, const char **step)
 	return 0;
 }
 
-int enter_userns(const struct container *c, const char **step)
+int enter_userns(const struct container *c, struct cr_error *err)
 {
-	return enter_userns_mode(c->mode, step);
+	const char *step;
+	int r = enter_userns_mode(c->mode, &step);
+
+	return r < 0 ? cr_fail_errno(err, r, "%s", step) : 0;
 }
 
 int userns_call(enum container_mode mode, int (*fn)(void *arg, void *out), void *arg, void *out, size_t out_size)
@@ -322,7 +325,7 @@ static _noreturn_ void exec_failed(const struct exec_context *x, int report)
 {
 	struct message msg = { .type = MSG_FAILED, .error = x->error ? x->error : -EPERM };
 
-	snprintf(msg.step, sizeof(msg.step), "%s", x->step);
+	snprintf(msg.text, sizeof(msg.text), "%s: %s", x->step, strerror(-msg.error));
 	if (write(report, &msg, sizeof(msg)) < 0)
 		_exit(125);
 	_exit(125);
@@ -543,8 +546,15 @@ static int emulator_check(const struct container *c, struct run_result *res)
 	if (res->emulator.status == EMULATOR_FOUND || res->emulator.status == EMULATOR_NATIVE)
 		return 0;
 	res->outcome = RUN_NO_EMULATOR;
-	res->error = -ENOEXEC;
+	res->err.error = -ENOEXEC;
 	return -ENOEXEC;
+}
+
+/* The failure an init or a command's process reported (MSG_FAILED, its text complete) in res. */
+static void failed_message(struct run_result *res, const struct message *msg)
+{
+	res->outcome = RUN_FAILED;
+	cr_fail(&res->err, msg->error, "%s", msg->text);
 }
 
 /* Read what the command's process reported before exec, if anything. */
@@ -556,21 +566,17 @@ static void read_report(int report, struct run_result *res)
 		return;
 	if (msg.type == MSG_EXEC_FAILED) {
 		res->outcome = RUN_EXEC_FAILED;
-		res->error = msg.error;
+		res->err.error = msg.error;
 		res->found = msg.found;
-	} else if (msg.type == MSG_FAILED) {
-		res->outcome = RUN_FAILED;
-		res->error = msg.error;
-		snprintf(res->step, sizeof(res->step), "%s", msg.step);
-	}
+	} else if (msg.type == MSG_FAILED)
+		failed_message(res, &msg);
 }
 
 /* Record crossroot's own failure in res; returns 0, as the result is in res. */
 static int failed(struct run_result *res, int error, const char *step)
 {
 	res->outcome = RUN_FAILED;
-	res->error = error;
-	snprintf(res->step, sizeof(res->step), "%s", step);
+	cr_fail_errno(&res->err, error, "%s", step);
 	return 0;
 }
 
@@ -581,7 +587,6 @@ static int exec_fresh(const struct container *c, const struct exec_request *req,
 	_cleanup_close_pair_ int sync[2] = { -EBADF, -EBADF }, report[2] = { -EBADF, -EBADF };
 	_cleanup_close_ int master = -EBADF;
 	int r, status;
-	const char *step;
 	struct message msg;
 	struct termios saved;
 	struct timespec deadline;
@@ -592,13 +597,13 @@ static int exec_fresh(const struct container *c, const struct exec_request *req,
 		return failed(res, -errno, "socketpair");
 	if (pipe2(report, O_CLOEXEC) < 0)
 		return failed(res, -errno, "pipe");
-	r = enter_userns(c, &step);
-	if (r == 0 && unshare(CONTAINER_NAMESPACES) < 0) {
-		r = -errno;
-		step = "create the container's namespaces";
+	r = enter_userns(c, &res->err);
+	if (r == 0 && unshare(CONTAINER_NAMESPACES) < 0)
+		return failed(res, -errno, "create the container's namespaces");
+	if (r < 0) {
+		res->outcome = RUN_FAILED;
+		return 0;
 	}
-	if (r < 0)
-		return failed(res, r, step);
 	init = fork();
 	if (init < 0)
 		return failed(res, -errno, "fork the container's init");
@@ -612,7 +617,7 @@ static int exec_fresh(const struct container *c, const struct exec_request *req,
 	report[1] = safe_close(report[1]);
 	r = recv_message(sync[0], &msg, &master);
 	if (r == 0 && msg.type == MSG_FAILED)
-		failed(res, msg.error, msg.step);
+		failed_message(res, &msg);
 	if (r == 0 && msg.type == MSG_READY && req->tty)
 		raw = raw_terminal(&saved);
 	if (req->timeout) {
@@ -704,7 +709,24 @@ static int exec_ephemeral(const struct container *c, const struct exec_request *
 	return r;
 }
 
-int container_exec(const struct container *c, const struct exec_request *req, struct run_result *res)
+/*
+ * A -errno r of container_exec() or container_start() as their result
+ * says it: RUN_FAILED, with the detail when one was found.  Returns r.
+ */
+static int result_error(struct run_result *res, int r)
+{
+	if (r >= 0 || res->outcome == RUN_NO_EMULATOR)
+		return r;
+	if (res->outcome != RUN_FAILED)
+		cr_clear(&res->err);
+	res->outcome = RUN_FAILED;
+	if (!res->err.error)
+		res->err.error = r;
+	return r;
+}
+
+/* container_exec(): 0 with any outcome in res, or -errno when c could not even be looked at. */
+static int exec_outcome(const struct container *c, const struct exec_request *req, struct run_result *res)
 {
 	struct container_state state;
 	struct identity id;
@@ -808,14 +830,25 @@ static pid_t start_handshake(const struct container *c, int sync, struct run_res
 			 msg.type != MSG_COMMIT)
 			failed(res, -EIO, "hand over to the container's init");
 	} else if (r == 0 && msg.type == MSG_FAILED)
-		failed(res, msg.error, msg.step);
+		failed_message(res, &msg);
 	else
 		failed(res, r < 0 ? r : -EIO, "start the container's init");
 	return init;
 }
 
-int container_start(const struct container *c, const struct bind_mount *binds, size_t n_binds, bool ephemeral,
-		    struct run_result *res)
+int container_exec(const struct container *c, const struct exec_request *req, struct run_result *res)
+{
+	int r = exec_outcome(c, req, res);
+
+	if (r == 0 && res->outcome == RUN_FAILED)
+		r = res->err.error < 0 ? res->err.error : -EIO;
+	if (r == 0 && res->outcome == RUN_NO_EMULATOR)
+		r = -ENOEXEC;
+	return result_error(res, r);
+}
+
+static int start_container(const struct container *c, const struct bind_mount *binds, size_t n_binds, bool ephemeral,
+			   struct run_result *res)
 {
 	_cleanup_close_ int lock = -EBADF, use = -EBADF;
 	struct ephemeral eph = { .parent = -EBADF, .dir = -EBADF, .lock = -EBADF };
@@ -871,9 +904,15 @@ int container_start(const struct container *c, const struct bind_mount *binds, s
 		}
 		container_state_clear(c);
 		ephemeral_sweep(c);
-		return res->error;
+		return res->err.error;
 	}
 	return 0;
+}
+
+int container_start(const struct container *c, const struct bind_mount *binds, size_t n_binds, bool ephemeral,
+		    struct run_result *res)
+{
+	return result_error(res, start_container(c, binds, n_binds, ephemeral, res));
 }
 
 int container_stop(const struct container *c)

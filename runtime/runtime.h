@@ -93,8 +93,8 @@ struct exec_request {
 
 enum run_outcome {
 	RUN_EXITED,	 /* status holds the command's exit status (128+N for signal N) */
-	RUN_EXEC_FAILED, /* the command could not be executed: error, found */
-	RUN_FAILED,	 /* crossroot failed: error, step */
+	RUN_EXEC_FAILED, /* the command could not be executed: err.error, found */
+	RUN_FAILED,	 /* crossroot failed: err */
 	RUN_NO_EMULATOR, /* nothing ran: no usable emulator for the container's arch (emulator says why) */
 	RUN_TIMED_OUT,	 /* req->timeout passed: every process of the container was killed */
 };
@@ -102,9 +102,8 @@ enum run_outcome {
 struct run_result {
 	enum run_outcome outcome;
 	int status;
-	int error; /* -errno */
 	bool found;
-	char step[200];
+	struct cr_error err; /* RUN_FAILED: what failed ("" when only err.error is known); RUN_EXEC_FAILED: execve's */
 	struct emulator emulator; /* with RUN_NO_EMULATOR: what discovery found */
 };
 
@@ -113,8 +112,12 @@ struct run_result {
  * stopped container, c's arch is checked first: native, or an emulator that
  * emulator_find() (with $PATH) finds static; else nothing runs and the
  * outcome is RUN_NO_EMULATOR.  (A started one has its entries already: the
- * kernel holds their emulators open.)  Returns 0 with *res filled (any
- * outcome), or -errno when c could not even be looked at.
+ * kernel holds their emulators open.)  As container_start(): returns 0 when
+ * the command ran or could not be executed (res->outcome RUN_EXITED,
+ * RUN_EXEC_FAILED or RUN_TIMED_OUT says how it ended), -ENOEXEC with
+ * res->outcome RUN_NO_EMULATOR, or -errno with res->outcome RUN_FAILED and
+ * res->err: -EBUSY (the rootfs is used the other way), -EWOULDBLOCK
+ * (another crossroot is starting or stopping c), or any other.
  */
 int container_exec(const struct container *c, const struct exec_request *req, struct run_result *res);
 
@@ -127,7 +130,8 @@ int container_exec(const struct container *c, const struct exec_request *req, st
  * -EWOULDBLOCK when another crossroot is starting or stopping it,
  * -ENOEXEC with res->outcome
  * RUN_NO_EMULATOR when c's arch has no usable emulator (checked first, as
- * for container_exec()), or -errno with res->step set.
+ * for container_exec()), or -errno with res->outcome RUN_FAILED and
+ * res->err set (its message "" for the errors named above).
  */
 int container_start(const struct container *c, const struct bind_mount *binds, size_t n_binds, bool ephemeral,
 		    struct run_result *res);

@@ -95,11 +95,9 @@ static _noreturn_ void run_child(const struct container *tmpc, const struct exec
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(output, 1) < 0 || dup2(output, 2) < 0)
 		_exit(125);
 	r = container_exec(tmpc, req, &res);
-	if (r < 0) {
-		res.outcome = RUN_FAILED;
-		res.error = r;
-		snprintf(res.step, sizeof(res.step), "run a command in the new rootfs");
-	}
+	/* Refused before anything was set up: no message says why, this does. */
+	if (r < 0 && res.outcome == RUN_FAILED && !res.err.message[0])
+		cr_fail_errno(&res.err, r, "run a command in the new rootfs");
 	if (write(result, &res, sizeof(res)) != (ssize_t)sizeof(res))
 		_exit(125);
 	_exit(res.outcome == RUN_EXITED && res.status == 0 ? 0 : 1);
@@ -133,7 +131,7 @@ static void follow_output(FILE *in, FILE *log, size_t total, bootstrap_progress_
 /* Record crossroot's own failure before the stage ran; returns r. */
 static int start_failed(struct second_stage_end *end, int r)
 {
-	end->run.error = r;
+	cr_fail_errno(&end->run.err, r, "start the second stage");
 	return r;
 }
 
@@ -144,8 +142,8 @@ static int ended(const struct run_result *run, FILE *log)
 	case RUN_EXITED:
 		return run->status == 0 ? 0 : -EIO;
 	case RUN_EXEC_FAILED:
-		fprintf(log, "crossroot: /bin/sh: %s\n", strerror(-run->error));
-		return run->error < 0 ? run->error : -EIO;
+		fprintf(log, "crossroot: /bin/sh: %s\n", strerror(-run->err.error));
+		return run->err.error < 0 ? run->err.error : -EIO;
 	case RUN_NO_EMULATOR:
 		fprintf(log, "crossroot: no usable emulator for the rootfs's arch\n");
 		return -ENOEXEC;
@@ -153,8 +151,8 @@ static int ended(const struct run_result *run, FILE *log)
 		fprintf(log, "crossroot: the second stage ran out of time\n");
 		return -ETIMEDOUT;
 	case RUN_FAILED:
-		fprintf(log, "crossroot: %s: %s\n", run->step, strerror(-run->error));
-		return run->error < 0 ? run->error : -EIO;
+		fprintf(log, "crossroot: %s\n", cr_message(&run->err));
+		return run->err.error < 0 ? run->err.error : -EIO;
 	}
 	return -EIO;
 }
@@ -189,9 +187,9 @@ static int run_logged(const struct container *tmpc, const struct exec_request *r
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (read(res_read, &end->run, sizeof(end->run)) != (ssize_t)sizeof(end->run)) {
-		end->run = (struct run_result){ .outcome = RUN_FAILED, .error = -ECHILD };
-		snprintf(end->run.step, sizeof(end->run.step), "the second stage's process (wait status 0x%x)",
-			 (unsigned)status);
+		end->run = (struct run_result){ .outcome = RUN_FAILED };
+		cr_fail_errno(&end->run.err, -ECHILD, "the second stage's process (wait status 0x%x)",
+			      (unsigned)status);
 	}
 	return ended(&end->run, log);
 }
@@ -239,7 +237,6 @@ int second_stage_run(const struct container *tmpc, const struct bootstrap_plan *
 
 	memset(end, 0, sizeof(*end));
 	end->run.outcome = RUN_FAILED;
-	snprintf(end->run.step, sizeof(end->run.step), "start the second stage");
 	if (!script)
 		return start_failed(end, -ENOMEM);
 	log = fopen(log_path, "we");
@@ -264,7 +261,7 @@ int second_stage_run(const struct container *tmpc, const struct bootstrap_plan *
  * or no emulator behind it).  Its ELF header tells whether the packages are
  * to blame instead: a shell of another machine.
  */
-static void explain_noexec(const struct container *tmpc, const char *log, struct archive_error *err)
+static void explain_noexec(const struct container *tmpc, const char *log, struct cr_error *err)
 {
 	const struct arch_info *arch = tmpc->arch;
 	_cleanup_close_ int rootfd = open(tmpc->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -282,41 +279,39 @@ static void explain_noexec(const struct container *tmpc, const char *log, struct
 			 "architecture",
 			 arch->name, machine);
 	}
-	archive_fail(err, -ENOEXEC,
-		     "the kernel could not execute the programs of the new %s rootfs (/bin/sh: Exec format error): "
-		     "'crossroot check' says whether the %s emulator (Debian's qemu-user-static) and its binfmt "
-		     "entry are in place%s (log: %.150s)",
-		     arch->name, arch->name, shell, log);
+	cr_fail(err, -ENOEXEC,
+		"the kernel could not execute the programs of the new %s rootfs (/bin/sh: Exec format error): "
+		"'crossroot check' says whether the %s emulator (Debian's qemu-user-static) and its binfmt "
+		"entry are in place%s (log: %.150s)",
+		arch->name, arch->name, shell, log);
 }
 
 void second_stage_explain(const struct container *tmpc, const struct second_stage_end *end, const char *log,
-			  struct archive_error *err)
+			  struct cr_error *err)
 {
 	const struct run_result *run = &end->run;
 	size_t n = end->n_lines;
 
-	if (run->outcome == RUN_EXEC_FAILED && run->error == -ENOEXEC)
+	if (run->outcome == RUN_EXEC_FAILED && run->err.error == -ENOEXEC)
 		explain_noexec(tmpc, log, err);
-	else if (run->outcome == RUN_EXEC_FAILED && run->error == -ENOENT && !run->found)
-		archive_fail(err, run->error,
-			     "the packages gave the new rootfs no /bin/sh, so its second stage (dpkg under emulation) "
-			     "could not start (log: %.150s)",
-			     log);
-	else if (run->outcome == RUN_EXEC_FAILED && run->error == -ENOENT)
-		archive_fail(
-			err, run->error,
+	else if (run->outcome == RUN_EXEC_FAILED && run->err.error == -ENOENT && !run->found)
+		cr_fail(err, run->err.error,
+			"the packages gave the new rootfs no /bin/sh, so its second stage (dpkg under emulation) "
+			"could not start (log: %.150s)",
+			log);
+	else if (run->outcome == RUN_EXEC_FAILED && run->err.error == -ENOENT)
+		cr_fail(err, run->err.error,
 			"the new rootfs's /bin/sh cannot start: its interpreter (#! line or ELF loader) is missing "
 			"(log: %.150s)",
 			log);
 	else if (run->outcome == RUN_EXEC_FAILED)
-		archive_fail(err, run->error, "the new rootfs's /bin/sh cannot start: %s (log: %.150s)",
-			     strerror(-run->error), log);
+		cr_fail(err, run->err.error, "the new rootfs's /bin/sh cannot start: %s (log: %.150s)",
+			strerror(-run->err.error), log);
 	else if (run->outcome == RUN_FAILED)
-		archive_fail(err, run->error, "the second stage could not start: %.150s: %s (log: %.150s)", run->step,
-			     strerror(-run->error), log);
+		cr_fail(err, run->err.error, "the second stage could not start: %.250s (log: %.150s)",
+			cr_message(&run->err), log);
 	else
-		archive_fail(err, -EIO,
-			     "dpkg failed inside the new rootfs (log: %.150s); it ended with:\n%.70s%.70s%.70s%.70s",
-			     log, end->tail[n % 4], end->tail[(n + 1) % 4], end->tail[(n + 2) % 4],
-			     end->tail[(n + 3) % 4]);
+		cr_fail(err, -EIO,
+			"dpkg failed inside the new rootfs (log: %.150s); it ended with:\n%.70s%.70s%.70s%.70s", log,
+			end->tail[n % 4], end->tail[(n + 1) % 4], end->tail[(n + 2) % 4], end->tail[(n + 3) % 4]);
 }

@@ -52,6 +52,6 @@ int second_stage_run(const struct container *tmpc, const struct bootstrap_plan *
  * with the end of its output.  log is where the log is kept.
  */
 void second_stage_explain(const struct container *tmpc, const struct second_stage_end *end, const char *log,
-			  struct archive_error *err);
+			  struct cr_error *err);
 
 #endif

@@ -25,7 +25,7 @@ static bool range_holds(const struct subid_range *r, unsigned long id)
 
 /* The first range of the user's that is big enough and does not hold own_id. */
 static int choose_range(const char *file, const char *user, uid_t uid, unsigned long own_id, struct subid_range *out,
-			char *why, size_t why_size)
+			struct cr_error *err)
 {
 	struct subid_range ranges[16];
 	bool small = false, overlap = false;
@@ -34,13 +34,12 @@ static int choose_range(const char *file, const char *user, uid_t uid, unsigned 
 
 	r = subid_lookup(file, user, uid, ranges, ARRAY_SIZE(ranges), &n);
 	if (r < 0 && r != -ENOENT)
-		return r;
+		return cr_fail_errno(err, r, "%s", file);
 	if (r == -ENOENT || n == 0) {
-		snprintf(why, why_size,
-			 "%s has no range for %s: add one, e.g. usermod --add-subuids "
-			 "100000-165535 --add-subgids 100000-165535 %s",
-			 file, user, user);
-		return -ENOENT;
+		return cr_fail(err, -ENOENT,
+			       "%s has no range for %s: add one, e.g. usermod --add-subuids "
+			       "100000-165535 --add-subgids 100000-165535 %s",
+			       file, user, user);
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (ranges[i].count < SETUP_MIN_IDS)
@@ -53,16 +52,14 @@ static int choose_range(const char *file, const char *user, uid_t uid, unsigned 
 		}
 	}
 	if (overlap) {
-		snprintf(why, why_size, "%s's range in %s holds %s's own id %lu: give %s a range that does not", user,
-			 file, user, own_id, user);
-		return -EEXIST;
+		return cr_fail(err, -EEXIST, "%s's range in %s holds %s's own id %lu: give %s a range that does not",
+			       user, file, user, own_id, user);
 	}
-	snprintf(why, why_size,
-		 "%s's ranges in %s have fewer than %d ids (Debian uses ids up to 65534): give %s "
-		 "a range of %d",
-		 user, file, SETUP_MIN_IDS, user, SETUP_MIN_IDS);
 	(void)small;
-	return -ERANGE;
+	return cr_fail(err, -ERANGE,
+		       "%s's ranges in %s have fewer than %d ids (Debian uses ids up to 65534): give %s "
+		       "a range of %d",
+		       user, file, SETUP_MIN_IDS, user, SETUP_MIN_IDS);
 }
 
 /* Inside 0..count-1 to the range, except own_id, which maps to itself. */
@@ -77,40 +74,38 @@ static int build_map(const struct subid_range *r, unsigned long own, char *buf, 
 }
 
 int setup_plan_user(const char *user, const char *subuid_file, const char *subgid_file, struct setup_plan *plan,
-		    char *why, size_t why_size)
+		    struct cr_error *err)
 {
 	struct passwd *pw;
 	unsigned long id;
 	int r;
 
 	memset(plan, 0, sizeof(*plan));
-	why[0] = '\0';
+	cr_clear(err);
 	pw = getpwnam(user);
 	/* subuid(5): a line may name the user by uid. */
 	if (!pw && user[0] && strspn(user, "0123456789") == strlen(user) && parse_ulong(user, &id) == 0 &&
 	    id < (unsigned long)(uid_t)-1)
 		pw = getpwuid((uid_t)id);
 	if (!pw) {
-		snprintf(why, why_size, "no user named '%s' in the password database", user);
-		return -ESRCH;
+		return cr_fail(err, -ESRCH, "no user named '%s' in the password database", user);
 	}
 	if (pw->pw_uid == 0) {
-		snprintf(why, why_size, "setup is for unprivileged users; root needs none");
-		return -EINVAL;
+		return cr_fail(err, -EINVAL, "setup is for unprivileged users; root needs none");
 	}
 	snprintf(plan->user, sizeof(plan->user), "%s", pw->pw_name);
 	plan->uid = pw->pw_uid;
 	plan->gid = pw->pw_gid;
-	r = choose_range(subuid_file, plan->user, plan->uid, plan->uid, &plan->subuid, why, why_size);
+	r = choose_range(subuid_file, plan->user, plan->uid, plan->uid, &plan->subuid, err);
 	if (r < 0)
 		return r;
-	r = choose_range(subgid_file, plan->user, plan->uid, plan->gid, &plan->subgid, why, why_size);
+	r = choose_range(subgid_file, plan->user, plan->uid, plan->gid, &plan->subgid, err);
 	if (r < 0)
 		return r;
 	r = build_map(&plan->subuid, plan->uid, plan->uid_map, sizeof(plan->uid_map));
 	if (r == 0)
 		r = build_map(&plan->subgid, plan->gid, plan->gid_map, sizeof(plan->gid_map));
-	return r;
+	return r < 0 ? cr_fail_errno(err, r, "the id maps") : 0;
 }
 
 /* 0 when fd has input (or EOF) within timeout_ms, -ETIMEDOUT, or -errno. */

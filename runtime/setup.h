@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "../base/error.h"
 #include "host.h"
 
 /* A user namespace needs at least this many subordinate ids: Debian uses 0-65534. */
@@ -44,13 +45,13 @@ struct setup_plan {
  * to the range, except the user's uid and primary gid, which map to
  * themselves so $HOME keeps its owner (65534, nobody, is inside 0..N-1).
  *
- * Returns 0, or -errno with why (why_size bytes) saying what to fix:
+ * Returns 0, or -errno with *err saying what to fix:
  * -ESRCH no such user, -EINVAL root (uid 0) asked for, -ENOENT no range
  * in a file, -ERANGE ranges too small, -EEXIST every range holds the
  * user's own id.
  */
 int setup_plan_user(const char *user, const char *subuid_file, const char *subgid_file, struct setup_plan *plan,
-		    char *why, size_t why_size);
+		    struct cr_error *err);
 
 /*
  * Carry out plan (as root): pin a new namespace at CROSSROOT_PIN_DIR/UID

@@ -8,7 +8,7 @@
 #include "mounts.h"
 #include "../base/util.h"
 
-int skel_install(int rootfd, bool single, const char **failed)
+int skel_install(int rootfd, bool single, struct cr_error *err)
 {
 	for (size_t i = 0; i < skel_count; i++) {
 		const struct skel_file *f = &skel_files[i];
@@ -16,10 +16,9 @@ int skel_install(int rootfd, bool single, const char **failed)
 
 		if (f->single_only && !single)
 			continue;
-		*failed = f->path;
 		r = write_in_root(rootfd, f->path, f->mode, f->content);
 		if (r < 0)
-			return r;
+			return cr_fail(err, r, "placing /%s: %s", f->path, strerror(-r));
 	}
 	return 0;
 }

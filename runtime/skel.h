@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "../base/error.h"
+
 struct skel_file {
 	const char *path; /* inside the rootfs, relative */
 	mode_t mode;
@@ -20,8 +22,8 @@ extern const size_t skel_count;
 /*
  * Write the skeleton files into the root at rootfd (single: include the
  * single-mode ones), each resolved inside the root and replacing what is
- * there.  Returns 0, or -errno with *failed naming the file.
+ * there.  Returns 0, or -errno with *err naming the file ("placing /etc/hosts: ...").
  */
-int skel_install(int rootfd, bool single, const char **failed);
+int skel_install(int rootfd, bool single, struct cr_error *err);
 
 #endif

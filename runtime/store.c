@@ -69,8 +69,8 @@ static int extract_in_userns(void *arg, void *out)
 		return -errno;
 	r = rootfs_arch_probe(rootfd, &result->found);
 	if (r < 0)
-		snprintf(result->error.what, sizeof(result->error.what),
-			 "reading its /bin/sh or dpkg database to tell its architecture: %s", strerror(-r));
+		cr_fail(&result->error, r, "reading its /bin/sh or dpkg database to tell its architecture: %s",
+			strerror(-r));
 	return r;
 }
 
@@ -327,7 +327,7 @@ int store_create_clone(struct container *c, const struct container *source, stru
  * into *image.  Returns 0 or -errno with err filled.
  */
 static int open_image(const char *source, const char *tmp, const struct arch_info *arch, struct oci_image *image,
-		      struct tarball_error *err)
+		      struct cr_error *err)
 {
 	_cleanup_close_ int src = -EBADF, tmpfd = -EBADF, dir = -EBADF;
 	struct stat st;
@@ -492,9 +492,9 @@ struct first_stage {
 static int first_stage_in_userns(void *arg, void *out)
 {
 	const struct first_stage *a = arg;
-	struct archive_error *err = out;
+	struct cr_error *err = out;
 	_cleanup_close_ int rootfd = -EBADF;
-	const char *failed = "";
+	const char *failed;
 	int r;
 
 	if (chdir(a->rootfs) < 0)
@@ -505,17 +505,17 @@ static int first_stage_in_userns(void *arg, void *out)
 	rootfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return -errno;
-	r = skel_install(rootfd, a->single, &failed);
-	if (r == 0) {
-		failed = "etc/apt/sources.list.d/debian.sources";
-		r = write_in_root(rootfd, failed, 0644, a->apt->sources);
-	}
+	r = skel_install(rootfd, a->single, err);
+	if (r < 0)
+		return r;
+	failed = "etc/apt/sources.list.d/debian.sources";
+	r = write_in_root(rootfd, failed, 0644, a->apt->sources);
 	if (r == 0 && a->apt->keyring_copy[0]) {
 		failed = a->apt->keyring_copy + 1;
 		r = write_bytes_in_root(rootfd, failed, 0644, a->keyring_data, a->keyring_size);
 	}
 	if (r < 0)
-		snprintf(err->message, sizeof(err->message), "placing /%s: %s", failed, strerror(-r));
+		cr_fail(err, r, "placing /%s: %s", failed, strerror(-r));
 	return r;
 }
 
@@ -526,7 +526,7 @@ static int first_stage_in_userns(void *arg, void *out)
  */
 static int run_second_stage(const struct container *c, const struct container *tmpc, const struct bootstrap_plan *plan,
 			    const struct bootstrap_options *opts, bootstrap_progress_fn progress, void *data,
-			    struct archive_error *err)
+			    struct cr_error *err)
 {
 	char debs[PATH_MAX], log_path[PATH_MAX], kept[PATH_MAX];
 	const char *log = log_path;
@@ -535,7 +535,7 @@ static int run_second_stage(const struct container *c, const struct container *t
 
 	if (format_buf(debs, sizeof(debs), "%s/debs", opts->cache_dir) < 0 ||
 	    format_buf(log_path, sizeof(log_path), "%s/create.log", tmpc->dir) < 0)
-		return archive_fail(err, -ENAMETOOLONG, "the cache or container directory's path is too long");
+		return cr_fail(err, -ENAMETOOLONG, "the cache or container directory's path is too long");
 	r = second_stage_run(tmpc, plan, debs, opts->dpkg != BOOTSTRAP_DPKG_EMULATED, log_path, progress, data, &end);
 	if (r < 0) {
 		if (format_buf(kept, sizeof(kept), "%s/create-%s.log", opts->cache_dir, c->name) == 0 &&
@@ -573,25 +573,24 @@ static int record_cache_use(const char *tmp, const struct bootstrap_options *opt
 
 /* The apt sources of the new rootfs, and the keyring's bytes (and hash) when it is copied in. */
 static int read_apt_files(const struct bootstrap_options *opts, const struct bootstrap_plan *plan,
-			  struct bootstrap_apt *apt, char **data, ssize_t *size, char sha[65],
-			  struct archive_error *err)
+			  struct bootstrap_apt *apt, char **data, ssize_t *size, char sha[65], struct cr_error *err)
 {
 	size_t cap = 1 << 20;
 	int r = bootstrap_apt_sources(opts, plan, apt);
 
 	if (r < 0)
-		return archive_fail(err, r, "the apt sources of the new rootfs do not fit: %s", strerror(-r));
+		return cr_fail(err, r, "the apt sources of the new rootfs do not fit: %s", strerror(-r));
 	if (!apt->keyring_copy[0])
 		return 0;
 	*data = malloc(cap);
 	if (!*data)
-		return archive_fail(err, -ENOMEM, "out of memory");
+		return cr_fail(err, -ENOMEM, "out of memory");
 	/* The keyring gpgv just used, read as the user who named it. */
 	*size = read_file_at(AT_FDCWD, apt->keyring, *data, cap);
 	if (*size < 0)
-		return archive_fail(err, (int)*size, "keyring %s: %s", apt->keyring, strerror((int)-*size));
+		return cr_fail(err, (int)*size, "keyring %s: %s", apt->keyring, strerror((int)-*size));
 	r = sha256_text(*data, (size_t)*size, sha);
-	return r < 0 ? archive_fail(err, r, "keyring %s: %s", apt->keyring, strerror(-r)) : 0;
+	return r < 0 ? cr_fail(err, r, "keyring %s: %s", apt->keyring, strerror(-r)) : 0;
 }
 
 /* A bootstrap under way: what store_create_bootstrap()'s steps share. */
@@ -600,7 +599,7 @@ struct bootstrap_build {
 	const struct bootstrap_options *opts;
 	bootstrap_progress_fn progress;
 	void *data;
-	struct archive_error *err;
+	struct cr_error *err;
 	struct bootstrap_plan plan;
 	struct bootstrap_apt apt;
 	char *keyring_data; /* the keyring copied in (read_apt_files()), or NULL */
@@ -628,8 +627,8 @@ static int bootstrap_from_cache(struct bootstrap_build *b)
 		r = commit_temp(b->c, b->tmp);
 	}
 	if (r < 0) {
-		snprintf(b->err->message, sizeof(b->err->message), "extracting the cached rootfs %.200s: %.250s",
-			 b->cached, import.error.what[0] ? import.error.what : strerror(-r));
+		cr_fail(b->err, r, "extracting the cached rootfs %.200s: %.250s", b->cached,
+			import.error.message[0] ? import.error.message : strerror(-r));
 		remove_dir(b->c->mode, b->base, b->tmp_name);
 	}
 	return r;
@@ -687,8 +686,7 @@ static int bootstrap_in_temp(struct bootstrap_build *b)
 		b->cached[0] = '\0';
 	r = record_cache_use(b->tmp, b->opts, &b->plan, b->cached);
 	if (r < 0) {
-		snprintf(b->err->message, sizeof(b->err->message), "recording what of the cache %.200s it uses: %s",
-			 b->opts->cache_dir, strerror(-r));
+		cr_fail(b->err, r, "recording what of the cache %.200s it uses: %s", b->opts->cache_dir, strerror(-r));
 		remove_dir(b->c->mode, b->base, b->tmp_name);
 		return r;
 	}
@@ -698,7 +696,7 @@ static int bootstrap_in_temp(struct bootstrap_build *b)
 }
 
 int store_create_bootstrap(struct container *c, const struct bootstrap_options *opts, bootstrap_progress_fn progress,
-			   void *data, struct archive_error *err)
+			   void *data, struct cr_error *err)
 {
 	struct bootstrap_build b = { .c = c, .opts = opts, .progress = progress, .data = data, .err = err };
 	_cleanup_close_ int cache = -EBADF;
@@ -710,8 +708,8 @@ int store_create_bootstrap(struct container *c, const struct bootstrap_options *
 		return -EEXIST;
 	/* Shared with other creates, for the whole create: prune (exclusive) waits, and removes nothing in use. */
 	if ((r = mkdir_private(opts->cache_dir, true)) < 0 || (cache = cache_lock(opts->cache_dir, LOCK_SH)) < 0)
-		return archive_fail(err, r < 0 ? r : cache, "cannot create or lock the cache %s: %s", opts->cache_dir,
-				    strerror(-(r < 0 ? r : cache)));
+		return cr_fail(err, r < 0 ? r : cache, "cannot create or lock the cache %s: %s", opts->cache_dir,
+			       strerror(-(r < 0 ? r : cache)));
 	r = bootstrap_prepare(opts, &b.plan, progress, data, err);
 	if (r >= 0)
 		r = bootstrap_in_temp(&b);
@@ -768,7 +766,7 @@ static int create_part(const char *path, char *part, size_t size)
 	return steal_fd(fd);
 }
 
-int store_export(const struct container *c, const char *file, struct tarball_error *err)
+int store_export(const struct container *c, const char *file, struct cr_error *err)
 {
 	char part[PATH_MAX];
 	struct export_args args;
@@ -797,7 +795,7 @@ int store_export(const struct container *c, const char *file, struct tarball_err
 }
 
 /* The rootfs as one gzip-compressed layer, into the file at fd. */
-static int write_layer(const struct container *c, int fd, struct tarball_error *err)
+static int write_layer(const struct container *c, int fd, struct cr_error *err)
 {
 	struct export_args args = { c->rootfs, fd, "layer.tar.gz" };
 
@@ -806,7 +804,7 @@ static int write_layer(const struct container *c, int fd, struct tarball_error *
 
 /* export --format oci to an archive: target, or stdout for "-". */
 static int export_oci_archive(const struct container *c, const char *target, const struct oci_export *export,
-			      struct tarball_error *err)
+			      struct cr_error *err)
 {
 	_cleanup_close_ int layer = -EBADF, out = -EBADF;
 	char part[PATH_MAX];
@@ -856,7 +854,7 @@ static void remove_own_tree(const char *path)
 
 /* export --format oci to a directory, made as target.part and renamed when complete. */
 static int export_oci_dir(const struct container *c, const char *target, const struct oci_export *export,
-			  struct tarball_error *err)
+			  struct cr_error *err)
 {
 	_cleanup_close_ int dir = -EBADF, layer = -EBADF;
 	char part[PATH_MAX];
@@ -887,7 +885,7 @@ static int export_oci_dir(const struct container *c, const char *target, const s
 }
 
 int store_export_oci(const struct container *c, const char *target, const struct oci_export *export,
-		     struct tarball_error *err)
+		     struct cr_error *err)
 {
 	size_t len = strlen(target);
 

@@ -20,7 +20,7 @@ enum container_mode store_default_mode(void);
 
 /* What store_create_from_tar() changed, left out, or failed on. */
 struct store_import {
-	struct tarball_error error;	  /* on failure: which member, and why */
+	struct cr_error error;		  /* on failure: which member, and why */
 	struct tarball_report report;	  /* setuid/setgid bits dropped, device nodes skipped */
 	struct rootfs_arch found;	  /* what the rootfs says its architecture is */
 	enum rootfs_arch_verdict verdict; /* whether that is c's */
@@ -69,7 +69,7 @@ int store_create_from_oci(struct container *c, const char *source, struct store_
  * the cause (for the second stage: second_stage_explain()).
  */
 int store_create_bootstrap(struct container *c, const struct bootstrap_options *opts, bootstrap_progress_fn progress,
-			   void *data, struct archive_error *err);
+			   void *data, struct cr_error *err);
 
 /*
  * Create container c (its name filled by the caller) as a copy of source:
@@ -107,7 +107,7 @@ int store_remove(const struct container *c, char *left, size_t left_size);
  * (-EPIPE when its reader went away: the caller ignores SIGPIPE).
  * Returns 0 or -errno with *err.
  */
-int store_export(const struct container *c, const char *file, struct tarball_error *err);
+int store_export(const struct container *c, const char *file, struct cr_error *err);
 
 /*
  * Write c's rootfs as an OCI image of one gzip layer (oci_write()), of
@@ -119,7 +119,7 @@ int store_export(const struct container *c, const char *file, struct tarball_err
  * Returns 0 or -errno with *err.
  */
 int store_export_oci(const struct container *c, const char *target, const struct oci_export *export,
-		     struct tarball_error *err);
+		     struct cr_error *err);
 
 /* Disk usage of c's rootfs in bytes (allocated blocks), into *bytes. Returns 0 or -errno. */
 int store_size(const struct container *c, uint64_t *bytes);

@@ -190,28 +190,29 @@ TEST(settings_are_assigned_checked_saved_and_loaded)
 	const char *dir = make_job("setting domains text required\n"
 				   "setting out dir rw optional\n"
 				   "setting key file ro once\n");
-	char why[512], file[128], text[512];
+	char file[128], text[512];
+	struct cr_error why;
 	struct job job, again;
 	struct job_error err;
 
 	CHECK_INT(job_parse("x", dir, false, &job, &err), ==, 0);
-	CHECK_INT(job_settings_check(&job, why, sizeof(why)), ==, -EINVAL);
-	CHECK(strstr(why, "needs setting 'domains': give --set domains=VALUE") != NULL);
-	CHECK_INT(job_setting_assign(&job, "domains=example.org www.example.org", why, sizeof(why)), ==, 0);
-	CHECK_INT(job_setting_assign(&job, "nosuch=1", why, sizeof(why)), ==, -EINVAL);
-	CHECK(strstr(why, "(its settings: domains out key)") != NULL);
-	CHECK_INT(job_setting_assign(&job, "novalue", why, sizeof(why)), ==, -EINVAL);
-	CHECK_INT(job_setting_assign(&job, "domains=a\nb", why, sizeof(why)), ==, -EINVAL);
+	CHECK_INT(job_settings_check(&job, &why), ==, -EINVAL);
+	CHECK(strstr(why.message, "needs setting 'domains': give --set domains=VALUE") != NULL);
+	CHECK_INT(job_setting_assign(&job, "domains=example.org www.example.org", &why), ==, 0);
+	CHECK_INT(job_setting_assign(&job, "nosuch=1", &why), ==, -EINVAL);
+	CHECK(strstr(why.message, "(its settings: domains out key)") != NULL);
+	CHECK_INT(job_setting_assign(&job, "novalue", &why), ==, -EINVAL);
+	CHECK_INT(job_setting_assign(&job, "domains=a\nb", &why), ==, -EINVAL);
 	CHECK_INT(chdir(dir), ==, 0);
-	CHECK_INT(job_setting_assign(&job, "key=job.conf", why, sizeof(why)), ==, 0);
+	CHECK_INT(job_setting_assign(&job, "key=job.conf", &why), ==, 0);
 	snprintf(file, sizeof(file), "%s/job.conf", dir);
 	CHECK_STR(job_setting(&job, "key")->value, file);
-	CHECK_INT(job_setting_assign(&job, "out=/nonexistent", why, sizeof(why)), ==, 0);
-	CHECK_INT(job_settings_check(&job, why, sizeof(why)), ==, -EINVAL);
-	CHECK(strstr(why, "setting 'out': /nonexistent is not a directory you can read and write") != NULL);
-	CHECK_INT(job_setting_assign(&job, "out=", why, sizeof(why)), ==, 0);
+	CHECK_INT(job_setting_assign(&job, "out=/nonexistent", &why), ==, 0);
+	CHECK_INT(job_settings_check(&job, &why), ==, -EINVAL);
+	CHECK(strstr(why.message, "setting 'out': /nonexistent is not a directory you can read and write") != NULL);
+	CHECK_INT(job_setting_assign(&job, "out=", &why), ==, 0);
 	CHECK(!job_setting(&job, "out")->set);
-	CHECK_INT(job_settings_check(&job, why, sizeof(why)), ==, 0);
+	CHECK_INT(job_settings_check(&job, &why), ==, 0);
 
 	snprintf(file, sizeof(file), "%s/settings", dir);
 	CHECK_INT(job_settings_save(&job, file), ==, 0);

@@ -61,11 +61,11 @@ TEST(selection_closes_over_depends_alternatives_and_provides)
 {
 	const char *extras[] = { "apt", NULL };
 	struct deb_index index;
-	char missing[256];
+	struct cr_error missing;
 
 	load(&index);
 	/* base-files dpkg tar mawk (required/essential), apt, libc6, libapt, keys. */
-	CHECK_INT(deb_select(&index, extras, missing, sizeof(missing)), ==, 8);
+	CHECK_INT(deb_select(&index, extras, &missing), ==, 8);
 	CHECK(deb_index_find(&index, "libc6")->selected);  /* Pre-Depends, with a version */
 	CHECK(deb_index_find(&index, "mawk")->selected);   /* first alternative */
 	CHECK(!deb_index_find(&index, "gawk")->selected);  /* the other provider of awk */
@@ -80,11 +80,11 @@ TEST(versioned_dependency_on_a_virtual_package)
 {
 	const char *extras[] = { "certbot", NULL };
 	struct deb_index index;
-	char missing[256] = "";
+	struct cr_error missing;
 
 	load(&index);
-	CHECK_INT(deb_select(&index, extras, missing, sizeof(missing)), ==, 7);
-	CHECK_STR(missing, "");
+	CHECK_INT(deb_select(&index, extras, &missing), ==, 7);
+	CHECK_STR(missing.message, "");
 	CHECK(deb_index_find(&index, "acme")->selected);
 	deb_index_free(&index);
 }
@@ -94,15 +94,15 @@ TEST(unknown_extras_and_unsatisfiable_dependencies_are_named)
 	const char *unknown[] = { "no-such", NULL };
 	const char *broken[] = { "broken", NULL };
 	struct deb_index index;
-	char missing[256];
+	struct cr_error missing;
 
 	load(&index);
-	CHECK_INT(deb_select(&index, unknown, missing, sizeof(missing)), ==, -ENOENT);
-	CHECK_STR(missing, "'no-such' is not in the suite");
+	CHECK_INT(deb_select(&index, unknown, &missing), ==, -ENOENT);
+	CHECK_STR(missing.message, "'no-such' is not in the suite");
 	deb_index_free(&index);
 	load(&index);
-	CHECK_INT(deb_select(&index, broken, missing, sizeof(missing)), ==, -ENOENT);
-	CHECK_STR(missing, "'nothing-provides-this', needed by broken");
+	CHECK_INT(deb_select(&index, broken, &missing), ==, -ENOENT);
+	CHECK_STR(missing.message, "'nothing-provides-this', needed by broken");
 	deb_index_free(&index);
 }
 
@@ -222,10 +222,9 @@ static void load_text(struct deb_index *index, const char *const *stanzas)
 	CHECK_INT(deb_index_parse(text, index), ==, 0);
 }
 
-static int select_extras(struct deb_index *index, const char *const *extras, char *missing, size_t size)
+static int select_extras(struct deb_index *index, const char *const *extras, struct cr_error *missing)
 {
-	missing[0] = '\0';
-	return deb_select(index, extras, missing, size);
+	return deb_select(index, extras, missing);
 }
 
 /* A suite beside its updates: the newest version is the candidate, wherever its stanza is. */
@@ -240,12 +239,12 @@ TEST(the_newest_version_wins)
 	};
 	const char *extras[] = { "app", NULL };
 	struct deb_index index;
-	char missing[256];
+	struct cr_error missing;
 
 	load_text(&index, stanzas);
 	CHECK_STR(deb_index_find(&index, "libc6")->version, "2.36-9+deb12u4");
 	CHECK_STR(deb_index_find(&index, "app")->version, "1:0.9"); /* the epoch wins */
-	CHECK_INT(select_extras(&index, extras, missing, sizeof(missing)), ==, 2);
+	CHECK_INT(select_extras(&index, extras, &missing), ==, 2);
 	CHECK(index.packages[0].selected);
 	CHECK(!index.packages[1].selected); /* one version of a name */
 	deb_index_free(&index);
@@ -265,23 +264,23 @@ TEST(versioned_dependencies_are_honoured)
 	const char *strict[] = { "strict", NULL }, *flexible[] = { "flexible", NULL }, *older[] = { "older", NULL },
 		   *exact[] = { "exact", NULL };
 	struct deb_index index;
-	char missing[256];
+	struct cr_error missing;
 
 	load_text(&index, stanzas);
-	CHECK_INT(select_extras(&index, strict, missing, sizeof(missing)), ==, -ENOENT);
-	CHECK_STR(missing, "'lib (>= 2.0)', needed by strict");
+	CHECK_INT(select_extras(&index, strict, &missing), ==, -ENOENT);
+	CHECK_STR(missing.message, "'lib (>= 2.0)', needed by strict");
 	deb_index_free(&index);
 	load_text(&index, stanzas);
-	CHECK_INT(select_extras(&index, flexible, missing, sizeof(missing)), ==, 2);
+	CHECK_INT(select_extras(&index, flexible, &missing), ==, 2);
 	CHECK(deb_index_find(&index, "lib-compat")->selected);
 	CHECK(!deb_index_find(&index, "lib")->selected);
 	deb_index_free(&index);
 	load_text(&index, stanzas);
-	CHECK_INT(select_extras(&index, older, missing, sizeof(missing)), ==, -ENOENT);
-	CHECK_STR(missing, "'lib (<< 1.0~)', needed by older");
+	CHECK_INT(select_extras(&index, older, &missing), ==, -ENOENT);
+	CHECK_STR(missing.message, "'lib (<< 1.0~)', needed by older");
 	deb_index_free(&index);
 	load_text(&index, stanzas);
-	CHECK_INT(select_extras(&index, exact, missing, sizeof(missing)), ==, 3);
+	CHECK_INT(select_extras(&index, exact, &missing), ==, 3);
 	deb_index_free(&index);
 }
 
@@ -302,16 +301,16 @@ TEST(only_a_versioned_provides_satisfies_a_versioned_dependency)
 	};
 	const char *user[] = { "user", NULL }, *anyuser[] = { "anyuser", NULL };
 	struct deb_index index;
-	char missing[256];
+	struct cr_error missing;
 
 	load_text(&index, stanzas);
-	CHECK_INT(select_extras(&index, user, missing, sizeof(missing)), ==, -ENOENT);
+	CHECK_INT(select_extras(&index, user, &missing), ==, -ENOENT);
 	deb_index_free(&index);
 	load_text(&index, stanzas);
-	CHECK_INT(select_extras(&index, anyuser, missing, sizeof(missing)), ==, 2);
+	CHECK_INT(select_extras(&index, anyuser, &missing), ==, 2);
 	deb_index_free(&index);
 	load_text(&index, versioned);
-	CHECK_INT(select_extras(&index, user, missing, sizeof(missing)), ==, 2);
+	CHECK_INT(select_extras(&index, user, &missing), ==, 2);
 	CHECK(deb_index_find(&index, "good")->selected);
 	CHECK(!deb_index_find(&index, "plain")->selected);
 	deb_index_free(&index);
@@ -332,27 +331,27 @@ TEST(breaks_and_conflicts_are_respected)
 	const char *with_old[] = { "old-tool", "app", NULL }, *alone[] = { "app", NULL },
 		   *mta[] = { "exim", "mailer", NULL }, *both[] = { "exim", "postfix", NULL };
 	struct deb_index index;
-	char missing[256];
+	struct cr_error missing;
 
 	/* newlib Breaks the selected old-tool: the next alternative is taken. */
 	load_text(&index, stanzas);
-	CHECK_INT(select_extras(&index, with_old, missing, sizeof(missing)), ==, 3);
+	CHECK_INT(select_extras(&index, with_old, &missing), ==, 3);
 	CHECK(deb_index_find(&index, "compatlib")->selected);
 	CHECK(!deb_index_find(&index, "newlib")->selected);
 	deb_index_free(&index);
 	load_text(&index, stanzas);
-	CHECK_INT(select_extras(&index, alone, missing, sizeof(missing)), ==, 2);
+	CHECK_INT(select_extras(&index, alone, &missing), ==, 2);
 	CHECK(deb_index_find(&index, "newlib")->selected);
 	deb_index_free(&index);
 	/* exim provides (and conflicts with) the virtual MTA: postfix, conflicting with it, is passed over. */
 	load_text(&index, stanzas);
-	CHECK_INT(select_extras(&index, mta, missing, sizeof(missing)), ==, 2);
+	CHECK_INT(select_extras(&index, mta, &missing), ==, 2);
 	CHECK(!deb_index_find(&index, "postfix")->selected);
 	deb_index_free(&index);
 	/* Two extras that conflict: refused, naming both. */
 	load_text(&index, stanzas);
-	CHECK_INT(select_extras(&index, both, missing, sizeof(missing)), ==, -ENOENT);
-	CHECK_STR(missing, "exim 4 and postfix 3 conflict (Conflicts or Breaks)");
+	CHECK_INT(select_extras(&index, both, &missing), ==, -ENOENT);
+	CHECK_STR(missing.message, "exim 4 and postfix 3 conflict (Conflicts or Breaks)");
 	deb_index_free(&index);
 }
 
@@ -370,7 +369,7 @@ TEST_TIMEOUT(versions_across_sources_are_apts_candidates, 120)
 	const char *extras[] = { "apt", "build-essential", NULL }, *paths[64];
 	size_t n_paths = 0, argc = 0, compared = 0;
 	struct deb_index index;
-	char missing[256];
+	struct cr_error missing;
 	glob_t g;
 	int n;
 
@@ -384,9 +383,9 @@ TEST_TIMEOUT(versions_across_sources_are_apts_candidates, 120)
 			paths[n_paths++] = g.gl_pathv[i];
 	CHECK_INT(deb_index_load_many(paths, n_paths, &index), ==, 0);
 	globfree(&g);
-	n = deb_select(&index, extras, missing, sizeof(missing));
+	n = deb_select(&index, extras, &missing);
 	if (n < 0)
-		harness_fail(__FILE__, __LINE__, "selection failed: %s", missing);
+		harness_fail(__FILE__, __LINE__, "selection failed: %s", missing.message);
 	argv[argc++] = "/usr/bin/env";
 	argv[argc++] = "LC_ALL=C";
 	argv[argc++] = "apt-cache";

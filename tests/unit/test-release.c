@@ -86,7 +86,7 @@ TEST(fields_are_read_from_the_start_of_a_line_only)
 
 TEST(a_current_release_passes_by_codename_or_suite)
 {
-	struct archive_error err = { "" };
+	struct cr_error err = { 0 };
 	time_t now = date("Thu, 03 Dec 2026 08:00:00 UTC");
 
 	CHECK_INT(release_check(security_release, "bookworm-security", now, 0, "InRelease", &err), ==, 0);
@@ -98,7 +98,7 @@ TEST(a_current_release_passes_by_codename_or_suite)
 
 TEST(an_expired_release_is_refused_naming_the_date)
 {
-	struct archive_error err = { "" };
+	struct cr_error err = { 0 };
 	time_t until = date("Tue, 08 Dec 2026 01:33:13 UTC");
 
 	CHECK_INT(release_check(security_release, "bookworm-security", until, 0, "X/InRelease", &err), ==, 0);
@@ -117,7 +117,7 @@ TEST(an_expired_release_is_refused_naming_the_date)
 
 TEST(a_release_from_the_future_is_refused_beyond_apts_tolerance)
 {
-	struct archive_error err = { "" };
+	struct cr_error err = { 0 };
 	time_t dated = date("Sat, 11 Jul 2026 10:16:37 UTC");
 
 	CHECK_INT(release_check(main_release, "bookworm", dated - RELEASE_MAX_FUTURE, 0, "Y", &err), ==, 0);
@@ -128,7 +128,7 @@ TEST(a_release_from_the_future_is_refused_beyond_apts_tolerance)
 
 TEST(another_suite_is_refused_naming_both_fields)
 {
-	struct archive_error err = { "" };
+	struct cr_error err = { 0 };
 	time_t now = date("Thu, 03 Dec 2026 08:00:00 UTC");
 
 	CHECK_INT(release_check(security_release, "bookworm", now, 0, "Z", &err), ==, -EBADMSG);
@@ -141,7 +141,7 @@ TEST(another_suite_is_refused_naming_both_fields)
 
 TEST(dates_that_do_not_parse_are_refused)
 {
-	struct archive_error err = { "" };
+	struct cr_error err = { 0 };
 
 	CHECK_INT(release_check("Suite: sid\nDate: yesterday\n", "sid", 0, 0, "W", &err), ==, -EBADMSG);
 	CHECK(strstr(err.message, "W: its Date 'yesterday' is no date"));
@@ -159,7 +159,7 @@ TEST(the_hosts_inrelease_files_pass_when_current)
 		harness_fail(__FILE__, __LINE__, "no /var/lib/apt/lists/*InRelease: run apt-get update first");
 	for (size_t i = 0; i < g.gl_pathc; i++) {
 		char text[1 << 16] = "", codename[128], when[128];
-		struct archive_error err = { "" };
+		struct cr_error err = { 0 };
 		FILE *f = fopen(g.gl_pathv[i], "re");
 		size_t n;
 
