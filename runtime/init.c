@@ -102,6 +102,7 @@ static void fill_mount_config(struct mount_config *cfg, const struct container *
 	cfg->sandboxed_binfmt = true;
 	cfg->arch = c->arch;
 	cfg->binfmt_mode = id->binfmt_mode;
+	cfg->binfmt_arches = id->binfmt_arches;
 	cfg->host_machine = machine;
 	cfg->emulator_search_path = getenv("PATH");
 }
