@@ -304,7 +304,7 @@ int binfmt_register_arches(int dirfd, const char *host_machine, const char *sear
 		int r;
 
 		/* The set first: arch_is_native() of i386 runs a probe, made only for an arch asked for. */
-		if (!(arches & ARCH_BIT(arch)) || arch_is_native(arch, host_machine) || emulator_seen(results, n, arch))
+		if (!(arches & arch_bit(arch)) || arch_is_native(arch, host_machine) || emulator_seen(results, n, arch))
 			continue;
 		res = &results[n++];
 		memset(res, 0, sizeof(*res));

@@ -159,7 +159,7 @@ int rootfs_dpkg_arches(int rootfd, uint32_t *arches)
 		const struct arch_info *arch = arch_lookup(word);
 
 		if (arch)
-			*arches |= ARCH_BIT(arch);
+			*arches |= arch_bit(arch);
 	}
 	return ferror(f) ? -EIO : 0;
 }

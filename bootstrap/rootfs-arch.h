@@ -46,7 +46,7 @@ enum rootfs_arch_verdict rootfs_arch_check(const struct rootfs_arch *found, cons
 /*
  * The architectures dpkg in the rootfs at rootfd knows (its native one and
  * those added with `dpkg --add-architecture`: the words of
- * /var/lib/dpkg/arch), as ARCH_BIT()s of arch_table into *arches; names
+ * /var/lib/dpkg/arch), as arch_bit()s of arch_table into *arches; names
  * crossroot does not know are left out.  A missing file gives 0.  Returns 0
  * or -errno.
  */

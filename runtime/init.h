@@ -34,7 +34,7 @@ struct identity {
 	enum binfmt_mode binfmt_mode; /* config_binfmt_mode() */
 	int binfmt_error;	      /* its error; binfmt_source says where */
 	char binfmt_source[PATH_MAX + 200];
-	uint32_t binfmt_arches; /* a new container's binfmt entries: ARCH_BIT()s (binfmt_arches_read()) */
+	uint32_t binfmt_arches; /* a new container's binfmt entries: arch_bit()s (binfmt_arches_read()) */
 };
 
 /* Init and command report to crossroot over a socketpair (init) or a pipe (command). */

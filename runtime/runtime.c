@@ -90,8 +90,8 @@ static void binfmt_arches_read(const struct container *c, struct identity *id)
 
 	if (rootfd < 0 || rootfs_dpkg_arches(rootfd, &dpkg) < 0)
 		dpkg = 0;
-	id->binfmt_arches = ARCH_BIT(c->arch) | dpkg;
-	if (i386 && (id->binfmt_arches & ARCH_BIT(i386)))
+	id->binfmt_arches = arch_bit(c->arch) | dpkg;
+	if (i386 && (id->binfmt_arches & arch_bit(i386)))
 		probe_x86_32(id);
 }
 
