@@ -157,17 +157,14 @@ _noreturn_ void run_init(const struct container *c, const struct exec_request *r
 			_exit(125);
 		}
 	}
-	cmd = fork();
-	if (cmd < 0) {
-		send_message(sync, MSG_FAILED, -errno, "fork the command", -1);
-		_exit(125);
+	{
+		const int close_fd[3] = { sync, sfd, master };
+
+		cmd = command_spawn(c, req, id, req->tty ? slave : NULL, report, close_fd);
 	}
-	if (cmd == 0) {
-		close(sync);
-		close(sfd);
-		if (master >= 0)
-			close(master);
-		command_exec(c, req, id, req->tty ? slave : NULL, report);
+	if (cmd < 0) {
+		send_message(sync, MSG_FAILED, cmd, "start the command", -1);
+		_exit(125);
 	}
 	close(report);
 	send_message(sync, MSG_READY, 0, NULL, master);

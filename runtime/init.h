@@ -106,4 +106,15 @@ int enter_userns(const struct container *c, const char **step);
 _noreturn_ void command_exec(const struct container *c, const struct exec_request *req, const struct identity *id,
 			     const char *pty_slave, int report);
 
+/*
+ * Start the command's process: command_exec() in a child that shares our
+ * memory until it execs or exits, while we wait (clone(2) CLONE_VM |
+ * CLONE_VFORK, as posix_spawn(3) does), so no page table is copied and
+ * neither process takes copy-on-write faults.  The child first closes
+ * close_fd[0..2] (those >= 0; its fd table is a copy).  Returns the
+ * child's pid or -errno.
+ */
+pid_t command_spawn(const struct container *c, const struct exec_request *req, const struct identity *id,
+		    const char *pty_slave, int report, const int close_fd[3]);
+
 #endif

@@ -549,6 +549,42 @@ _noreturn_ void command_exec(const struct container *c, const struct exec_reques
 	exec_command(&x, req->root ? "/root" : who.home, report);
 }
 
+struct command_args {
+	const struct container *c;
+	const struct exec_request *req;
+	const struct identity *id;
+	const char *pty_slave;
+	int report;
+	int close_fd[3];
+};
+
+static int command_main(void *arg)
+{
+	const struct command_args *a = arg;
+
+	for (size_t i = 0; i < ARRAY_SIZE(a->close_fd); i++)
+		if (a->close_fd[i] >= 0)
+			close(a->close_fd[i]);
+	command_exec(a->c, a->req, a->id, a->pty_slave, a->report);
+}
+
+/*
+ * The child runs on our TLS: libcap-ng's state lives there, and is taken
+ * up (its pid the child's) only by the command's process; we never call it.
+ * fork(2) took ~0.5 ms here, and the copy-on-write faults after it more
+ * (task-clock of a run on a started container 8.7 -> 5.9 ms).
+ */
+pid_t command_spawn(const struct container *c, const struct exec_request *req, const struct identity *id,
+		    const char *pty_slave, int report, const int close_fd[3])
+{
+	/* Ours only while we are suspended: the child's until it execs. */
+	static char stack[256 * 1024] __attribute__((aligned(16)));
+	struct command_args args = { c, req, id, pty_slave, report, { close_fd[0], close_fd[1], close_fd[2] } };
+	pid_t pid = clone(command_main, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+
+	return pid < 0 ? -errno : pid;
+}
+
 /*
  * Whether c's programs can run: its arch is native, or has a static emulator
  * that mount_binfmt() will find the same way (same $PATH).  Returns 0,
@@ -687,16 +723,13 @@ static int exec_join(const struct container *c, const struct exec_request *req, 
 	}
 	if (pipe2(report, O_CLOEXEC) < 0)
 		return failed(res, -errno, "pipe");
-	cmd = fork();
-	if (cmd < 0)
-		return failed(res, -errno, "fork the command");
-	if (cmd == 0) {
-		close(report[0]);
-		close(sfd);
-		if (master >= 0)
-			close(master);
-		command_exec(c, req, id, req->tty ? slave : NULL, report[1]);
+	{
+		const int close_fd[3] = { report[0], sfd, master };
+
+		cmd = command_spawn(c, req, id, req->tty ? slave : NULL, report[1], close_fd);
 	}
+	if (cmd < 0)
+		return failed(res, cmd, "start the command");
 	report[1] = safe_close(report[1]);
 	if (req->tty)
 		raw = raw_terminal(&saved);
