@@ -257,6 +257,6 @@ _noreturn_ void spawn_daemon(const struct container *c, const struct identity *i
 	}
 	if (pid == 0)
 		daemon_init(c, id, binds, n_binds, eph, sync);
-	send_message(sync, MSG_READY, (int)pid, NULL, -1);
+	send_message(sync, MSG_SPAWNED, (int)pid, NULL, -1);
 	_exit(0);
 }

@@ -38,7 +38,7 @@ struct identity {
 };
 
 /* Init and command report to crossroot over a socketpair (init) or a pipe (command). */
-enum { MSG_READY = 1, MSG_FAILED, MSG_EXEC_FAILED, MSG_COMMIT };
+enum { MSG_READY = 1, MSG_FAILED, MSG_EXEC_FAILED, MSG_COMMIT, MSG_SPAWNED };
 
 struct message {
 	int type;
@@ -80,8 +80,8 @@ _noreturn_ void run_init(const struct container *c, const struct exec_request *r
  * Never returns: in a helper child of crossroot, enter the container's
  * namespaces and create the init of a started container as crossroot's
  * child (CLONE_PARENT), so its PR_SET_PDEATHSIG refers to crossroot.  On
- * sync: MSG_READY with the init's host pid in error, then the init's own
- * MSG_READY or MSG_FAILED; the init waits for MSG_COMMIT (crossroot has
+ * sync: MSG_SPAWNED with the init's host pid in error, and the init's own
+ * MSG_READY or MSG_FAILED, in either order (the init may be quicker); the init waits for MSG_COMMIT (crossroot has
  * recorded it), answers MSG_COMMIT and stays, reaping, until SIGTERM,
  * SIGINT or SIGHUP.  Exits 0, or 125 after MSG_FAILED.
  */

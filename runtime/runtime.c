@@ -836,30 +836,34 @@ static int start_helper(const struct container *c, const struct identity *id, co
 }
 
 /*
- * On sync, after the helper: the init's pid, then its readiness; record it
- * in the state file and hand over (MSG_COMMIT both ways).  A failure goes
- * into res.  Returns the init's host pid, or -1 when none came.
+ * On sync, after the helper has exited (what it sent is queued): the init's
+ * pid and its readiness, in either order, as the init may report before
+ * the helper does; record it in the state file and hand over (MSG_COMMIT
+ * both ways).  A failure goes into res.  Returns the init's host pid, or -1
+ * when none came.
  */
 static pid_t start_handshake(const struct container *c, int sync, struct run_result *res)
 {
-	struct message msg = { 0 };
+	struct message msg = { 0 }, ready = { 0 };
 	pid_t init = -1;
-	int r;
+	int r = 0;
 
-	r = recv_message(sync, &msg, NULL);
-	if (r == 0 && msg.type == MSG_READY) {
-		init = msg.error;
-		r = recv_message(sync, &msg, NULL);
+	/* Until both came, or nothing more can (the helper failed before making the init). */
+	while ((init < 0 || !ready.type) && (r = recv_message(sync, &msg, NULL)) == 0) {
+		if (msg.type == MSG_SPAWNED)
+			init = msg.error;
+		else
+			ready = msg;
 	}
-	if (r == 0 && msg.type == MSG_READY) {
+	if (ready.type == MSG_READY && init > 0) {
 		r = container_state_write(c, init);
 		if (r < 0)
 			failed(res, r, "record the container's state");
 		else if (send_message(sync, MSG_COMMIT, 0, NULL, -1) < 0 || recv_message(sync, &msg, NULL) < 0 ||
 			 msg.type != MSG_COMMIT)
 			failed(res, -EIO, "hand over to the container's init");
-	} else if (r == 0 && msg.type == MSG_FAILED)
-		failed(res, msg.error, msg.step);
+	} else if (ready.type == MSG_FAILED)
+		failed(res, ready.error, ready.step);
 	else
 		failed(res, r < 0 ? r : -EIO, "start the container's init");
 	return init;
