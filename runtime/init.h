@@ -110,7 +110,8 @@ _noreturn_ void command_exec(const struct container *c, const struct exec_reques
  * Start the command's process: command_exec() in a child that shares our
  * memory until it execs or exits, while we wait (clone(2) CLONE_VM |
  * CLONE_VFORK, as posix_spawn(3) does), so no page table is copied and
- * neither process takes copy-on-write faults.  The child first closes
+ * neither process takes copy-on-write faults (fork(2) in a process that
+ * has had other threads).  The child first closes
  * close_fd[0..2] (those >= 0; its fd table is a copy).  Returns the
  * child's pid or -errno.
  */

@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/single_threaded.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -575,7 +576,9 @@ static int command_main(void *arg)
  * The child runs on our TLS: libcap-ng's state lives there, and is taken
  * up (its pid the child's) only by the command's process; we never call it.
  * fork(2) took ~0.5 ms here, and the copy-on-write faults after it more
- * (task-clock of a run on a started container 8.7 -> 5.9 ms).
+ * (task-clock of a run on a started container 8.7 -> 5.9 ms).  With other
+ * threads, glibc's set*id() would make them follow (nptl's setxid
+ * broadcast) from the child: then fork it is.
  */
 pid_t command_spawn(const struct container *c, const struct exec_request *req, const struct identity *id,
 		    const char *pty_slave, int report, const int close_fd[3])
@@ -583,8 +586,12 @@ pid_t command_spawn(const struct container *c, const struct exec_request *req, c
 	/* Ours only while we are suspended: the child's until it execs. */
 	static char stack[256 * 1024] __attribute__((aligned(16)));
 	struct command_args args = { c, req, id, pty_slave, report, { close_fd[0], close_fd[1], close_fd[2] } };
-	pid_t pid = clone(command_main, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+	pid_t pid;
 
+	if (__libc_single_threaded)
+		pid = clone(command_main, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+	else if ((pid = fork()) == 0)
+		command_main(&args);
 	return pid < 0 ? -errno : pid;
 }
 
