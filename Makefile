@@ -13,8 +13,10 @@ PKGS      := mount libcap-ng libseccomp libarchive libcurl nettle json-c
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 # libmount, libarchive, libcurl, nettle and json-c are loaded with dlopen by the
 # code that needs them (runtime/mountlib.c, bootstrap/libarchive.c): they would
-# slow every `crossroot run`.
-PKG_LIBS   := $(shell pkg-config --libs $(filter-out mount libarchive libcurl nettle json-c,$(PKGS)))
+# slow every `crossroot run`.  libseccomp runs at build time only: it compiles
+# the seccomp filter into a table (runtime/syscall-filter-gen.c).
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out mount libarchive libcurl nettle json-c libseccomp,$(PKGS)))
+SECCOMP_LIBS := $(shell pkg-config --libs libseccomp)
 ifeq ($(filter clean lint,$(MAKECMDGOALS)),)
 ifeq ($(shell pkg-config --exists $(PKGS) && echo ok),)
 $(error missing development packages for: $(PKGS); run .ci/run or see README.md "Requirements")
@@ -45,7 +47,7 @@ UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 LINT_SRCS := $(wildcard base/*.[ch] runtime/*.[ch] binfmt/*.[ch] bootstrap/*.[ch] tests/unit/*.[ch] tests/payload/*.c \
 	contrib/examples/*.c)
 
-LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o) $(B)/rootfs-skel.o
+LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o) $(B)/rootfs-skel.o $(B)/syscall-filter-table.o
 CLI_OBJS  := $(CLI_SRCS:%.c=$(B)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
 HARNESS   := $(B)/tests/unit/harness.o
@@ -87,6 +89,20 @@ $(B)/rootfs-skel.c: $(SKEL_FILES) Makefile
 	mv $@.tmp $@
 $(B)/rootfs-skel.o: $(B)/rootfs-skel.c
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
+
+# The seccomp filter, compiled by libseccomp at build time into the BPF table
+# that `crossroot run` loads (runtime/syscall-filter.h); the generator runs
+# here, so it is built for this machine, as crossroot is.  Its unit test
+# compiles the same rules again and compares.
+$(B)/syscall-filter-gen: $(B)/runtime/syscall-filter-gen.o $(B)/runtime/syscall-filter-rules.o
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SECCOMP_LIBS)
+$(B)/syscall-filter-table.c: $(B)/syscall-filter-gen
+	$(B)/syscall-filter-gen >$@.tmp
+	mv $@.tmp $@
+$(B)/syscall-filter-table.o: $(B)/syscall-filter-table.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+$(B)/tests/unit/test-syscall-filter: $(B)/runtime/syscall-filter-rules.o
+$(B)/tests/unit/test-syscall-filter: LDLIBS += $(SECCOMP_LIBS)
 
 $(B)/tests/unit/test-%: $(B)/tests/unit/test-%.o $(HARNESS) $(LIB_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -41,6 +41,12 @@ struct arch_info {
 extern const struct arch_info arch_table[];
 size_t arch_count(void);
 
+/* A set of entries as a bit mask (uint32_t: ARCH_COUNT_MAX bits): arch's bit. */
+static inline uint32_t arch_bit(const struct arch_info *arch)
+{
+	return UINT32_C(1) << (arch - arch_table);
+}
+
 /* The entry for a Debian architecture name, or NULL when unknown. */
 const struct arch_info *arch_lookup(const char *name);
 

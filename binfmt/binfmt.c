@@ -288,6 +288,13 @@ static void register_one(int dirfd, unsigned extra_flags, bool keep_others, stru
 int binfmt_register_emulators(int dirfd, const char *host_machine, const char *search_path, unsigned extra_flags,
 			      bool keep_others, struct binfmt_result *results, size_t *n_results)
 {
+	return binfmt_register_arches(dirfd, host_machine, search_path, extra_flags, keep_others, UINT32_MAX, results,
+				      n_results);
+}
+
+int binfmt_register_arches(int dirfd, const char *host_machine, const char *search_path, unsigned extra_flags,
+			   bool keep_others, uint32_t arches, struct binfmt_result *results, size_t *n_results)
+{
 	int in_place = 0;
 	size_t n = 0;
 
@@ -296,7 +303,8 @@ int binfmt_register_emulators(int dirfd, const char *host_machine, const char *s
 		struct binfmt_result *res;
 		int r;
 
-		if (arch_is_native(arch, host_machine) || emulator_seen(results, n, arch))
+		/* The set first: arch_is_native() of i386 runs a probe, made only for an arch asked for. */
+		if (!(arches & arch_bit(arch)) || arch_is_native(arch, host_machine) || emulator_seen(results, n, arch))
 			continue;
 		res = &results[n++];
 		memset(res, 0, sizeof(*res));

@@ -186,4 +186,12 @@ struct binfmt_result {
 int binfmt_register_emulators(int dirfd, const char *host_machine, const char *search_path, unsigned extra_flags,
 			      bool keep_others, struct binfmt_result *results, size_t *n_results);
 
+/*
+ * binfmt_register_emulators() for the architectures in arches only (arch_bit()s
+ * of arch_table; those native to host_machine are still left out): a
+ * container's instance gets the entries its rootfs needs, not all of them.
+ */
+int binfmt_register_arches(int dirfd, const char *host_machine, const char *search_path, unsigned extra_flags,
+			   bool keep_others, uint32_t arches, struct binfmt_result *results, size_t *n_results);
+
 #endif

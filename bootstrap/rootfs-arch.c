@@ -141,3 +141,25 @@ enum rootfs_arch_verdict rootfs_arch_check(const struct rootfs_arch *found, cons
 		return ROOTFS_ARCH_DPKG_MISMATCH;
 	return ROOTFS_ARCH_MATCH;
 }
+
+int rootfs_dpkg_arches(int rootfd, uint32_t *arches)
+{
+	_cleanup_close_ int fd = open_in_rootfs(rootfd, "var/lib/dpkg/arch");
+	_cleanup_fclose_ FILE *f = NULL;
+	char word[64];
+
+	*arches = 0;
+	if (fd < 0)
+		return absent(fd) ? 0 : fd;
+	f = fdopen(fd, "re");
+	if (!f)
+		return -errno;
+	steal_fd(fd);
+	while (fscanf(f, "%63s", word) == 1) {
+		const struct arch_info *arch = arch_lookup(word);
+
+		if (arch)
+			*arches |= arch_bit(arch);
+	}
+	return ferror(f) ? -EIO : 0;
+}

@@ -43,4 +43,13 @@ int rootfs_arch_probe(int rootfd, struct rootfs_arch *out);
 /* Whether what the rootfs says (rootfs_arch_probe()) agrees with want. */
 enum rootfs_arch_verdict rootfs_arch_check(const struct rootfs_arch *found, const struct arch_info *want);
 
+/*
+ * The architectures dpkg in the rootfs at rootfd knows (its native one and
+ * those added with `dpkg --add-architecture`: the words of
+ * /var/lib/dpkg/arch), as arch_bit()s of arch_table into *arches; names
+ * crossroot does not know are left out.  A missing file gives 0.  Returns 0
+ * or -errno.
+ */
+int rootfs_dpkg_arches(int rootfd, uint32_t *arches);
+
 #endif

@@ -111,6 +111,7 @@ static void fill_mount_config(struct mount_config *cfg, const struct container *
 	cfg->sandboxed_binfmt = true;
 	cfg->arch = c->arch;
 	cfg->binfmt_mode = id->binfmt_mode;
+	cfg->binfmt_arches = id->binfmt_arches;
 	cfg->host_machine = machine;
 	cfg->emulator_search_path = getenv("PATH");
 }
@@ -166,17 +167,14 @@ _noreturn_ void run_init(const struct container *c, const struct exec_request *r
 			_exit(125);
 		}
 	}
-	cmd = fork();
-	if (cmd < 0) {
-		send_failed(sync, -errno, "fork the command");
-		_exit(125);
+	{
+		const int close_fd[3] = { sync, sfd, master };
+
+		cmd = command_spawn(c, req, id, req->tty ? slave : NULL, report, close_fd);
 	}
-	if (cmd == 0) {
-		close(sync);
-		close(sfd);
-		if (master >= 0)
-			close(master);
-		command_exec(c, req, id, req->tty ? slave : NULL, report);
+	if (cmd < 0) {
+		send_failed(sync, cmd, "start the command");
+		_exit(125);
 	}
 	close(report);
 	send_message(sync, MSG_READY, 0, NULL, master);
@@ -267,6 +265,6 @@ _noreturn_ void spawn_daemon(const struct container *c, const struct identity *i
 	}
 	if (pid == 0)
 		daemon_init(c, id, binds, n_binds, eph, sync);
-	send_message(sync, MSG_READY, (int)pid, NULL, -1);
+	send_message(sync, MSG_SPAWNED, (int)pid, NULL, -1);
 	_exit(0);
 }

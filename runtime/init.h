@@ -33,10 +33,11 @@ struct identity {
 	char machine[65];	      /* the host's uname -m */
 	enum binfmt_mode binfmt_mode; /* config_binfmt_mode() */
 	struct cr_error binfmt_err;   /* when it could not be read: why */
+	uint32_t binfmt_arches;	      /* a new container's binfmt entries: arch_bit()s (binfmt_arches_read()) */
 };
 
 /* Init and command report to crossroot over a socketpair (init) or a pipe (command). */
-enum { MSG_READY = 1, MSG_FAILED, MSG_EXEC_FAILED, MSG_COMMIT };
+enum { MSG_READY = 1, MSG_FAILED, MSG_EXEC_FAILED, MSG_COMMIT, MSG_SPAWNED };
 
 struct message {
 	int type;
@@ -78,8 +79,8 @@ _noreturn_ void run_init(const struct container *c, const struct exec_request *r
  * Never returns: in a helper child of crossroot, enter the container's
  * namespaces and create the init of a started container as crossroot's
  * child (CLONE_PARENT), so its PR_SET_PDEATHSIG refers to crossroot.  On
- * sync: MSG_READY with the init's host pid in error, then the init's own
- * MSG_READY or MSG_FAILED; the init waits for MSG_COMMIT (crossroot has
+ * sync: MSG_SPAWNED with the init's host pid in error, and the init's own
+ * MSG_READY or MSG_FAILED, in either order (the init may be quicker); the init waits for MSG_COMMIT (crossroot has
  * recorded it), answers MSG_COMMIT and stays, reaping, until SIGTERM,
  * SIGINT or SIGHUP.  Exits 0, or 125 after MSG_FAILED.
  */
@@ -103,5 +104,17 @@ int enter_userns(const struct container *c, struct cr_error *err);
  */
 _noreturn_ void command_exec(const struct container *c, const struct exec_request *req, const struct identity *id,
 			     const char *pty_slave, int report);
+
+/*
+ * Start the command's process: command_exec() in a child that shares our
+ * memory until it execs or exits, while we wait (clone(2) CLONE_VM |
+ * CLONE_VFORK, as posix_spawn(3) does), so no page table is copied and
+ * neither process takes copy-on-write faults (fork(2) in a process that
+ * has had other threads).  The child first closes
+ * close_fd[0..2] (those >= 0; its fd table is a copy).  Returns the
+ * child's pid or -errno.
+ */
+pid_t command_spawn(const struct container *c, const struct exec_request *req, const struct identity *id,
+		    const char *pty_slave, int report, const int close_fd[3]);
 
 #endif

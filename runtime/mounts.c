@@ -265,8 +265,8 @@ static int mount_binfmt(int rootfd, const struct mount_config *cfg, struct cr_er
 	if (mnt < 0)
 		return cr_fail_errno(err, mnt, "mount a sandboxed binfmt_misc");
 	/* C only here, where it cannot reach beyond the user's namespace. */
-	r = binfmt_register_emulators(mnt, cfg->host_machine, cfg->emulator_search_path, BINFMT_FLAG_CREDENTIALS, false,
-				      results, &n);
+	r = binfmt_register_arches(mnt, cfg->host_machine, cfg->emulator_search_path, BINFMT_FLAG_CREDENTIALS, false,
+				   cfg->binfmt_arches ? cfg->binfmt_arches : UINT32_MAX, results, &n);
 	if (r < 0)
 		return cr_fail_errno(err, r, "register the emulators");
 	for (size_t i = 0; i < n; i++)

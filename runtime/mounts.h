@@ -54,6 +54,7 @@ struct mount_config {
 	bool sandboxed_binfmt;		  /* set up binfmt entries for the container (see binfmt_mode) */
 	enum binfmt_mode binfmt_mode;	  /* where they come from (binfmt.h) */
 	const struct arch_info *arch;	  /* the container's arch: host mode binds its entry's interpreter */
+	uint32_t binfmt_arches;		  /* a sandboxed instance's entries: arch_bit()s (0: every emulator) */
 	const char *host_machine;	  /* for emulator discovery */
 	const char *emulator_search_path; /* PATH for emulator discovery */
 	/*

@@ -72,6 +72,16 @@ expect_match "/dev/pts is a devpts instance of its own" ' /dev/pts [^ ]* - devpt
 expect_match "/dev/shm is a tmpfs" ' /dev/shm [^ ]* - tmpfs ' "$mounts"
 expect_match "/proc is a procfs" ' /proc [^ ]* - proc ' "$mounts"
 expect_match "binfmt_misc is mounted inside" ' /proc/sys/fs/binfmt_misc [^ ]* - binfmt_misc ' "$mounts"
+# The instance holds the entries of the container's own arch and of the arches its dpkg knows, no others.
+expect_eq "binfmt_misc inside holds the container's own entry only" "crossroot-aarch64 register status" \
+	"$(echo $(run a64 -- /bin/ls /proc/sys/fs/binfmt_misc))"
+install -m 0755 -o "$TEST_USER" "$PAY/payload-armhf" "$TEST_HOME/payload-armhf"
+run a64 -- "$TEST_HOME/payload-armhf" uname-m >/dev/null 2>&1
+expect_eq "so an armhf program does not run in an arm64 container (126)" 126 $?
+run a64 --root -- /bin/sh -c '/bin/mkdir -p /var/lib/dpkg && echo arm64 >/var/lib/dpkg/arch && echo armhf >>/var/lib/dpkg/arch'
+expect_eq "... until its dpkg knows armhf (dpkg --add-architecture armhf)" armv7l \
+	"$(run a64 -- "$TEST_HOME/payload-armhf" uname-m)"
+rm -f "$TEST_HOME/payload-armhf"
 expect_eq "/dev/ptmx points into the devpts" "pts/ptmx" "$(run a64 -- /bin/readlink /dev/ptmx)"
 expect_eq "/dev/null works" "" "$(run a64 -- /bin/cat /dev/null)"
 expect_eq "/dev/zero works" "0000" "$(run a64 -- /bin/sh -c 'head -c 2 /dev/zero | od -An -tx1 | tr -d " \n"' 2>/dev/null || run a64 -- /bin/sh -c '/bin/head -c 4 /dev/zero | /bin/wc -c')"

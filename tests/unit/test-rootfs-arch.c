@@ -131,3 +131,25 @@ TEST(a_fifo_or_directory_named_sh_is_no_shell)
 	CHECK_INT(found.elf_len, ==, 0);
 	remove_rootfs();
 }
+
+/* The arches dpkg knows, for a container's binfmt entries: every known name in /var/lib/dpkg/arch, inside the rootfs.
+ */
+TEST(dpkg_arches_are_every_known_name_in_its_arch_file)
+{
+	uint32_t arches = 1;
+
+	make_rootfs();
+	CHECK_INT(rootfs_dpkg_arches(rootfd, &arches), ==, 0);
+	CHECK_INT(arches, ==, 0);
+	put_file("var/lib/dpkg/arch", "arm64\narmhf\nnosucharch\ni386\n");
+	CHECK_INT(rootfs_dpkg_arches(rootfd, &arches), ==, 0);
+	CHECK_INT(arches, ==,
+		  arch_bit(arch_lookup("arm64")) | arch_bit(arch_lookup("armhf")) | arch_bit(arch_lookup("i386")));
+	/* An absolute symlink leads to the rootfs's file, never the host's. */
+	CHECK_INT(unlinkat(rootfd, "var/lib/dpkg/arch", 0), ==, 0);
+	put_file("var/lib/dpkg/s390x", "s390x\n");
+	CHECK_INT(symlinkat("/var/lib/dpkg/s390x", rootfd, "var/lib/dpkg/arch"), ==, 0);
+	CHECK_INT(rootfs_dpkg_arches(rootfd, &arches), ==, 0);
+	CHECK_INT(arches, ==, arch_bit(arch_lookup("s390x")));
+	remove_rootfs();
+}
