@@ -15,8 +15,13 @@ in_root_ns() {
 	as_user unshare --user --map-root-user --mount bash -c "$1" bash "$CR" "$PAY"
 }
 
+# A host whose binfmt_misc is mounted (systemd's automount) hands that
+# instance down, and only its owner registers there: a fresh one goes over it.
 out=$(in_root_ns '
 	cr=$1 pay=$2
+	if mountpoint -q /proc/sys/fs/binfmt_misc; then
+		mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || exit 1
+	fi
 	"$cr" binfmt register; echo "register-rc=$?"
 	cat /proc/sys/fs/binfmt_misc/crossroot-aarch64
 	"$pay/payload-arm64" uname-m
