@@ -40,6 +40,12 @@ make install >/dev/null
 if [ "$user" != root ]; then
 	crossroot setup --user "$user"
 fi
+# The pins live in /run: with systemd, the unit makes them again at every boot.
+if [ -d /run/systemd/system ]; then
+	systemctl daemon-reload && systemctl enable crossroot-setup.service
+else
+	echo "No systemd here: after a reboot, run 'crossroot setup --all' as root before anyone uses crossroot."
+fi
 
 work=$(mktemp -d /tmp/crossroot-quickstart.XXXXXX)
 trap 'rm -rf "$work"' EXIT
