@@ -163,18 +163,12 @@ static int dir_usage_below(int fd, uint64_t *bytes, uint64_t *files, int depth)
 {
 	_cleanup_closedir_ DIR *dir = NULL;
 	struct dirent *de;
-	int dfd;
 
 	if (depth > 256)
 		return -ELOOP;
-	dfd = dup(fd);
-	if (dfd < 0)
+	dir = opendir_dup(fd);
+	if (!dir)
 		return -errno;
-	dir = fdopendir(dfd);
-	if (!dir) {
-		close(dfd);
-		return -errno;
-	}
 	while ((de = readdir(dir))) {
 		struct stat st;
 
@@ -194,6 +188,23 @@ static int dir_usage_below(int fd, uint64_t *bytes, uint64_t *files, int depth)
 			dir_usage_below(sub, bytes, files, depth + 1);
 	}
 	return 0;
+}
+
+DIR *opendir_dup(int fd)
+{
+	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	DIR *dir;
+
+	if (dup_fd < 0)
+		return NULL;
+	dir = fdopendir(dup_fd);
+	if (!dir) {
+		int saved = errno;
+
+		close(dup_fd);
+		errno = saved;
+	}
+	return dir;
 }
 
 int dir_usage(int fd, uint64_t *bytes, uint64_t *files)

@@ -180,4 +180,12 @@ int xdg_user_dir(const char *xdg_var, const char *home_default, const char *suff
  */
 int dir_usage(int fd, uint64_t *bytes, uint64_t *files);
 
+/*
+ * A directory stream over a duplicate of the directory fd (fcntl
+ * F_DUPFD_CLOEXEC, then fdopendir(3)), so that fd stays the caller's and
+ * closedir() closes only the duplicate.  Returns the stream, or NULL with
+ * errno set (the duplicate, if made, closed again).
+ */
+DIR *opendir_dup(int fd);
+
 #endif

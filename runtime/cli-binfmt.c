@@ -245,7 +245,7 @@ static int binfmt_unregister_cmd(int argc, char **argv)
 				   "\n"
 				   "As root, remove every host-wide binfmt entry that crossroot created\n"
 				   "(named crossroot-*).  Entries of other tools are never touched.\n";
-	_cleanup_close_ int dirfd = -EBADF, fd = -EBADF;
+	_cleanup_close_ int dirfd = -EBADF;
 	_cleanup_closedir_ DIR *dir = NULL;
 	struct dirent *de;
 	int r, failed = 0;
@@ -260,13 +260,11 @@ static int binfmt_unregister_cmd(int argc, char **argv)
 		return EXIT_OK; /* not mounted: no entries at all */
 	if (dirfd < 0)
 		return cli_fail(EXIT_FAIL, dirfd, NULL, "cannot open %s", BINFMT_HOST_DIR);
-	fd = dup(dirfd);
-	dir = fd < 0 ? NULL : fdopendir(fd);
+	dir = opendir_dup(dirfd);
 	if (!dir) {
 		cli_error("cannot list %s: %m", BINFMT_HOST_DIR);
 		return EXIT_FAIL;
 	}
-	steal_fd(fd); /* dir has it */
 	while ((de = readdir(dir))) {
 		if (strncmp(de->d_name, BINFMT_PREFIX, strlen(BINFMT_PREFIX)) != 0)
 			continue;

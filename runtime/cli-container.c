@@ -1353,9 +1353,12 @@ static int create_bootstrap_option(int ch, struct create_args *a)
 		a->opts.offline = true;
 		break;
 	case 'd':
-		if (!streq(optarg, "host") && !streq(optarg, "emulated"))
+		if (streq(optarg, "host"))
+			a->opts.dpkg = BOOTSTRAP_DPKG_HOST;
+		else if (streq(optarg, "emulated"))
+			a->opts.dpkg = BOOTSTRAP_DPKG_EMULATED;
+		else
 			return cli_usage_error("create", "unknown --dpkg '%.64s': use host or emulated", optarg);
-		a->opts.dpkg = streq(optarg, "host") ? BOOTSTRAP_DPKG_HOST : BOOTSTRAP_DPKG_EMULATED;
 		break;
 	}
 	return -1;

@@ -495,10 +495,7 @@ static int open_log(int statefd, char *name, size_t size)
 	dirfd = openat(statefd, "logs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dirfd < 0)
 		return errno == ELOOP ? -ENOTDIR : -errno;
-	fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
-	d = fd < 0 ? NULL : fdopendir(fd);
-	if (!d && fd >= 0)
-		close(fd);
+	d = opendir_dup(dirfd);
 	while (d && (e = readdir(d)) && n < ARRAY_SIZE(names))
 		if (e->d_type == DT_REG && strlen(e->d_name) > 4 && streq(e->d_name + strlen(e->d_name) - 4, ".log"))
 			names[n++] = strdup(e->d_name);

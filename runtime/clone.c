@@ -318,16 +318,13 @@ static int copy_dir(struct clone *cl, int src, int dst, int depth)
 {
 	_cleanup_closedir_ DIR *dir = NULL;
 	struct dirent *de;
-	int fd, r = 0;
+	int r = 0;
 
 	if (depth > 256)
 		return fail(cl, -ELOOP, "copy (deeper than 256 directories)");
-	fd = dup(src);
-	if (fd < 0 || !(dir = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
+	dir = opendir_dup(src);
+	if (!dir)
 		return fail(cl, -errno, "read the directory");
-	}
 	while (r == 0 && (errno = 0, de = readdir(dir))) {
 		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
 			continue;

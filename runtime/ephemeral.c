@@ -138,7 +138,7 @@ int ephemeral_sweep(const struct container *c)
 	_cleanup_closedir_ DIR *dir = NULL;
 	char path[PATH_MAX];
 	struct dirent *de;
-	int fd, r = 0;
+	int r = 0;
 
 	if (parent == -ENOENT)
 		return 0;
@@ -146,12 +146,9 @@ int ephemeral_sweep(const struct container *c)
 		return parent;
 	if (flock(parent, LOCK_EX) < 0)
 		return -errno;
-	fd = dup(parent);
-	if (fd < 0 || !(dir = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
+	dir = opendir_dup(parent);
+	if (!dir)
 		return -errno;
-	}
 	if (format_buf(path, sizeof(path), "%s/%s", c->dir, EPHEMERAL_DIR) < 0)
 		return -ENAMETOOLONG;
 	while ((de = readdir(dir))) {

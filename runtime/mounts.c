@@ -488,10 +488,10 @@ static int switch_root(int rootfd, struct cr_error *err)
  */
 static int show_rootfs_settings(int rootfd, struct cr_error *err)
 {
-	static const char *const dirs[] = { "etc", "root" };
+	static const char *const dirs[] = { "/etc", "/root" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-		_cleanup_close_ int from = open_in_root(rootfd, dirs[i], O_PATH | O_DIRECTORY);
+		_cleanup_close_ int from = open_in_root(rootfd, dirs[i] + 1, O_PATH | O_DIRECTORY);
 		_cleanup_close_ int onto = -EBADF;
 		char source[64];
 		int r;
@@ -499,14 +499,14 @@ static int show_rootfs_settings(int rootfd, struct cr_error *err)
 		if (from == -ENOENT)
 			continue;
 		if (from < 0)
-			return cr_fail_errno(err, from, "open the rootfs's /%s", dirs[i]);
-		onto = openat(AT_FDCWD, i == 0 ? "/etc" : "/root", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			return cr_fail_errno(err, from, "open the rootfs's %s", dirs[i]);
+		onto = openat(AT_FDCWD, dirs[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (onto < 0)
-			return cr_fail_errno(err, -errno, "open the host's /%s", dirs[i]);
+			return cr_fail_errno(err, -errno, "open the host's %s", dirs[i]);
 		snprintf(source, sizeof(source), "/proc/self/fd/%d", from);
 		r = mount_on_fd(source, onto, NULL, MS_BIND, NULL);
 		if (r < 0)
-			return cr_fail_errno(err, r, "show the rootfs's /%s at the host's", dirs[i]);
+			return cr_fail_errno(err, r, "show the rootfs's %s at the host's", dirs[i]);
 	}
 	return chdir("/") < 0 ? cr_fail_errno(err, -errno, "chdir /") : 0;
 }

@@ -30,19 +30,14 @@ static int remove_below(int fd, unsigned long long mnt)
 {
 	DIR *dir;
 	struct dirent *de;
-	int r = 0, dup_fd;
+	int r = 0;
 	struct stat st;
 
 	if (fstat(fd, &st) == 0 && (st.st_mode & 0700) != 0700 && fchmod(fd, st.st_mode | 0700) < 0)
 		return -errno;
-	dup_fd = dup(fd);
-	if (dup_fd < 0)
+	dir = opendir_dup(fd);
+	if (!dir)
 		return -errno;
-	dir = fdopendir(dup_fd);
-	if (!dir) {
-		close(dup_fd);
-		return -errno;
-	}
 	while (r == 0 && (errno = 0, de = readdir(dir))) {
 		struct stat est;
 
