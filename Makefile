@@ -37,17 +37,17 @@ LDLIBS    := -Wl,--as-needed $(PKG_LIBS)
 
 # The library layer (no printing, no exit) and the command layer on top.
 LIB_SRCS  := base/util.c base/error.c runtime/host.c runtime/userns.c runtime/launch.c runtime/container.c runtime/setup.c \
-	runtime/mounts.c runtime/syscall-filter.c runtime/supervise.c runtime/init.c runtime/runtime.c runtime/rmtree.c runtime/clone.c runtime/ephemeral.c runtime/cache.c runtime/store.c runtime/mountlib.c runtime/rootfs-cache.c runtime/second-stage.c runtime/skel.c runtime/job.c runtime/env.c runtime/config.c \
+	runtime/mounts.c runtime/syscall-filter.c runtime/supervise.c runtime/init.c runtime/runtime.c runtime/rmtree.c runtime/clone.c runtime/ephemeral.c runtime/cache.c runtime/store.c runtime/mountlib.c runtime/rootfs-cache.c runtime/second-stage.c runtime/skel.c runtime/job.c runtime/env.c runtime/config.c runtime/accel.c \
 	bootstrap/tarball.c bootstrap/oci.c bootstrap/rootfs-arch.c bootstrap/libarchive.c \
 	bootstrap/jsonc.c bootstrap/netlibs.c bootstrap/archive.c bootstrap/packages.c bootstrap/version.c bootstrap/bootstrap.c \
 	binfmt/arch.c binfmt/emulator.c binfmt/binfmt.c
-CLI_SRCS  := runtime/main.c runtime/cli.c runtime/cli-config.c runtime/cli-check.c runtime/cli-binfmt.c runtime/cli-setup.c runtime/cli-container.c runtime/cli-prune.c runtime/cli-job.c
+CLI_SRCS  := runtime/main.c runtime/cli.c runtime/cli-config.c runtime/cli-check.c runtime/cli-binfmt.c runtime/cli-setup.c runtime/cli-container.c runtime/cli-prune.c runtime/cli-job.c runtime/cli-accel.c
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 # Every C file, for lint.
 LINT_SRCS := $(wildcard base/*.[ch] runtime/*.[ch] binfmt/*.[ch] bootstrap/*.[ch] tests/unit/*.[ch] tests/payload/*.c \
 	contrib/examples/*.c)
 
-LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o) $(B)/rootfs-skel.o $(B)/syscall-filter-table.o
+LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o) $(B)/rootfs-skel.o $(B)/syscall-filter-table.o $(B)/accel-script.o
 CLI_OBJS  := $(CLI_SRCS:%.c=$(B)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
 HARNESS   := $(B)/tests/unit/harness.o
@@ -89,6 +89,15 @@ $(B)/rootfs-skel.c: $(SKEL_FILES) Makefile
 	mv $@.tmp $@
 $(B)/rootfs-skel.o: $(B)/rootfs-skel.c
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
+
+# runtime/accel.sh, the script `crossroot accel` runs inside a container, as a C string.
+$(B)/accel-script.c: runtime/accel.sh Makefile
+	@mkdir -p $(@D)
+	{ echo 'extern const char accel_script[];'; echo 'const char accel_script[] ='; \
+	  sed 's/\\/\\\\/g; s/"/\\"/g; s/^/"/; s/$$/\\n"/' $<; echo ';'; } >$@.tmp
+	mv $@.tmp $@
+$(B)/accel-script.o: $(B)/accel-script.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # The seccomp filter, compiled by libseccomp at build time into the BPF table
 # that `crossroot run` loads (runtime/syscall-filter.h); the generator runs

@@ -50,11 +50,7 @@ static void remember_caller(void)
 	setup_missing();
 }
 
-/*
- * Load NAME, or say clearly why not.  Returns 0, EXIT_USAGE for an invalid
- * name, or EXIT_FAIL (already reported).
- */
-static int load_or_report(const char *cmd, const char *name, struct container *c)
+int cli_container_load(const char *cmd, const char *name, struct container *c)
 {
 	int r = container_name_valid(name);
 
@@ -81,15 +77,14 @@ static void report_mode_problem(const struct container *c, int r)
 			 c->name, user_name());
 }
 
-static int report_run_failure(const struct container *c, const struct run_result *res)
+int cli_run_failure(const struct container *c, const struct run_result *res)
 {
 	cli_fail(EXIT_RUN_FAILED, res->err.error, &res->err, "%s", c->name);
 	report_mode_problem(c, res->err.error);
 	return EXIT_RUN_FAILED;
 }
 
-/* Nothing ran: c's arch has no usable emulator here.  Say what was found and what to install. */
-static void report_no_emulator(const struct container *c, const struct emulator *emu)
+void cli_no_emulator(const struct container *c, const struct emulator *emu)
 {
 	char found[PATH_MAX + 200] = "";
 
@@ -460,7 +455,7 @@ static int run_parse_args(struct run_call *rc)
 /* Load the container and check --user against its mode: returns -1 to go on, or EXIT_RUN_FAILED (reported). */
 static int run_load(const struct run_call *rc, struct container *c)
 {
-	if (load_or_report(rc->cmd, rc->name, c) != 0) {
+	if (cli_container_load(rc->cmd, rc->name, c) != 0) {
 		if (rc->name == rc->default_name && rc->cfg.v[CONFIG_CONTAINER].value[0])
 			cli_hint("'%s' is the default container set at %s", rc->name,
 				 rc->cfg.v[CONFIG_CONTAINER].source);
@@ -504,13 +499,13 @@ static int run_report(const struct run_call *rc, const struct container *c, cons
 		cli_exec_error(rc->enter ? "the login shell" : rc->o.req.argv[0], res->err.error, res->found);
 		return res->found ? EXIT_RUN_NOEXEC : EXIT_RUN_NOTFOUND;
 	case RUN_NO_EMULATOR:
-		report_no_emulator(c, &res->emulator);
+		cli_no_emulator(c, &res->emulator);
 		return EXIT_RUN_FAILED;
 	case RUN_TIMED_OUT: /* run sets no time limit */
 	case RUN_FAILED:
 		break;
 	}
-	return report_run_failure(c, res);
+	return cli_run_failure(c, res);
 }
 
 static int run_or_enter(int argc, char **argv, bool enter)
@@ -621,7 +616,7 @@ int cmd_start(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cli_usage_error("start", optind >= argc ? "missing the container name" : "too many arguments");
-	r = load_or_report("start", argv[optind], &c);
+	r = cli_container_load("start", argv[optind], &c);
 	if (r != 0)
 		return r;
 	r = container_start(&c, o.binds, o.req.n_binds, o.req.ephemeral, &res);
@@ -634,12 +629,12 @@ int cmd_start(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	if (r < 0 && res.outcome == RUN_NO_EMULATOR) {
-		report_no_emulator(&c, &res.emulator);
+		cli_no_emulator(&c, &res.emulator);
 		return EXIT_FAIL;
 	}
 	/* Without a message: refused before anything was set up (the lock, the state, the rootfs's use). */
 	if (r < 0 && res.err.message[0]) {
-		report_run_failure(&c, &res);
+		cli_run_failure(&c, &res);
 		return EXIT_FAIL;
 	}
 	if (r < 0)
@@ -660,7 +655,7 @@ int cmd_stop(int argc, char **argv)
 	name = name_only("stop", help, argc, argv, &status);
 	if (!name)
 		return status;
-	status = load_or_report("stop", name, &c);
+	status = cli_container_load("stop", name, &c);
 	if (status != 0)
 		return status;
 	r = container_stop(&c);
@@ -689,7 +684,7 @@ int cmd_rm(int argc, char **argv)
 	name = name_only("rm", help, argc, argv, &status);
 	if (!name)
 		return status;
-	status = load_or_report("rm", name, &c);
+	status = cli_container_load("rm", name, &c);
 	if (status != 0)
 		return status;
 	lock = container_lock(&c, false);
@@ -949,7 +944,7 @@ int cmd_export(int argc, char **argv)
 	r = export_checks(target, oci);
 	if (r != EXIT_OK)
 		return r;
-	r = load_or_report("export", argv[optind], &c);
+	r = cli_container_load("export", argv[optind], &c);
 	if (r != 0)
 		return r;
 	r = export_write(&c, target, oci, &err);
