@@ -161,7 +161,7 @@ E2E ?= tests/e2e/*.t
 # from a real archive (their time goes to one emulated dpkg or apt each)
 # run beside them, so both cores work.  Every test has its own user.
 E2E_GLOBAL := $(wildcard tests/e2e/0*.t tests/e2e/1*.t) tests/e2e/27-config.t
-E2E_PAIRED := tests/e2e/20-create.t tests/e2e/32-suites.t
+E2E_PAIRED := tests/e2e/20-create.t tests/e2e/32-suites.t tests/e2e/33-accel.t
 check-e2e: $(B)/crossroot $(PAYLOADS) $(ROOTFS)
 	@rc=0; \
 	first="$(filter $(E2E_GLOBAL),$(wildcard $(E2E)))"; \

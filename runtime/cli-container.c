@@ -8,6 +8,7 @@
 #include <pwd.h>
 #include <signal.h>
 
+#include "accel.h"
 #include "cli.h"
 #include "config.h"
 #include "host.h"
@@ -1223,29 +1224,22 @@ static int check_components(const char *const *components)
 }
 
 static const struct option create_long_options[] = {
-	{ "arch", required_argument, NULL, 'a' },
-	{ "from-tar", required_argument, NULL, 't' },
-	{ "from-oci", required_argument, NULL, 'O' },
-	{ "from", required_argument, NULL, 'f' },
-	{ "suite", required_argument, NULL, 's' },
-	{ "variant", required_argument, NULL, 'v' },
-	{ "include", required_argument, NULL, 'i' },
-	{ "components", required_argument, NULL, 'c' },
-	{ "mirror", required_argument, NULL, 'm' },
-	{ "keyring", required_argument, NULL, 'k' },
-	{ "offline", no_argument, NULL, 'o' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "dpkg", required_argument, NULL, 'd' },
-	{ "help", no_argument, NULL, 'h' },
-	{},
+	{ "arch", required_argument, NULL, 'a' },     { "from-tar", required_argument, NULL, 't' },
+	{ "from-oci", required_argument, NULL, 'O' }, { "from", required_argument, NULL, 'f' },
+	{ "suite", required_argument, NULL, 's' },    { "variant", required_argument, NULL, 'v' },
+	{ "include", required_argument, NULL, 'i' },  { "components", required_argument, NULL, 'c' },
+	{ "mirror", required_argument, NULL, 'm' },   { "keyring", required_argument, NULL, 'k' },
+	{ "offline", no_argument, NULL, 'o' },	      { "quiet", no_argument, NULL, 'q' },
+	{ "dpkg", required_argument, NULL, 'd' },     { "accel", no_argument, NULL, 'A' },
+	{ "help", no_argument, NULL, 'h' },	      {},
 };
 
 static const char create_help[] =
 	"Usage: crossroot create NAME --arch ARCH [--suite SUITE] [--variant minbase|buildd]\n"
 	"                        [--include PKG,...] [--components main,...] [--mirror URL] [--keyring FILE]\n"
-	"                        [--offline] [--dpkg host|emulated] [--quiet]\n"
-	"       crossroot create NAME --arch ARCH --from-tar FILE\n"
-	"       crossroot create NAME --arch ARCH --from-oci IMAGE\n"
+	"                        [--offline] [--dpkg host|emulated] [--accel] [--quiet]\n"
+	"       crossroot create NAME --arch ARCH --from-tar FILE [--accel]\n"
+	"       crossroot create NAME --arch ARCH --from-oci IMAGE [--accel]\n"
 	"       crossroot create NAME --from SOURCE\n"
 	"\n"
 	"Bootstrap a Debian rootfs of ARCH (no root, no debootstrap): InRelease is\n"
@@ -1274,6 +1268,9 @@ static const char create_help[] =
 	"                    when the host has dpkg)\n"
 	"  --dpkg emulated   the new rootfs's own dpkg does all under emulation (slower;\n"
 	"                    the default on a host without dpkg)\n"
+	"  --accel           then run its compilers natively ('crossroot accel enable'; with\n"
+	"                    a bootstrap, --variant buildd or --include gcc or build-essential);\n"
+	"                    if that is refused or fails, the new container is removed again\n"
 	"  --quiet           no progress\n"
 	"  --from-tar FILE   import a rootfs tarball (plain, gz, xz, zst) instead; members\n"
 	"                    named absolutely or with '..', or written through a symlink,\n"
@@ -1299,6 +1296,7 @@ struct create_args {
 	const char *include[128], *components[8];
 	size_t n_include, n_components;
 	bool bootstrap_option; /* any option only a bootstrap takes */
+	bool accel;
 	struct bootstrap_options opts;
 	struct create_display display;
 	/* What opts points into: the settings' components, the host's security mirror, the cache. */
@@ -1404,6 +1402,9 @@ static int create_parse_options(int argc, char **argv, struct create_args *a)
 		case 'q':
 			a->display.quiet = true;
 			break;
+		case 'A':
+			a->accel = true;
+			break;
 		default:
 			return cli_option_error("create", argv, ch);
 		}
@@ -1416,11 +1417,11 @@ static int create_check_args(int argc, char **argv, const struct create_args *a)
 {
 	if (optind != argc - 1)
 		return cli_usage_error("create", optind >= argc ? "missing the container name" : "too many arguments");
-	if (a->from && (a->tarball || a->image || a->bootstrap_option))
+	if (a->from && (a->tarball || a->image || a->bootstrap_option || a->accel))
 		return cli_usage_error(
 			"create",
 			"--from copies a container as it is: give no --from-tar, --from-oci, --suite, --components, "
-			"--variant, --include, --mirror, --keyring, --offline or --dpkg with it");
+			"--variant, --include, --mirror, --keyring, --offline, --dpkg or --accel with it");
 	if (!a->arch && !a->from)
 		return cli_usage_error("create", "give --arch ARCH (known: %s)", arch_names());
 	if (a->tarball && a->image)
@@ -1485,6 +1486,15 @@ static int create_bootstrap_defaults(struct create_args *a, const struct config 
 	return -1;
 }
 
+/* Whether --include named package. */
+static bool included(const struct create_args *a, const char *package)
+{
+	for (size_t i = 0; i < a->n_include; i++)
+		if (streq(a->include[i], package))
+			return true;
+	return false;
+}
+
 /* create's bootstrap, with progress on stderr: returns the exit status (0 before the "created" line). */
 static int create_bootstrap(struct container *c, struct create_args *a, const struct config *cfg)
 {
@@ -1494,6 +1504,10 @@ static int create_bootstrap(struct container *c, struct create_args *a, const st
 	r = create_bootstrap_defaults(a, cfg);
 	if (r >= 0)
 		return r;
+	if (a->accel && !streq(a->opts.variant, "buildd") && !included(a, "gcc") && !included(a, "build-essential"))
+		return cli_usage_error("create",
+				       "--accel needs a compiler in the container: give --variant buildd, or --include "
+				       "gcc or build-essential");
 	snprintf(c->suite, sizeof(c->suite), "%s", a->opts.suite);
 	a->display.tty = isatty(STDERR_FILENO);
 	clock_gettime(CLOCK_MONOTONIC, &a->display.start);
@@ -1503,6 +1517,24 @@ static int create_bootstrap(struct container *c, struct create_args *a, const st
 	if (r < 0)
 		return create_report(c, r, &err);
 	return EXIT_OK;
+}
+
+/* accel enable refused or failed on the new container c (reported): it goes again.  Returns EXIT_FAIL. */
+static int create_accel_failed(const struct container *c)
+{
+	char left[PATH_MAX + 64] = "";
+	_cleanup_close_ int lock = container_lock(c, false);
+	int r = lock < 0 ? lock : store_remove(c, left, sizeof(left));
+
+	if (r < 0) {
+		cli_fail(EXIT_FAIL, r, NULL, "create %s --accel: accel was not enabled, and removing %s failed",
+			 c->name, c->name);
+		if (left[0])
+			cli_hint("what could not be removed is in %s", left);
+		return EXIT_FAIL;
+	}
+	cli_error("create %s --accel: accel was not enabled, so %s is removed again", c->name, c->name);
+	return EXIT_FAIL;
 }
 
 int cmd_create(int argc, char **argv)
@@ -1531,6 +1563,13 @@ int cmd_create(int argc, char **argv)
 		return cli_fail(EXIT_FAIL, r, NULL, "%s", argv[optind]);
 	c.arch = a.arch;
 	c.mode = store_default_mode();
+	if (a.accel) {
+		struct cr_error err;
+
+		r = accel_supported(&c, &err);
+		if (r < 0)
+			return cli_fail(EXIT_USAGE, r, &err, "create --accel");
+	}
 	if (a.from) {
 		r = create_clone(&c, a.from, a.arch, &clone);
 		if (r != EXIT_OK)
@@ -1548,6 +1587,8 @@ int cmd_create(int argc, char **argv)
 		r = create_bootstrap(&c, &a, &cfg);
 	if (r != EXIT_OK)
 		return r;
+	if (a.accel && cli_accel_enable(&c) != EXIT_OK)
+		return create_accel_failed(&c);
 	printf("created %s (%s%s%s, %s mode)\n", c.name, c.arch->name, c.suite[0] ? " " : "", c.suite,
 	       c.mode == CONTAINER_MAPPED ? "mapped" : "single");
 	return EXIT_OK;
