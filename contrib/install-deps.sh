@@ -15,12 +15,13 @@ run="qemu-user-static gpgv debian-archive-keyring ca-certificates"
 # end-to-end tests drive (useradd/usermod, runuser/unshare, pkill, file, tmux,
 # python3 for the racing second user and for manifest.py (29-ephemeral.t,
 # 29-clone.t: every path of a rootfs, before and after), flock (util-linux)
-# and mount for the same tests, systemd-analyze for the boot unit).
+# and mount for the same tests, systemd-analyze for the boot unit, and
+# dpkg-architecture, whose multiarch tuples test-arch checks the table's against).
 test="gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-riscv64-linux-gnu gcc-powerpc64le-linux-gnu
 gcc-s390x-linux-gnu gcc-i686-linux-gnu libc6-dev-arm64-cross libc6-dev-armhf-cross libc6-dev-riscv64-cross
 libc6-dev-ppc64el-cross libc6-dev-s390x-cross libc6-dev-i386-cross perl passwd util-linux procps file tmux bsdutils
 clang-format cppcheck curl xz-utils zstd gnupg python3 systemd
-pebble openssl qemu-system-x86 busybox-static cpio kmod zsh fish podman runc mmdebstrap"
+pebble openssl qemu-system-x86 busybox-static cpio kmod zsh fish podman runc mmdebstrap dpkg-dev"
 # Jobs (tests/e2e/jobs-lib.sh): pebble (with pebble-challtestsrv) is the ACME
 # server cert-renew is tested against, openssl makes its listener cert and
 # checks what the jobs write, python3 serves the http-01 webroot.  The jobs'

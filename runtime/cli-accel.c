@@ -15,7 +15,7 @@ static const char accel_help[] = "Usage: crossroot accel enable|disable|status N
 				 "natively while every header and library they use is NAME's own.  The code\n"
 				 "they produce is the native compiler's.\n"
 				 "\n"
-				 "  enable   install it (apt-get update, and about 70 MB from the archive);\n"
+				 "  enable   install it (apt-get update, and about 50 MB from the archive);\n"
 				 "           refused, with the reason, unless the cross versions match NAME's\n"
 				 "           exactly (bookworm arm64 is refused: CVE-2023-4039)\n"
 				 "  disable  remove it and the amd64 packages it needed; dpkg --audit and\n"
@@ -88,9 +88,29 @@ static int run_action(const struct container *c, enum accel_action action)
 	return EXIT_FAIL;
 }
 
+/* The action of accel_child(): the script runs in a child, for entering the container moves the caller. */
+struct accel_call {
+	const struct container *c;
+	enum accel_action action;
+};
+
+static int accel_child(void *arg)
+{
+	const struct accel_call *call = arg;
+
+	return run_action(call->c, call->action);
+}
+
+static int accel_action(const struct container *c, enum accel_action action)
+{
+	struct accel_call call = { c, action };
+
+	return cli_in_child(EXIT_FAIL, action == ACCEL_ENABLE ? "accel enable" : "accel disable", accel_child, &call);
+}
+
 int cli_accel_enable(const struct container *c)
 {
-	int status = run_action(c, ACCEL_ENABLE);
+	int status = accel_action(c, ACCEL_ENABLE);
 
 	return status == EXIT_OK ? print_state(c) : status;
 }
@@ -119,6 +139,6 @@ int cmd_accel(int argc, char **argv)
 	if (streq(argv[optind], "status"))
 		return print_state(&c);
 	if (streq(argv[optind], "disable"))
-		return run_action(&c, ACCEL_DISABLE);
+		return accel_action(&c, ACCEL_DISABLE);
 	return cli_accel_enable(&c);
 }

@@ -695,13 +695,18 @@ static int job_in_container(const struct job *job, const struct run_args *a, con
 	}
 }
 
-static pid_t forward_to;
+/* job_in_container()'s arguments, for cli_in_child(). */
+struct job_child {
+	const struct job *job;
+	const struct run_args *a;
+	const char *state;
+};
 
-/* A signal sent to crossroot alone (kill, systemd) goes on to the run; a terminal's reached it already. */
-static void forward_signal(int sig, siginfo_t *info, void *context)
+static int job_child(void *arg)
 {
-	if (forward_to > 0 && info->si_code != SI_KERNEL)
-		kill(forward_to, sig);
+	const struct job_child *j = arg;
+
+	return job_in_container(j->job, j->a, j->state);
 }
 
 /*
@@ -711,42 +716,15 @@ static void forward_signal(int sig, siginfo_t *info, void *context)
  */
 static int job_execute(const struct job *job, const struct run_args *a, const char *state, int statefd)
 {
-	static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-	struct sigaction sa = { .sa_sigaction = forward_signal, .sa_flags = SA_SIGINFO | SA_RESTART };
+	struct job_child j = { job, a, state };
+	char context[JOB_NAME_MAX + 8];
 	struct stat st;
 	int status;
-	pid_t pid;
 
 	if (unlinkat(statefd, "changed", 0) < 0 && errno != ENOENT)
 		return cli_fail(EXIT_RUN_FAILED, -errno, NULL, "job %s: cannot remove %s/changed", job->name, state);
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
-		sigaction(forwarded[i], &sa, NULL);
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0)
-		return cli_fail(EXIT_RUN_FAILED, -errno, NULL, "job %s: fork", job->name);
-	if (pid == 0) {
-		for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
-			signal(forwarded[i], SIG_DFL);
-		/* Killed with us: the container's init dies with its crossroot in turn. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		status = job_in_container(job, a, state);
-		fflush(stdout);
-		fflush(stderr);
-		_exit(status);
-	}
-	forward_to = pid;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return cli_fail(EXIT_RUN_FAILED, -errno, NULL, "job %s: waitpid", job->name);
-	forward_to = 0;
-	if (!WIFEXITED(status)) {
-		cli_error("job %s: crossroot's run process died of signal %d", job->name, WTERMSIG(status));
-		return EXIT_RUN_FAILED;
-	}
-	status = WEXITSTATUS(status);
+	snprintf(context, sizeof(context), "job %s", job->name);
+	status = cli_in_child(EXIT_RUN_FAILED, context, job_child, &j);
 	if (status == 0 && fstatat(statefd, "changed", &st, AT_SYMLINK_NOFOLLOW) == 0)
 		return run_commands(job, state);
 	return status;

@@ -2,8 +2,11 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 unsigned cli_closed_std_fds;
 
@@ -231,4 +234,57 @@ int cli_json_print(struct json_object *obj)
 
 	jc.json_object_put(obj);
 	return r;
+}
+
+static pid_t forward_to;
+
+/* A signal sent to crossroot alone (kill, systemd) goes on to the child; a terminal's reached it already. */
+static void forward_signal(int sig, siginfo_t *info, void *context)
+{
+	if (forward_to > 0 && info->si_code != SI_KERNEL)
+		kill(forward_to, sig);
+}
+
+int cli_in_child(int fail_status, const char *context, int (*fn)(void *arg), void *arg)
+{
+	static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa = { .sa_sigaction = forward_signal, .sa_flags = SA_SIGINFO | SA_RESTART };
+	struct sigaction old[ARRAY_SIZE(forwarded)];
+	int status;
+	pid_t pid;
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+		sigaction(forwarded[i], &sa, &old[i]);
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0) {
+		for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+			signal(forwarded[i], SIG_DFL);
+		/* Killed with us: a container's init dies with its crossroot in turn. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		status = fn(arg);
+		fflush(stdout);
+		fflush(stderr);
+		_exit(status);
+	}
+	if (pid < 0)
+		status = cli_fail(fail_status, -errno, NULL, "%s: fork", context);
+	else {
+		forward_to = pid;
+		while (waitpid(pid, &status, 0) < 0)
+			if (errno != EINTR)
+				break;
+		forward_to = 0;
+		if (!WIFEXITED(status)) {
+			cli_error("%s: crossroot's process in the container died of signal %d", context,
+				  WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+			status = fail_status;
+		} else
+			status = WEXITSTATUS(status);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+		sigaction(forwarded[i], &old[i], NULL);
+	return status;
 }

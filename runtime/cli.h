@@ -158,6 +158,17 @@ void cli_json_add_string(struct json_object *obj, const char *key, const char *v
 /* Print obj to stdout (pretty, newline-terminated) and free it.  Returns 0 or -EIO. */
 int cli_json_print(struct json_object *obj);
 
+/*
+ * Call fn(arg) in a child process and return what it returns (its exit
+ * status): entering a container (container_exec()) moves the calling
+ * process into the container's namespaces, and the caller must stay on the
+ * host.  Meanwhile SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to crossroot
+ * alone go on to the child (a terminal's reach it anyway), and the child
+ * is killed if crossroot dies (PR_SET_PDEATHSIG).  fail_status is returned
+ * when fork fails or the child dies of a signal, reported with context.
+ */
+int cli_in_child(int fail_status, const char *context, int (*fn)(void *arg), void *arg);
+
 struct container;
 struct run_result;
 struct emulator;

@@ -295,3 +295,24 @@ TEST(i386_is_native_only_where_the_kernel_runs_it)
 	CHECK_INT(arch_is_native(arch_lookup("i386"), "x86_64"), ==, status == 0);
 	CHECK(!arch_is_native(arch_lookup("i386"), "aarch64"));
 }
+
+/* Each arch's multiarch tuple (accel's GNU triplet) is the one dpkg-architecture gives. */
+TEST(multiarch_tuples_agree_with_dpkg_architecture)
+{
+	for (size_t i = 0; i < arch_count(); i++) {
+		char cmd[128], got[64] = "";
+		FILE *p;
+
+		snprintf(cmd, sizeof(cmd), "dpkg-architecture -a %s -qDEB_HOST_MULTIARCH 2>/dev/null",
+			 arch_table[i].name);
+		p = popen(cmd, "r");
+		CHECK(p != NULL);
+		if (!p)
+			return;
+		if (!fgets(got, sizeof(got), p))
+			got[0] = '\0';
+		got[strcspn(got, "\n")] = '\0';
+		CHECK_INT(pclose(p), ==, 0);
+		CHECK_STR(arch_table[i].multiarch, got);
+	}
+}
