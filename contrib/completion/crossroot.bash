@@ -72,7 +72,7 @@ _crossroot() {
 		fi
 	fi
 
-	# The verb, binfmt's or job's subcommand, and the positional arguments
+	# The verb, binfmt's, job's or accel's subcommand, and the positional arguments
 	# before the cursor (options and their values are not counted).
 	for ((i = 1; i < cword; i++)); do
 		w=${COMP_WORDS[i]}
@@ -91,7 +91,7 @@ _crossroot() {
 			setup) opts="--user --all --help" argopts="--user" ;;
 			teardown) opts="--user --help" argopts="--user" ;;
 			create)
-				opts="--arch --suite --variant --include --components --mirror --keyring --offline --dpkg --quiet --from-tar --from-oci --from --help"
+				opts="--arch --suite --variant --include --components --mirror --keyring --offline --dpkg --accel --quiet --from-tar --from-oci --from --help"
 				argopts="--arch --suite --variant --include --components --mirror --keyring --dpkg --from-tar --from-oci --from"
 				;;
 			start) opts="--bind -v --ephemeral --help" argopts="--bind -v" ;;
@@ -108,7 +108,7 @@ _crossroot() {
 			dashdash=1
 			break
 		fi
-		if [ -z "$sub" ] && { [ "$verb" = binfmt ] || [ "$verb" = job ]; }; then
+		if [ -z "$sub" ] && { [ "$verb" = binfmt ] || [ "$verb" = job ] || [ "$verb" = accel ]; }; then
 			case $w in -*) continue ;; esac
 			sub=$w
 			case $verb/$sub in
@@ -118,6 +118,7 @@ _crossroot() {
 			job/list) opts="--help" ;;
 			job/run) opts="--container --set --help" argopts="--container --set" ;;
 			job/timer) opts="--on-calendar --print --help" argopts="--on-calendar" ;;
+			accel/*) opts="--help" ;;
 			esac
 			continue
 		fi
@@ -137,7 +138,7 @@ _crossroot() {
 	if [ -z "$verb" ]; then
 		case $cur in
 		-*) _crossroot_reply "$cur" --help --version ;;
-		*) _crossroot_reply "$cur" check setup teardown create start stop run enter list prune rm export config binfmt job ;;
+		*) _crossroot_reply "$cur" check setup teardown create start stop run enter list prune rm export config binfmt job accel ;;
 		esac
 		return 0
 	fi
@@ -182,6 +183,13 @@ _crossroot() {
 			_crossroot_reply "$cur" list run timer
 		elif [ "$sub" != list ] && ((npos == 0)); then
 			mapfile -t COMPREPLY < <(compgen -W "$(_crossroot_jobs)" -- "$cur")
+		fi
+		;;
+	accel)
+		if [ -z "$sub" ]; then
+			_crossroot_reply "$cur" enable disable status
+		elif ((npos == 0)); then
+			mapfile -t COMPREPLY < <(compgen -W "$(_crossroot_containers)" -- "$cur")
 		fi
 		;;
 	start | stop | run | enter | rm)

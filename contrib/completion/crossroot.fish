@@ -34,8 +34,8 @@ function __crossroot_arches
 end
 
 # The verb (the first word after crossroot; crossroot's own options take no
-# value) and, for binfmt and job, the subcommand (the next word that is
-# not an option).
+# value) and, for binfmt, job and accel, the subcommand (the next word that
+# is not an option).
 function __crossroot_verb
     set -l words (commandline -opc)
     set -e words[1]
@@ -80,7 +80,7 @@ function __crossroot_sub_is -a verb
     end
 end
 
-# The words before the cursor after the verb (and binfmt's or job's
+# The words before the cursor after the verb (and binfmt's, job's or accel's
 # subcommand), options and their values left out, up to a "--".
 # Prints "dashdash" instead when the cursor is after "--".
 function __crossroot_positionals
@@ -109,7 +109,7 @@ function __crossroot_positionals
         end
         if test -z "$verb"
             set verb $w
-            contains -- $w binfmt job; and set needsub 1
+            contains -- $w binfmt job accel; and set needsub 1
         else if test $needsub -eq 1
             set needsub 0
         else
@@ -147,6 +147,7 @@ complete -c crossroot -n 'test -z "$(__crossroot_verb)"' -a export -d "Write a c
 complete -c crossroot -n 'test -z "$(__crossroot_verb)"' -a config -d 'Show the settings in force and where each comes from'
 complete -c crossroot -n 'test -z "$(__crossroot_verb)"' -a binfmt -d 'Show, register or use binfmt_misc entries'
 complete -c crossroot -n 'test -z "$(__crossroot_verb)"' -a job -d 'List, run or schedule jobs'
+complete -c crossroot -n 'test -z "$(__crossroot_verb)"' -a accel -d "Run a container's compilers natively"
 
 # Every verb and subcommand takes --help.
 complete -c crossroot -n 'test -n "$(__crossroot_verb)"; and not __crossroot_after_dashdash' -l help -d "Show the command's help"
@@ -177,6 +178,7 @@ complete -c crossroot -n $cr_create -l mirror -x -d 'The archive (URL)'
 complete -c crossroot -n $cr_create -l keyring -r -F -d 'Keyring for InRelease'
 complete -c crossroot -n $cr_create -l offline -d 'Use only the cache'
 complete -c crossroot -n $cr_create -l dpkg -x -a 'host emulated' -d 'Which dpkg installs the packages'
+complete -c crossroot -n $cr_create -l accel -d 'Then run its compilers natively'
 complete -c crossroot -n $cr_create -l quiet -d 'No progress'
 complete -c crossroot -n $cr_create -l from-tar -r -F -d 'Import a rootfs tarball'
 complete -c crossroot -n $cr_create -l from-oci -r -F -d 'Import an OCI image (layout directory or archive)'
@@ -231,3 +233,13 @@ complete -c crossroot -n '__crossroot_sub_is job timer' \
     -l on-calendar -x -a 'hourly daily weekly monthly' -d 'systemd.time(7) calendar spec'
 complete -c crossroot -n '__crossroot_sub_is job timer' \
     -l print -d 'Print the units instead'
+
+# accel
+complete -c crossroot -n '__crossroot_sub_is accel' \
+    -a enable -d 'Install crossroot-accel: the compilers run natively'
+complete -c crossroot -n '__crossroot_sub_is accel' \
+    -a disable -d 'Remove crossroot-accel and the amd64 packages it needed'
+complete -c crossroot -n '__crossroot_sub_is accel' \
+    -a status -d 'Which native packages run accelerated, and why not'
+complete -c crossroot -n '__crossroot_sub_is accel enable disable status; and __crossroot_at_arg 1' \
+    -a '(__crossroot_containers)' -d Container

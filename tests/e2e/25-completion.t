@@ -37,7 +37,7 @@ out=$(complete_words cr)
 expect_eq "crossroot cr<TAB> completes to create" "create" "$out"
 out=$(complete_words "")
 expect_eq "crossroot <TAB> lists every verb" \
-	"check setup teardown create start stop run enter list prune rm export config binfmt job" "$(echo $out)"
+	"check setup teardown create start stop run enter list prune rm export config binfmt job accel" "$(echo $out)"
 out=$(complete_words --v)
 expect_eq "crossroot --v<TAB> is --version" "--version" "$out"
 
@@ -86,7 +86,7 @@ expect_match "create --from <TAB> lists containers" '^compl-box$' "$out"
 out=$(complete_words run compl-box --r)
 expect_eq "crossroot run NAME --r<TAB> is --root" "--root" "$out"
 out=$(complete_words create x --)
-for o in --arch --suite --variant --include --components --mirror --keyring --offline --quiet --from-tar --from-oci --from; do
+for o in --arch --suite --variant --include --components --mirror --keyring --offline --accel --quiet --from-tar --from-oci --from; do
 	expect_match "create's options include $o" "^$o\$" "$out"
 done
 out=$(complete_words run compl-box -- --)
@@ -115,6 +115,16 @@ out=$(complete_words job run probe --container "")
 expect_match "job run --container <TAB> lists containers" '^compl-box$' "$out"
 out=$(complete_words job run probe --)
 expect_eq "job run's options" "--container --set --help" "$(echo $out)"
+out=$(complete_words accel "")
+expect_eq "accel's subcommands" "enable disable status" "$(echo $out)"
+out=$(complete_words accel enable "")
+expect_match "accel enable <TAB> lists the user's container" '^compl-box$' "$out"
+out=$(complete_words accel status compl)
+expect_eq "accel status compl<TAB> completes the name" "compl-box" "$out"
+out=$(complete_words accel disable compl-box "")
+expect_eq "... only as its one argument" "" "$out"
+out=$(complete_words accel enable --)
+expect_eq "accel enable's options" "--help" "$(echo $out)"
 
 # zsh and fish: syntax (contrib/install-deps.sh installs both).
 if command -v zsh >/dev/null; then
@@ -128,6 +138,15 @@ if command -v fish >/dev/null; then
 	expect_match "fish: crossroot cr<TAB> completes to create" '^create' "$out"
 	out=$(as_user fish -c 'source $argv[1]; complete -C "crossroot run --eph"' "$E2E_DIR/completion/crossroot.fish")
 	expect_match "fish: crossroot run --eph<TAB> completes to --ephemeral" '^--ephemeral' "$out"
+	out=$(as_user fish -c 'source $argv[1]; complete -C "crossroot create x --acc"' "$E2E_DIR/completion/crossroot.fish")
+	expect_match "fish: crossroot create x --acc<TAB> completes to --accel" '^--accel' "$out"
+	out=$(as_user fish -c 'source $argv[1]; complete -C "crossroot accel "' "$E2E_DIR/completion/crossroot.fish")
+	expect_eq "fish: crossroot accel <TAB> lists its subcommands (sorted)" "disable enable status" \
+		"$(printf '%s\n' "$out" | cut -f1 | xargs)"
+	# fish matches completions to the command's name, so $CR is found through PATH.
+	out=$(as_user env PATH="$E2E_DIR:/usr/local/bin:/usr/bin:/bin" \
+		fish -c 'source $argv[1]; complete -C "crossroot accel enable "' "$E2E_DIR/completion/crossroot.fish")
+	expect_match "fish: crossroot accel enable <TAB> lists the user's container" '^compl-box' "$out"
 else
 	not_ok "fish is not installed (contrib/install-deps.sh installs it)"
 fi
