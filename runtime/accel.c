@@ -62,8 +62,8 @@ static int parse_line(char *line, struct accel_package *p)
 			return -EBADMSG;
 		fields[n++] = t;
 	}
-	if (n != ARRAY_SIZE(fields) ||
-	    (!streq(fields[1], "accel") && !streq(fields[1], "native") && !streq(fields[1], "absent")))
+	if (n != ARRAY_SIZE(fields) || (!streq(fields[1], "accel") && !streq(fields[1], "native") &&
+					!streq(fields[1], "held") && !streq(fields[1], "absent")))
 		return -EBADMSG;
 	if (format_buf(p->name, sizeof(p->name), "%s", fields[0]) < 0 ||
 	    format_buf(p->mode, sizeof(p->mode), "%s", fields[1]) < 0 ||

@@ -42,7 +42,12 @@ int accel_run(const struct container *c, enum accel_action action, struct run_re
 /* One native package whose programs accel diverted. */
 struct accel_package {
 	char name[128];
-	char mode[16];	  /* "accel", "native" (the versions differ) or "absent" (not installed) */
+	/*
+	 * "accel"; "native": the versions differ; "held": they match, but
+	 * another package's differ (the cross programs run only all together);
+	 * "absent": not installed.
+	 */
+	char mode[16];
 	char native[128]; /* the installed native version, "-" when absent */
 	char built[128];  /* the native version the cross one was built from */
 };

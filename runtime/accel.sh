@@ -35,6 +35,12 @@ refuse() {
 }
 apt_q() { apt-get -q -o Dpkg::Use-Pty=0 -o APT::Sandbox::User=root "$@"; }
 installed() { [ "$(dpkg-query -W -f '${db:Status-Abbrev}' "$1" 2>/dev/null)" = "ii " ]; }
+# Known to dpkg in any state (a failed install leaves one half-configured).
+known() {
+	case "$(dpkg-query -W -f '${db:Status-Abbrev}' "$1" 2>/dev/null)" in
+	"" | u* | p*) return 1 ;;
+	esac
+}
 version_of() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || true; }
 candidate() { apt-cache policy "$1" 2>/dev/null | sed -n 's/^  Candidate: //p'; }
 amd64_installed() { dpkg-query -W -f '${db:Status-Abbrev}${binary:Package}\n' '*:amd64' 2>/dev/null | sed -n 's/^ii //p' | sort; }
@@ -43,20 +49,17 @@ owner() { dpkg-query -S "$1" 2>/dev/null | grep -v '^diversion by ' | sed -n 's/
 
 # The amd64 architecture goes again if enable added it and nothing of it is left.
 drop_amd64() {
-	[ -e "$added/arch" ] || return 0
-	if [ -z "$(dpkg-query -W -f '${binary:Package}\n' '*:amd64' 2>/dev/null)" ]; then
-		dpkg --remove-architecture amd64
-		rm -f /var/lib/apt/lists/*_binary-amd64_Packages*
-	fi
-	rm -f "$added/arch"
+	[ -e "$added/arch" ] && [ -z "$(dpkg-query -W -f '${binary:Package}\n' '*:amd64' 2>/dev/null)" ] || return 0
+	dpkg --remove-architecture amd64
+	rm -f /var/lib/apt/lists/*_binary-amd64_Packages* "$added/arch"
 }
 
 disable() {
-	if ! installed crossroot-accel:amd64 && [ ! -d "$added" ]; then
+	if ! known crossroot-accel:amd64 && [ ! -d "$added" ]; then
 		say "not enabled: nothing to do"
 		return 0
 	fi
-	if installed crossroot-accel:amd64; then
+	if known crossroot-accel:amd64; then
 		say "removing crossroot-accel"
 		dpkg --purge crossroot-accel:amd64 >&2
 	fi
@@ -76,6 +79,8 @@ disable() {
 	rm -f "$added/purge"
 	rm -f "$added/packages"
 	drop_amd64
+	# Kept for the amd64 packages of the user's own.
+	rm -f "$added/arch"
 	rmdir "$added" "${added%/*}" 2>/dev/null || true
 	rm -rf "$work"
 }
@@ -112,7 +117,11 @@ enable() {
 		: >"$added/arch"
 	fi
 	# A refusal or failure from here on leaves the container as it was.
-	trap 'status=$?; [ "$status" -eq 0 ] || drop_amd64; rm -rf "$work/stage" "$work/pkg"' EXIT
+	# (and what a failed install left is listed for disable).
+	trap 'status=$?; if [ "$status" -ne 0 ]; then
+		[ ! -f "$work/before" ] || amd64_installed | comm -13 "$work/before" - >>"$added/packages"
+		drop_amd64
+	fi; rm -rf "$work/stage" "$work/pkg" "$work/before"' EXIT
 	say "updating the package lists (with amd64)"
 	apt_q update >&2
 
@@ -157,7 +166,9 @@ enable() {
 	amd64_installed >"$work/before"
 	say "installing crossroot-accel and the amd64 libraries it needs"
 	apt_q install -y --no-install-recommends "$work/crossroot-accel.deb" >&2
-	amd64_installed | comm -13 "$work/before" - | grep -vx crossroot-accel:amd64 >"$added/packages" || true
+	# Added to what an earlier enable installed (this one may be a re-enable).
+	amd64_installed | comm -13 "$work/before" - | grep -vx crossroot-accel:amd64 >>"$added/packages" || true
+	sort -u -o "$added/packages" "$added/packages"
 	rm -f "$work"/debs/*.deb "$work/crossroot-accel.deb"
 }
 
@@ -218,18 +229,22 @@ mkdir -p "$state"
 # Each package's installed version, once (every emulated program counts).
 dpkg-query -W -f '${Package} ${db:Status-Abbrev}${Version}\n' $(awk '{ print $2 ":" arch }' arch="$arch" "$lib/tools" | sort -u) \
 	>"$state/versions" 2>/dev/null || true
-last=
+# Per package: absent, or its version against the one the cross one was
+# built from.  The cross programs run only all together: the cross gcc
+# hands its own LTO plugin to ld, and an emulated ld cannot load it.
+all=accel
+for pkg in $(awk '{ print $2 }' "$lib/tools" | uniq); do
+	want=$(awk -v p="$pkg" '$2 == p { print $3; exit }' "$lib/tools")
+	have=$(sed -n "s/^$pkg ii //p" "$state/versions")
+	if [ -z "$have" ]; then mode=absent; elif [ "$have" = "$want" ]; then mode=accel; else mode=native all=native; fi
+	echo "$pkg $mode ${have:--} $want" >>"$state/state.new"
+done
+[ "$all" = accel ] || sed -i 's/^\([^ ]*\) accel /\1 held /' "$state/state.new"
 while read -r tool pkg want; do
-	if [ "$pkg" != "$last" ]; then
-		last=$pkg
-		have=$(sed -n "s/^$pkg ii //p" "$state/versions")
-		if [ -z "$have" ]; then mode=absent; elif [ "$have" = "$want" ]; then mode=accel; else mode=native; fi
-		echo "$pkg $mode ${have:--} $want" >>"$state/state.new"
-	fi
-	if [ "$mode" = absent ] || [ ! -e "/usr/bin/$tool.crossroot-native" ]; then
+	if grep -q "^$pkg absent " "$state/state.new" || [ ! -e "/usr/bin/$tool.crossroot-native" ]; then
 		rm -f "/usr/bin/$tool"
 	else
-		ln -sfn "$tool.crossroot-$mode" "/usr/bin/$tool.crossroot-new"
+		ln -sfn "$tool.crossroot-$all" "/usr/bin/$tool.crossroot-new"
 		mv -f "/usr/bin/$tool.crossroot-new" "/usr/bin/$tool"
 	fi
 done <"$lib/tools"

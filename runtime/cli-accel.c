@@ -30,6 +30,7 @@ static const char accel_help[] = "Usage: crossroot accel enable|disable|status N
 static int print_state(const struct container *c)
 {
 	struct accel_package pkgs[ACCEL_PACKAGES_MAX];
+	bool held = false;
 	size_t n;
 	int r = accel_state_read(c, pkgs, ARRAY_SIZE(pkgs), &n);
 
@@ -39,7 +40,11 @@ static int print_state(const struct container *c)
 	}
 	if (r < 0)
 		return cli_fail(EXIT_FAIL, r, NULL, "%s: read /var/lib/crossroot-accel/state", c->name);
-	printf("%s: accel is enabled\n", c->name);
+	for (size_t i = 0; i < n; i++)
+		if (streq(pkgs[i].mode, "native"))
+			held = true;
+	printf("%s: accel is enabled%s\n", c->name,
+	       held ? ", but the native toolchain runs: a native package's version differs from the cross one's" : "");
 	for (size_t i = 0; i < n; i++) {
 		const struct accel_package *p = &pkgs[i];
 
@@ -47,6 +52,9 @@ static int print_state(const struct container *c)
 			printf("  %s %s: accelerated\n", p->name, p->native);
 		else if (streq(p->mode, "absent"))
 			printf("  %s: not installed (accelerated once installed at %s)\n", p->name, p->built);
+		else if (streq(p->mode, "held"))
+			printf("  %s %s: emulated with the others (the cross programs run only together)\n", p->name,
+			       p->native);
 		else
 			printf("  %s %s: emulated: the cross one was built from %s; "
 			       "'crossroot accel enable %s' installs a matching one when the archive has it\n",

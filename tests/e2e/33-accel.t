@@ -151,18 +151,21 @@ dpkg-deb -R "$orig" "$E2E_DIR/fake" && sed -i 's/^Version: .*/&+upgrade1/' "$E2E
 out=$(run tx --root -- dpkg -i --force-depends "$TEST_HOME/upgraded.deb" 2>&1)
 expect_eq "dpkg -i of binutils of another version exits 0" 0 $?
 expect_match "... and the trigger switched as and ld back to the native ones" \
-	"as\.crossroot-native ld\.bfd\.crossroot-native" "$(run tx -- readlink -f /usr/bin/as /usr/bin/ld | paste -sd' ')"
-expect_match "... while gcc stays accelerated" "gcc-14\.crossroot-accel$" "$(run tx -- readlink -f /usr/bin/gcc)"
+	"as\.crossroot-native .*ld\.bfd\.crossroot-native$" "$(run tx -- readlink -f /usr/bin/as /usr/bin/ld | paste -sd' ')"
+expect_match "... and gcc with them (the cross programs run only together)" "gcc-14\.crossroot-native$" \
+	"$(run tx -- readlink -f /usr/bin/gcc)"
 out=$(as_user "$CR" accel status tx 2>&1)
 expect_match "accel status says why binutils run emulated" \
 	"^  binutils-aarch64-linux-gnu [^ ]*\+upgrade1: emulated: the cross one was built from [^ ]*; 'crossroot accel enable tx' installs a matching one" \
 	"$out"
-expect_eq "... and gcc still compiles (with the native as and ld)" "ok" \
+expect_match "... and gcc with them" "^  gcc-14-aarch64-linux-gnu [^ ]*: emulated with the others" "$out"
+expect_eq "... and gcc compiles and links (emulated)" "ok" \
 	"$(run tx -w "$TEST_HOME" -- sh -c 'echo "int main(void) { return 0; }" >t.c && gcc -o t t.c && ./t && echo ok' 2>&1)"
 out=$(run tx --root -- dpkg -i "$orig" 2>&1)
 expect_eq "binutils of the archive's version again: dpkg -i exits 0" 0 $?
-expect_match "... and as and ld are the cross ones again" "as\.crossroot-accel ld\.bfd\.crossroot-accel" \
-	"$(run tx -- readlink -f /usr/bin/as /usr/bin/ld | paste -sd' ')"
+expect_match "... and gcc, as and ld are the cross ones again" \
+	"gcc-14\.crossroot-accel .*as\.crossroot-accel .*ld\.bfd\.crossroot-accel$" \
+	"$(run tx -- readlink -f /usr/bin/gcc /usr/bin/as /usr/bin/ld | paste -sd' ')"
 
 out=$(as_user "$CR" accel disable tx 2>&1)
 rc=$?
