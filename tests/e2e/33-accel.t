@@ -172,7 +172,7 @@ rc=$?
 expect_eq "accel disable tx exits 0" 0 "$rc"
 [ "$rc" -eq 0 ] || diag "$(echo "$out" | tail -5)"
 expect_eq "... dpkg --audit and dpkg --verify find nothing wrong" "" "$(run tx -- sh -c 'dpkg --audit; dpkg --verify' 2>&1)"
-expect_eq "... no diversion, no amd64 package, no amd64 architecture is left" "0 0 " \
+expect_eq "... no diversion, no amd64 package, no amd64 architecture is left" "0 0" \
 	"$(run tx -- sh -c 'echo $(dpkg-divert --list | grep -c crossroot) $(dpkg-query -W "*:amd64" 2>/dev/null | wc -l) $(dpkg --print-foreign-architectures)' 2>&1)"
 expect_eq "... gcc is the native program again" /usr/bin/aarch64-linux-gnu-gcc-14 "$(run tx -- readlink -f /usr/bin/gcc)"
 expect_eq "... and compiles" ok "$(run tx -w "$TEST_HOME" -- sh -c 'gcc -o t t.c && ./t && echo ok' 2>&1)"
