@@ -1,13 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "accel.h"
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
-#include <unistd.h>
 
-#include "../base/syscalls.h"
 #include "../base/util.h"
 #include "../binfmt/arch.h"
 
@@ -75,23 +72,13 @@ static int parse_line(char *line, struct accel_package *p)
 
 int accel_state_read(const struct container *c, struct accel_package *pkgs, size_t max, size_t *n)
 {
-	_cleanup_close_ int root = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_fclose_ FILE *f = container_fopen(c, "var/lib/crossroot-accel/state");
 	char line[1024];
-	int fd, r;
+	int r;
 
 	*n = 0;
-	if (root < 0)
+	if (!f)
 		return -errno;
-	fd = sys_openat2(root, "var/lib/crossroot-accel/state", O_RDONLY | O_CLOEXEC,
-			 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
-		return -errno;
-	}
 	while (fgets(line, sizeof(line), f)) {
 		if (*n == max)
 			return -EBADMSG;

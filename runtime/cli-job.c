@@ -255,32 +255,19 @@ static int spawn_wait(const char *const *argv, const char *cwd, char *const *env
  */
 static int missing_packages(const struct container *c, const struct job *job, char *missing, size_t size)
 {
-	_cleanup_close_ int root = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_fclose_ FILE *f = NULL;
 	bool installed[JOB_MAX_PACKAGES] = { false };
 	char line[4096], package[128] = "";
 	size_t used = 0;
-	int fd;
 
 	missing[0] = '\0';
-	if (root < 0)
-		return -errno;
 	if (job->n_packages == 0)
 		return 0;
-	fd = sys_openat2(root, "var/lib/dpkg/status", O_RDONLY | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+	f = container_fopen(c, "var/lib/dpkg/status");
 	/* No dpkg database: none of them is installed. */
-	if (fd < 0 && errno != ENOENT)
+	if (!f && errno != ENOENT)
 		return -errno;
-	if (fd < 0)
-		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
-		return -errno;
-	}
-	while (fgets(line, sizeof(line), f)) {
+	while (f && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
 		if (!strncmp(line, "Package: ", 9))
 			snprintf(package, sizeof(package), "%.127s", line + 9);

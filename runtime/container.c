@@ -11,6 +11,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include "../base/syscalls.h"
 #include "../base/util.h"
 
 int container_name_valid(const char *name)
@@ -263,4 +264,24 @@ int container_state_clear(const struct container *c)
 	if (unlink(path) < 0 && errno != ENOENT)
 		return -errno;
 	return 0;
+}
+
+FILE *container_fopen(const struct container *c, const char *path)
+{
+	_cleanup_close_ int root = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd, saved;
+	FILE *f;
+
+	if (root < 0)
+		return NULL;
+	fd = sys_openat2(root, path, O_RDONLY | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "r");
+	if (!f) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+	}
+	return f;
 }

@@ -17,6 +17,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "../binfmt/arch.h"
@@ -81,6 +82,15 @@ int container_save_config(const struct container *c);
  * holds it.
  */
 int container_lock(const struct container *c, bool wait);
+
+/*
+ * Open path (relative: "var/lib/dpkg/status") inside c's rootfs for
+ * reading, as the caller, with openat2(2) RESOLVE_IN_ROOT |
+ * RESOLVE_NO_MAGICLINKS (Linux 5.6): the rootfs's own symlinks stay in it.
+ * Returns the stream, or NULL with errno set (ENOENT: there is no such
+ * file).
+ */
+FILE *container_fopen(const struct container *c, const char *path);
 
 /*
  * Take c's lock shared (LOCK_SH | LOCK_NB), as a run on a stopped container
