@@ -30,7 +30,7 @@ static const char accel_help[] = "Usage: crossroot accel enable|disable|status N
 static int print_state(const struct container *c)
 {
 	struct accel_package pkgs[ACCEL_PACKAGES_MAX];
-	bool held = false;
+	bool differs = false;
 	size_t n;
 	int r = accel_state_read(c, pkgs, ARRAY_SIZE(pkgs), &n);
 
@@ -42,9 +42,10 @@ static int print_state(const struct container *c)
 		return cli_fail(EXIT_FAIL, r, NULL, "%s: read /var/lib/crossroot-accel/state", c->name);
 	for (size_t i = 0; i < n; i++)
 		if (streq(pkgs[i].mode, "native"))
-			held = true;
+			differs = true;
 	printf("%s: accel is enabled%s\n", c->name,
-	       held ? ", but the native toolchain runs: a native package's version differs from the cross one's" : "");
+	       differs ? ", but the native toolchain runs: a native package's version differs from the cross one's"
+		       : "");
 	for (size_t i = 0; i < n; i++) {
 		const struct accel_package *p = &pkgs[i];
 
