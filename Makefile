@@ -37,17 +37,17 @@ LDLIBS    := -Wl,--as-needed $(PKG_LIBS)
 
 # The library layer (no printing, no exit) and the command layer on top.
 LIB_SRCS  := base/util.c base/error.c runtime/host.c runtime/userns.c runtime/launch.c runtime/container.c runtime/setup.c \
-	runtime/mounts.c runtime/syscall-filter.c runtime/supervise.c runtime/init.c runtime/runtime.c runtime/rmtree.c runtime/clone.c runtime/ephemeral.c runtime/cache.c runtime/store.c runtime/mountlib.c runtime/rootfs-cache.c runtime/second-stage.c runtime/skel.c runtime/job.c runtime/env.c runtime/config.c \
+	runtime/mounts.c runtime/syscall-filter.c runtime/supervise.c runtime/init.c runtime/runtime.c runtime/rmtree.c runtime/clone.c runtime/ephemeral.c runtime/cache.c runtime/store.c runtime/mountlib.c runtime/rootfs-cache.c runtime/second-stage.c runtime/skel.c runtime/job.c runtime/env.c runtime/config.c runtime/accel.c \
 	bootstrap/tarball.c bootstrap/oci.c bootstrap/rootfs-arch.c bootstrap/libarchive.c \
 	bootstrap/jsonc.c bootstrap/netlibs.c bootstrap/archive.c bootstrap/packages.c bootstrap/version.c bootstrap/bootstrap.c \
 	binfmt/arch.c binfmt/emulator.c binfmt/binfmt.c
-CLI_SRCS  := runtime/main.c runtime/cli.c runtime/cli-config.c runtime/cli-check.c runtime/cli-binfmt.c runtime/cli-setup.c runtime/cli-container.c runtime/cli-prune.c runtime/cli-job.c
+CLI_SRCS  := runtime/main.c runtime/cli.c runtime/cli-config.c runtime/cli-check.c runtime/cli-binfmt.c runtime/cli-setup.c runtime/cli-container.c runtime/cli-prune.c runtime/cli-job.c runtime/cli-accel.c
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 # Every C file, for lint.
 LINT_SRCS := $(wildcard base/*.[ch] runtime/*.[ch] binfmt/*.[ch] bootstrap/*.[ch] tests/unit/*.[ch] tests/payload/*.c \
 	contrib/examples/*.c)
 
-LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o) $(B)/rootfs-skel.o $(B)/syscall-filter-table.o
+LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o) $(B)/rootfs-skel.o $(B)/syscall-filter-table.o $(B)/accel-script.o
 CLI_OBJS  := $(CLI_SRCS:%.c=$(B)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
 HARNESS   := $(B)/tests/unit/harness.o
@@ -89,6 +89,15 @@ $(B)/rootfs-skel.c: $(SKEL_FILES) Makefile
 	mv $@.tmp $@
 $(B)/rootfs-skel.o: $(B)/rootfs-skel.c
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
+
+# runtime/accel.sh, the script `crossroot accel` runs inside a container, as a C string.
+$(B)/accel-script.c: runtime/accel.sh Makefile
+	@mkdir -p $(@D)
+	{ echo 'extern const char accel_script[];'; echo 'const char accel_script[] ='; \
+	  sed 's/\\/\\\\/g; s/"/\\"/g; s/^/"/; s/$$/\\n"/' $<; echo ';'; } >$@.tmp
+	mv $@.tmp $@
+$(B)/accel-script.o: $(B)/accel-script.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # The seccomp filter, compiled by libseccomp at build time into the BPF table
 # that `crossroot run` loads (runtime/syscall-filter.h); the generator runs
@@ -152,7 +161,7 @@ E2E ?= tests/e2e/*.t
 # from a real archive (their time goes to one emulated dpkg or apt each)
 # run beside them, so both cores work.  Every test has its own user.
 E2E_GLOBAL := $(wildcard tests/e2e/0*.t tests/e2e/1*.t) tests/e2e/27-config.t
-E2E_PAIRED := tests/e2e/20-create.t tests/e2e/32-suites.t
+E2E_PAIRED := tests/e2e/20-create.t tests/e2e/32-suites.t tests/e2e/33-accel.t
 check-e2e: $(B)/crossroot $(PAYLOADS) $(ROOTFS)
 	@rc=0; \
 	first="$(filter $(E2E_GLOBAL),$(wildcard $(E2E)))"; \

@@ -25,7 +25,7 @@
 
 const struct arch_info arch_table[] = {
 	{
-		.name = "amd64", .qemu_name = "x86_64", .uname_m = "x86_64", .native_host = "x86_64",
+		.name = "amd64", .multiarch = "x86_64-linux-gnu", .qemu_name = "x86_64", .uname_m = "x86_64", .native_host = "x86_64",
 		.oci_arch = "amd64",
 		.elf_class = ELFCLASS64, .elf_data = ELFDATA2LSB, .elf_machine = EM_X86_64, .magic_len = 20,
 		.magic = { IDENT(ELFCLASS64, ELFDATA2LSB), TYPE_LE, 0x3e, 0x00 },
@@ -33,7 +33,7 @@ const struct arch_info arch_table[] = {
 			  0xff, 0xff, 0xfe, 0xff, 0xff, 0xff },
 	},
 	{
-		.name = "i386", .qemu_name = "i386", .uname_m = "i686", .native_host = "x86_64",
+		.name = "i386", .multiarch = "i386-linux-gnu", .qemu_name = "i386", .uname_m = "i686", .native_host = "x86_64",
 		.oci_arch = "386",
 		.personality32 = true,
 		.elf_class = ELFCLASS32, .elf_data = ELFDATA2LSB, .elf_machine = EM_386, .magic_len = 20,
@@ -42,7 +42,7 @@ const struct arch_info arch_table[] = {
 			  0xff, 0xff, 0xfe, 0xff, 0xff, 0xff },
 	},
 	{
-		.name = "arm64", .qemu_name = "aarch64", .uname_m = "aarch64",
+		.name = "arm64", .multiarch = "aarch64-linux-gnu", .qemu_name = "aarch64", .uname_m = "aarch64",
 		.oci_arch = "arm64", .oci_variant = "v8",
 		.elf_class = ELFCLASS64, .elf_data = ELFDATA2LSB, .elf_machine = EM_AARCH64, .magic_len = 20,
 		.magic = { IDENT(ELFCLASS64, ELFDATA2LSB), TYPE_LE, 0xb7, 0x00 },
@@ -50,21 +50,21 @@ const struct arch_info arch_table[] = {
 	},
 	/* armhf and armel share qemu-arm; QEMU's default CPU reports armv7l for both. */
 	{
-		.name = "armhf", .qemu_name = "arm", .uname_m = "armv7l",
+		.name = "armhf", .multiarch = "arm-linux-gnueabihf", .qemu_name = "arm", .uname_m = "armv7l",
 		.oci_arch = "arm", .oci_variant = "v7",
 		.elf_class = ELFCLASS32, .elf_data = ELFDATA2LSB, .elf_machine = EM_ARM, .magic_len = 20,
 		.magic = { IDENT(ELFCLASS32, ELFDATA2LSB), TYPE_LE, 0x28, 0x00 },
 		.mask = { MASK_LE },
 	},
 	{
-		.name = "armel", .qemu_name = "arm", .uname_m = "armv7l",
+		.name = "armel", .multiarch = "arm-linux-gnueabi", .qemu_name = "arm", .uname_m = "armv7l",
 		.oci_arch = "arm", .oci_variant = "v5",
 		.elf_class = ELFCLASS32, .elf_data = ELFDATA2LSB, .elf_machine = EM_ARM, .magic_len = 20,
 		.magic = { IDENT(ELFCLASS32, ELFDATA2LSB), TYPE_LE, 0x28, 0x00 },
 		.mask = { MASK_LE },
 	},
 	{
-		.name = "ppc64el", .qemu_name = "ppc64le", .uname_m = "ppc64le",
+		.name = "ppc64el", .multiarch = "powerpc64le-linux-gnu", .qemu_name = "ppc64le", .uname_m = "ppc64le",
 		.oci_arch = "ppc64le",
 		.elf_class = ELFCLASS64, .elf_data = ELFDATA2LSB, .elf_machine = EM_PPC64, .magic_len = 20,
 		.magic = { IDENT(ELFCLASS64, ELFDATA2LSB), TYPE_LE, 0x15, 0x00 },
@@ -73,7 +73,7 @@ const struct arch_info arch_table[] = {
 			  0xff, 0xff, 0xfe, 0xff, 0xff, 0x00 },
 	},
 	{
-		.name = "ppc64", .qemu_name = "ppc64", .uname_m = "ppc64",
+		.name = "ppc64", .multiarch = "powerpc64-linux-gnu", .qemu_name = "ppc64", .uname_m = "ppc64",
 		.oci_arch = "ppc64",
 		.elf_class = ELFCLASS64, .elf_data = ELFDATA2MSB, .elf_machine = EM_PPC64, .magic_len = 20,
 		.magic = { IDENT(ELFCLASS64, ELFDATA2MSB), TYPE_BE, 0x00, 0x15 },
@@ -81,7 +81,7 @@ const struct arch_info arch_table[] = {
 			  0xff, 0xff, 0xff, 0xfe, 0xff, 0xff },
 	},
 	{
-		.name = "s390x", .qemu_name = "s390x", .uname_m = "s390x",
+		.name = "s390x", .multiarch = "s390x-linux-gnu", .qemu_name = "s390x", .uname_m = "s390x",
 		.oci_arch = "s390x",
 		.elf_class = ELFCLASS64, .elf_data = ELFDATA2MSB, .elf_machine = EM_S390, .magic_len = 20,
 		.magic = { IDENT(ELFCLASS64, ELFDATA2MSB), TYPE_BE, 0x00, 0x16 },
@@ -89,14 +89,14 @@ const struct arch_info arch_table[] = {
 			  0xff, 0xff, 0xff, 0xfe, 0xff, 0xff },
 	},
 	{
-		.name = "riscv64", .qemu_name = "riscv64", .uname_m = "riscv64",
+		.name = "riscv64", .multiarch = "riscv64-linux-gnu", .qemu_name = "riscv64", .uname_m = "riscv64",
 		.oci_arch = "riscv64",
 		.elf_class = ELFCLASS64, .elf_data = ELFDATA2LSB, .elf_machine = EM_RISCV, .magic_len = 20,
 		.magic = { IDENT(ELFCLASS64, ELFDATA2LSB), TYPE_LE, 0xf3, 0x00 },
 		.mask = { MASK_LE },
 	},
 	{
-		.name = "mips64el", .qemu_name = "mips64el", .uname_m = "mips64",
+		.name = "mips64el", .multiarch = "mips64el-linux-gnuabi64", .qemu_name = "mips64el", .uname_m = "mips64",
 		.oci_arch = "mips64le",
 		.elf_class = ELFCLASS64, .elf_data = ELFDATA2LSB, .elf_machine = EM_MIPS, .magic_len = 20,
 		.magic = { IDENT(ELFCLASS64, ELFDATA2LSB), TYPE_LE, 0x08, 0x00 },
@@ -109,7 +109,7 @@ const struct arch_info arch_table[] = {
 	 * (byte 36, EF_MIPS_ABI2 = 0x20), so this magic is 37 bytes long.
 	 */
 	{
-		.name = "mipsel", .qemu_name = "mipsel", .uname_m = "mips",
+		.name = "mipsel", .multiarch = "mipsel-linux-gnu", .qemu_name = "mipsel", .uname_m = "mips",
 		.oci_arch = "mipsle",
 		.elf_class = ELFCLASS32, .elf_data = ELFDATA2LSB, .elf_machine = EM_MIPS, .magic_len = 37,
 		.magic = { IDENT(ELFCLASS32, ELFDATA2LSB), TYPE_LE, 0x08, 0x00 },
@@ -117,7 +117,7 @@ const struct arch_info arch_table[] = {
 			  0xff, 0xff, 0xfe, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x20 },
 	},
 	{
-		.name = "loong64", .qemu_name = "loongarch64", .uname_m = "loongarch64",
+		.name = "loong64", .multiarch = "loongarch64-linux-gnu", .qemu_name = "loongarch64", .uname_m = "loongarch64",
 		.oci_arch = "loong64",
 		.elf_class = ELFCLASS64, .elf_data = ELFDATA2LSB, .elf_machine = 258 /* EM_LOONGARCH */,
 		.magic_len = 20,

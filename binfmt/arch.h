@@ -23,6 +23,7 @@
 
 struct arch_info {
 	const char *name;	 /* Debian architecture name: "arm64" */
+	const char *multiarch;	 /* Debian's multiarch tuple, the GNU triplet of its toolchain: "aarch64-linux-gnu" */
 	const char *qemu_name;	 /* QEMU's name, also the binfmt entry's: "aarch64" */
 	const char *uname_m;	 /* `uname -m` inside a container of this arch */
 	const char *oci_arch;	 /* the OCI image platform's architecture (Go's GOARCH): "arm64" */

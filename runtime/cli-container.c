@@ -8,6 +8,7 @@
 #include <pwd.h>
 #include <signal.h>
 
+#include "accel.h"
 #include "cli.h"
 #include "config.h"
 #include "host.h"
@@ -50,11 +51,7 @@ static void remember_caller(void)
 	setup_missing();
 }
 
-/*
- * Load NAME, or say clearly why not.  Returns 0, EXIT_USAGE for an invalid
- * name, or EXIT_FAIL (already reported).
- */
-static int load_or_report(const char *cmd, const char *name, struct container *c)
+int cli_container_load(const char *cmd, const char *name, struct container *c)
 {
 	int r = container_name_valid(name);
 
@@ -81,15 +78,14 @@ static void report_mode_problem(const struct container *c, int r)
 			 c->name, user_name());
 }
 
-static int report_run_failure(const struct container *c, const struct run_result *res)
+int cli_run_failure(const struct container *c, const struct run_result *res)
 {
 	cli_fail(EXIT_RUN_FAILED, res->err.error, &res->err, "%s", c->name);
 	report_mode_problem(c, res->err.error);
 	return EXIT_RUN_FAILED;
 }
 
-/* Nothing ran: c's arch has no usable emulator here.  Say what was found and what to install. */
-static void report_no_emulator(const struct container *c, const struct emulator *emu)
+void cli_no_emulator(const struct container *c, const struct emulator *emu)
 {
 	char found[PATH_MAX + 200] = "";
 
@@ -460,7 +456,7 @@ static int run_parse_args(struct run_call *rc)
 /* Load the container and check --user against its mode: returns -1 to go on, or EXIT_RUN_FAILED (reported). */
 static int run_load(const struct run_call *rc, struct container *c)
 {
-	if (load_or_report(rc->cmd, rc->name, c) != 0) {
+	if (cli_container_load(rc->cmd, rc->name, c) != 0) {
 		if (rc->name == rc->default_name && rc->cfg.v[CONFIG_CONTAINER].value[0])
 			cli_hint("'%s' is the default container set at %s", rc->name,
 				 rc->cfg.v[CONFIG_CONTAINER].source);
@@ -504,13 +500,13 @@ static int run_report(const struct run_call *rc, const struct container *c, cons
 		cli_exec_error(rc->enter ? "the login shell" : rc->o.req.argv[0], res->err.error, res->found);
 		return res->found ? EXIT_RUN_NOEXEC : EXIT_RUN_NOTFOUND;
 	case RUN_NO_EMULATOR:
-		report_no_emulator(c, &res->emulator);
+		cli_no_emulator(c, &res->emulator);
 		return EXIT_RUN_FAILED;
 	case RUN_TIMED_OUT: /* run sets no time limit */
 	case RUN_FAILED:
 		break;
 	}
-	return report_run_failure(c, res);
+	return cli_run_failure(c, res);
 }
 
 static int run_or_enter(int argc, char **argv, bool enter)
@@ -621,7 +617,7 @@ int cmd_start(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cli_usage_error("start", optind >= argc ? "missing the container name" : "too many arguments");
-	r = load_or_report("start", argv[optind], &c);
+	r = cli_container_load("start", argv[optind], &c);
 	if (r != 0)
 		return r;
 	r = container_start(&c, o.binds, o.req.n_binds, o.req.ephemeral, &res);
@@ -634,12 +630,12 @@ int cmd_start(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	if (r < 0 && res.outcome == RUN_NO_EMULATOR) {
-		report_no_emulator(&c, &res.emulator);
+		cli_no_emulator(&c, &res.emulator);
 		return EXIT_FAIL;
 	}
 	/* Without a message: refused before anything was set up (the lock, the state, the rootfs's use). */
 	if (r < 0 && res.err.message[0]) {
-		report_run_failure(&c, &res);
+		cli_run_failure(&c, &res);
 		return EXIT_FAIL;
 	}
 	if (r < 0)
@@ -660,7 +656,7 @@ int cmd_stop(int argc, char **argv)
 	name = name_only("stop", help, argc, argv, &status);
 	if (!name)
 		return status;
-	status = load_or_report("stop", name, &c);
+	status = cli_container_load("stop", name, &c);
 	if (status != 0)
 		return status;
 	r = container_stop(&c);
@@ -689,7 +685,7 @@ int cmd_rm(int argc, char **argv)
 	name = name_only("rm", help, argc, argv, &status);
 	if (!name)
 		return status;
-	status = load_or_report("rm", name, &c);
+	status = cli_container_load("rm", name, &c);
 	if (status != 0)
 		return status;
 	lock = container_lock(&c, false);
@@ -949,7 +945,7 @@ int cmd_export(int argc, char **argv)
 	r = export_checks(target, oci);
 	if (r != EXIT_OK)
 		return r;
-	r = load_or_report("export", argv[optind], &c);
+	r = cli_container_load("export", argv[optind], &c);
 	if (r != 0)
 		return r;
 	r = export_write(&c, target, oci, &err);
@@ -1228,29 +1224,22 @@ static int check_components(const char *const *components)
 }
 
 static const struct option create_long_options[] = {
-	{ "arch", required_argument, NULL, 'a' },
-	{ "from-tar", required_argument, NULL, 't' },
-	{ "from-oci", required_argument, NULL, 'O' },
-	{ "from", required_argument, NULL, 'f' },
-	{ "suite", required_argument, NULL, 's' },
-	{ "variant", required_argument, NULL, 'v' },
-	{ "include", required_argument, NULL, 'i' },
-	{ "components", required_argument, NULL, 'c' },
-	{ "mirror", required_argument, NULL, 'm' },
-	{ "keyring", required_argument, NULL, 'k' },
-	{ "offline", no_argument, NULL, 'o' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "dpkg", required_argument, NULL, 'd' },
-	{ "help", no_argument, NULL, 'h' },
-	{},
+	{ "arch", required_argument, NULL, 'a' },     { "from-tar", required_argument, NULL, 't' },
+	{ "from-oci", required_argument, NULL, 'O' }, { "from", required_argument, NULL, 'f' },
+	{ "suite", required_argument, NULL, 's' },    { "variant", required_argument, NULL, 'v' },
+	{ "include", required_argument, NULL, 'i' },  { "components", required_argument, NULL, 'c' },
+	{ "mirror", required_argument, NULL, 'm' },   { "keyring", required_argument, NULL, 'k' },
+	{ "offline", no_argument, NULL, 'o' },	      { "quiet", no_argument, NULL, 'q' },
+	{ "dpkg", required_argument, NULL, 'd' },     { "accel", no_argument, NULL, 'A' },
+	{ "help", no_argument, NULL, 'h' },	      {},
 };
 
 static const char create_help[] =
 	"Usage: crossroot create NAME --arch ARCH [--suite SUITE] [--variant minbase|buildd]\n"
 	"                        [--include PKG,...] [--components main,...] [--mirror URL] [--keyring FILE]\n"
-	"                        [--offline] [--dpkg host|emulated] [--quiet]\n"
-	"       crossroot create NAME --arch ARCH --from-tar FILE\n"
-	"       crossroot create NAME --arch ARCH --from-oci IMAGE\n"
+	"                        [--offline] [--dpkg host|emulated] [--accel] [--quiet]\n"
+	"       crossroot create NAME --arch ARCH --from-tar FILE [--accel]\n"
+	"       crossroot create NAME --arch ARCH --from-oci IMAGE [--accel]\n"
 	"       crossroot create NAME --from SOURCE\n"
 	"\n"
 	"Bootstrap a Debian rootfs of ARCH (no root, no debootstrap): InRelease is\n"
@@ -1279,6 +1268,9 @@ static const char create_help[] =
 	"                    when the host has dpkg)\n"
 	"  --dpkg emulated   the new rootfs's own dpkg does all under emulation (slower;\n"
 	"                    the default on a host without dpkg)\n"
+	"  --accel           then run its compilers natively ('crossroot accel enable'; with\n"
+	"                    a bootstrap, --variant buildd or --include gcc or build-essential);\n"
+	"                    if that is refused or fails, the new container is removed again\n"
 	"  --quiet           no progress\n"
 	"  --from-tar FILE   import a rootfs tarball (plain, gz, xz, zst) instead; members\n"
 	"                    named absolutely or with '..', or written through a symlink,\n"
@@ -1304,6 +1296,7 @@ struct create_args {
 	const char *include[128], *components[8];
 	size_t n_include, n_components;
 	bool bootstrap_option; /* any option only a bootstrap takes */
+	bool accel;
 	struct bootstrap_options opts;
 	struct create_display display;
 	/* What opts points into: the settings' components, the host's security mirror, the cache. */
@@ -1409,6 +1402,9 @@ static int create_parse_options(int argc, char **argv, struct create_args *a)
 		case 'q':
 			a->display.quiet = true;
 			break;
+		case 'A':
+			a->accel = true;
+			break;
 		default:
 			return cli_option_error("create", argv, ch);
 		}
@@ -1421,11 +1417,11 @@ static int create_check_args(int argc, char **argv, const struct create_args *a)
 {
 	if (optind != argc - 1)
 		return cli_usage_error("create", optind >= argc ? "missing the container name" : "too many arguments");
-	if (a->from && (a->tarball || a->image || a->bootstrap_option))
+	if (a->from && (a->tarball || a->image || a->bootstrap_option || a->accel))
 		return cli_usage_error(
 			"create",
 			"--from copies a container as it is: give no --from-tar, --from-oci, --suite, --components, "
-			"--variant, --include, --mirror, --keyring, --offline or --dpkg with it");
+			"--variant, --include, --mirror, --keyring, --offline, --dpkg or --accel with it");
 	if (!a->arch && !a->from)
 		return cli_usage_error("create", "give --arch ARCH (known: %s)", arch_names());
 	if (a->tarball && a->image)
@@ -1490,6 +1486,15 @@ static int create_bootstrap_defaults(struct create_args *a, const struct config 
 	return -1;
 }
 
+/* Whether --include named package. */
+static bool included(const struct create_args *a, const char *package)
+{
+	for (size_t i = 0; i < a->n_include; i++)
+		if (streq(a->include[i], package))
+			return true;
+	return false;
+}
+
 /* create's bootstrap, with progress on stderr: returns the exit status (0 before the "created" line). */
 static int create_bootstrap(struct container *c, struct create_args *a, const struct config *cfg)
 {
@@ -1499,6 +1504,10 @@ static int create_bootstrap(struct container *c, struct create_args *a, const st
 	r = create_bootstrap_defaults(a, cfg);
 	if (r >= 0)
 		return r;
+	if (a->accel && !streq(a->opts.variant, "buildd") && !included(a, "gcc") && !included(a, "build-essential"))
+		return cli_usage_error("create",
+				       "--accel needs a compiler in the container: give --variant buildd, or --include "
+				       "gcc or build-essential");
 	snprintf(c->suite, sizeof(c->suite), "%s", a->opts.suite);
 	a->display.tty = isatty(STDERR_FILENO);
 	clock_gettime(CLOCK_MONOTONIC, &a->display.start);
@@ -1508,6 +1517,24 @@ static int create_bootstrap(struct container *c, struct create_args *a, const st
 	if (r < 0)
 		return create_report(c, r, &err);
 	return EXIT_OK;
+}
+
+/* accel enable refused or failed on the new container c (reported): it goes again.  Returns EXIT_FAIL. */
+static int create_accel_failed(const struct container *c)
+{
+	char left[PATH_MAX + 64] = "";
+	_cleanup_close_ int lock = container_lock(c, false);
+	int r = lock < 0 ? lock : store_remove(c, left, sizeof(left));
+
+	if (r < 0) {
+		cli_fail(EXIT_FAIL, r, NULL, "create %s --accel: accel was not enabled, and removing %s failed",
+			 c->name, c->name);
+		if (left[0])
+			cli_hint("what could not be removed is in %s", left);
+		return EXIT_FAIL;
+	}
+	cli_error("create %s --accel: accel was not enabled, so %s is removed again", c->name, c->name);
+	return EXIT_FAIL;
 }
 
 int cmd_create(int argc, char **argv)
@@ -1536,6 +1563,13 @@ int cmd_create(int argc, char **argv)
 		return cli_fail(EXIT_FAIL, r, NULL, "%s", argv[optind]);
 	c.arch = a.arch;
 	c.mode = store_default_mode();
+	if (a.accel) {
+		struct cr_error err;
+
+		r = accel_supported(&c, &err);
+		if (r < 0)
+			return cli_fail(EXIT_USAGE, r, &err, "create --accel");
+	}
 	if (a.from) {
 		r = create_clone(&c, a.from, a.arch, &clone);
 		if (r != EXIT_OK)
@@ -1553,6 +1587,8 @@ int cmd_create(int argc, char **argv)
 		r = create_bootstrap(&c, &a, &cfg);
 	if (r != EXIT_OK)
 		return r;
+	if (a.accel && cli_accel_enable(&c) != EXIT_OK)
+		return create_accel_failed(&c);
 	printf("created %s (%s%s%s, %s mode)\n", c.name, c.arch->name, c.suite[0] ? " " : "", c.suite,
 	       c.mode == CONTAINER_MAPPED ? "mapped" : "single");
 	return EXIT_OK;

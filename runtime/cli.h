@@ -158,6 +158,30 @@ void cli_json_add_string(struct json_object *obj, const char *key, const char *v
 /* Print obj to stdout (pretty, newline-terminated) and free it.  Returns 0 or -EIO. */
 int cli_json_print(struct json_object *obj);
 
+struct container;
+struct run_result;
+struct emulator;
+
+/*
+ * Load container name for command cmd ("export"), or say clearly why not.
+ * Returns 0, EXIT_USAGE for an invalid name, or EXIT_FAIL (reported).
+ */
+int cli_container_load(const char *cmd, const char *name, struct container *c);
+
+/* Report res, a RUN_FAILED container_exec() or container_start() in c, with a hint for a missing setup; returns
+ * EXIT_RUN_FAILED. */
+int cli_run_failure(const struct container *c, const struct run_result *res);
+
+/* Nothing ran: c's arch has no usable emulator here (emu: what discovery found).  Says so and what to install. */
+void cli_no_emulator(const struct container *c, const struct emulator *emu);
+
+/*
+ * accel enable for c, as `crossroot accel enable` and `create --accel` do:
+ * the script's output on stderr, then c's accel state on stdout.  Returns
+ * EXIT_OK, or EXIT_FAIL (reported).
+ */
+int cli_accel_enable(const struct container *c);
+
 int cmd_config(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_setup(int argc, char **argv);
@@ -173,5 +197,6 @@ int cmd_export(int argc, char **argv);
 int cmd_prune(int argc, char **argv);
 int cmd_binfmt(int argc, char **argv);
 int cmd_job(int argc, char **argv);
+int cmd_accel(int argc, char **argv);
 
 #endif

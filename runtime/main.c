@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	{ "config", cmd_config, "show the settings in force and where each comes from" },
 	{ "binfmt", cmd_binfmt, "show, register or use binfmt_misc entries for the emulators" },
 	{ "job", cmd_job, "list, run or schedule jobs (certificate renewal, TPM2 keys)" },
+	{ "accel", cmd_accel, "run a container's compilers natively (enable, disable, status)" },
 };
 
 static void print_help(void)

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Accelerated toolchain: Debian's amd64-hosted cross compiler and binutils
+ * for a container's arch, installed inside it so that gcc, cc, g++, cpp, as
+ * and ld run natively while every header and library they use is the
+ * container's own (runtime/accel.sh says how; design.md "Accelerated
+ * toolchain").
+ */
+#ifndef CROSSROOT_ACCEL_H
+#define CROSSROOT_ACCEL_H
+
+#include <stddef.h>
+
+#include "../base/error.h"
+#include "container.h"
+#include "runtime.h"
+
+/* The exit status of accel.sh when it refuses (the reason on its stderr). */
+#define ACCEL_REFUSED 3
+
+enum accel_action {
+	ACCEL_ENABLE,
+	ACCEL_DISABLE,
+};
+
+/*
+ * Whether accel can work for c on this host: the host is x86_64 (Debian's
+ * cross toolchains are amd64-hosted) and c's arch is not run natively.
+ * Returns 0, or -EOPNOTSUPP with err saying why.
+ */
+int accel_supported(const struct container *c, struct cr_error *err);
+
+/*
+ * Run accel.sh's action as root in c (started: joined, as `crossroot run`
+ * does; stopped: for the script's time), with apt's and dpkg's output on
+ * our stderr.  Returns what container_exec() returns, res saying how the
+ * script ended: RUN_EXITED with status 0 (done), ACCEL_REFUSED (it said why
+ * on stderr) or another (apt or dpkg failed, their output above).
+ */
+int accel_run(const struct container *c, enum accel_action action, struct run_result *res);
+
+/* One native package whose programs accel diverted. */
+struct accel_package {
+	char name[128];
+	char mode[16];	  /* "accel", "native" (the versions differ) or "absent" (not installed) */
+	char native[128]; /* the installed native version, "-" when absent */
+	char built[128];  /* the native version the cross one was built from */
+};
+
+#define ACCEL_PACKAGES_MAX 8
+
+/*
+ * Read c's accel state (var/lib/crossroot-accel/state inside the rootfs,
+ * written by the switch that runs at install and after every upgrade of
+ * the native compilers or binutils; opened with openat2 RESOLVE_IN_ROOT, as
+ * the caller).  Fills pkgs[0..*n).  Returns 0, -ENOENT when accel is not
+ * enabled, -EBADMSG for a line it cannot read, or -errno.
+ */
+int accel_state_read(const struct container *c, struct accel_package *pkgs, size_t max, size_t *n);
+
+#endif

@@ -1,0 +1,175 @@
+#!/bin/bash
+# crossroot accel: Debian's amd64-hosted cross gcc and binutils in a trixie
+# arm64 container. zlib from the archive, built with Debian's hardening
+# flags by the emulated native toolchain and then by the accelerated one in
+# the same container, gives the same code: every object, archive, shared
+# object and executable is byte-identical but for .comment and the build-id
+# note. After an upgrade makes a native package's version differ, its
+# programs run emulated again by themselves (a dpkg trigger), and status
+# says why; disable leaves dpkg --audit and dpkg --verify clean. bookworm
+# arm64 is refused (its cross gcc lacks the native one's CVE-2023-4039 fix),
+# and create --accel then removes the container again.
+. "$(dirname "$0")/lib.sh"
+setup_mapped
+run() { as_user "$CR" run "$@"; }
+containers=$TEST_HOME/.local/share/crossroot/containers
+
+# Both bootstraps at once, while the cheap cases run.
+record "$E2E_DIR/create-bookworm" as_user "$CR" create bw --arch arm64 --suite bookworm --variant buildd --accel --quiet &
+bw=$!
+record "$E2E_DIR/create-trixie" as_user "$CR" create tx --arch arm64 --suite trixie --variant buildd --quiet &
+tx=$!
+
+# Refused without a bootstrap, on the test rootfs: nothing changes.
+create_container native amd64
+out=$(as_user "$CR" accel enable native 2>&1)
+expect_eq "accel enable on an amd64 container exits 1" 1 $?
+expect_match "... saying its compilers run natively already" "'native' is amd64: its compilers run natively already" "$out"
+create_container nogcc arm64
+before=$(python3 "$TESTS_DIR/e2e/manifest.py" "$containers/nogcc/rootfs")
+out=$(as_user "$CR" accel enable nogcc 2>&1)
+expect_eq "accel enable on an arm64 rootfs without gcc exits 1" 1 $?
+expect_match "... saying to install build-essential" "has no gcc for arm64: install build-essential" "$out"
+expect_eq "... and its rootfs is as it was" "$before" "$(python3 "$TESTS_DIR/e2e/manifest.py" "$containers/nogcc/rootfs")"
+expect_eq "accel status says when it is not enabled" "nogcc: accel is not enabled ('crossroot accel enable nogcc')" \
+	"$(as_user "$CR" accel status nogcc 2>&1)"
+out=$(as_user "$CR" accel enable 2>&1)
+expect_eq "accel enable without NAME exits 2" 2 $?
+out=$(as_user "$CR" accel start nogcc 2>&1)
+expect_eq "accel with an unknown action exits 2" 2 $?
+expect_match "... naming it" "unknown action 'start'" "$out"
+out=$(as_user "$CR" accel status nosuch 2>&1)
+expect_eq "accel status of a missing container exits 1" 1 $?
+out=$(as_user "$CR" create mb --arch arm64 --accel 2>&1)
+expect_eq "create --accel of a minbase without gcc exits 2 before bootstrapping" 2 $?
+expect_match "... saying what to give" "give --variant buildd, or --include gcc or build-essential" "$out"
+
+wait "$bw"
+expect_eq "create --accel of bookworm arm64 exits 1" 1 "$(cat "$E2E_DIR/create-bookworm.rc")"
+out=$(cat "$E2E_DIR/create-bookworm")
+expect_match "... refused: the cross gcc lacks the native one's CVE-2023-4039 fix" \
+	"12\.2\.0-14\+deb12u1 but Debian's amd64-hosted gcc-12-aarch64-linux-gnu is 12\.2\.0-14cross1.*CVE-2023-4039" "$out"
+expect_match "... and the container is removed again" "accel was not enabled, so bw is removed again" "$out"
+check "... nothing of it is left" test ! -e "$containers/bw"
+
+wait "$tx"
+rc=$(cat "$E2E_DIR/create-trixie.rc")
+expect_eq "create tx (trixie arm64 buildd) exits 0" 0 "$rc"
+[ "$rc" -eq 0 ] || prereq_fail "trixie arm64: $(tail -5 "$E2E_DIR/create-trixie")"
+
+# zlib's source, unpacked once as the user; each build gets a fresh copy.
+out=$(run tx --root -- apt-get update -q 2>&1) || diag "$out"
+out=$(run tx -w "$TEST_HOME" -- sh -c 'apt-get source -q zlib && mv zlib-*/ zlib-src' 2>&1)
+expect_eq "apt-get source zlib as the user exits 0" 0 $?
+[ -d "$TEST_HOME/zlib-src" ] || prereq_fail "zlib's source: $(echo "$out" | tail -3)"
+cat >"$TEST_HOME/build-zlib" <<'EOF'
+# build-zlib DIR: zlib's configure && make in DIR, with Debian's hardening flags.
+set -e
+rm -rf "$1"
+cp -a "$HOME/zlib-src" "$1"
+cd "$1"
+eval "$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --export=sh)"
+./configure >configure.log 2>&1
+make -j2 >make.log 2>&1
+EOF
+cat >"$TEST_HOME/compare" <<'EOF'
+# compare A B: every ELF file and ar archive of build A against B's, without
+# .comment and the build-id note; prints the differing ones and a count.
+set -e
+n=0
+cd "$1"
+for f in $(find . -type f | sort); do
+	case "$(head -c 4 "$f" | od -An -c | tr -d ' ')" in
+	177ELF) ;;
+	*) [ "$(head -c 7 "$f")" = '!<arch>' ] || continue ;;
+	esac
+	n=$((n + 1))
+	[ -f "$2/$f" ] || { echo "missing in $2: $f"; continue; }
+	objcopy -R .comment -R .note.gnu.build-id "$f" /tmp/compare-a
+	objcopy -R .comment -R .note.gnu.build-id "$2/$f" /tmp/compare-b
+	cmp -s /tmp/compare-a /tmp/compare-b || echo "differs: $f"
+done
+echo "compared $n"
+EOF
+chmod a+r "$TEST_HOME/build-zlib" "$TEST_HOME/compare"
+t0=$SECONDS
+out=$(run tx -w "$TEST_HOME" -- sh build-zlib "$TEST_HOME/zlib-emulated" 2>&1)
+expect_eq "zlib builds with the emulated native toolchain" 0 $?
+emulated=$((SECONDS - t0))
+
+t0=$SECONDS
+out=$(as_user "$CR" accel enable tx 2>"$E2E_DIR/enable.err")
+rc=$?
+expect_eq "accel enable tx exits 0" 0 "$rc"
+[ "$rc" -eq 0 ] || diag "$(tail -15 "$E2E_DIR/enable.err")"
+diag "accel enable took $((SECONDS - t0)) s"
+expect_match "... and says gcc is accelerated" "^  gcc-14-aarch64-linux-gnu 14\.2\.0-[^ ]*: accelerated$" "$out"
+expect_match "... binutils too" "^  binutils-aarch64-linux-gnu [^ ]*: accelerated$" "$out"
+gcc=$(run tx -- readlink -f /usr/bin/gcc)
+expect_match "gcc is now the cross one" "^/usr/bin/aarch64-linux-gnu-gcc-14\.crossroot-accel$" "$gcc"
+expect_eq "... an x86-64 program (ELF machine 62)" 003e "$(run tx -- od -An -tx2 -j18 -N2 "$gcc" | tr -d ' ')"
+expect_match "as and ld are the cross ones" "as\.crossroot-accel .*ld\.bfd\.crossroot-accel$" \
+	"$(run tx -- readlink -f /usr/bin/as /usr/bin/ld | paste -sd' ')"
+out=$(as_user "$CR" accel enable tx 2>&1)
+expect_eq "accel enable again exits 0" 0 $?
+expect_match "... saying it is already enabled" "accel: already enabled" "$out"
+expect_eq "dpkg --audit and dpkg --verify find nothing wrong with accel enabled" "" \
+	"$(run tx -- sh -c 'dpkg --audit; dpkg --verify' 2>&1)"
+
+t0=$SECONDS
+out=$(run tx -w "$TEST_HOME" -- sh build-zlib "$TEST_HOME/zlib-accel" 2>&1)
+expect_eq "zlib builds with the accelerated toolchain" 0 $?
+diag "zlib configure && make: emulated ${emulated} s, accelerated $((SECONDS - t0)) s"
+out=$(run tx -- sh "$TEST_HOME/compare" "$TEST_HOME/zlib-emulated" "$TEST_HOME/zlib-accel" 2>&1)
+expect_match "zlib: the two builds hold the same ELF files and archives (objects, libz.a, libz.so, programs)" \
+	"^compared [1-9][0-9]+$" "$out"
+expect_eq "... and each is byte-identical but for .comment and the build-id note" "" \
+	"$(echo "$out" | grep -v '^compared ')"
+cat >"$TEST_HOME/hello.cc" <<'EOF'
+#include <iostream>
+#include <vector>
+int main() { std::vector<int> v{1, 2, 3}; std::cout << "sum " << v[0] + v[1] + v[2] << std::endl; }
+EOF
+out=$(run tx -w "$TEST_HOME" -- sh -c 'g++ -O2 -o hello-cc hello.cc && ./hello-cc &&
+	g++ -g -O2 -c -o a.o hello.cc && aarch64-linux-gnu-g++-14.crossroot-native -g -O2 -c -o n.o hello.cc && cmp a.o n.o && echo same' 2>&1)
+expect_eq "g++ (accelerated) builds a C++ program that runs, its object the native g++'s" "sum 6
+same" "$out"
+
+# An upgrade that makes the native binutils differ from the cross ones: a
+# package of another version (dpkg -i, as apt-get upgrade would unpack it).
+out=$(run tx -w "$TEST_HOME" -- apt-get download -q binutils-aarch64-linux-gnu 2>&1)
+orig=$(ls "$TEST_HOME"/binutils-aarch64-linux-gnu_*.deb 2>/dev/null | head -1)
+[ -n "$orig" ] || prereq_fail "apt-get download binutils-aarch64-linux-gnu: $out"
+rm -rf "$E2E_DIR/fake"
+dpkg-deb -R "$orig" "$E2E_DIR/fake" && sed -i 's/^Version: .*/&+upgrade1/' "$E2E_DIR/fake/DEBIAN/control" &&
+	dpkg-deb -b "$E2E_DIR/fake" "$TEST_HOME/upgraded.deb" >/dev/null && chmod a+r "$TEST_HOME/upgraded.deb" ||
+	prereq_fail "repacking $orig"
+out=$(run tx --root -- dpkg -i --force-depends "$TEST_HOME/upgraded.deb" 2>&1)
+expect_eq "dpkg -i of binutils of another version exits 0" 0 $?
+expect_match "... and the trigger switched as and ld back to the native ones" \
+	"as\.crossroot-native ld\.bfd\.crossroot-native" "$(run tx -- readlink -f /usr/bin/as /usr/bin/ld | paste -sd' ')"
+expect_match "... while gcc stays accelerated" "gcc-14\.crossroot-accel$" "$(run tx -- readlink -f /usr/bin/gcc)"
+out=$(as_user "$CR" accel status tx 2>&1)
+expect_match "accel status says why binutils run emulated" \
+	"^  binutils-aarch64-linux-gnu [^ ]*\+upgrade1: emulated: the cross one was built from [^ ]*; 'crossroot accel enable tx' installs a matching one" \
+	"$out"
+expect_eq "... and gcc still compiles (with the native as and ld)" "ok" \
+	"$(run tx -w "$TEST_HOME" -- sh -c 'echo "int main(void) { return 0; }" >t.c && gcc -o t t.c && ./t && echo ok' 2>&1)"
+out=$(run tx --root -- dpkg -i "$orig" 2>&1)
+expect_eq "binutils of the archive's version again: dpkg -i exits 0" 0 $?
+expect_match "... and as and ld are the cross ones again" "as\.crossroot-accel ld\.bfd\.crossroot-accel" \
+	"$(run tx -- readlink -f /usr/bin/as /usr/bin/ld | paste -sd' ')"
+
+out=$(as_user "$CR" accel disable tx 2>&1)
+rc=$?
+expect_eq "accel disable tx exits 0" 0 "$rc"
+[ "$rc" -eq 0 ] || diag "$(echo "$out" | tail -5)"
+expect_eq "... dpkg --audit and dpkg --verify find nothing wrong" "" "$(run tx -- sh -c 'dpkg --audit; dpkg --verify' 2>&1)"
+expect_eq "... no diversion, no amd64 package, no amd64 architecture is left" "0 0 " \
+	"$(run tx -- sh -c 'echo $(dpkg-divert --list | grep -c crossroot) $(dpkg-query -W "*:amd64" 2>/dev/null | wc -l) $(dpkg --print-foreign-architectures)' 2>&1)"
+expect_eq "... gcc is the native program again" /usr/bin/aarch64-linux-gnu-gcc-14 "$(run tx -- readlink -f /usr/bin/gcc)"
+expect_eq "... and compiles" ok "$(run tx -w "$TEST_HOME" -- sh -c 'gcc -o t t.c && ./t && echo ok' 2>&1)"
+expect_eq "... and status says it is not enabled" "tx: accel is not enabled ('crossroot accel enable tx')" \
+	"$(as_user "$CR" accel status tx 2>&1)"
+
+done_testing
