@@ -240,8 +240,10 @@ for pkg in $(awk '{ print $2 }' "$lib/tools" | uniq); do
 	echo "$pkg $mode ${have:--} $want" >>"$state/state.new"
 done
 [ "$all" = accel ] || sed -i 's/^\([^ ]*\) accel /\1 held /' "$state/state.new"
+absent=" $(sed -n 's/ absent .*//p' "$state/state.new" | paste -sd' ') "
 while read -r tool pkg want; do
-	if grep -q "^$pkg absent " "$state/state.new" || [ ! -e "/usr/bin/$tool.crossroot-native" ]; then
+	case "$absent" in *" $pkg "*) pkg= ;; esac
+	if [ -z "$pkg" ] || [ ! -e "/usr/bin/$tool.crossroot-native" ]; then
 		rm -f "/usr/bin/$tool"
 	else
 		ln -sfn "$tool.crossroot-$all" "/usr/bin/$tool.crossroot-new"

@@ -1224,14 +1224,24 @@ static int check_components(const char *const *components)
 }
 
 static const struct option create_long_options[] = {
-	{ "arch", required_argument, NULL, 'a' },     { "from-tar", required_argument, NULL, 't' },
-	{ "from-oci", required_argument, NULL, 'O' }, { "from", required_argument, NULL, 'f' },
-	{ "suite", required_argument, NULL, 's' },    { "variant", required_argument, NULL, 'v' },
-	{ "include", required_argument, NULL, 'i' },  { "components", required_argument, NULL, 'c' },
-	{ "mirror", required_argument, NULL, 'm' },   { "keyring", required_argument, NULL, 'k' },
-	{ "offline", no_argument, NULL, 'o' },	      { "quiet", no_argument, NULL, 'q' },
-	{ "dpkg", required_argument, NULL, 'd' },     { "accel", no_argument, NULL, 'A' },
-	{ "help", no_argument, NULL, 'h' },	      {},
+	// clang-format off
+	{ "arch", required_argument, NULL, 'a' },
+	{ "from-tar", required_argument, NULL, 't' },
+	{ "from-oci", required_argument, NULL, 'O' },
+	{ "from", required_argument, NULL, 'f' },
+	{ "suite", required_argument, NULL, 's' },
+	{ "variant", required_argument, NULL, 'v' },
+	{ "include", required_argument, NULL, 'i' },
+	{ "components", required_argument, NULL, 'c' },
+	{ "mirror", required_argument, NULL, 'm' },
+	{ "keyring", required_argument, NULL, 'k' },
+	{ "offline", no_argument, NULL, 'o' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "dpkg", required_argument, NULL, 'd' },
+	{ "accel", no_argument, NULL, 'A' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+	// clang-format on
 };
 
 static const char create_help[] =

@@ -251,7 +251,7 @@ int cli_in_child(int fail_status, const char *context, int (*fn)(void *arg), voi
 	struct sigaction sa = { .sa_sigaction = forward_signal, .sa_flags = SA_SIGINFO | SA_RESTART };
 	struct sigaction old[ARRAY_SIZE(forwarded)];
 	int status;
-	pid_t pid;
+	pid_t pid, waited = 0;
 
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
@@ -269,21 +269,19 @@ int cli_in_child(int fail_status, const char *context, int (*fn)(void *arg), voi
 		fflush(stderr);
 		_exit(status);
 	}
+	forward_to = pid;
+	while (pid > 0 && (waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		;
 	if (pid < 0)
 		status = cli_fail(fail_status, -errno, NULL, "%s: fork", context);
-	else {
-		forward_to = pid;
-		while (waitpid(pid, &status, 0) < 0)
-			if (errno != EINTR)
-				break;
-		forward_to = 0;
-		if (!WIFEXITED(status)) {
-			cli_error("%s: crossroot's process in the container died of signal %d", context,
-				  WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-			status = fail_status;
-		} else
-			status = WEXITSTATUS(status);
-	}
+	else if (waited < 0)
+		status = cli_fail(fail_status, -errno, NULL, "%s: waitpid", context);
+	else if (!WIFEXITED(status)) {
+		cli_error("%s: crossroot's process in the container died of signal %d", context, WTERMSIG(status));
+		status = fail_status;
+	} else
+		status = WEXITSTATUS(status);
+	forward_to = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
 		sigaction(forwarded[i], &old[i], NULL);
 	return status;
