@@ -47,7 +47,8 @@ UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 LINT_SRCS := $(wildcard base/*.[ch] runtime/*.[ch] binfmt/*.[ch] bootstrap/*.[ch] tests/unit/*.[ch] tests/payload/*.c \
 	contrib/examples/*.c)
 
-LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o) $(B)/rootfs-skel.o $(B)/syscall-filter-table.o $(B)/accel-script.o
+LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o) $(B)/rootfs-skel.o $(B)/syscall-filter-table.o $(B)/accel-script.o \
+	$(B)/reaper-blob.o
 CLI_OBJS  := $(CLI_SRCS:%.c=$(B)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
 HARNESS   := $(B)/tests/unit/harness.o
@@ -97,6 +98,28 @@ $(B)/accel-script.c: runtime/accel.sh Makefile
 	  sed 's/\\/\\\\/g; s/"/\\"/g; s/^/"/; s/$$/\\n"/' $<; echo ';'; } >$@.tmp
 	mv $@.tmp $@
 $(B)/accel-script.o: $(B)/accel-script.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# crossroot-init (runtime/reaper.c), pid 1 of a run on a stopped container:
+# freestanding and static, a few hundred bytes, for x86-64 and arm64 hosts,
+# as a byte array in crossroot (runtime.c execs it from a memfd).  Elsewhere
+# the array is empty and the init is a fork of crossroot, as it was.
+REAPER_ARCH := $(filter x86_64 aarch64,$(firstword $(subst -, ,$(shell $(CC) -dumpmachine))))
+REAPER_CFLAGS := -Os -static -nostdlib -ffreestanding -fno-stack-protector -fno-asynchronous-unwind-tables \
+	-fno-pie -no-pie -Wl,--build-id=none -Wl,-z,noseparate-code -s -Wall -Wextra -Werror
+$(B)/crossroot-init: runtime/reaper.c Makefile
+	@mkdir -p $(@D)
+	$(CC) $(REAPER_CFLAGS) -o $@ $<
+$(B)/reaper-blob.c: $(if $(REAPER_ARCH),$(B)/crossroot-init) Makefile
+	@mkdir -p $(@D)
+	{ echo '#include <stddef.h>'; \
+	  echo 'extern const unsigned char reaper_blob[];'; echo 'extern const size_t reaper_blob_size;'; \
+	  echo 'const unsigned char reaper_blob[] = {'; \
+	  if [ -n "$(REAPER_ARCH)" ]; then od -An -v -tu1 $< | sed 's/^ *//; s/  */, /g; s/$$/,/'; fi; \
+	  echo '0 };'; \
+	  echo 'const size_t reaper_blob_size = sizeof(reaper_blob) - $(if $(REAPER_ARCH),1,sizeof(reaper_blob));'; } >$@.tmp
+	mv $@.tmp $@
+$(B)/reaper-blob.o: $(B)/reaper-blob.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # The seccomp filter, compiled by libseccomp at build time into the BPF table

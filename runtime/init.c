@@ -199,6 +199,41 @@ _noreturn_ void run_init(const struct container *c, const struct exec_request *r
 	}
 }
 
+/* fd moved to the lowest free number >= 4, close-on-exec; the old one closed. */
+static int fd_above_3(int fd)
+{
+	int moved = fcntl(fd, F_DUPFD_CLOEXEC, 4);
+
+	close(fd);
+	return moved;
+}
+
+_noreturn_ void setup_reaper(const struct container *c, const struct exec_request *req, const struct identity *id,
+			     struct ephemeral *eph, int sync, int ready, int reaper)
+{
+	char *const argv[] = { (char *)"crossroot-init", NULL }, *const envp[] = { NULL };
+	int null;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (init_setup(c, id, req->binds, req->n_binds, req, eph, sync) < 0)
+		_exit(125);
+	/* crossroot-init's fds: /dev/null (the container's), and ready as 3. */
+	sync = fd_above_3(sync);
+	ready = fd_above_3(ready);
+	reaper = fd_above_3(reaper);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0)
+		null = fd_above_3(null);
+	if (sync < 0 || ready < 0 || reaper < 0 || null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+	    dup2(null, 2) < 0 || dup2(ready, 3) < 0) {
+		send_failed(sync, -errno, "set up the descriptors of the container's init");
+		_exit(125);
+	}
+	execveat(reaper, "", argv, envp, AT_EMPTY_PATH);
+	send_failed(sync, -errno, "start the container's init (crossroot-init, from a memfd)");
+	_exit(125);
+}
+
 /* The init of a started container: reap until told to stop. */
 static _noreturn_ void daemon_init(const struct container *c, const struct identity *id, const struct bind_mount *binds,
 				   size_t n_binds, struct ephemeral *eph, int sync)

@@ -75,6 +75,23 @@ void host_machine(char *machine, size_t size);
 _noreturn_ void run_init(const struct container *c, const struct exec_request *req, const struct identity *id,
 			 struct ephemeral *eph, int sync, int report);
 
+/* crossroot-init, built from runtime/reaper.c by the Makefile; reaper_blob_size is 0 where it is not built. */
+extern const unsigned char reaper_blob[];
+extern const size_t reaper_blob_size;
+
+/*
+ * Never returns: pid 1 of a run on a stopped container, started with
+ * clone(CLONE_VM | CLONE_VFORK) in the container's new namespaces, so on
+ * crossroot's memory while crossroot waits.  Builds the mounts as run_init()
+ * does (pivot_root(2) moves crossroot's root along: "changes the root
+ * directory ... of each process ... in the same mount namespace"), then
+ * execs crossroot-init (runtime/reaper.c) from the memfd reaper with
+ * /dev/null as fds 0-2 and ready as fd 3, on which it writes one byte once
+ * it runs.  A failure goes to sync as MSG_FAILED, and the process exits 125.
+ */
+_noreturn_ void setup_reaper(const struct container *c, const struct exec_request *req, const struct identity *id,
+			     struct ephemeral *eph, int sync, int ready, int reaper);
+
 /*
  * Never returns: in a helper child of crossroot, enter the container's
  * namespaces and create the init of a started container as crossroot's

@@ -35,6 +35,10 @@
 #include "userns.h"
 #include "../base/util.h"
 
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U /* Linux 6.3, include/uapi/linux/memfd.h */
+#endif
+
 /* The capabilities root keeps with --root: Docker's and Podman's default set. */
 static const int build_caps[] = {
 	CAP_CHOWN,   CAP_DAC_OVERRIDE,	   CAP_FOWNER,	   CAP_FSETID,	    CAP_KILL,	 CAP_SETGID, CAP_SETUID,
@@ -648,9 +652,9 @@ static int failed(struct run_result *res, int error, const char *step)
 	return 0;
 }
 
-/* run/enter on a stopped container, or an ephemeral one (on eph's layer). */
-static int exec_fresh(const struct container *c, const struct exec_request *req, const struct identity *id,
-		      struct ephemeral *eph, int sfd, struct run_result *res)
+/* exec_fresh() where crossroot-init cannot run: the init is a fork of crossroot (run_init()). */
+static int exec_fresh_forked(const struct container *c, const struct exec_request *req, const struct identity *id,
+			     struct ephemeral *eph, int sfd, struct run_result *res)
 {
 	_cleanup_close_pair_ int sync[2] = { -EBADF, -EBADF }, report[2] = { -EBADF, -EBADF };
 	_cleanup_close_ int master = -EBADF;
@@ -703,6 +707,184 @@ static int exec_fresh(const struct container *c, const struct exec_request *req,
 		read_report(report[0], res);
 	}
 	return 0;
+}
+
+/*
+ * A sealed memfd holding crossroot-init (runtime/reaper.c, embedded by the
+ * Makefile), close-on-exec; -ENOEXEC when there is none for this host's
+ * arch, or -errno from memfd_create(2): vm.memfd_noexec=2 refuses
+ * executable memfds (EACCES), and Linux before 6.3 knows no MFD_EXEC
+ * (EINVAL), when a memfd is executable anyway.
+ */
+static int reaper_memfd(void)
+{
+	int fd, r;
+
+	if (reaper_blob_size == 0)
+		return -ENOEXEC;
+	fd = memfd_create("crossroot-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+	if (fd < 0 && errno == EINVAL)
+		fd = memfd_create("crossroot-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	r = write_once(fd, reaper_blob, reaper_blob_size);
+	if (r == 0 && fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+		r = -errno;
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+struct reaper_args {
+	const struct container *c;
+	const struct exec_request *req;
+	const struct identity *id;
+	struct ephemeral *eph;
+	int sync, ready, reaper;
+};
+
+static int reaper_main(void *arg)
+{
+	const struct reaper_args *a = arg;
+
+	setup_reaper(a->c, a->req, a->id, a->eph, a->sync, a->ready, a->reaper);
+}
+
+/* Wait for pid, which is ending or was killed; its status is of no interest. */
+static void reap(pid_t pid)
+{
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/*
+ * run/enter on a stopped container, or an ephemeral one (on eph's layer).
+ * The container's init is set up on our memory while we wait
+ * (CLONE_VFORK: no copy of crossroot's address space, whose page-table
+ * copy and copy-on-write faults were 2 ms of a run here), and becomes
+ * crossroot-init (reaper, a memfd), which only reaps.  The command is then
+ * our child in the container's namespaces, as on a started container
+ * (exec_join()); when it has ended, the init's SIGKILL ends the rest.
+ */
+static int exec_fresh_reaper(const struct container *c, const struct exec_request *req, const struct identity *id,
+			     struct ephemeral *eph, int sfd, int reaper, struct run_result *res)
+{
+	_cleanup_close_pair_ int sync[2] = { -EBADF, -EBADF }, ready[2] = { -EBADF, -EBADF },
+				 report[2] = { -EBADF, -EBADF };
+	_cleanup_close_ int master = -EBADF;
+	struct reaper_args args = { c, req, id, eph, -EBADF, -EBADF, reaper };
+	const size_t stack_size = 8 << 20, guard = 4096;
+	struct timespec deadline;
+	struct termios saved;
+	struct message msg;
+	bool raw = false, timed_out = false;
+	char slave[128], byte;
+	void *stack;
+	pid_t init, cmd;
+	ssize_t n;
+	int r, status;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0 || pipe2(ready, O_CLOEXEC) < 0 ||
+	    pipe2(report, O_CLOEXEC) < 0)
+		return failed(res, -errno, "create the channels to the init");
+	r = enter_userns(c, &res->err);
+	if (r == 0 && unshare(CONTAINER_NAMESPACES) < 0)
+		return failed(res, -errno, "create the container's namespaces");
+	if (r < 0) {
+		res->outcome = RUN_FAILED;
+		return 0;
+	}
+	/* Its own stack, as deep as a main thread's, with a guard page below. */
+	stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE,
+		     -1, 0);
+	if (stack == MAP_FAILED)
+		return failed(res, -errno, "allocate the init's stack");
+	args.sync = sync[1];
+	args.ready = ready[1];
+	if (mprotect(stack, guard, PROT_NONE) < 0)
+		init = -1;
+	else
+		init = clone(reaper_main, (char *)stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+	r = init < 0 ? -errno : 0;
+	munmap(stack, stack_size);
+	if (r < 0)
+		return failed(res, r, "create the container's init");
+	sync[1] = safe_close(sync[1]);
+	ready[1] = safe_close(ready[1]);
+	do
+		n = read(ready[0], &byte, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1) {
+		r = recv_message(sync[0], &msg, NULL);
+		if (r == 0 && msg.type == MSG_FAILED)
+			failed_message(res, &msg);
+		else {
+			res->outcome = RUN_FAILED;
+			cr_fail(&res->err, -ECHILD, "the container's init ended before it was ready");
+		}
+		reap(init);
+		return 0;
+	}
+	/* Our root is the container's now; the old tree goes with our working directory. */
+	if (chdir("/") < 0) {
+		r = failed(res, -errno, "chdir /");
+		goto end;
+	}
+	if (req->tty) {
+		master = open_pty(slave, sizeof(slave));
+		if (master < 0) {
+			r = failed(res, master, "open a terminal inside");
+			goto end;
+		}
+	}
+	{
+		const int close_fd[3] = { report[0], sfd, master };
+
+		cmd = command_spawn(c, req, id, req->tty ? slave : NULL, report[1], close_fd);
+	}
+	if (cmd < 0) {
+		r = failed(res, cmd, "start the command");
+		goto end;
+	}
+	report[1] = safe_close(report[1]);
+	if (req->tty)
+		raw = raw_terminal(&saved);
+	if (req->timeout) {
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_sec += req->timeout;
+	}
+	status = supervise(sfd, cmd, init, master, req->timeout ? &deadline : NULL, &timed_out);
+	if (raw)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+	if (timed_out) {
+		res->outcome = RUN_TIMED_OUT;
+	} else {
+		res->outcome = RUN_EXITED;
+		res->status = wait_status_code(status);
+		read_report(report[0], res);
+	}
+	r = 0;
+end:
+	/* SIGKILL of a pid namespace's init kills all of it (pid_namespaces(7)); reaped, nothing of it runs. */
+	kill(init, SIGKILL);
+	reap(init);
+	return r;
+}
+
+/* run/enter on a stopped container, or an ephemeral one (on eph's layer). */
+static int exec_fresh(const struct container *c, const struct exec_request *req, const struct identity *id,
+		      struct ephemeral *eph, int sfd, struct run_result *res)
+{
+	_cleanup_close_ int reaper = -EBADF;
+
+	/* With other threads, glibc's set*id() in the command's process would make them follow (command_spawn()). */
+	if (__libc_single_threaded)
+		reaper = reaper_memfd();
+	if (reaper < 0)
+		return exec_fresh_forked(c, req, id, eph, sfd, res);
+	return exec_fresh_reaper(c, req, id, eph, sfd, reaper, res);
 }
 
 /* run/enter on a started container: join its init's namespaces and fork the command there. */

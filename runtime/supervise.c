@@ -108,13 +108,7 @@ static int ms_until(const struct timespec *deadline)
 	return ms < 0 ? 0 : ms > INT32_MAX ? INT32_MAX : (int)ms;
 }
 
-/*
- * Forward signals to target until waitee exits; with master >= 0, also copy
- * between our stdin/stdout and the terminal master.  At deadline (NULL:
- * none) waitee is killed with SIGKILL and *timed_out set.  Returns waitee's
- * wait status.
- */
-int supervise(int sfd, pid_t target, pid_t waitee, int master, const struct timespec *deadline, bool *timed_out)
+int supervise(int sfd, pid_t target, pid_t init, int master, const struct timespec *deadline, bool *timed_out)
 {
 	bool tty = master >= 0, stdin_open = tty;
 
@@ -131,7 +125,7 @@ int supervise(int sfd, pid_t target, pid_t waitee, int master, const struct time
 			return -errno;
 		if (n == 0 && deadline && !*timed_out && ms_until(deadline) == 0) {
 			/* SIGKILL of a pid namespace's init kills all of it (pid_namespaces(7)). */
-			kill(waitee, SIGKILL);
+			kill(init, SIGKILL);
 			*timed_out = true;
 			deadline = NULL;
 		}
@@ -159,7 +153,7 @@ int supervise(int sfd, pid_t target, pid_t waitee, int master, const struct time
 				 */
 				kill(target, (int)si.ssi_signo);
 		}
-		while (waitpid(waitee, &status, WNOHANG) == waitee) {
+		while (waitpid(target, &status, WNOHANG) == target) {
 			if (WIFEXITED(status) || WIFSIGNALED(status)) {
 				drain(master);
 				return status;

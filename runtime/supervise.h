@@ -27,14 +27,15 @@ int signals_fd(bool as_init, bool with_winch);
 int wait_status_code(int status);
 
 /*
- * Forward the signals read from sfd (signals_fd()) to target until waitee
+ * Forward the signals read from sfd (signals_fd()) to target until target
  * exits; with master >= 0, also copy between our stdin/stdout and that
  * terminal master, and pass on window size changes.  At deadline
- * (CLOCK_MONOTONIC; NULL: none) waitee is killed with SIGKILL (a pid
- * namespace's init: all of it, pid_namespaces(7)) and *timed_out set.
- * Returns waitee's wait status, or -errno when poll(2) fails.
+ * (CLOCK_MONOTONIC; NULL: none) init, the pid namespace's init, is killed
+ * with SIGKILL (all of the namespace then, pid_namespaces(7); target may be
+ * init) and *timed_out set.  Returns target's wait status, or -errno when
+ * poll(2) fails.
  */
-int supervise(int sfd, pid_t target, pid_t waitee, int master, const struct timespec *deadline, bool *timed_out);
+int supervise(int sfd, pid_t target, pid_t init, int master, const struct timespec *deadline, bool *timed_out);
 
 /* Put our stdin's terminal in raw mode, the old settings in *saved; false when it is no terminal. */
 bool raw_terminal(struct termios *saved);

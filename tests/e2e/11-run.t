@@ -127,4 +127,35 @@ run a64 -- /bin/sh -c '/bin/sleep 300 & echo started' >/dev/null
 sleep 0.5
 check "what a run on a stopped container left running is gone with it" sh -c '! pgrep -f "/bin/[s]leep 300" >/dev/null'
 
+# pid 1 of a run is crossroot-init, run from a memfd.  Where executable
+# memfds are refused (vm.memfd_noexec=2, set here in a pid namespace of its
+# own: the setting is per pid namespace) it is a fork of crossroot, and
+# runs behave the same.
+expect_eq "pid 1 of a run is crossroot-init" crossroot-init "$(run a64 -- /bin/cat /proc/1/comm)"
+noexec_run() {
+	unshare --pid --fork --mount-proc bash -c 'echo 2 >/proc/sys/vm/memfd_noexec || exit 99
+		export E2E_CREATED_USER="$1" TEST_HOME="$2" TEST_USER="$3"; shift 3
+		'"$(declare -f as_user)"'
+		as_user "$@"' bash "${E2E_CREATED_USER:-}" "$TEST_HOME" "$TEST_USER" "$CR" run "$@"
+}
+out=$(noexec_run a64 -- /bin/sh -c 'cat /proc/1/comm; exit 3'); rc=$?
+expect_eq "with vm.memfd_noexec=2, pid 1 is a fork of crossroot, and the exit status passes" "crossroot:3" "$out:$rc"
+out=$(noexec_run a64 -- /bin/sh -c '/bin/sleep 300 & echo started'); rc=$?
+sleep 0.5
+expect_eq "... and what it left running is gone with it" "started:0:none" \
+	"$out:$rc:$(pgrep -f '/bin/[s]leep 300' >/dev/null && echo some || echo none)"
+
+# crossroot killed with SIGKILL in the middle of a run: nothing of the container outlives it.
+as_user "$CR" run a64 -- /bin/sh -c '/bin/sleep 301 & exec /bin/sleep 302' &
+for _ in $(seq 100); do pgrep -f '/bin/[s]leep 302' >/dev/null && break; sleep 0.1; done
+crossroot_pid=$(pgrep -f -n "crossroot run a64 -- /bin/sh -c /bin/sleep 301")
+init=$(pgrep -P "$crossroot_pid" -x crossroot-init)
+kill -KILL "$crossroot_pid"
+wait
+# Gone, or a zombie its new parent has yet to reap.
+init_gone() { [ -n "$init" ] && { [ ! -e "/proc/$init" ] || grep -q '^State:.*Z' "/proc/$init/status" 2>/dev/null; }; }
+for _ in $(seq 50); do ! pgrep -f '/bin/[s]leep 30[12]' >/dev/null && init_gone && break; sleep 0.1; done
+check "crossroot killed mid-run: its command and what that started are gone" sh -c '! pgrep -f "/bin/[s]leep 30[12]"'
+check "... and so is the container's init ($init)" init_gone
+
 done_testing
