@@ -214,7 +214,7 @@ _noreturn_ void setup_reaper(const struct container *c, const struct exec_reques
 	char *const argv[] = { (char *)"crossroot-init", NULL }, *const envp[] = { NULL };
 	int null;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* init_setup() makes our death crossroot's (PR_SET_PDEATHSIG): crossroot-init keeps it. */
 	if (init_setup(c, id, req->binds, req->n_binds, req, eph, sync) < 0)
 		_exit(125);
 	/* crossroot-init's fds: /dev/null (the container's), and ready as 3. */
