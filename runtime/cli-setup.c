@@ -11,13 +11,15 @@
 #define SUBUID_FILE "/etc/subuid"
 #define SUBGID_FILE "/etc/subgid"
 
-static int require_root(const char *cmd)
+/* why: what cmd does that needs root; single: whether crossroot works in single mode until root ran it. */
+static int require_root(const char *cmd, const char *why, bool single)
 {
 	if (geteuid() == 0)
 		return 0;
-	cli_error("'crossroot %s' must run as root: it creates user namespaces for other users", cmd);
-	cli_hint("ask root to run 'crossroot %s --user %s'; until then crossroot works in single mode", cmd,
-		 getpwuid(getuid()) ? getpwuid(getuid())->pw_name : "YOU");
+	cli_error("'crossroot %s' must run as root: %s", cmd, why);
+	cli_hint("ask root to run 'crossroot %s --user %s'%s", cmd,
+		 getpwuid(getuid()) ? getpwuid(getuid())->pw_name : "YOU",
+		 single ? "; until then crossroot works in single mode" : "");
 	return -EPERM;
 }
 
@@ -177,7 +179,7 @@ int cmd_setup(int argc, char **argv)
 		return cli_usage_error("setup", "unexpected argument '%.64s'", argv[optind]);
 	if (!!user == all)
 		return cli_usage_error("setup", "give either --user USER or --all");
-	if (require_root("setup") < 0)
+	if (require_root("setup", "it creates user namespaces for other users", true) < 0)
 		return EXIT_FAIL;
 	r = all ? setup_all() : setup_one(user);
 	if (register_host_if_needed() < 0)
@@ -219,7 +221,7 @@ int cmd_teardown(int argc, char **argv)
 		return cli_usage_error("teardown", "unexpected argument '%.64s'", argv[optind]);
 	if (!user)
 		return cli_usage_error("teardown", "give --user USER");
-	if (require_root("teardown") < 0)
+	if (require_root("teardown", "it releases the user namespaces root's setup pinned", false) < 0)
 		return EXIT_FAIL;
 	pw = getpwnam(user);
 	if (!pw) {
@@ -231,6 +233,9 @@ int cmd_teardown(int argc, char **argv)
 		setup_error("tearing down", pw->pw_name, pw->pw_uid, r);
 		return EXIT_FAIL;
 	}
-	printf("%s: user namespace released\n", pw->pw_name);
+	if (r == 0)
+		printf("%s: no user namespace pinned: nothing to release\n", pw->pw_name);
+	else
+		printf("%s: user namespace released\n", pw->pw_name);
 	return EXIT_OK;
 }

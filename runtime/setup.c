@@ -411,6 +411,7 @@ int setup_teardown(uid_t uid)
 	_cleanup_close_ int pins = -EBADF;
 	char name[16];
 	int state, r;
+	bool pinned = false;
 
 	pins = open_pin_dir(false);
 	if (pins == -ENOENT)
@@ -418,14 +419,16 @@ int setup_teardown(uid_t uid)
 	if (pins < 0)
 		return pins;
 	snprintf(name, sizeof(name), "%u", (unsigned)uid);
-	while ((state = pin_state(pins, name)) == 1)
+	while ((state = pin_state(pins, name)) == 1) {
 		if ((r = pin_unmount(pins, name)) < 0)
 			return r;
+		pinned = true;
+	}
 	if (state == -ENOENT)
-		return 0;
+		return pinned;
 	if (state < 0)
 		return state;
 	if (unlinkat(pins, name, 0) < 0 && errno != ENOENT)
 		return -errno;
-	return 0;
+	return pinned;
 }

@@ -68,8 +68,9 @@ int setup_apply(const struct setup_plan *plan, bool *changed);
 
 /*
  * Undo setup for uid: unpin the namespace (running containers keep theirs
- * until they stop) and remove the pin file.  Returns 0 (also when nothing
- * was set up) or -errno: -EPERM and -EEXIST as for setup_apply().
+ * until they stop) and remove the pin file.  Returns 1 when there was one,
+ * 0 when nothing was set up, or -errno: -EPERM and -EEXIST as for
+ * setup_apply().
  */
 int setup_teardown(uid_t uid);
 

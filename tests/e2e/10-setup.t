@@ -60,13 +60,18 @@ expect_match "setup --all covers the test user" "^$TEST_USER: already set up" "$
 out=$(as_user "$CR" check)
 expect_match "check reports mapped mode" '^ok +setup: done: mapped mode' "$out"
 
+err=$(as_user "$CR" teardown --user "$TEST_USER" 2>&1); rc=$?
+expect_eq "teardown as a user exits 1" 1 "$rc"
+expect_match "... saying it must run as root, and why" "must run as root: it releases the user namespaces" "$err"
 out=$("$CR" teardown --user "$TEST_USER"); rc=$?
 expect_eq "teardown exits 0" 0 "$rc"
+expect_eq "... saying it released the namespace" "$TEST_USER: user namespace released" "$out"
 check "the pin is gone" sh -c "! grep -q ' /run/crossroot/pins/$TEST_UID ' /proc/self/mountinfo"
 out=$(as_user "$CR" check)
 expect_match "check reports single mode again" '^-- +setup: not done: single mode' "$out"
 out=$("$CR" teardown --user "$TEST_USER"); rc=$?
 expect_eq "teardown again exits 0" 0 "$rc"
+expect_eq "... saying there was nothing to release" "$TEST_USER: no user namespace pinned: nothing to release" "$out"
 
 # subuid(5) lets a line name its user by uid: setup --all takes that too.
 cp /etc/subuid "$E2E_DIR/subuid.saved"
