@@ -45,19 +45,27 @@ struct accel_package {
 	/*
 	 * "accel"; "native": the versions differ; "held": they match, but
 	 * another package's differ (the cross programs run only all together);
-	 * "absent": not installed.
+	 * "absent": not installed; "missing" (a tool's package only): the
+	 * archive had no amd64 build of its version, it stays emulated.
 	 */
 	char mode[16];
 	char native[128]; /* the installed native version, "-" when absent */
-	char built[128];  /* the native version the cross one was built from */
+	/*
+	 * The native version the cross one was built from; of a tool, its
+	 * amd64 build's version ("missing": the amd64 versions the archive
+	 * has, comma-separated, "-" for none).
+	 */
+	char built[128];
+	/* A tool's programs, comma-separated; "" for the compilers and binutils. */
+	char programs[2048];
 };
 
-#define ACCEL_PACKAGES_MAX 8
+#define ACCEL_PACKAGES_MAX 32
 
 /*
  * Read c's accel state (var/lib/crossroot-accel/state inside the rootfs,
  * written by the switch that runs at install and after every upgrade of
- * the native compilers or binutils; opened with openat2 RESOLVE_IN_ROOT, as
+ * the native compilers, binutils or tools; opened with openat2 RESOLVE_IN_ROOT, as
  * the caller).  Fills pkgs[0..*n).  Returns 0, -ENOENT when accel is not
  * enabled, -EBADMSG for a line it cannot read, or -errno.
  */
