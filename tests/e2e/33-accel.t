@@ -100,12 +100,13 @@ for f in $(find . -type f | sort); do
 	cmp -s /tmp/compare-a /tmp/compare-b || echo "differs: $f"
 done
 echo "compared $n"
-# The generated text files; configure.log names its test files by the
-# shell's pid (ztestPID) and starts with the date.
+# The generated text files, each tree's path (in -ffile-prefix-map) as
+# TREE; configure.log names its test files by the shell's pid (ztestPID)
+# and starts with the date.
 for f in Makefile zconf.h zlib.pc configure.log; do
 	[ -f "$1/$f" ] && [ -f "$2/$f" ] || { echo "missing: $f"; continue; }
-	sed -E 's/ztest[0-9]+/ztest/g; 1,3{/^[A-Z][a-z]{2} [A-Z][a-z]{2} /d}' "$1/$f" >/tmp/compare-a
-	sed -E 's/ztest[0-9]+/ztest/g; 1,3{/^[A-Z][a-z]{2} [A-Z][a-z]{2} /d}' "$2/$f" >/tmp/compare-b
+	sed -E "s|$1|TREE|g; s/ztest[0-9]+/ztest/g; 1,3{/^[A-Z][a-z]{2} [A-Z][a-z]{2} /d}" "$1/$f" >/tmp/compare-a
+	sed -E "s|$2|TREE|g; s/ztest[0-9]+/ztest/g; 1,3{/^[A-Z][a-z]{2} [A-Z][a-z]{2} /d}" "$2/$f" >/tmp/compare-b
 	cmp -s /tmp/compare-a /tmp/compare-b || { echo "differs: $f"; diff /tmp/compare-a /tmp/compare-b | head -5; }
 done
 EOF
