@@ -3,8 +3,10 @@
  * Accelerated toolchain: Debian's amd64-hosted cross compiler and binutils
  * for a container's arch, installed inside it so that gcc, cc, g++, cpp, as
  * and ld run natively while every header and library they use is the
- * container's own (runtime/accel.sh says how; design.md "Accelerated
- * toolchain").
+ * container's own, and the amd64 builds of the container's versions of
+ * the arch-independent tools a build runs most (dash, coreutils, sed, ...)
+ * in place of the emulated ones (runtime/accel.sh says how; design.md
+ * "Accelerated toolchain").
  */
 #ifndef CROSSROOT_ACCEL_H
 #define CROSSROOT_ACCEL_H

@@ -20,7 +20,7 @@ static const char accel_help[] = "Usage: crossroot accel enable|disable|status N
 				 "whose amd64 build of the installed version the archive has; uname, arch,\n"
 				 "stdbuf, bash, perl, dpkg and make stay emulated.\n"
 				 "\n"
-				 "  enable   install it (apt-get update, and about 50 MB from the archive);\n"
+				 "  enable   install it (apt-get update, and about 60 MB from the archive);\n"
 				 "           refused, with the reason, unless the cross versions match NAME's\n"
 				 "           exactly (bookworm arm64 is refused: CVE-2023-4039)\n"
 				 "  disable  remove it and the amd64 packages it needed; dpkg --audit and\n"
