@@ -48,10 +48,10 @@ int accel_run(const struct container *c, enum accel_action action, struct run_re
 	return container_exec(c, &req, res);
 }
 
-/* One state line, "PACKAGE MODE NATIVE BUILT". */
+/* One state line, "PACKAGE MODE NATIVE BUILT [PROGRAMS]". */
 static int parse_line(char *line, struct accel_package *p)
 {
-	char *fields[4], *save = NULL;
+	char *fields[5], *save = NULL;
 	size_t n = 0;
 
 	for (char *t = strtok_r(line, " \n", &save); t; t = strtok_r(NULL, " \n", &save)) {
@@ -59,13 +59,14 @@ static int parse_line(char *line, struct accel_package *p)
 			return -EBADMSG;
 		fields[n++] = t;
 	}
-	if (n != ARRAY_SIZE(fields) || (!streq(fields[1], "accel") && !streq(fields[1], "native") &&
-					!streq(fields[1], "held") && !streq(fields[1], "absent")))
+	if (n < 4 || (!streq(fields[1], "accel") && !streq(fields[1], "native") && !streq(fields[1], "held") &&
+		      !streq(fields[1], "absent") && !streq(fields[1], "missing")))
 		return -EBADMSG;
 	if (format_buf(p->name, sizeof(p->name), "%s", fields[0]) < 0 ||
 	    format_buf(p->mode, sizeof(p->mode), "%s", fields[1]) < 0 ||
 	    format_buf(p->native, sizeof(p->native), "%s", fields[2]) < 0 ||
-	    format_buf(p->built, sizeof(p->built), "%s", fields[3]) < 0)
+	    format_buf(p->built, sizeof(p->built), "%s", fields[3]) < 0 ||
+	    format_buf(p->programs, sizeof(p->programs), "%s", n == 5 ? fields[4] : "") < 0)
 		return -EBADMSG;
 	return 0;
 }
@@ -73,7 +74,7 @@ static int parse_line(char *line, struct accel_package *p)
 int accel_state_read(const struct container *c, struct accel_package *pkgs, size_t max, size_t *n)
 {
 	_cleanup_fclose_ FILE *f = container_fopen(c, "var/lib/crossroot-accel/state");
-	char line[1024];
+	char line[4096];
 	int r;
 
 	*n = 0;

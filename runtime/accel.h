@@ -3,8 +3,10 @@
  * Accelerated toolchain: Debian's amd64-hosted cross compiler and binutils
  * for a container's arch, installed inside it so that gcc, cc, g++, cpp, as
  * and ld run natively while every header and library they use is the
- * container's own (runtime/accel.sh says how; design.md "Accelerated
- * toolchain").
+ * container's own, and the amd64 builds of the container's versions of
+ * the arch-independent tools a build runs most (dash, coreutils, sed, ...)
+ * in place of the emulated ones (runtime/accel.sh says how; design.md
+ * "Accelerated toolchain").
  */
 #ifndef CROSSROOT_ACCEL_H
 #define CROSSROOT_ACCEL_H
@@ -45,19 +47,27 @@ struct accel_package {
 	/*
 	 * "accel"; "native": the versions differ; "held": they match, but
 	 * another package's differ (the cross programs run only all together);
-	 * "absent": not installed.
+	 * "absent": not installed; "missing" (a tool's package only): the
+	 * archive had no amd64 build of its version, it stays emulated.
 	 */
 	char mode[16];
 	char native[128]; /* the installed native version, "-" when absent */
-	char built[128];  /* the native version the cross one was built from */
+	/*
+	 * The native version the cross one was built from; of a tool, its
+	 * amd64 build's version ("missing": the amd64 versions the archive
+	 * has, comma-separated, "-" for none).
+	 */
+	char built[128];
+	/* A tool's programs, comma-separated; "" for the compilers and binutils. */
+	char programs[2048];
 };
 
-#define ACCEL_PACKAGES_MAX 8
+#define ACCEL_PACKAGES_MAX 32
 
 /*
  * Read c's accel state (var/lib/crossroot-accel/state inside the rootfs,
  * written by the switch that runs at install and after every upgrade of
- * the native compilers or binutils; opened with openat2 RESOLVE_IN_ROOT, as
+ * the native compilers, binutils or tools; opened with openat2 RESOLVE_IN_ROOT, as
  * the caller).  Fills pkgs[0..*n).  Returns 0, -ENOENT when accel is not
  * enabled, -EBADMSG for a line it cannot read, or -errno.
  */

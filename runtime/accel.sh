@@ -15,6 +15,12 @@
 # binutils' directories runs that choice again after every upgrade.  The
 # cross gcc's library directory is the native one, so every header, startup
 # file and library it uses is the container's own.
+# Beside them, the arch-independent tools a build runs most (dash, so
+# /bin/sh, sed, grep, coreutils, ...; $tool_packages): each package's amd64
+# build of exactly the installed version, its programs repacked as
+# /usr/bin/NAME.crossroot-accel and switched per package, the same way; a
+# package the archive lacks for amd64 at that version stays emulated.
+# Programs whose behaviour depends on the arch stay emulated ($tool_keep).
 # disable: purge crossroot-accel, the amd64 packages enable installed, and
 # the amd64 architecture if enable added it.
 #
@@ -27,6 +33,14 @@ state=/var/lib/crossroot-accel
 work=/var/cache/crossroot-accel
 # What enable added, kept outside the package's files (disable reads them after the purge).
 added=/var/lib/crossroot/accel-added
+# The arch-independent tools run natively when installed, and the programs
+# of theirs that stay emulated: uname and arch name the arch; stdbuf
+# preloads its library (the container's) into its child; who, users, pinky
+# and uptime read utmp, whose layout differs on x86-64 (32-bit times).
+# Not here: bash (HOSTTYPE, MACHTYPE), perl (archname, XS modules), dpkg
+# (--print-architecture), make (MAKE_HOST, --version: the build arch).
+tool_packages="dash sed grep coreutils diffutils findutils mawk gawk m4 tar gzip xz-utils bzip2 patch"
+tool_keep="uname arch stdbuf who users pinky uptime"
 
 say() { echo "accel: $*" >&2; }
 refuse() {
@@ -106,7 +120,7 @@ enable() {
 	gcc_native=$(version_of "$gcc_pkg:$arch")
 	bin_native=$(version_of "$bin_pkg:$arch")
 
-	if installed crossroot-accel:amd64 && [ -s "$state/state" ] && ! grep -q ' native ' "$state/state"; then
+	if installed crossroot-accel:amd64 && [ -s "$state/state" ] && [ -f "$lib/programs" ] && ! grep -q ' native ' "$state/state"; then
 		say "already enabled"
 		return 0
 	fi
@@ -152,15 +166,24 @@ enable() {
 		say "replacing crossroot-accel"
 		apt_q purge -y crossroot-accel:amd64 >&2
 	fi
-	say "downloading $cross_gcc $gcc_cross and binutils-$triplet $bin_cross for amd64"
 	rm -rf "$work"
-	mkdir -p "$work/debs" "$work/stage" "$work/pkg/DEBIAN"
+	mkdir -p "$work/debs" "$work/tools" "$work/stage" "$work/pkg/DEBIAN"
+	find_tools
+	say "downloading $cross_gcc $gcc_cross and binutils-$triplet $bin_cross for amd64, and the tools: $(awk '{ print $1 }' "$work/tools.found" | paste -sd' ')"
 	(cd "$work/debs" && apt_q download "$cross_gcc:amd64=$gcc_cross" "cpp-$major-$triplet:amd64=$gcc_cross" \
 		"g++-$major-$triplet:amd64=$gcc_cross" "binutils-$triplet:amd64=$bin_cross" >&2)
+	(cd "$work/tools" && awk '{ print $1 ":amd64=" $2 }' "$work/tools.found" | xargs -r apt-get -q -o Dpkg::Use-Pty=0 \
+		-o APT::Sandbox::User=root download >&2)
 	depends=
 	for deb in "$work"/debs/*.deb; do
 		dpkg-deb -x "$deb" "$work/stage"
 		depends="$depends, $(dpkg-deb -f "$deb" Depends)"
+	done
+	# The tools' libraries only (Multi-Arch: same, installed for amd64 beside
+	# the container's): their other dependencies are the container's own.
+	tool_depends=
+	for deb in "$work"/tools/*.deb; do
+		tool_depends="$tool_depends, $(dpkg-deb -f "$deb" Pre-Depends), $(dpkg-deb -f "$deb" Depends)"
 	done
 	build_package
 	amd64_installed >"$work/before"
@@ -170,6 +193,54 @@ enable() {
 	amd64_installed | comm -13 "$work/before" - | grep -vx crossroot-accel:amd64 >>"$added/packages" || true
 	sort -u -o "$added/packages" "$added/packages"
 	rm -f "$work"/debs/*.deb "$work/crossroot-accel.deb"
+}
+
+# The installed tool packages into $work/tools.found ("PACKAGE VERSION":
+# the archive has that version for amd64) and $work/tools.missing
+# ("PACKAGE VERSION AMD64-VERSIONS": it has not; the package stays emulated).
+find_tools() {
+	# shellcheck disable=SC2046
+	dpkg-query -W -f '${Package} ${db:Status-Abbrev}${Version}\n' $(printf "%s:$arch " $tool_packages) 2>/dev/null |
+		sed -n 's/^\([^ ]*\) ii /\1 /p' | sort >"$work/tools.installed" || true
+	# Every amd64 version the archive has of each, "PACKAGE VERSION".
+	# shellcheck disable=SC2046
+	apt-cache show $(awk '{ printf "%s:amd64 ", $1 }' "$work/tools.installed") 2>/dev/null |
+		awk '/^Package: / { p = $2 } /^Version: / { v = $2 } /^Architecture: / { a = $2 }
+			/^$/ { if (a == "amd64") print p, v; p = v = a = "" }
+			END { if (a == "amd64") print p, v }' | sort -u >"$work/tools.amd64" || true
+	: >"$work/tools.found"
+	: >"$work/tools.missing"
+	while read -r pkg version; do
+		if grep -qxF "$pkg $version" "$work/tools.amd64"; then
+			echo "$pkg $version" >>"$work/tools.found"
+		else
+			have=$(awk -v p="$pkg" '$1 == p { print $2 }' "$work/tools.amd64" | paste -sd, -)
+			echo "$pkg $version ${have:--}" >>"$work/tools.missing"
+			say "$pkg $version stays emulated: the archive has no amd64 $pkg $version (it has ${have:-none})"
+		fi
+	done <"$work/tools.installed"
+}
+
+# The tools' programs into the package's tree: each ELF program of
+# /usr/bin in a tool's amd64 .deb (but $tool_keep) as NAME.crossroot-accel;
+# $lib/programs gets "NAME PACKAGE VERSION" lines, $lib/missing the
+# packages left emulated.
+stage_tools() {
+	: >"$p$lib/programs"
+	for deb in "$work"/tools/*.deb; do
+		pkg=$(dpkg-deb -f "$deb" Package)
+		version=$(dpkg-deb -f "$deb" Version)
+		rm -rf "$work/tool"
+		dpkg-deb -x "$deb" "$work/tool"
+		for f in "$work"/tool/usr/bin/*; do
+			[ -f "$f" ] && [ ! -L "$f" ] && [ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = 177ELF ] || continue
+			case " $tool_keep " in *" ${f##*/} "*) continue ;; esac
+			mv "$f" "$p/usr/bin/${f##*/}.crossroot-accel"
+			echo "${f##*/} $pkg $version" >>"$p$lib/programs"
+		done
+	done
+	rm -rf "$work/tool"
+	cp "$work/tools.missing" "$p$lib/missing"
 }
 
 # The package's tree, from the cross .debs unpacked in $work/stage.
@@ -214,10 +285,12 @@ build_package() {
 		*) echo "$t $bin_pkg $bin_native" ;;
 		esac
 	done | sort -k 2,2 -s >"$p$lib/tools"
+	stage_tools
 	cat >"$p$lib/switch" <<EOF
 #!/bin/sh
 # Point each /usr/bin program of $lib/tools at the cross one while its
-# native package has the version that was built from, else at the native one.
+# native package has the version that was built from, else at the native one;
+# each of $lib/programs at the amd64 one while its package has its version.
 set -e
 lib=$lib state=$state arch=$arch
 gcclib=/usr/lib/gcc/$triplet/$major crosslib=/usr/lib/gcc-cross/$triplet/$major
@@ -227,7 +300,8 @@ EOF
 mkdir -p "$state"
 : >"$state/state.new"
 # Each package's installed version, once (every emulated program counts).
-dpkg-query -W -f '${Package} ${db:Status-Abbrev}${Version}\n' $(awk '{ print $2 ":" arch }' arch="$arch" "$lib/tools" | sort -u) \
+dpkg-query -W -f '${Package} ${db:Status-Abbrev}${Version}\n' \
+	$({ awk '{ print $2 }' "$lib/tools" "$lib/programs"; awk '{ print $1 }' "$lib/missing"; } | sort -u | sed "s/\$/:$arch/") \
 	>"$state/versions" 2>/dev/null || true
 # Per package: absent, or its version against the one the cross one was
 # built from.  The cross programs run only all together: the cross gcc
@@ -250,6 +324,29 @@ while read -r tool pkg want; do
 		mv -f "/usr/bin/$tool.crossroot-new" "/usr/bin/$tool"
 	fi
 done <"$lib/tools"
+# The tools, each package by itself: "PACKAGE MODE NATIVE BUILT PROGRAMS"
+# (BUILT: the version of the amd64 build; PROGRAMS: a comma-separated list).
+awk '{ print $2, $3 }' "$lib/programs" | uniq >"$state/tools"
+while read -r pkg want; do
+	have=$(sed -n "s/^$pkg ii //p" "$state/versions")
+	if [ -z "$have" ]; then mode=absent; elif [ "$have" = "$want" ]; then mode=accel; else mode=native; fi
+	awk -v p="$pkg" '$2 == p { print $1 }' "$lib/programs" >"$state/programs"
+	echo "$pkg $mode ${have:--} $want $(paste -sd, "$state/programs")" >>"$state/state.new"
+	while read -r tool; do
+		if [ "$mode" = absent ] || [ ! -e "/usr/bin/$tool.crossroot-native" ]; then
+			[ ! -L "/usr/bin/$tool" ] || rm -f "/usr/bin/$tool"
+		else
+			ln -sfn "$tool.crossroot-$mode" "/usr/bin/$tool.crossroot-new"
+			mv -f "/usr/bin/$tool.crossroot-new" "/usr/bin/$tool"
+		fi
+	done <"$state/programs"
+done <"$state/tools"
+# Those enable found no amd64 build of: "PACKAGE missing NATIVE AMD64-VERSIONS".
+while read -r pkg version amd64; do
+	have=$(sed -n "s/^$pkg ii //p" "$state/versions")
+	echo "$pkg missing ${have:-$version} $amd64" >>"$state/state.new"
+done <"$lib/missing"
+rm -f "$state/tools" "$state/programs"
 # The native library directory's entries, again (a trigger runs this after
 # an upgrade changed them), but its plugins (for the container's arch).
 find "$crosslib" -mindepth 1 -maxdepth 1 -type l -delete
@@ -267,12 +364,31 @@ EOF
 	chmod 755 "$p$lib/switch"
 	tools=$(awk '{ print $1 }' "$p$lib/tools")
 	[ -n "$tools" ] || refuse "the cross packages hold no program for $triplet"
+	programs=$(awk '{ print $1 }' "$p$lib/programs")
+	# The tools' programs (sh, mv, ln, ...) are never missing, not even for
+	# a moment, as the maintainer scripts themselves run them: the native
+	# one gets a second name (a hard link) before it is diverted, and the
+	# program's name then becomes a symlink to it, renamed into place; on
+	# removal the hard link is renamed back over the symlink, and
+	# dpkg-divert --rename drops the second name.
 	{
 		echo "#!/bin/sh"
 		echo "set -e"
+		cat <<'EOF'
+tool_divert() {
+	[ ! -L "/usr/bin/$1" ] || return 0
+	ln -f "/usr/bin/$1" "/usr/bin/$1.crossroot-native"
+	dpkg-divert --quiet --package crossroot-accel --no-rename --divert "/usr/bin/$1.crossroot-native" --add "/usr/bin/$1"
+	ln -sfn "$1.crossroot-native" "/usr/bin/$1.crossroot-new"
+	mv -f "/usr/bin/$1.crossroot-new" "/usr/bin/$1"
+}
+EOF
 		echo 'case "$1" in install | upgrade)'
 		for t in $tools; do
 			echo "	dpkg-divert --quiet --package crossroot-accel --rename --divert /usr/bin/$t.crossroot-native --add /usr/bin/$t"
+		done
+		for t in $programs; do
+			echo "	tool_divert $t"
 		done
 		echo ";; esac"
 	} >"$p/DEBIAN/preinst"
@@ -280,28 +396,68 @@ EOF
 	{
 		echo "#!/bin/sh"
 		echo "set -e"
+		cat <<'EOF'
+tool_undivert() {
+	n="/usr/bin/$1.crossroot-native"
+	if [ -L "/usr/bin/$1" ] || [ ! -e "/usr/bin/$1" ]; then
+		if [ -e "$n" ]; then
+			ln -f "$n" "/usr/bin/$1.crossroot-new"
+			mv -f "/usr/bin/$1.crossroot-new" "/usr/bin/$1"
+		else
+			rm -f "/usr/bin/$1"
+		fi
+	fi
+	dpkg-divert --quiet --package crossroot-accel --rename --divert "$n" --remove "/usr/bin/$1"
+	if [ -e "$n" ] && [ "/usr/bin/$1" -ef "$n" ]; then rm -f "$n"; fi
+}
+EOF
 		echo 'case "$1" in remove | purge | abort-install | abort-upgrade | disappear)'
 		for t in $tools; do
 			echo "	if [ -L /usr/bin/$t ]; then rm -f /usr/bin/$t; fi"
 			echo "	dpkg-divert --quiet --package crossroot-accel --rename --divert /usr/bin/$t.crossroot-native --remove /usr/bin/$t"
 		done
+		for t in $programs; do
+			echo "	tool_undivert $t"
+		done
 		echo ";; esac"
 		echo "if [ \"\$1\" = purge ]; then rm -rf $state; fi"
 	} >"$p/DEBIAN/postrm"
-	printf '#!/bin/sh\nset -e\ncase "$1" in remove | deconfigure) find %s -mindepth 1 -maxdepth 1 -type l -delete ;; esac\n' \
-		"/usr/lib/gcc-cross/$triplet/$major" >"$p/DEBIAN/prerm"
+	# Before dpkg removes the amd64 programs, their names lead to the native
+	# ones again (the postrm itself runs /bin/sh).
+	{
+		echo "#!/bin/sh"
+		echo "set -e"
+		echo 'case "$1" in remove | deconfigure)'
+		echo "	find /usr/lib/gcc-cross/$triplet/$major -mindepth 1 -maxdepth 1 -type l -delete"
+		echo "	for t in $(echo $programs); do"
+		cat <<'EOF'
+		if [ -L "/usr/bin/$t" ]; then
+			ln -sfn "$t.crossroot-native" "/usr/bin/$t.crossroot-new"
+			mv -f "/usr/bin/$t.crossroot-new" "/usr/bin/$t"
+		fi
+	done
+	;;
+esac
+EOF
+	} >"$p/DEBIAN/prerm"
 	chmod 755 "$p/DEBIAN/preinst" "$p/DEBIAN/postinst" "$p/DEBIAN/prerm" "$p/DEBIAN/postrm"
 	# Every upgrade of the native compilers or binutils puts files here.
 	{
 		echo "interest-noawait /usr/lib/gcc/$triplet/$major"
 		echo "interest-noawait /usr/libexec/gcc/$triplet/$major"
 		echo "interest-noawait /usr/lib/$triplet/ldscripts"
+		# And of each tool's package: its programs, under their diverted names.
+		for t in $programs; do
+			echo "interest-noawait /usr/bin/$t.crossroot-native"
+		done
 	} >"$p/DEBIAN/triggers"
 	# The libraries the cross programs link with, from the archive (amd64);
 	# not the cross packages themselves, nor the cross target libraries.
 	deps=$(printf '%s\n' "$depends" | tr ',' '\n' | sed 's/^ *//; s/ *$//' | grep -v '^$' |
 		grep -Ev "^($cross_gcc|cpp-$major-$triplet|gcc-$major-$triplet-base|gcc-$major-cross-base|binutils-$triplet|binutils-common|libcc1-0|lib[a-z+0-9-]*-$arch-cross)( |$)" |
 		sort -u | paste -sd, - | sed 's/,/, /g')
+	tool_deps=$(printf '%s\n' "$tool_depends" | tr ',' '\n' | sed 's/^ *//; s/ *$//' | grep '^lib' | sort -u | paste -sd, - | sed 's/,/, /g')
+	[ -z "$tool_deps" ] || deps="$deps, $tool_deps"
 	cat >"$p/DEBIAN/control" <<EOF
 Package: crossroot-accel
 Version: $gcc_cross
@@ -313,7 +469,8 @@ Depends: $deps
 Description: native cross toolchain for this $arch container (crossroot accel)
  $cross_gcc $gcc_cross and binutils-$triplet $bin_cross, Debian's
  amd64-hosted cross compiler and binutils for $arch, run natively in place of
- the container's emulated $gcc_pkg $gcc_native and $bin_pkg $bin_native.
+ the container's emulated $gcc_pkg $gcc_native and $bin_pkg $bin_native,
+ and the amd64 builds of the container's versions of $(awk '{ print $1 }' "$work/tools.found" | paste -sd' ').
  Made by crossroot accel enable; crossroot accel disable removes it.
 EOF
 	dpkg-deb --root-owner-group -Znone -b "$p" "$work/crossroot-accel.deb" >&2

@@ -2,6 +2,7 @@
 /* crossroot accel: the accelerated toolchain of a container (runtime/accel.h). */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "accel.h"
 #include "cli.h"
@@ -13,42 +14,74 @@ static const char accel_help[] = "Usage: crossroot accel enable|disable|status N
 				 "binutils are built from, installed in NAME through multiarch as one local\n"
 				 "package, crossroot-accel, so that gcc, cc, g++, cpp, as and ld run\n"
 				 "natively while every header and library they use is NAME's own.  The code\n"
-				 "they produce is the native compiler's.\n"
+				 "they produce is the native compiler's.  The arch-independent tools a build\n"
+				 "runs most (dash as /bin/sh, coreutils, sed, grep, diffutils, findutils,\n"
+				 "mawk, m4, tar, gzip, xz-utils, bzip2, patch) run natively too, each package\n"
+				 "whose amd64 build of the installed version the archive has; uname, arch,\n"
+				 "stdbuf, bash, perl, dpkg and make stay emulated.\n"
 				 "\n"
-				 "  enable   install it (apt-get update, and about 50 MB from the archive);\n"
+				 "  enable   install it (apt-get update, and about 60 MB from the archive);\n"
 				 "           refused, with the reason, unless the cross versions match NAME's\n"
 				 "           exactly (bookworm arm64 is refused: CVE-2023-4039)\n"
 				 "  disable  remove it and the amd64 packages it needed; dpkg --audit and\n"
 				 "           dpkg --verify stay clean\n"
-				 "  status   which native packages run accelerated; after an upgrade (apt-get\n"
-				 "           upgrade) that makes their versions differ, NAME's own emulated\n"
-				 "           ones run again by themselves, and status says why\n"
+				 "  status   which native packages and tools run accelerated; after an\n"
+				 "           upgrade (apt-get upgrade) that makes their versions differ,\n"
+				 "           NAME's own emulated ones run again by themselves, and status\n"
+				 "           says why\n"
 				 "\n"
 				 "Needs an x86_64 host.  Exit status: 0 done, 1 refused or failed, 2 bad usage.\n";
+
+/* Print one tool package's line of the state. */
+static void print_tool(const struct container *c, const struct accel_package *p)
+{
+	if (streq(p->mode, "accel")) {
+		printf("  %s %s: accelerated: ", p->name, p->native);
+		for (const char *s = p->programs; *s; s++)
+			putchar(*s == ',' ? ' ' : *s);
+		putchar('\n');
+	} else if (streq(p->mode, "absent"))
+		printf("  %s: not installed (native once installed at %s)\n", p->name, p->built);
+	else if (streq(p->mode, "missing"))
+		printf("  %s %s: emulated: the archive has no amd64 build of this version (amd64: %s)\n", p->name,
+		       p->native, p->built);
+	else
+		printf("  %s %s: emulated: the amd64 build is %s; 'crossroot accel enable %s' installs a matching one "
+		       "when the archive has it\n",
+		       p->name, p->native, p->built, c->name);
+}
 
 /* Print c's accel state: returns EXIT_OK, or EXIT_FAIL (reported). */
 static int print_state(const struct container *c)
 {
-	struct accel_package pkgs[ACCEL_PACKAGES_MAX];
-	bool differs = false;
+	_cleanup_free_ struct accel_package *pkgs = calloc(ACCEL_PACKAGES_MAX, sizeof(*pkgs));
+	bool differs = false, tools = false;
 	size_t n;
-	int r = accel_state_read(c, pkgs, ARRAY_SIZE(pkgs), &n);
+	int r;
 
+	if (!pkgs)
+		return cli_fail(EXIT_FAIL, -ENOMEM, NULL, "%s: accel status", c->name);
+	r = accel_state_read(c, pkgs, ACCEL_PACKAGES_MAX, &n);
 	if (r == -ENOENT) {
 		printf("%s: accel is not enabled ('crossroot accel enable %s')\n", c->name, c->name);
 		return EXIT_OK;
 	}
 	if (r < 0)
 		return cli_fail(EXIT_FAIL, r, NULL, "%s: read /var/lib/crossroot-accel/state", c->name);
-	for (size_t i = 0; i < n; i++)
-		if (streq(pkgs[i].mode, "native"))
+	for (size_t i = 0; i < n; i++) {
+		if (*pkgs[i].programs || streq(pkgs[i].mode, "missing"))
+			tools = true;
+		else if (streq(pkgs[i].mode, "native"))
 			differs = true;
+	}
 	printf("%s: accel is enabled%s\n", c->name,
 	       differs ? ", but the native toolchain runs: a native package's version differs from the cross one's"
 		       : "");
 	for (size_t i = 0; i < n; i++) {
 		const struct accel_package *p = &pkgs[i];
 
+		if (*p->programs || streq(p->mode, "missing"))
+			continue;
 		if (streq(p->mode, "accel"))
 			printf("  %s %s: accelerated\n", p->name, p->native);
 		else if (streq(p->mode, "absent"))
@@ -61,6 +94,12 @@ static int print_state(const struct container *c)
 			       "'crossroot accel enable %s' installs a matching one when the archive has it\n",
 			       p->name, p->native, p->built, c->name);
 	}
+	if (!tools)
+		return EXIT_OK;
+	printf("tools (amd64 builds of the same versions, each package by itself):\n");
+	for (size_t i = 0; i < n; i++)
+		if (*pkgs[i].programs || streq(pkgs[i].mode, "missing"))
+			print_tool(c, &pkgs[i]);
 	return EXIT_OK;
 }
 

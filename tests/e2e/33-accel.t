@@ -1,12 +1,16 @@
 #!/bin/bash
-# crossroot accel: Debian's amd64-hosted cross gcc and binutils in a trixie
-# arm64 container. zlib from the archive, built with Debian's hardening
-# flags by the emulated native toolchain and then by the accelerated one in
-# the same container, gives the same code: every object, archive, shared
-# object and executable is byte-identical but for .comment and the build-id
-# note. After an upgrade makes a native package's version differ, its
-# programs run emulated again by themselves (a dpkg trigger), and status
-# says why; disable leaves dpkg --audit and dpkg --verify clean. bookworm
+# crossroot accel: Debian's amd64-hosted cross gcc and binutils, and the
+# amd64 builds of dash, coreutils, sed, ... in a trixie arm64 container.
+# zlib from the archive, configured and built with Debian's hardening flags
+# all emulated and then accelerated (the compilers, /bin/sh and the tools
+# configure and make run natively) in the same container, gives the same
+# result: every object, archive, shared object and executable is
+# byte-identical but for .comment and the build-id note, and the generated
+# Makefile, zconf.h, zlib.pc and configure.log are identical. After an
+# upgrade makes a native package's version differ, its programs run
+# emulated again by themselves (a dpkg trigger): all the compilers
+# together, a tool's package by itself; status says why; disable leaves
+# dpkg --audit and dpkg --verify clean and nothing of it behind. bookworm
 # arm64 is refused (its cross gcc lacks the native one's CVE-2023-4039 fix),
 # and create --accel then removes the container again.
 . "$(dirname "$0")/lib.sh"
@@ -73,7 +77,9 @@ rm -rf "$1"
 cp -a "$HOME/zlib-src" "$1"
 cd "$1"
 eval "$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --export=sh)"
-./configure >configure.log 2>&1
+# The program /bin/sh is during the build: its ELF machine (x86-64: 003e).
+od -An -tx2 -j18 -N2 "$(readlink -f /bin/sh)" | tr -d ' ' >sh-machine
+./configure >configure.out 2>&1
 make -j2 >make.log 2>&1
 EOF
 cat >"$TEST_HOME/compare" <<'EOF'
@@ -94,12 +100,22 @@ for f in $(find . -type f | sort); do
 	cmp -s /tmp/compare-a /tmp/compare-b || echo "differs: $f"
 done
 echo "compared $n"
+# The generated text files, each tree's path (in -ffile-prefix-map) as
+# TREE; configure.log names its test files by the shell's pid (ztestPID)
+# and starts with the date.
+for f in Makefile zconf.h zlib.pc configure.log; do
+	[ -f "$1/$f" ] && [ -f "$2/$f" ] || { echo "missing: $f"; continue; }
+	sed -E "s|$1|TREE|g; s/ztest[0-9]+/ztest/g; 1,3{/^[A-Z][a-z]{2} [A-Z][a-z]{2} /d}" "$1/$f" >/tmp/compare-a
+	sed -E "s|$2|TREE|g; s/ztest[0-9]+/ztest/g; 1,3{/^[A-Z][a-z]{2} [A-Z][a-z]{2} /d}" "$2/$f" >/tmp/compare-b
+	cmp -s /tmp/compare-a /tmp/compare-b || { echo "differs: $f"; diff /tmp/compare-a /tmp/compare-b | head -5; }
+done
 EOF
 chmod a+r "$TEST_HOME/build-zlib" "$TEST_HOME/compare"
 t0=$SECONDS
 out=$(run tx -w "$TEST_HOME" -- sh build-zlib "$TEST_HOME/zlib-emulated" 2>&1)
 expect_eq "zlib builds with the emulated native toolchain" 0 $?
 emulated=$((SECONDS - t0))
+expect_eq "... /bin/sh being the emulated dash (aarch64, ELF machine 183)" 00b7 "$(cat "$TEST_HOME/zlib-emulated/sh-machine")"
 
 t0=$SECONDS
 out=$(as_user "$CR" accel enable tx 2>"$E2E_DIR/enable.err")
@@ -114,6 +130,16 @@ expect_match "gcc is now the cross one" "^/usr/bin/aarch64-linux-gnu-gcc-14\.cro
 expect_eq "... an x86-64 program (ELF machine 62)" 003e "$(run tx -- od -An -tx2 -j18 -N2 "$gcc" | tr -d ' ')"
 expect_match "as and ld are the cross ones" "as\.crossroot-accel .*ld\.bfd\.crossroot-accel$" \
 	"$(run tx -- readlink -f /usr/bin/as /usr/bin/ld | paste -sd' ')"
+for p in dash coreutils sed diffutils findutils mawk tar gzip patch; do
+	expect_match "... enable says $p runs natively" "^  $p [^ ]*: accelerated: " "$out"
+done
+expect_eq "... and the others it names run natively or say why not (no amd64 build of that version)" "" \
+	"$(echo "$out" | sed -n '/^tools/,$p' | grep -Ev '^tools |: accelerated: |: emulated: the archive has no amd64 build of this version \(amd64: [^ ]*\)$')"
+expect_eq "/bin/sh, sed, mv and patch are the amd64 programs (ELF machine 62)" "003e 003e 003e 003e" \
+	"$(run tx -- sh -c 'for p in /bin/sh /usr/bin/sed /usr/bin/mv /usr/bin/patch; do od -An -tx2 -j18 -N2 "$(readlink -f $p)"; done' | tr -d ' ' | paste -sd' ')"
+expect_eq "uname, stdbuf, bash, perl, dpkg and make stay emulated (aarch64, 183)" "00b7 00b7 00b7 00b7 00b7 00b7" \
+	"$(run tx -- sh -c 'for p in uname stdbuf bash perl dpkg make; do od -An -tx2 -j18 -N2 "$(readlink -f /usr/bin/$p)"; done' | tr -d ' ' | paste -sd' ')"
+expect_eq "... and uname -m says aarch64" aarch64 "$(run tx -- uname -m)"
 out=$(as_user "$CR" accel enable tx 2>&1)
 expect_eq "accel enable again exits 0" 0 $?
 expect_match "... saying it is already enabled" "accel: already enabled" "$out"
@@ -124,10 +150,11 @@ t0=$SECONDS
 out=$(run tx -w "$TEST_HOME" -- sh build-zlib "$TEST_HOME/zlib-accel" 2>&1)
 expect_eq "zlib builds with the accelerated toolchain" 0 $?
 diag "zlib configure && make: emulated ${emulated} s, accelerated $((SECONDS - t0)) s"
+expect_eq "... /bin/sh being the amd64 dash (x86-64, 62)" 003e "$(cat "$TEST_HOME/zlib-accel/sh-machine")"
 out=$(run tx -- sh "$TEST_HOME/compare" "$TEST_HOME/zlib-emulated" "$TEST_HOME/zlib-accel" 2>&1)
 expect_match "zlib: the two builds hold the same ELF files and archives (objects, libz.a, libz.so, programs)" \
 	"^compared [1-9][0-9]+$" "$out"
-expect_eq "... and each is byte-identical but for .comment and the build-id note" "" \
+expect_eq "... and each is byte-identical but for .comment and the build-id note; Makefile, zconf.h, zlib.pc and configure.log are identical" "" \
 	"$(echo "$out" | grep -v '^compared ')"
 cat >"$TEST_HOME/hello.cc" <<'EOF'
 #include <iostream>
@@ -167,6 +194,30 @@ expect_match "... and gcc, as and ld are the cross ones again" \
 	"gcc-14\.crossroot-accel .*as\.crossroot-accel .*ld\.bfd\.crossroot-accel$" \
 	"$(run tx -- readlink -f /usr/bin/gcc /usr/bin/as /usr/bin/ld | paste -sd' ')"
 
+# A tool's package of another version: sed alone runs emulated again.
+out=$(run tx -w "$TEST_HOME" -- apt-get download -q sed 2>&1)
+orig=$(ls "$TEST_HOME"/sed_*.deb 2>/dev/null | head -1)
+[ -n "$orig" ] || prereq_fail "apt-get download sed: $out"
+rm -rf "$E2E_DIR/fake"
+dpkg-deb -R "$orig" "$E2E_DIR/fake" && sed -i 's/^Version: .*/&+upgrade1/' "$E2E_DIR/fake/DEBIAN/control" &&
+	dpkg-deb -b "$E2E_DIR/fake" "$TEST_HOME/sed-upgraded.deb" >/dev/null && chmod a+r "$TEST_HOME/sed-upgraded.deb" ||
+	prereq_fail "repacking $orig"
+out=$(run tx --root -- dpkg -i "$TEST_HOME/sed-upgraded.deb" 2>&1)
+expect_eq "dpkg -i of sed of another version exits 0" 0 $?
+expect_eq "... and the trigger switched sed back to the native one, and only sed" \
+	"/usr/bin/sed.crossroot-native /usr/bin/dash.crossroot-accel /usr/bin/gcc-14.crossroot-accel" \
+	"$(run tx -- readlink -f /usr/bin/sed /bin/sh /usr/bin/gcc | sed 's|aarch64-linux-gnu-||' | paste -sd' ')"
+expect_eq "... which runs (emulated)" "b" "$(run tx -- sh -c 'echo a | sed s/a/b/')"
+out=$(as_user "$CR" accel status tx 2>&1)
+expect_match "accel status says why sed runs emulated" \
+	"^  sed [^ ]*\+upgrade1: emulated: the amd64 build is [^ ]*; 'crossroot accel enable tx' installs a matching one" "$out"
+expect_match "... while dash stays accelerated" "^  dash [^ ]*: accelerated: dash$" "$out"
+out=$(run tx --root -- dpkg -i "$orig" 2>&1)
+expect_eq "sed of the archive's version again: dpkg -i exits 0" 0 $?
+expect_eq "... and sed is the amd64 one again" /usr/bin/sed.crossroot-accel "$(run tx -- readlink -f /usr/bin/sed)"
+expect_eq "dpkg --audit and dpkg --verify find nothing wrong after the upgrades" "" \
+	"$(run tx -- sh -c 'dpkg --audit; dpkg --verify' 2>&1)"
+
 out=$(as_user "$CR" accel disable tx 2>&1)
 rc=$?
 expect_eq "accel disable tx exits 0" 0 "$rc"
@@ -175,6 +226,10 @@ expect_eq "... dpkg --audit and dpkg --verify find nothing wrong" "" "$(run tx -
 expect_eq "... no diversion, no amd64 package, no amd64 architecture is left" "0 0" \
 	"$(run tx -- sh -c 'echo $(dpkg-divert --list | grep -c crossroot) $(dpkg-query -W "*:amd64" 2>/dev/null | wc -l) $(dpkg --print-foreign-architectures)' 2>&1)"
 expect_eq "... gcc is the native program again" /usr/bin/aarch64-linux-gnu-gcc-14 "$(run tx -- readlink -f /usr/bin/gcc)"
+expect_eq "... /bin/sh is the native dash again (aarch64), sed and mv too" \
+	"/usr/bin/dash 00b7 /usr/bin/sed 00b7 /usr/bin/mv 00b7" \
+	"$(run tx -- sh -c 'for p in /bin/sh /usr/bin/sed /usr/bin/mv; do f=$(readlink -f $p); echo $f $(od -An -tx2 -j18 -N2 $f); done' | paste -sd' ')"
+expect_eq "... and no file of it is left in /usr/bin" "" "$(run tx -- sh -c 'ls /usr/bin | grep crossroot' 2>&1)"
 expect_eq "... and compiles" ok "$(run tx -w "$TEST_HOME" -- sh -c 'gcc -o t t.c && ./t && echo ok' 2>&1)"
 expect_eq "... and status says it is not enabled" "tx: accel is not enabled ('crossroot accel enable tx')" \
 	"$(as_user "$CR" accel status tx 2>&1)"
