@@ -17,9 +17,10 @@
 # file and library it uses is the container's own.
 # Beside them, the arch-independent tools a build runs most (dash, so
 # /bin/sh, sed, grep, coreutils, ...; $tool_packages): each package's amd64
-# build of exactly the installed version, its programs repacked as
-# /usr/bin/NAME.crossroot-accel and switched per package, the same way; a
-# package the archive lacks for amd64 at that version stays emulated.
+# build of the installed version (or of the version it is a binNMU of),
+# its programs repacked as /usr/bin/NAME.crossroot-accel and switched per
+# package, the same way; a package the archive lacks for amd64 at that
+# source version stays emulated.
 # Programs whose behaviour depends on the arch stay emulated ($tool_keep).
 # disable: purge crossroot-accel, the amd64 packages enable installed, and
 # the amd64 architecture if enable added it.
@@ -172,7 +173,7 @@ enable() {
 	say "downloading $cross_gcc $gcc_cross and binutils-$triplet $bin_cross for amd64, and the tools: $(awk '{ print $1 }' "$work/tools.found" | paste -sd' ')"
 	(cd "$work/debs" && apt_q download "$cross_gcc:amd64=$gcc_cross" "cpp-$major-$triplet:amd64=$gcc_cross" \
 		"g++-$major-$triplet:amd64=$gcc_cross" "binutils-$triplet:amd64=$bin_cross" >&2)
-	(cd "$work/tools" && awk '{ print $1 ":amd64=" $2 }' "$work/tools.found" | xargs -r apt-get -q -o Dpkg::Use-Pty=0 \
+	(cd "$work/tools" && awk '{ print $1 ":amd64=" $3 }' "$work/tools.found" | xargs -r apt-get -q -o Dpkg::Use-Pty=0 \
 		-o APT::Sandbox::User=root download >&2)
 	depends=
 	for deb in "$work"/debs/*.deb; do
@@ -195,9 +196,11 @@ enable() {
 	rm -f "$work"/debs/*.deb "$work/crossroot-accel.deb"
 }
 
-# The installed tool packages into $work/tools.found ("PACKAGE VERSION":
-# the archive has that version for amd64) and $work/tools.missing
-# ("PACKAGE VERSION AMD64-VERSIONS": it has not; the package stays emulated).
+# The installed tool packages into $work/tools.found ("PACKAGE VERSION
+# AMD64-VERSION": the archive has that version for amd64, or one that
+# differs from it only by a binNMU suffix, +bN, a rebuild of the same source
+# for one arch alone) and $work/tools.missing ("PACKAGE VERSION
+# AMD64-VERSIONS": it has not; the package stays emulated).
 find_tools() {
 	# shellcheck disable=SC2046
 	dpkg-query -W -f '${Package} ${db:Status-Abbrev}${Version}\n' $(printf "%s:$arch " $tool_packages) 2>/dev/null |
@@ -211,8 +214,12 @@ find_tools() {
 	: >"$work/tools.found"
 	: >"$work/tools.missing"
 	while read -r pkg version; do
-		if grep -qxF "$pkg $version" "$work/tools.amd64"; then
-			echo "$pkg $version" >>"$work/tools.found"
+		source=$(echo "$version" | sed 's/+b[0-9]*$//')
+		build=$(awk -v p="$pkg" -v v="$version" -v s="$source" '$1 == p && $2 == v { print $2; exit }
+			$1 == p { b = $2; sub(/\+b[0-9]+$/, "", b); if (b == s) found = $2 }
+			END { if (found) print found }' "$work/tools.amd64" | head -n 1)
+		if [ -n "$build" ]; then
+			echo "$pkg $version $build" >>"$work/tools.found"
 		else
 			have=$(awk -v p="$pkg" '$1 == p { print $2 }' "$work/tools.amd64" | paste -sd, -)
 			echo "$pkg $version ${have:--}" >>"$work/tools.missing"
@@ -223,20 +230,23 @@ find_tools() {
 
 # The tools' programs into the package's tree: each ELF program of
 # /usr/bin in a tool's amd64 .deb (but $tool_keep) as NAME.crossroot-accel;
-# $lib/programs gets "NAME PACKAGE VERSION" lines, $lib/missing the
+# $lib/programs gets "NAME PACKAGE VERSION AMD64-VERSION" lines (VERSION:
+# the native one the amd64 build stands for), $lib/missing the
 # packages left emulated.
 stage_tools() {
 	: >"$p$lib/programs"
 	for deb in "$work"/tools/*.deb; do
 		pkg=$(dpkg-deb -f "$deb" Package)
-		version=$(dpkg-deb -f "$deb" Version)
+		# The native version it stands for (the switch compares the installed one with it).
+		version=$(awk -v p="$pkg" '$1 == p { print $2 }' "$work/tools.found")
+		build=$(dpkg-deb -f "$deb" Version)
 		rm -rf "$work/tool"
 		dpkg-deb -x "$deb" "$work/tool"
 		for f in "$work"/tool/usr/bin/*; do
 			[ -f "$f" ] && [ ! -L "$f" ] && [ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = 177ELF ] || continue
 			case " $tool_keep " in *" ${f##*/} "*) continue ;; esac
 			mv "$f" "$p/usr/bin/${f##*/}.crossroot-accel"
-			echo "${f##*/} $pkg $version" >>"$p$lib/programs"
+			echo "${f##*/} $pkg $version $build" >>"$p$lib/programs"
 		done
 	done
 	rm -rf "$work/tool"
@@ -325,13 +335,15 @@ while read -r tool pkg want; do
 	fi
 done <"$lib/tools"
 # The tools, each package by itself: "PACKAGE MODE NATIVE BUILT PROGRAMS"
-# (BUILT: the version of the amd64 build; PROGRAMS: a comma-separated list).
-awk '{ print $2, $3 }' "$lib/programs" | uniq >"$state/tools"
-while read -r pkg want; do
+# (BUILT: the version of the amd64 build, which stands for the native
+# version enable found, or one it is a binNMU of; PROGRAMS: a
+# comma-separated list).
+awk '{ print $2, $3, $4 }' "$lib/programs" | uniq >"$state/tools"
+while read -r pkg want built; do
 	have=$(sed -n "s/^$pkg ii //p" "$state/versions")
 	if [ -z "$have" ]; then mode=absent; elif [ "$have" = "$want" ]; then mode=accel; else mode=native; fi
 	awk -v p="$pkg" '$2 == p { print $1 }' "$lib/programs" >"$state/programs"
-	echo "$pkg $mode ${have:--} $want $(paste -sd, "$state/programs")" >>"$state/state.new"
+	echo "$pkg $mode ${have:--} $built $(paste -sd, "$state/programs")" >>"$state/state.new"
 	while read -r tool; do
 		if [ "$mode" = absent ] || [ ! -e "/usr/bin/$tool.crossroot-native" ]; then
 			[ ! -L "/usr/bin/$tool" ] || rm -f "/usr/bin/$tool"
