@@ -652,17 +652,46 @@ static int failed(struct run_result *res, int error, const char *step)
 	return 0;
 }
 
+/*
+ * Supervise target until it ends (supervise(); at req's time limit, init is
+ * killed, and with it all of the container), put our terminal back when
+ * raw (from saved), and record how it ended in res: RUN_TIMED_OUT, or
+ * RUN_EXITED with its status and what the command's process reported on
+ * report, unless res says RUN_FAILED already.
+ */
+static void supervise_outcome(int sfd, pid_t target, pid_t init, int master, const struct exec_request *req, bool raw,
+			      const struct termios *saved, int report, struct run_result *res)
+{
+	struct timespec deadline;
+	bool timed_out = false;
+	int status;
+
+	if (req->timeout) {
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_sec += req->timeout;
+	}
+	status = supervise(sfd, target, init, master, req->timeout ? &deadline : NULL, &timed_out);
+	if (raw)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, saved);
+	if (timed_out) {
+		res->outcome = RUN_TIMED_OUT;
+	} else if (res->outcome != RUN_FAILED) {
+		res->outcome = RUN_EXITED;
+		res->status = wait_status_code(status);
+		read_report(report, res);
+	}
+}
+
 /* exec_fresh() where crossroot-init cannot run: the init is a fork of crossroot (run_init()). */
 static int exec_fresh_forked(const struct container *c, const struct exec_request *req, const struct identity *id,
 			     struct ephemeral *eph, int sfd, struct run_result *res)
 {
 	_cleanup_close_pair_ int sync[2] = { -EBADF, -EBADF }, report[2] = { -EBADF, -EBADF };
 	_cleanup_close_ int master = -EBADF;
-	int r, status;
+	int r;
 	struct message msg;
 	struct termios saved;
-	struct timespec deadline;
-	bool raw = false, timed_out = false;
+	bool raw = false;
 	pid_t init;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
@@ -692,20 +721,7 @@ static int exec_fresh_forked(const struct container *c, const struct exec_reques
 		failed_message(res, &msg);
 	if (r == 0 && msg.type == MSG_READY && req->tty)
 		raw = raw_terminal(&saved);
-	if (req->timeout) {
-		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_sec += req->timeout;
-	}
-	status = supervise(sfd, init, init, master, req->timeout ? &deadline : NULL, &timed_out);
-	if (raw)
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
-	if (timed_out) {
-		res->outcome = RUN_TIMED_OUT;
-	} else if (res->outcome != RUN_FAILED) {
-		res->outcome = RUN_EXITED;
-		res->status = wait_status_code(status);
-		read_report(report[0], res);
-	}
+	supervise_outcome(sfd, init, init, master, req, raw, &saved, report[0], res);
 	return 0;
 }
 
@@ -776,15 +792,14 @@ static int exec_fresh_reaper(const struct container *c, const struct exec_reques
 	_cleanup_close_ int master = -EBADF;
 	struct reaper_args args = { c, req, id, eph, -EBADF, -EBADF, reaper };
 	const size_t stack_size = 8 << 20, guard = 4096;
-	struct timespec deadline;
 	struct termios saved;
 	struct message msg;
-	bool raw = false, timed_out = false;
+	bool raw = false;
 	char slave[128], byte;
 	void *stack;
 	pid_t init, cmd;
 	ssize_t n;
-	int r, status;
+	int r;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0 || pipe2(ready, O_CLOEXEC) < 0 ||
 	    pipe2(report, O_CLOEXEC) < 0)
@@ -851,20 +866,7 @@ static int exec_fresh_reaper(const struct container *c, const struct exec_reques
 	report[1] = safe_close(report[1]);
 	if (req->tty)
 		raw = raw_terminal(&saved);
-	if (req->timeout) {
-		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_sec += req->timeout;
-	}
-	status = supervise(sfd, cmd, init, master, req->timeout ? &deadline : NULL, &timed_out);
-	if (raw)
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
-	if (timed_out) {
-		res->outcome = RUN_TIMED_OUT;
-	} else {
-		res->outcome = RUN_EXITED;
-		res->status = wait_status_code(status);
-		read_report(report[0], res);
-	}
+	supervise_outcome(sfd, cmd, init, master, req, raw, &saved, report[0], res);
 	r = 0;
 end:
 	/* SIGKILL of a pid namespace's init kills all of it (pid_namespaces(7)); reaped, nothing of it runs. */
@@ -893,7 +895,6 @@ static int exec_join(const struct container *c, const struct exec_request *req, 
 {
 	_cleanup_close_ int pidfd = -EBADF, master = -EBADF;
 	_cleanup_close_pair_ int report[2] = { -EBADF, -EBADF };
-	int status;
 	char slave[128];
 	struct termios saved;
 	bool raw = false;
@@ -928,12 +929,7 @@ static int exec_join(const struct container *c, const struct exec_request *req, 
 	report[1] = safe_close(report[1]);
 	if (req->tty)
 		raw = raw_terminal(&saved);
-	status = supervise(sfd, cmd, cmd, master, NULL, NULL);
-	if (raw)
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
-	res->outcome = RUN_EXITED;
-	res->status = wait_status_code(status);
-	read_report(report[0], res);
+	supervise_outcome(sfd, cmd, cmd, master, req, raw, &saved, report[0], res);
 	return 0;
 }
 
