@@ -682,6 +682,20 @@ static void supervise_outcome(int sfd, pid_t target, pid_t init, int master, con
 	}
 }
 
+/* Join c's user namespace (enter_userns()) and unshare new ones for the rest; false with res RUN_FAILED. */
+static bool enter_new_namespaces(const struct container *c, struct run_result *res)
+{
+	if (enter_userns(c, &res->err) < 0) {
+		res->outcome = RUN_FAILED;
+		return false;
+	}
+	if (unshare(CONTAINER_NAMESPACES) < 0) {
+		failed(res, -errno, "create the container's namespaces");
+		return false;
+	}
+	return true;
+}
+
 /* exec_fresh() where crossroot-init cannot run: the init is a fork of crossroot (run_init()). */
 static int exec_fresh_forked(const struct container *c, const struct exec_request *req, const struct identity *id,
 			     struct ephemeral *eph, int sfd, struct run_result *res)
@@ -698,13 +712,8 @@ static int exec_fresh_forked(const struct container *c, const struct exec_reques
 		return failed(res, -errno, "socketpair");
 	if (pipe2(report, O_CLOEXEC) < 0)
 		return failed(res, -errno, "pipe");
-	r = enter_userns(c, &res->err);
-	if (r == 0 && unshare(CONTAINER_NAMESPACES) < 0)
-		return failed(res, -errno, "create the container's namespaces");
-	if (r < 0) {
-		res->outcome = RUN_FAILED;
+	if (!enter_new_namespaces(c, res))
 		return 0;
-	}
 	init = fork();
 	if (init < 0)
 		return failed(res, -errno, "fork the container's init");
@@ -804,13 +813,8 @@ static int exec_fresh_reaper(const struct container *c, const struct exec_reques
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0 || pipe2(ready, O_CLOEXEC) < 0 ||
 	    pipe2(report, O_CLOEXEC) < 0)
 		return failed(res, -errno, "create the channels to the init");
-	r = enter_userns(c, &res->err);
-	if (r == 0 && unshare(CONTAINER_NAMESPACES) < 0)
-		return failed(res, -errno, "create the container's namespaces");
-	if (r < 0) {
-		res->outcome = RUN_FAILED;
+	if (!enter_new_namespaces(c, res))
 		return 0;
-	}
 	/* Its own stack, as deep as a main thread's, with a guard page below. */
 	stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE,
 		     -1, 0);
