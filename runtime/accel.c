@@ -68,6 +68,8 @@ static int parse_line(char *line, struct accel_package *p)
 	    format_buf(p->built, sizeof(p->built), "%s", fields[3]) < 0 ||
 	    format_buf(p->programs, sizeof(p->programs), "%s", n == 5 ? fields[4] : "") < 0)
 		return -EBADMSG;
+	/* Only a tool's line names programs; one the archive had no amd64 build of names none. */
+	p->tool = n == 5 || streq(p->mode, "missing");
 	return 0;
 }
 

@@ -60,6 +60,7 @@ struct accel_package {
 	char built[128];
 	/* A tool's programs, comma-separated; "" for the compilers and binutils. */
 	char programs[2048];
+	bool tool; /* one of the tools' packages, not the compilers' or binutils' */
 };
 
 #define ACCEL_PACKAGES_MAX 32

@@ -69,7 +69,7 @@ static int print_state(const struct container *c)
 	if (r < 0)
 		return cli_fail(EXIT_FAIL, r, NULL, "%s: read /var/lib/crossroot-accel/state", c->name);
 	for (size_t i = 0; i < n; i++) {
-		if (*pkgs[i].programs || streq(pkgs[i].mode, "missing"))
+		if (pkgs[i].tool)
 			tools = true;
 		else if (streq(pkgs[i].mode, "native"))
 			differs = true;
@@ -80,7 +80,7 @@ static int print_state(const struct container *c)
 	for (size_t i = 0; i < n; i++) {
 		const struct accel_package *p = &pkgs[i];
 
-		if (*p->programs || streq(p->mode, "missing"))
+		if (p->tool)
 			continue;
 		if (streq(p->mode, "accel"))
 			printf("  %s %s: accelerated\n", p->name, p->native);
@@ -98,7 +98,7 @@ static int print_state(const struct container *c)
 		return EXIT_OK;
 	printf("tools (amd64 builds of the same versions, each package by itself):\n");
 	for (size_t i = 0; i < n; i++)
-		if (*pkgs[i].programs || streq(pkgs[i].mode, "missing"))
+		if (pkgs[i].tool)
 			print_tool(c, &pkgs[i]);
 	return EXIT_OK;
 }
