@@ -5,7 +5,8 @@
  * and ld run natively while every header and library they use is the
  * container's own, and the amd64 builds of the container's versions of
  * the arch-independent tools a build runs most (dash, coreutils, sed, ...)
- * in place of the emulated ones (runtime/accel.sh says how; design.md
+ * in place of the emulated ones, and perl-base's amd64 perl for the perl
+ * programs of autoconf, automake and dpkg-dev (runtime/accel.sh says how; design.md
  * "Accelerated toolchain").
  */
 #ifndef CROSSROOT_ACCEL_H
@@ -46,7 +47,8 @@ struct accel_package {
 	char name[128];
 	/*
 	 * "accel"; "native": the versions differ; "held": they match, but
-	 * another package's differ (the cross programs run only all together);
+	 * another package's differ (the cross programs run only all together;
+	 * a perl program's package: perl-base's, whose native perl runs them);
 	 * "absent": not installed; "missing" (a tool's package only): the
 	 * archive had no amd64 build of its version, it stays emulated.
 	 */
@@ -58,7 +60,11 @@ struct accel_package {
 	 * has, comma-separated, "-" for none).
 	 */
 	char built[128];
-	/* A tool's programs, comma-separated; "" for the compilers and binutils. */
+	/*
+	 * A tool's programs, comma-separated; "" for the compilers and
+	 * binutils; "perl" for perl-base, whose amd64 perl runs the programs
+	 * of the perl programs' packages.
+	 */
 	char programs[2048];
 	bool tool; /* one of the tools' packages, not the compilers' or binutils' */
 };

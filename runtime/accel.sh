@@ -22,6 +22,15 @@
 # package, the same way; a package the archive lacks for amd64 at that
 # source version stays emulated.
 # Programs whose behaviour depends on the arch stay emulated ($tool_keep).
+# The perl programs of autoconf, automake and dpkg-dev ($perl_tool_packages;
+# text in, text out, the arch they work for asked of dpkg) run with a
+# native perl: perl-base's amd64 build of the installed version, shipped as
+# $lib/perl.amd64 with its module directory and libperl's modules (in
+# perl-base's amd64 one, so no path of libperl's amd64 package is taken);
+# each program is repacked as NAME.crossroot-accel with $lib/perl as its
+# interpreter, a link the switch points at the amd64 perl while perl-base
+# has that version and at /usr/bin/perl otherwise.  /usr/bin/perl, and so
+# every other perl a build runs, stays emulated.
 # disable: purge crossroot-accel, the amd64 packages enable installed, and
 # the amd64 architecture if enable added it.
 #
@@ -42,6 +51,7 @@ added=/var/lib/crossroot/accel-added
 # (--print-architecture), make (MAKE_HOST, --version: the build arch).
 tool_packages="dash sed grep coreutils diffutils findutils mawk gawk m4 tar gzip xz-utils bzip2 patch"
 tool_keep="uname arch stdbuf who users pinky uptime"
+perl_tool_packages="autoconf automake dpkg-dev"
 
 say() { echo "accel: $*" >&2; }
 refuse() {
@@ -169,12 +179,17 @@ enable() {
 	fi
 	rm -rf "$work"
 	mkdir -p "$work/debs" "$work/tools" "$work/stage" "$work/pkg/DEBIAN"
-	find_tools
-	say "downloading $cross_gcc $gcc_cross and binutils-$triplet $bin_cross for amd64, and the tools: $(awk '{ print $1 }' "$work/tools.found" | paste -sd' ')"
+	# shellcheck disable=SC2086
+	find_builds tools $tool_packages
+	find_perl
+	say "downloading $cross_gcc $gcc_cross and binutils-$triplet $bin_cross for amd64, and the tools: $(awk '{ print $1 }' "$work/tools.found" "$work/perl.found" | paste -sd' ')"
 	(cd "$work/debs" && apt_q download "$cross_gcc:amd64=$gcc_cross" "cpp-$major-$triplet:amd64=$gcc_cross" \
 		"g++-$major-$triplet:amd64=$gcc_cross" "binutils-$triplet:amd64=$bin_cross" >&2)
-	(cd "$work/tools" && awk '{ print $1 ":amd64=" $3 }' "$work/tools.found" | xargs -r apt-get -q -o Dpkg::Use-Pty=0 \
-		-o APT::Sandbox::User=root download >&2)
+	mkdir -p "$work/perl"
+	for kind in tools perl; do
+		(cd "$work/$kind" && awk '{ print $1 ":amd64=" $3 }' "$work/$kind.found" | xargs -r apt-get -q -o Dpkg::Use-Pty=0 \
+			-o APT::Sandbox::User=root download >&2)
+	done
 	depends=
 	for deb in "$work"/debs/*.deb; do
 		dpkg-deb -x "$deb" "$work/stage"
@@ -183,8 +198,14 @@ enable() {
 	# The tools' libraries only (Multi-Arch: same, installed for amd64 beside
 	# the container's): their other dependencies are the container's own.
 	tool_depends=
+	perl_depends=
 	for deb in "$work"/tools/*.deb; do
 		tool_depends="$tool_depends, $(dpkg-deb -f "$deb" Pre-Depends), $(dpkg-deb -f "$deb" Depends)"
+	done
+	# And the amd64 perl's (zlib1g among them), but perl's own packages.
+	for deb in "$work"/perl/*.deb; do
+		[ -e "$deb" ] || continue
+		perl_depends="$perl_depends, $(dpkg-deb -f "$deb" Pre-Depends), $(dpkg-deb -f "$deb" Depends)"
 	done
 	build_package
 	amd64_installed >"$work/before"
@@ -196,36 +217,59 @@ enable() {
 	rm -f "$work"/debs/*.deb "$work/crossroot-accel.deb"
 }
 
-# The installed tool packages into $work/tools.found ("PACKAGE VERSION
-# AMD64-VERSION": the archive has that version for amd64, or one that
-# differs from it only by a binNMU suffix, +bN, a rebuild of the same source
-# for one arch alone) and $work/tools.missing ("PACKAGE VERSION
-# AMD64-VERSIONS": it has not; the package stays emulated).
-find_tools() {
+# find_builds KIND PACKAGE...: those installed into $work/KIND.found
+# ("PACKAGE VERSION AMD64-VERSION": the archive has that version for amd64,
+# or one that differs from it only by a binNMU suffix, +bN, a rebuild of
+# the same source for one arch alone) and $work/KIND.missing ("PACKAGE
+# VERSION AMD64-VERSIONS": it has not; the package stays emulated).
+find_builds() {
+	kind=$1
+	shift
 	# shellcheck disable=SC2046
-	dpkg-query -W -f '${Package} ${db:Status-Abbrev}${Version}\n' $(printf "%s:$arch " $tool_packages) 2>/dev/null |
-		sed -n 's/^\([^ ]*\) ii /\1 /p' | sort >"$work/tools.installed" || true
+	dpkg-query -W -f '${Package} ${db:Status-Abbrev}${Version}\n' $(printf "%s:$arch " "$@") 2>/dev/null |
+		sed -n 's/^\([^ ]*\) ii /\1 /p' | sort >"$work/$kind.installed" || true
 	# Every amd64 version the archive has of each, "PACKAGE VERSION".
 	# shellcheck disable=SC2046
-	apt-cache show $(awk '{ printf "%s:amd64 ", $1 }' "$work/tools.installed") 2>/dev/null |
+	apt-cache show $(awk '{ printf "%s:amd64 ", $1 }' "$work/$kind.installed") 2>/dev/null |
 		awk '/^Package: / { p = $2 } /^Version: / { v = $2 } /^Architecture: / { a = $2 }
 			/^$/ { if (a == "amd64") print p, v; p = v = a = "" }
-			END { if (a == "amd64") print p, v }' | sort -u >"$work/tools.amd64" || true
-	: >"$work/tools.found"
-	: >"$work/tools.missing"
+			END { if (a == "amd64") print p, v }' | sort -u >"$work/$kind.amd64" || true
+	: >"$work/$kind.found"
+	: >"$work/$kind.missing"
 	while read -r pkg version; do
 		source=$(echo "$version" | sed 's/+b[0-9]*$//')
 		build=$(awk -v p="$pkg" -v v="$version" -v s="$source" '$1 == p && $2 == v { print $2; exit }
 			$1 == p { b = $2; sub(/\+b[0-9]+$/, "", b); if (b == s) found = $2 }
-			END { if (found) print found }' "$work/tools.amd64" | head -n 1)
+			END { if (found) print found }' "$work/$kind.amd64" | head -n 1)
 		if [ -n "$build" ]; then
-			echo "$pkg $version $build" >>"$work/tools.found"
+			echo "$pkg $version $build" >>"$work/$kind.found"
 		else
-			have=$(awk -v p="$pkg" '$1 == p { print $2 }' "$work/tools.amd64" | paste -sd, -)
-			echo "$pkg $version ${have:--}" >>"$work/tools.missing"
+			have=$(awk -v p="$pkg" '$1 == p { print $2 }' "$work/$kind.amd64" | paste -sd, -)
+			echo "$pkg $version ${have:--}" >>"$work/$kind.missing"
 			say "$pkg $version stays emulated: the archive has no amd64 $pkg $version (it has ${have:-none})"
 		fi
-	done <"$work/tools.installed"
+	done <"$work/$kind.installed"
+}
+
+# The native perl, when a package of $perl_tool_packages is installed:
+# perl-base and libperlX.Y (its XS modules) of the installed version for
+# amd64 into $work/perl.found; when the archive lacks either, perl-base
+# goes to the tools' missing list and every perl stays emulated.
+find_perl() {
+	: >"$work/perl.found"
+	perl_pkgs=
+	for pkg in $perl_tool_packages; do
+		! installed "$pkg" || perl_pkgs="$perl_pkgs $pkg"
+	done
+	perl_v=$(version_of "perl-base:$arch")
+	[ -n "$perl_pkgs" ] && [ -n "$perl_v" ] || return 0
+	libperl=libperl$(echo "$perl_v" | sed -n 's/^\([0-9]*\.[0-9]*\)\..*/\1/p')
+	find_builds perl perl-base "$libperl"
+	if [ "$(wc -l <"$work/perl.found")" -ne 2 ]; then
+		say "the perl programs of$perl_pkgs stay emulated: the archive has no amd64 perl-base and $libperl of the installed version"
+		cat "$work/perl.missing" >>"$work/tools.missing"
+		: >"$work/perl.found"
+	fi
 }
 
 # The tools' programs into the package's tree: each ELF program of
@@ -251,6 +295,44 @@ stage_tools() {
 	done
 	rm -rf "$work/tool"
 	cp "$work/tools.missing" "$p$lib/missing"
+}
+
+# The native perl and the perl programs into the package's tree (see the
+# top): $lib/perl.amd64, perl-base's amd64 module directory with libperl's
+# modules in it, NAME.crossroot-accel of each perl program in /usr/bin of
+# an installed package of $perl_tool_packages ("NAME PACKAGE VERSION
+# VERSION" lines in $lib/programs, the package in $lib/perl-packages), and
+# $lib/interpreter, "perl-base VERSION AMD64-VERSION".
+stage_perl() {
+	: >"$p$lib/perl-packages"
+	: >"$p$lib/interpreter"
+	[ -s "$work/perl.found" ] || return 0
+	rm -rf "$work/perlx"
+	for deb in "$work"/perl/*.deb; do
+		dpkg-deb -x "$deb" "$work/perlx"
+	done
+	mods=/usr/lib/x86_64-linux-gnu/perl-base
+	mv "$work/perlx/usr/bin/perl" "$p$lib/perl.amd64"
+	mkdir -p "$p$mods"
+	cp -a "$work/perlx$mods/." "$p$mods/"
+	for d in "$work"/perlx/usr/lib/x86_64-linux-gnu/perl/5.*; do
+		[ -d "$d" ] && [ ! -L "$d" ] || continue
+		rm -rf "$d/CORE"
+		cp -an "$d/." "$p$mods/"
+	done
+	rm -rf "$work/perlx"
+	awk '$1 == "perl-base"' "$work/perl.found" >"$p$lib/interpreter"
+	for pkg in $perl_tool_packages; do
+		installed "$pkg" || continue
+		version=$(version_of "$pkg")
+		for f in $(dpkg-query -L "$pkg" | grep '^/usr/bin/[^/]*$'); do
+			[ -f "$f" ] && [ ! -L "$f" ] && head -n 1 "$f" | grep -Eq '^#! ?/usr/bin/perl( |$)' || continue
+			sed "1s|^#! \{0,1\}/usr/bin/perl|#!$lib/perl|" "$f" >"$p$f.crossroot-accel"
+			chmod 755 "$p$f.crossroot-accel"
+			echo "${f##*/} $pkg $version $version" >>"$p$lib/programs"
+		done
+		echo "$pkg" >>"$p$lib/perl-packages"
+	done
 }
 
 # The package's tree, from the cross .debs unpacked in $work/stage.
@@ -296,6 +378,7 @@ build_package() {
 		esac
 	done | sort -k 2,2 -s >"$p$lib/tools"
 	stage_tools
+	stage_perl
 	cat >"$p$lib/switch" <<EOF
 #!/bin/sh
 # Point each /usr/bin program of $lib/tools at the cross one while its
@@ -309,10 +392,21 @@ EOF
 	cat >>"$p$lib/switch" <<'EOF'
 mkdir -p "$state"
 : >"$state/state.new"
-# Each package's installed version, once (every emulated program counts).
+# Each package's installed version, once (every emulated program counts;
+# the perl programs' packages are Architecture: all).
 dpkg-query -W -f '${Package} ${db:Status-Abbrev}${Version}\n' \
-	$({ awk '{ print $2 }' "$lib/tools" "$lib/programs"; awk '{ print $1 }' "$lib/missing"; } | sort -u | sed "s/\$/:$arch/") \
-	>"$state/versions" 2>/dev/null || true
+	$({ awk '{ print $2 }' "$lib/tools" "$lib/programs"; awk '{ print $1 }' "$lib/missing" "$lib/interpreter"; } |
+		sort -u | sed "s/.*/&:$arch &:all/") >"$state/versions" 2>/dev/null || true
+# The perl that runs the perl programs: "perl-base MODE NATIVE BUILT perl".
+perl=
+if [ -s "$lib/interpreter" ]; then
+	read -r pkg want built <"$lib/interpreter"
+	have=$(sed -n "s/^$pkg ii //p" "$state/versions")
+	if [ "$have" = "$want" ]; then perl=accel target=perl.amd64; else perl=native target=/usr/bin/perl; fi
+	ln -sfn "$target" "$lib/perl.new"
+	mv -f "$lib/perl.new" "$lib/perl"
+	echo "$pkg $perl ${have:--} $built perl" >>"$state/state.new"
+fi
 # Per package: absent, or its version against the one the cross one was
 # built from.  The cross programs run only all together: the cross gcc
 # hands its own LTO plugin to ld, and an emulated ld cannot load it.
@@ -342,13 +436,16 @@ awk '{ print $2, $3, $4 }' "$lib/programs" | uniq >"$state/tools"
 while read -r pkg want built; do
 	have=$(sed -n "s/^$pkg ii //p" "$state/versions")
 	if [ -z "$have" ]; then mode=absent; elif [ "$have" = "$want" ]; then mode=accel; else mode=native; fi
+	link=$mode
+	# A perl program's package of its version, while the native perl is not perl-base's.
+	if [ "$mode" = accel ] && [ "$perl" != accel ] && grep -qx "$pkg" "$lib/perl-packages"; then mode=held link=native; fi
 	awk -v p="$pkg" '$2 == p { print $1 }' "$lib/programs" >"$state/programs"
 	echo "$pkg $mode ${have:--} $built $(paste -sd, "$state/programs")" >>"$state/state.new"
 	while read -r tool; do
 		if [ "$mode" = absent ] || [ ! -e "/usr/bin/$tool.crossroot-native" ]; then
 			[ ! -L "/usr/bin/$tool" ] || rm -f "/usr/bin/$tool"
 		else
-			ln -sfn "$tool.crossroot-$mode" "/usr/bin/$tool.crossroot-new"
+			ln -sfn "$tool.crossroot-$link" "/usr/bin/$tool.crossroot-new"
 			mv -f "/usr/bin/$tool.crossroot-new" "/usr/bin/$tool"
 		fi
 	done <"$state/programs"
@@ -441,6 +538,7 @@ EOF
 		echo "set -e"
 		echo 'case "$1" in remove | deconfigure)'
 		echo "	find /usr/lib/gcc-cross/$triplet/$major -mindepth 1 -maxdepth 1 -type l -delete"
+		echo "	rm -f $lib/perl"
 		echo "	for t in $(echo $programs); do"
 		cat <<'EOF'
 		if [ -L "/usr/bin/$t" ]; then
@@ -462,6 +560,8 @@ EOF
 		for t in $programs; do
 			echo "interest-noawait /usr/bin/$t.crossroot-native"
 		done
+		# And of perl-base, whose version the native perl must have.
+		[ ! -s "$p$lib/interpreter" ] || echo "interest-noawait /usr/bin/perl"
 	} >"$p/DEBIAN/triggers"
 	# The libraries the cross programs link with, from the archive (amd64);
 	# not the cross packages themselves, nor the cross target libraries.
@@ -470,6 +570,12 @@ EOF
 		sort -u | paste -sd, - | sed 's/,/, /g')
 	tool_deps=$(printf '%s\n' "$tool_depends" | tr ',' '\n' | sed 's/^ *//; s/ *$//' | grep '^lib' | sort -u | paste -sd, - | sed 's/,/, /g')
 	[ -z "$tool_deps" ] || deps="$deps, $tool_deps"
+	perl_deps=$(printf '%s\n' "$perl_depends" | tr ',' '\n' | sed 's/^ *//; s/ *$//' | grep -Ev '^($|perl|dpkg)' | sort -u | paste -sd, - | sed 's/,/, /g')
+	[ -z "$perl_deps" ] || deps="$deps, $perl_deps"
+	perl_text=
+	[ ! -s "$p$lib/interpreter" ] ||
+		perl_text="
+ The perl programs of $(paste -sd' ' "$p$lib/perl-packages") run with the amd64 build of perl-base $(awk '{ print $2 }' "$p$lib/interpreter")."
 	cat >"$p/DEBIAN/control" <<EOF
 Package: crossroot-accel
 Version: $gcc_cross
@@ -482,7 +588,7 @@ Description: native cross toolchain for this $arch container (crossroot accel)
  $cross_gcc $gcc_cross and binutils-$triplet $bin_cross, Debian's
  amd64-hosted cross compiler and binutils for $arch, run natively in place of
  the container's emulated $gcc_pkg $gcc_native and $bin_pkg $bin_native,
- and the amd64 builds of the container's versions of $(awk '{ print $1 }' "$work/tools.found" | paste -sd' ').
+ and the amd64 builds of the container's versions of $(awk '{ print $1 }' "$work/tools.found" | paste -sd' ').$perl_text
  Made by crossroot accel enable; crossroot accel disable removes it.
 EOF
 	dpkg-deb --root-owner-group -Znone -b "$p" "$work/crossroot-accel.deb" >&2

@@ -17,8 +17,10 @@ static const char accel_help[] = "Usage: crossroot accel enable|disable|status N
 				 "they produce is the native compiler's.  The arch-independent tools a build\n"
 				 "runs most (dash as /bin/sh, coreutils, sed, grep, diffutils, findutils,\n"
 				 "mawk, m4, tar, gzip, xz-utils, bzip2, patch) run natively too, each package\n"
-				 "whose amd64 build of the installed version the archive has; uname, arch,\n"
-				 "stdbuf, bash, perl, dpkg and make stay emulated.\n"
+				 "whose amd64 build of the installed version the archive has; and the perl\n"
+				 "programs of autoconf, automake and dpkg-dev run with perl-base's amd64\n"
+				 "build of the installed version.  uname, arch, stdbuf, bash, dpkg, make and\n"
+				 "/usr/bin/perl itself (so every other perl program) stay emulated.\n"
 				 "\n"
 				 "  enable   install it (apt-get update, and about 60 MB from the archive);\n"
 				 "           refused, with the reason, unless the cross versions match NAME's\n"
@@ -35,7 +37,19 @@ static const char accel_help[] = "Usage: crossroot accel enable|disable|status N
 /* Print one tool package's line of the state. */
 static void print_tool(const struct container *c, const struct accel_package *p)
 {
-	if (streq(p->mode, "accel")) {
+	/* The perl that runs the perl programs (runtime/accel.sh). */
+	if (streq(p->programs, "perl") && streq(p->mode, "accel"))
+		printf("  %s %s: accelerated: the perl that runs the perl programs below (/usr/bin/perl stays "
+		       "emulated)\n",
+		       p->name, p->native);
+	else if (streq(p->programs, "perl"))
+		printf("  %s %s: emulated: the amd64 perl is %s, so the perl programs below run emulated; "
+		       "'crossroot accel enable %s' installs a matching one when the archive has it\n",
+		       p->name, p->native, p->built, c->name);
+	else if (streq(p->mode, "held"))
+		printf("  %s %s: emulated with the native perl (perl-base's version differs, above)\n", p->name,
+		       p->native);
+	else if (streq(p->mode, "accel")) {
 		printf("  %s %s: accelerated: ", p->name, p->native);
 		for (const char *s = p->programs; *s; s++)
 			putchar(*s == ',' ? ' ' : *s);

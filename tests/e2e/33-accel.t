@@ -6,10 +6,14 @@
 # configure and make run natively) in the same container, gives the same
 # result: every object, archive, shared object and executable is
 # byte-identical but for .comment and the build-id note, and the generated
-# Makefile, zconf.h, zlib.pc and configure.log are identical. After an
-# upgrade makes a native package's version differ, its programs run
-# emulated again by themselves (a dpkg trigger): all the compilers
-# together, a tool's package by itself; status says why; disable leaves
+# Makefile, zconf.h, zlib.pc and configure.log are identical. The perl
+# programs of autoconf, automake and dpkg-dev run with an amd64 perl while
+# /usr/bin/perl stays aarch64: a small Autotools project's autoreconf
+# leaves the same tree either way, dpkg-architecture and dpkg-buildflags
+# say what they said emulated. After an upgrade makes a native package's
+# version differ, its programs run emulated again by themselves (a dpkg
+# trigger): all the compilers together, a tool's package by itself, the
+# perl programs with perl-base; status says why; disable leaves
 # dpkg --audit and dpkg --verify clean and nothing of it behind. bookworm
 # arm64 is refused (its cross gcc lacks the native one's CVE-2023-4039 fix),
 # and create --accel then removes the container again.
@@ -70,6 +74,32 @@ out=$(run tx -w "$TEST_HOME" -- sh -c 'apt-get source -q --tar-only zlib && mkdi
 	tar -xf zlib_*.orig.tar.* -C zlib-src --strip-components=1' 2>&1)
 expect_eq "apt-get source --tar-only zlib as the user, unpacked, exits 0" 0 $?
 [ -d "$TEST_HOME/zlib-src" ] || prereq_fail "zlib's source: $(echo "$out" | tail -3)"
+out=$(run tx --root -- apt-get install -q -y --no-install-recommends autoconf automake 2>&1)
+rc=$?
+expect_eq "apt-get install autoconf automake exits 0" 0 "$rc"
+[ "$rc" -eq 0 ] || prereq_fail "apt-get install autoconf automake: $(echo "$out" | tail -3)"
+# A small Autotools project; autoreconf -fi in a copy of it at one path
+# (the trees then compared name no other), moved to at-NAME.
+mkdir -p "$TEST_HOME/at-src"
+cat >"$TEST_HOME/at-src/configure.ac" <<'EOF'
+AC_INIT([t], [1.0])
+AM_INIT_AUTOMAKE([foreign])
+AC_CONFIG_HEADERS([config.h])
+AC_PROG_CC
+AC_CHECK_HEADERS([unistd.h])
+AC_CONFIG_FILES([Makefile])
+AC_OUTPUT
+EOF
+printf 'bin_PROGRAMS = t\nt_SOURCES = t.c\n' >"$TEST_HOME/at-src/Makefile.am"
+printf '#include "config.h"\nint main(void) { return 0; }\n' >"$TEST_HOME/at-src/t.c"
+chown -R "$TEST_USER:" "$TEST_HOME/at-src"
+autoreconf_to() {
+	run tx -w "$TEST_HOME" -- sh -c "rm -rf at at-$1 && cp -a at-src at && cd at && autoreconf -fi && cd .. && mv at at-$1"
+}
+out=$(autoreconf_to emulated 2>&1)
+expect_eq "autoreconf -fi of a small Autotools project (emulated perl) exits 0" 0 $?
+check "... and makes its configure" test -x "$TEST_HOME/at-emulated/configure"
+flags_emulated=$(run tx -- dpkg-buildflags 2>&1)
 cat >"$TEST_HOME/build-zlib" <<'EOF'
 # build-zlib DIR: zlib's configure && make in DIR, with Debian's hardening flags.
 set -e
@@ -141,6 +171,27 @@ expect_eq "/bin/sh, sed, grep, mv and patch are the amd64 programs (ELF machine 
 expect_eq "uname, stdbuf, bash, perl, dpkg and make stay emulated (aarch64, 183)" "00b7 00b7 00b7 00b7 00b7 00b7" \
 	"$(run tx -- sh -c 'for p in uname stdbuf bash perl dpkg make; do od -An -tx2 -j18 -N2 "$(readlink -f /usr/bin/$p)"; done' | tr -d ' ' | paste -sd' ')"
 expect_eq "... and uname -m says aarch64" aarch64 "$(run tx -- uname -m)"
+expect_match "... enable says perl-base's amd64 perl runs the perl programs" \
+	"^  perl-base [^ ]*: accelerated: the perl that runs the perl programs below \(/usr/bin/perl stays emulated\)$" "$out"
+expect_match "... autoconf's programs among them" "^  autoconf [^ ]*: accelerated: .*autom4te" "$out"
+expect_match "... automake's" "^  automake [^ ]*: accelerated: .*aclocal-1\.[0-9]*" "$out"
+expect_match "... dpkg-dev's" "^  dpkg-dev [^ ]*: accelerated: .*dpkg-architecture" "$out"
+expect_eq "autom4te, automake and dpkg-architecture run with #!/usr/lib/crossroot-accel/perl, an x86-64 program" \
+	"#!/usr/lib/crossroot-accel/perl #!/usr/lib/crossroot-accel/perl #!/usr/lib/crossroot-accel/perl 003e" \
+	"$(run tx -- sh -c 'for p in autom4te automake dpkg-architecture; do head -n 1 "$(readlink -f /usr/bin/$p)" | cut -d" " -f1; done
+		od -An -tx2 -j18 -N2 "$(readlink -f /usr/lib/crossroot-accel/perl)"' | tr -d ' ' | paste -sd' ')"
+expect_eq "perl's archname stays aarch64's" aarch64-linux-gnu-thread-multi \
+	"$(run tx -- perl -MConfig -e 'print $Config{archname}')"
+expect_eq "dpkg-architecture (amd64 perl) says arm64 for the build and host arch, aarch64-linux-gnu for the multiarch" \
+	"arm64 arm64 aarch64-linux-gnu" \
+	"$(run tx -- sh -c 'for v in BUILD_ARCH HOST_ARCH HOST_MULTIARCH; do dpkg-architecture -qDEB_$v; done' | paste -sd' ')"
+expect_eq "dpkg-buildflags says what it said emulated" "$flags_emulated" "$(run tx -- dpkg-buildflags 2>&1)"
+out=$(autoreconf_to accel 2>&1)
+expect_eq "autoreconf -fi of the Autotools project (amd64 perl) exits 0" 0 $?
+expect_eq "... and leaves the tree the emulated one did (configure, Makefile.in, config.h.in, autom4te.cache, ...)" "" \
+	"$(diff -r "$TEST_HOME/at-emulated" "$TEST_HOME/at-accel" 2>&1)"
+expect_eq "... whose configure and make build its program" 0 \
+	"$(run tx -w "$TEST_HOME/at-accel" -- sh -c './configure >/dev/null && make >/dev/null && ./t; echo $?' 2>&1)"
 out=$(as_user "$CR" accel enable tx 2>&1)
 expect_eq "accel enable again exits 0" 0 $?
 expect_match "... saying it is already enabled" "accel: already enabled" "$out"
@@ -216,6 +267,29 @@ expect_match "... while dash stays accelerated" "^  dash [^ ]*: accelerated: das
 out=$(run tx --root -- dpkg -i "$orig" 2>&1)
 expect_eq "sed of the archive's version again: dpkg -i exits 0" 0 $?
 expect_eq "... and sed is the amd64 one again" /usr/bin/sed.crossroot-accel "$(run tx -- readlink -f /usr/bin/sed)"
+# perl-base of another version: the perl programs run with the native perl.
+out=$(run tx -w "$TEST_HOME" -- apt-get download -q perl-base 2>&1)
+orig=$(ls "$TEST_HOME"/perl-base_*.deb 2>/dev/null | head -1)
+[ -n "$orig" ] || prereq_fail "apt-get download perl-base: $out"
+rm -rf "$E2E_DIR/fake"
+dpkg-deb -R "$orig" "$E2E_DIR/fake" && sed -i 's/^Version: .*/&+upgrade1/' "$E2E_DIR/fake/DEBIAN/control" &&
+	dpkg-deb -b "$E2E_DIR/fake" "$TEST_HOME/perl-upgraded.deb" >/dev/null && chmod a+r "$TEST_HOME/perl-upgraded.deb" ||
+	prereq_fail "repacking $orig"
+out=$(run tx --root -- dpkg -i --force-depends "$TEST_HOME/perl-upgraded.deb" 2>&1)
+expect_eq "dpkg -i of perl-base of another version exits 0" 0 $?
+expect_eq "... and the trigger switched autom4te and dpkg-architecture to the native ones, the native perl's link to /usr/bin/perl; /bin/sh stays amd64's" \
+	"/usr/bin/autom4te.crossroot-native /usr/bin/dpkg-architecture.crossroot-native /usr/bin/perl /usr/bin/dash.crossroot-accel" \
+	"$(run tx -- sh -c 'readlink -f /usr/bin/autom4te /usr/bin/dpkg-architecture; readlink /usr/lib/crossroot-accel/perl; readlink -f /bin/sh' | paste -sd' ')"
+expect_eq "... which run (emulated perl)" "arm64" "$(run tx -- dpkg-architecture -qDEB_HOST_ARCH 2>&1)"
+out=$(as_user "$CR" accel status tx 2>&1)
+expect_match "accel status says why the perl programs run emulated" \
+	"^  perl-base [^ ]*\+upgrade1: emulated: the amd64 perl is [^ ]*, so the perl programs below run emulated" "$out"
+expect_match "... autoconf with it" "^  autoconf [^ ]*: emulated with the native perl \(perl-base's version differs, above\)$" "$out"
+out=$(run tx --root -- dpkg -i "$orig" 2>&1)
+expect_eq "perl-base of the archive's version again: dpkg -i exits 0" 0 $?
+expect_eq "... and autom4te runs with the amd64 perl again" \
+	"/usr/bin/autom4te.crossroot-accel /usr/lib/crossroot-accel/perl.amd64" \
+	"$(run tx -- readlink -f /usr/bin/autom4te /usr/lib/crossroot-accel/perl | paste -sd' ')"
 expect_eq "dpkg --audit and dpkg --verify find nothing wrong after the upgrades" "" \
 	"$(run tx -- sh -c 'dpkg --audit; dpkg --verify' 2>&1)"
 
@@ -231,6 +305,9 @@ expect_eq "... /bin/sh is the native dash again (aarch64), sed and mv too" \
 	"/usr/bin/dash 00b7 /usr/bin/sed 00b7 /usr/bin/mv 00b7" \
 	"$(run tx -- sh -c 'for p in /bin/sh /usr/bin/sed /usr/bin/mv; do f=$(readlink -f $p); echo $f $(od -An -tx2 -j18 -N2 $f); done' | paste -sd' ')"
 expect_eq "... and no file of it is left in /usr/bin" "" "$(run tx -- sh -c 'ls /usr/bin | grep crossroot' 2>&1)"
+expect_eq "... nor the amd64 perl and its modules" "gone" \
+	"$(run tx -- sh -c 'test -e /usr/lib/crossroot-accel || test -e /usr/lib/x86_64-linux-gnu/perl-base || echo gone' 2>&1)"
+expect_eq "... and autom4te is the native one again" /usr/bin/autom4te "$(run tx -- readlink -f /usr/bin/autom4te)"
 expect_eq "... and compiles" ok "$(run tx -w "$TEST_HOME" -- sh -c 'gcc -o t t.c && ./t && echo ok' 2>&1)"
 expect_eq "... and status says it is not enabled" "tx: accel is not enabled ('crossroot accel enable tx')" \
 	"$(as_user "$CR" accel status tx 2>&1)"
