@@ -178,14 +178,13 @@ enable() {
 		apt_q purge -y crossroot-accel:amd64 >&2
 	fi
 	rm -rf "$work"
-	mkdir -p "$work/debs" "$work/tools" "$work/stage" "$work/pkg/DEBIAN"
+	mkdir -p "$work/debs" "$work/tools" "$work/perl" "$work/stage" "$work/pkg/DEBIAN"
 	# shellcheck disable=SC2086
 	find_builds tools $tool_packages
 	find_perl
 	say "downloading $cross_gcc $gcc_cross and binutils-$triplet $bin_cross for amd64, and the tools: $(awk '{ print $1 }' "$work/tools.found" "$work/perl.found" | paste -sd' ')"
 	(cd "$work/debs" && apt_q download "$cross_gcc:amd64=$gcc_cross" "cpp-$major-$triplet:amd64=$gcc_cross" \
 		"g++-$major-$triplet:amd64=$gcc_cross" "binutils-$triplet:amd64=$bin_cross" >&2)
-	mkdir -p "$work/perl"
 	for kind in tools perl; do
 		(cd "$work/$kind" && awk '{ print $1 ":amd64=" $3 }' "$work/$kind.found" | xargs -r apt-get -q -o Dpkg::Use-Pty=0 \
 			-o APT::Sandbox::User=root download >&2)
@@ -253,8 +252,9 @@ find_builds() {
 
 # The native perl, when a package of $perl_tool_packages is installed:
 # perl-base and libperlX.Y (its XS modules) of the installed version for
-# amd64 into $work/perl.found; when the archive lacks either, perl-base
-# goes to the tools' missing list and every perl stays emulated.
+# amd64 into $work/perl.found, the installed packages of
+# $perl_tool_packages into $perl_pkgs; when the archive lacks either perl
+# package, it goes to the tools' missing list and every perl stays emulated.
 find_perl() {
 	: >"$work/perl.found"
 	perl_pkgs=
@@ -300,7 +300,7 @@ stage_tools() {
 # The native perl and the perl programs into the package's tree (see the
 # top): $lib/perl.amd64, perl-base's amd64 module directory with libperl's
 # modules in it, NAME.crossroot-accel of each perl program in /usr/bin of
-# an installed package of $perl_tool_packages ("NAME PACKAGE VERSION
+# each package of $perl_pkgs (find_perl) ("NAME PACKAGE VERSION
 # VERSION" lines in $lib/programs, the package in $lib/perl-packages), and
 # $lib/interpreter, "perl-base VERSION AMD64-VERSION".
 stage_perl() {
@@ -322,8 +322,7 @@ stage_perl() {
 	done
 	rm -rf "$work/perlx"
 	awk '$1 == "perl-base"' "$work/perl.found" >"$p$lib/interpreter"
-	for pkg in $perl_tool_packages; do
-		installed "$pkg" || continue
+	for pkg in $perl_pkgs; do
 		version=$(version_of "$pkg")
 		for f in $(dpkg-query -L "$pkg" | grep '^/usr/bin/[^/]*$'); do
 			[ -f "$f" ] && [ ! -L "$f" ] && head -n 1 "$f" | grep -Eq '^#! ?/usr/bin/perl( |$)' || continue

@@ -220,14 +220,19 @@ same" "$out"
 
 # An upgrade that makes the native binutils differ from the cross ones: a
 # package of another version (dpkg -i, as apt-get upgrade would unpack it).
-out=$(run tx -w "$TEST_HOME" -- apt-get download -q binutils-aarch64-linux-gnu 2>&1)
-orig=$(ls "$TEST_HOME"/binutils-aarch64-linux-gnu_*.deb 2>/dev/null | head -1)
-[ -n "$orig" ] || prereq_fail "apt-get download binutils-aarch64-linux-gnu: $out"
-rm -rf "$E2E_DIR/fake"
-dpkg-deb -R "$orig" "$E2E_DIR/fake" && sed -i 's/^Version: .*/&+upgrade1/' "$E2E_DIR/fake/DEBIAN/control" &&
-	dpkg-deb -b "$E2E_DIR/fake" "$TEST_HOME/upgraded.deb" >/dev/null && chmod a+r "$TEST_HOME/upgraded.deb" ||
-	prereq_fail "repacking $orig"
-out=$(run tx --root -- dpkg -i --force-depends "$TEST_HOME/upgraded.deb" 2>&1)
+# upgraded PACKAGE: the archive's PACKAGE for arm64 into $orig, and a copy of
+# another version (VERSION+upgrade1) as $TEST_HOME/PACKAGE-upgraded.deb.
+upgraded() {
+	out=$(run tx -w "$TEST_HOME" -- apt-get download -q "$1" 2>&1)
+	orig=$(ls "$TEST_HOME/$1"_*.deb 2>/dev/null | head -1)
+	[ -n "$orig" ] || prereq_fail "apt-get download $1: $out"
+	rm -rf "$E2E_DIR/fake"
+	dpkg-deb -R "$orig" "$E2E_DIR/fake" && sed -i 's/^Version: .*/&+upgrade1/' "$E2E_DIR/fake/DEBIAN/control" &&
+		dpkg-deb -b "$E2E_DIR/fake" "$TEST_HOME/$1-upgraded.deb" >/dev/null && chmod a+r "$TEST_HOME/$1-upgraded.deb" ||
+		prereq_fail "repacking $orig"
+}
+upgraded binutils-aarch64-linux-gnu
+out=$(run tx --root -- dpkg -i --force-depends "$TEST_HOME/binutils-aarch64-linux-gnu-upgraded.deb" 2>&1)
 expect_eq "dpkg -i of binutils of another version exits 0" 0 $?
 expect_match "... and the trigger switched as and ld back to the native ones" \
 	"as\.crossroot-native .*ld\.bfd\.crossroot-native$" "$(run tx -- readlink -f /usr/bin/as /usr/bin/ld | paste -sd' ')"
@@ -247,13 +252,7 @@ expect_match "... and gcc, as and ld are the cross ones again" \
 	"$(run tx -- readlink -f /usr/bin/gcc /usr/bin/as /usr/bin/ld | paste -sd' ')"
 
 # A tool's package of another version: sed alone runs emulated again.
-out=$(run tx -w "$TEST_HOME" -- apt-get download -q sed 2>&1)
-orig=$(ls "$TEST_HOME"/sed_*.deb 2>/dev/null | head -1)
-[ -n "$orig" ] || prereq_fail "apt-get download sed: $out"
-rm -rf "$E2E_DIR/fake"
-dpkg-deb -R "$orig" "$E2E_DIR/fake" && sed -i 's/^Version: .*/&+upgrade1/' "$E2E_DIR/fake/DEBIAN/control" &&
-	dpkg-deb -b "$E2E_DIR/fake" "$TEST_HOME/sed-upgraded.deb" >/dev/null && chmod a+r "$TEST_HOME/sed-upgraded.deb" ||
-	prereq_fail "repacking $orig"
+upgraded sed
 out=$(run tx --root -- dpkg -i "$TEST_HOME/sed-upgraded.deb" 2>&1)
 expect_eq "dpkg -i of sed of another version exits 0" 0 $?
 expect_eq "... and the trigger switched sed back to the native one, and only sed" \
@@ -268,14 +267,8 @@ out=$(run tx --root -- dpkg -i "$orig" 2>&1)
 expect_eq "sed of the archive's version again: dpkg -i exits 0" 0 $?
 expect_eq "... and sed is the amd64 one again" /usr/bin/sed.crossroot-accel "$(run tx -- readlink -f /usr/bin/sed)"
 # perl-base of another version: the perl programs run with the native perl.
-out=$(run tx -w "$TEST_HOME" -- apt-get download -q perl-base 2>&1)
-orig=$(ls "$TEST_HOME"/perl-base_*.deb 2>/dev/null | head -1)
-[ -n "$orig" ] || prereq_fail "apt-get download perl-base: $out"
-rm -rf "$E2E_DIR/fake"
-dpkg-deb -R "$orig" "$E2E_DIR/fake" && sed -i 's/^Version: .*/&+upgrade1/' "$E2E_DIR/fake/DEBIAN/control" &&
-	dpkg-deb -b "$E2E_DIR/fake" "$TEST_HOME/perl-upgraded.deb" >/dev/null && chmod a+r "$TEST_HOME/perl-upgraded.deb" ||
-	prereq_fail "repacking $orig"
-out=$(run tx --root -- dpkg -i --force-depends "$TEST_HOME/perl-upgraded.deb" 2>&1)
+upgraded perl-base
+out=$(run tx --root -- dpkg -i --force-depends "$TEST_HOME/perl-base-upgraded.deb" 2>&1)
 expect_eq "dpkg -i of perl-base of another version exits 0" 0 $?
 expect_eq "... and the trigger switched autom4te and dpkg-architecture to the native ones, the native perl's link to /usr/bin/perl; /bin/sh stays amd64's" \
 	"/usr/bin/autom4te.crossroot-native /usr/bin/dpkg-architecture.crossroot-native /usr/bin/perl /usr/bin/dash.crossroot-accel" \
