@@ -31,7 +31,8 @@ void cr_clear(struct cr_error *err);
 /*
  * Set err to r (a -errno) and the formatted message, for `return
  * cr_fail(err, -EINVAL, "...", ...)`.  err may be NULL (the detail is not
- * wanted).  A message longer than the buffer is cut.  Returns r.
+ * wanted).  A message longer than the buffer is cut.  An argument may be
+ * err's own message ("... (%s)", err->message).  Returns r.
  */
 int cr_fail(struct cr_error *err, int r, const char *fmt, ...) _printf_(3, 4);
 

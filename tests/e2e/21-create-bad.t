@@ -55,7 +55,8 @@ expect_match "... quoting the end of its output" "^usage: payload" "$last_err"
 create_bad "the Debian keyring cannot verify the test archive (verification is never bypassed)" \
 	"does not verify against /usr/share/keyrings/debian-archive-keyring.gpg" --keyring /usr/share/keyrings/debian-archive-keyring.gpg
 create_bad "an unknown suite" "unknown suite 'nosuch'" --suite nosuch
-create_bad "an unreachable mirror" "cannot be reached" --mirror http://127.0.0.1:1
+create_bad "an unreachable mirror (curl's reason quoted once)" \
+	"^crossroot: creating .bad.: the mirror http://127.0.0.1:1 cannot be reached \\(http://127.0.0.1:1/dists/test/InRelease: Couldn.t connect to server\\); check --mirror or the network$" --mirror http://127.0.0.1:1
 create_bad "a missing keyring" "keyring /nonexistent.gpg: No such file" --keyring /nonexistent.gpg
 
 # --dpkg: host (the host's dpkg unpacks, natively) or emulated; nothing else,

@@ -20,6 +20,19 @@ TEST(error_fail_returns_the_errno_and_keeps_the_message)
 	CHECK_INT(cr_fail(NULL, -EIO, "nobody reads this"), ==, -EIO);
 }
 
+TEST(error_fail_may_quote_its_own_message)
+{
+	struct cr_error err;
+
+	/* As bootstrap's "mirror cannot be reached (curl's reason)": the arguments overlap the result. */
+	cr_fail(&err, -EHOSTUNREACH, "Couldn't connect to server");
+	cr_fail(&err, -EHOSTUNREACH, "the mirror %s cannot be reached (%s); check --mirror", "http://m", err.message);
+	CHECK(streq(err.message, "the mirror http://m cannot be reached (Couldn't connect to server); check --mirror"));
+	cr_fail_errno(&err, -EIO, "read (%s)", err.message);
+	CHECK(streq(err.message, "read (the mirror http://m cannot be reached (Couldn't connect to server); check "
+				 "--mirror): Input/output error"));
+}
+
 TEST(error_prefix_adds_context_in_front)
 {
 	struct cr_error err;
