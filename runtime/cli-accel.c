@@ -183,8 +183,10 @@ int cmd_accel(int argc, char **argv)
 	struct container c;
 	int ch, r;
 
+	/* Options anywhere, as rm's: "accel status NAME --help" is help, "accel status --bogus" no name. */
+	optind = 0;
 	opterr = 0;
-	while ((ch = cli_getopt(argc, argv, "+:h", options)) != -1) {
+	while ((ch = cli_getopt(argc, argv, ":h", options)) != -1) {
 		if (ch != 'h')
 			return cli_option_error("accel", argv, ch);
 		fputs(accel_help, stdout);

@@ -1578,7 +1578,7 @@ int cmd_create(int argc, char **argv)
 
 		r = accel_supported(&c, &err);
 		if (r < 0)
-			return cli_fail(EXIT_USAGE, r, &err, "create --accel");
+			return cli_usage_error("create", "create --accel: %s", cr_message(&err));
 	}
 	if (a.from) {
 		r = create_clone(&c, a.from, a.arch, &clone);

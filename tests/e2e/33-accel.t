@@ -49,9 +49,22 @@ expect_eq "accel with an unknown action exits 2" 2 $?
 expect_match "... naming it" "unknown action 'start'" "$out"
 out=$(as_user "$CR" accel status nosuch 2>&1)
 expect_eq "accel status of a missing container exits 1" 1 $?
+out=$(as_user "$CR" accel status nogcc --help 2>&1)
+expect_eq "accel status NAME --help exits 0" 0 $?
+expect_match "... printing the usage" "^Usage: crossroot accel enable\|disable\|status NAME" "$out"
+out=$(as_user "$CR" accel status --bogus 2>&1)
+expect_eq "accel with an unknown option exits 2" 2 $?
+expect_match "... naming it, not taking it for a container name" "unknown option '--bogus'" "$out"
+expect_eq "accel status -- NAME takes NAME" "nogcc: accel is not enabled ('crossroot accel enable nogcc')" \
+	"$(as_user "$CR" accel status -- nogcc 2>&1)"
 out=$(as_user "$CR" create mb --arch arm64 --accel 2>&1)
 expect_eq "create --accel of a minbase without gcc exits 2 before bootstrapping" 2 $?
 expect_match "... saying what to give" "give --variant buildd, or --include gcc or build-essential" "$out"
+out=$(as_user "$CR" create am --arch amd64 --accel 2>&1)
+expect_eq "create --accel of an amd64 container exits 2 before bootstrapping" 2 $?
+expect_match "... saying why, and where help is" \
+	"create --accel: 'am' is amd64: its compilers run natively already.Try 'crossroot create --help'" "$(printf '%s' "$out" | tr '\n' ' ')"
+check "... and leaves no container" sh -c "! ls -A '$containers' | grep -qx am"
 
 wait "$bw"
 expect_eq "create --accel of bookworm arm64 exits 1" 1 "$(cat "$E2E_DIR/create-bookworm.rc")"
