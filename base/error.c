@@ -11,54 +11,60 @@ void cr_clear(struct cr_error *err)
 	}
 }
 
-/* Format into a buffer of its own first: an argument may be err's message (overlapping vsnprintf is undefined). */
-int cr_fail(struct cr_error *err, int r, const char *fmt, ...)
+/*
+ * err's message from fmt, then ": " and suffix unless it is NULL; formatted
+ * in a buffer of its own first, for an argument may be err's message
+ * (overlapping vsnprintf is undefined).  Returns r, now err's error.
+ */
+static _printf_(4, 0) int set_message(struct cr_error *err, int r, const char *suffix, const char *fmt, va_list ap)
 {
 	char message[CR_ERROR_MESSAGE_MAX];
-	va_list ap;
+	size_t len;
 
-	if (!err)
-		return r;
-	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
-	va_end(ap);
+	len = strlen(message);
+	if (suffix)
+		snprintf(message + len, sizeof(message) - len, ": %s", suffix);
 	memcpy(err->message, message, sizeof(message));
 	err->error = r;
 	return r;
 }
 
-int cr_fail_errno(struct cr_error *err, int r, const char *fmt, ...)
+int cr_fail(struct cr_error *err, int r, const char *fmt, ...)
 {
-	char message[CR_ERROR_MESSAGE_MAX];
 	va_list ap;
-	size_t len;
 
 	if (!err)
 		return r;
 	va_start(ap, fmt);
-	vsnprintf(message, sizeof(message), fmt, ap);
+	set_message(err, r, NULL, fmt, ap);
 	va_end(ap);
-	len = strlen(message);
-	snprintf(message + len, sizeof(message) - len, ": %s", strerror(-r));
-	memcpy(err->message, message, sizeof(message));
-	err->error = r;
+	return r;
+}
+
+int cr_fail_errno(struct cr_error *err, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return r;
+	va_start(ap, fmt);
+	set_message(err, r, strerror(-r), fmt, ap);
+	va_end(ap);
 	return r;
 }
 
 int cr_prefix(struct cr_error *err, const char *fmt, ...)
 {
 	char message[CR_ERROR_MESSAGE_MAX];
-	size_t len;
 	va_list ap;
 
 	if (!err)
 		return 0;
 	snprintf(message, sizeof(message), "%s", cr_message(err));
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	set_message(err, err->error, message, fmt, ap);
 	va_end(ap);
-	len = strlen(err->message);
-	snprintf(err->message + len, sizeof(err->message) - len, ": %s", message);
 	return err->error;
 }
 
